@@ -1,0 +1,2 @@
+//! Backends: turn the per-environment model into files.
+pub mod yaml;

@@ -1,0 +1,1 @@
+//! Deterministic YAML writer (placeholder).

@@ -1,0 +1,2 @@
+//! stackc: the compiler for `.stack` files.
+pub mod emit;
