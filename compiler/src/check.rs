@@ -1,0 +1,86 @@
+//! Check: every item's body against the stdlib schema.
+//!
+//! Input: a resolved [`Program`]. Output: [`Checked`]: one [`Val`] per item,
+//! typed by the schema (units normalised, references resolved, strings split
+//! into interpolation parts), plus diagnostics for unknown fields, wrong
+//! types and units, out-of-range values, unknown enum values, unknown
+//! references, duplicate fields, invalid names and suspicious literals.
+//!
+//! Bodies are checked as *partial* values: templates, services and
+//! environment overlays are all checked the same way, and required fields
+//! are enforced by `eval` once templates and overlays are merged. Rules that
+//! need the merged, per-environment picture (cycles, ports, limits) live in
+//! [`rules`] and run on the evaluated model.
+
+mod elab;
+mod refs;
+pub mod rules;
+pub mod schema;
+pub mod units;
+
+use crate::diagnostics::Diagnostic;
+use crate::resolve::{ItemKind, ItemRef, Program};
+use crate::value::Val;
+use indexmap::{IndexMap, IndexSet};
+use schema::Schema;
+
+/// An environment's overlay, as written.
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    /// The `Environment` record (namespace, tier, …).
+    pub fields: Option<Val>,
+    /// `service NAME { … }` blocks: partial services.
+    pub services: IndexMap<String, Val>,
+    /// `config NAME { … }` blocks: changed keys.
+    pub configs: IndexMap<String, Val>,
+}
+
+/// The checked items of a program, by kind and name, in declaration order.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub stack: Option<Val>,
+    pub services: IndexMap<String, Val>,
+    pub templates: IndexMap<String, Val>,
+    pub secrets: IndexMap<String, Val>,
+    pub configs: IndexMap<String, Val>,
+    pub environments: IndexMap<String, Overlay>,
+    pub pipelines: IndexMap<String, Val>,
+    /// Secrets referenced anywhere.
+    pub used_secrets: IndexSet<String>,
+}
+
+/// Builds the schema from the program's stdlib files.
+pub fn schema(p: &Program) -> (Schema, Vec<Diagnostic>) {
+    Schema::build(&p.stdlib_files())
+}
+
+/// Checks every item of the program.
+pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
+    let mut cx = elab::Elab::new(p, schema);
+    let mut out = Checked::default();
+    if let Some(r) = p.symbols.stack {
+        out.stack = Some(cx.item_body(r, "Stack"));
+    }
+    let syms = &p.symbols;
+    out.templates = each(syms.templates.iter(), |r| cx.item_body(r, "Service"));
+    out.services = each(syms.services.iter(), |r| cx.service(r));
+    out.secrets = each(syms.secrets.iter(), |r| cx.item_body(r, "Secret"));
+    out.configs = each(syms.configs.iter(), |r| cx.config(p.block(r)));
+    out.environments = each(syms.environments.iter(), |r| cx.environment(r));
+    out.pipelines = each(syms.pipelines.iter(), |r| cx.item_body(r, "Pipeline"));
+    for (kind, table) in [(ItemKind::Environment, &syms.environments), (ItemKind::Service, &syms.services)] {
+        for (name, r) in table {
+            cx.check_dns_name(kind.keyword(), name, r.name_span);
+        }
+    }
+    out.used_secrets = std::mem::take(&mut cx.used_secrets);
+    let diags = cx.finish();
+    (out, diags)
+}
+
+fn each<'a, T>(
+    table: impl Iterator<Item = (&'a String, &'a ItemRef)>,
+    mut f: impl FnMut(ItemRef) -> T,
+) -> IndexMap<String, T> {
+    table.map(|(n, r)| (n.clone(), f(*r))).collect()
+}

@@ -1,0 +1,127 @@
+//! The registry of stable diagnostic codes.
+//!
+//! A code never changes meaning once released. Each code has a one-line
+//! summary, a default severity and a long explanation in
+//! `explain/E0xxx.md`, printed by `stackc explain`. The registry test in
+//! `tests/diagnostics.rs` fails when a code lacks an explanation or a fixture.
+
+use serde::{Serialize, Serializer};
+
+macro_rules! codes {
+    ($( $code:ident $sev:ident $summary:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $code, )* }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[ $( Code::$code, )* ];
+
+            /// `E0123`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$code => stringify!($code), )* }
+            }
+
+            /// One line saying what the code is about.
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$code => $summary, )* }
+            }
+
+            pub fn default_severity(self) -> super::Severity {
+                match self { $( Code::$code => super::Severity::$sev, )* }
+            }
+
+            /// The long explanation (markdown).
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $( Code::$code => include_str!(concat!("explain/", stringify!($code), ".md")), )*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // Syntax.
+    E0001 Error "syntax error";
+    E0002 Error "unterminated string or comment";
+    E0003 Error "invalid escape or interpolation in a string";
+    E0004 Error "unknown unit suffix on a number";
+    E0005 Error "number out of the representable range";
+    // Names, imports and items.
+    E0100 Error "imported file cannot be read";
+    E0101 Error "import cycle";
+    E0102 Error "duplicate definition";
+    E0103 Error "unknown name";
+    E0104 Error "unknown service";
+    E0105 Error "secret used but not declared";
+    E0106 Error "unknown config or config key";
+    E0107 Error "unknown environment";
+    E0108 Error "unknown template";
+    E0109 Error "no `stack` block";
+    E0110 Error "more than one `stack` block";
+    E0111 Error "template applies itself (cycle)";
+    E0112 Error "`let` constants refer to each other in a cycle";
+    E0113 Error "unknown item kind";
+    // Types against the stdlib schema.
+    E0200 Error "unknown field";
+    E0201 Error "wrong type";
+    E0202 Error "wrong unit";
+    E0203 Error "value out of range";
+    E0204 Error "missing required field";
+    E0205 Error "unknown enum value";
+    E0206 Error "field set twice";
+    E0207 Error "name is not a valid DNS-1123 label";
+    E0208 Error "invalid environment variable name";
+    E0209 Error "fields that exclude each other";
+    E0210 Error "service has nothing to run";
+    // Services.
+    E0300 Error "`depends_on` cycle";
+    E0301 Error "probe on an undeclared port";
+    E0302 Error "host port published twice";
+    E0303 Error "resource request above its limit";
+    E0304 Error "autoscale minimum above maximum";
+    E0305 Error "NodePort outside 30000–32767";
+    E0306 Error "unknown port";
+    E0307 Error "`healthy` dependency on a service without a health check";
+    E0308 Error "NodePort used twice";
+    E0309 Warning "fixed replica count ignored by autoscaling";
+    // Secrets.
+    E0400 Warning "secret declared but never used";
+    E0401 Warning "literal looks like a credential";
+    // Environments.
+    E0500 Error "override of something the base does not declare";
+    E0501 Warning "`latest` or missing image tag in production";
+    E0502 Warning "environment overrides a service it does not run";
+    // Pipelines.
+    E0600 Error "`needs` cycle";
+    E0601 Error "unknown job";
+    E0602 Error "deploy step names an environment the target cannot deploy";
+    E0603 Error "malformed cron expression";
+    E0604 Error "unknown step kind";
+    E0605 Error "image build for a service without `build`";
+    // Strings.
+    E0700 Error "secret interpolated into a string";
+    E0701 Error "value cannot be interpolated";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Code {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let upper = s.trim().to_ascii_uppercase();
+        Code::ALL.iter().copied().find(|c| c.as_str() == upper).ok_or(())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

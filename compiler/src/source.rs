@@ -1,0 +1,277 @@
+//! Sources, spans and positions.
+//!
+//! Every node of every stage carries a [`Span`]: a file and a byte range. The
+//! [`SourceMap`] owns the text of every file of one compilation; the stdlib is
+//! registered first, under stable display names `<stdlib/…>`. Line and column
+//! numbers (and the UTF-16 columns the LSP wants) are computed only at the
+//! edges, by [`LineIndex`].
+
+use serde::{Deserialize, Serialize};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        Span { file, start: start as u32, end: end as u32 }
+    }
+
+    /// The smallest span covering both (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    /// An empty span at the start of this one.
+    pub fn shrink_to_start(self) -> Span {
+        Span { end: self.start, ..self }
+    }
+}
+
+/// One source file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown to users: a path as given, or `<stdlib/…>`.
+    pub name: String,
+    pub text: String,
+    pub is_stdlib: bool,
+    pub lines: LineIndex,
+}
+
+/// All files of one compilation.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>, is_stdlib: bool) -> FileId {
+        let text = text.into();
+        let lines = LineIndex::new(&text);
+        self.files.push(SourceFile { name: name.into(), text, is_stdlib, lines });
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn name(&self, id: FileId) -> &str {
+        &self.get(id).name
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        &self.get(id).text
+    }
+
+    pub fn is_stdlib(&self, id: FileId) -> bool {
+        self.get(id).is_stdlib
+    }
+
+    pub fn find(&self, name: &str) -> Option<FileId> {
+        self.files.iter().position(|f| f.name == name).map(|i| FileId(i as u32))
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// The text a span covers.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.text(span.file).get(span.range()).unwrap_or("")
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, span: Span) -> (usize, usize) {
+        let f = self.get(span.file);
+        f.lines.line_col(&f.text, span.start as usize)
+    }
+}
+
+/// Line starts of one text, for byte → line/column conversion.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+        LineIndex { starts }
+    }
+
+    /// 0-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&(offset as u32)) {
+            Ok(l) => l,
+            Err(l) => l - 1,
+        }
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(*self.starts.last().unwrap_or(&0)) as usize
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based line and 1-based column counted in characters.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = clamp_to_char(text, offset);
+        let line = self.line(offset);
+        let start = self.line_start(line);
+        (line + 1, text[start..offset].chars().count() + 1)
+    }
+
+    /// 0-based line and UTF-16 column, as the LSP counts them.
+    pub fn utf16_position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = clamp_to_char(text, offset);
+        let line = self.line(offset);
+        let start = self.line_start(line);
+        let col: usize = text[start..offset].chars().map(char::len_utf16).sum();
+        (line as u32, col as u32)
+    }
+
+    /// Byte offset of a 0-based line and UTF-16 column; out-of-range values clamp.
+    pub fn offset_of_utf16(&self, text: &str, line: u32, col: u32) -> usize {
+        if line as usize >= self.starts.len() {
+            return text.len();
+        }
+        let start = self.line_start(line as usize);
+        let mut units = 0u32;
+        for (i, ch) in text[start..].char_indices() {
+            if units >= col || ch == '\n' {
+                return start + i;
+            }
+            units += ch.len_utf16() as u32;
+        }
+        text.len()
+    }
+}
+
+fn clamp_to_char(text: &str, offset: usize) -> usize {
+    let mut o = offset.min(text.len());
+    while !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    o
+}
+
+/// Where the front end reads files from. The CLI reads the disk, the LSP its
+/// open buffers, tests an in-memory map.
+pub trait FileLoader {
+    /// Canonical name of `path` imported from the file named `from`.
+    fn resolve(&self, from: &str, path: &str) -> String;
+    /// The text of a file, or a message saying why it cannot be read.
+    fn load(&self, name: &str) -> Result<String, String>;
+}
+
+/// A loader over an in-memory map of name → text.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryLoader {
+    pub files: indexmap::IndexMap<String, String>,
+}
+
+impl MemoryLoader {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with(mut self, name: &str, text: &str) -> Self {
+        self.files.insert(name.to_string(), text.to_string());
+        self
+    }
+}
+
+impl FileLoader for MemoryLoader {
+    fn resolve(&self, from: &str, path: &str) -> String {
+        join_relative(from, path)
+    }
+
+    fn load(&self, name: &str) -> Result<String, String> {
+        self.files.get(name).cloned().ok_or_else(|| "no such file".to_string())
+    }
+}
+
+/// Joins `path` to the directory of `from`, normalising `.` and `..`.
+pub fn join_relative(from: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        return normalize(path);
+    }
+    let dir = match from.rfind('/') {
+        Some(i) => &from[..i + 1],
+        None => "",
+    };
+    normalize(&format!("{dir}{path}"))
+}
+
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_and_utf16() {
+        let text = "ab\nçd€x\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 0), (1, 1));
+        assert_eq!(idx.line_col(text, 3), (2, 1));
+        let x = text.find('x').unwrap();
+        assert_eq!(idx.line_col(text, x), (2, 4));
+        assert_eq!(idx.utf16_position(text, x), (1, 3));
+        assert_eq!(idx.offset_of_utf16(text, 1, 3), x);
+        assert_eq!(idx.offset_of_utf16(text, 9, 0), text.len());
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(join_relative("a/b/main.stack", "./lib.stack"), "a/b/lib.stack");
+        assert_eq!(join_relative("a/b/main.stack", "../lib.stack"), "a/lib.stack");
+        assert_eq!(join_relative("main.stack", "lib/x.stack"), "lib/x.stack");
+        assert_eq!(join_relative("/r/main.stack", "x.stack"), "/r/x.stack");
+    }
+}

@@ -1,0 +1,611 @@
+//! pest pairs → AST. The only file that sees `Pair`.
+//!
+//! The file is parsed one item at a time (`item_start` anchored at the
+//! current offset). When an item fails, its error is reported and parsing
+//! resumes at the next line that starts in column 0 with something that can
+//! begin an item, so one run reports one syntax error per broken item.
+//! Naming: `item_*`, `expr_*` build nodes from pairs; `error_*` build
+//! diagnostics.
+
+use super::ast::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "syntax/grammar.pest"]
+struct Grammar;
+
+type P<'i> = Pair<'i, Rule>;
+
+struct Ctx<'t> {
+    file: FileId,
+    base: usize,
+    text: &'t str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn span(&self, p: &P) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
+    }
+}
+
+/// Parses a whole file; never fails. Broken items become [`Item::Error`].
+pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    let mut ctx = Ctx { file, base: 0, text, diags: Vec::new() };
+    let mut items = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        if Grammar::parse(Rule::eoi_start, &text[pos..]).is_ok() {
+            break;
+        }
+        ctx.base = pos;
+        match Grammar::parse(Rule::item_start, &text[pos..]) {
+            Ok(mut pairs) => {
+                let start = pairs.next().expect("item_start");
+                let consumed = start.as_span().end();
+                let item = start.into_inner().next().expect("item");
+                items.push(item_of(&mut ctx, item));
+                pos += consumed.max(1);
+            }
+            Err(e) => {
+                let (diag, err_at) = error_syntax(&ctx, pos, e);
+                ctx.diags.push(diag);
+                let resume = resume_point(text, err_at.max(pos + 1));
+                items.push(Item::Error(Span::new(file, skip_ws(text, pos), resume.max(pos + 1).min(text.len()))));
+                pos = resume;
+            }
+        }
+    }
+    let span = Span::new(file, 0, text.len());
+    (File { id: file, items, span }, ctx.diags)
+}
+
+fn skip_ws(text: &str, pos: usize) -> usize {
+    pos + text[pos..].len() - text[pos..].trim_start().len()
+}
+
+/// The next line after `at` that starts in column 0 with an item start.
+fn resume_point(text: &str, at: usize) -> usize {
+    let mut i = match text[at.min(text.len())..].find('\n') {
+        Some(n) => at + n + 1,
+        None => return text.len(),
+    };
+    while i < text.len() {
+        let c = text.as_bytes()[i];
+        if c.is_ascii_alphabetic() || c == b'_' || text[i..].starts_with("///") {
+            return i;
+        }
+        i = match text[i..].find('\n') {
+            Some(n) => i + n + 1,
+            None => text.len(),
+        };
+    }
+    text.len()
+}
+
+// ---------------------------------------------------------------- errors
+
+fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnostic, usize) {
+    let at = base
+        + match e.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
+    if let Some(d) = unterminated_at(ctx, base, at) {
+        return (d, ctx.text.len());
+    }
+    let found = found_token(ctx.text, at);
+    let span = Span::new(ctx.file, at, (at + found.len()).min(ctx.text.len()));
+    let expected = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let found_text = if found.is_empty() { "end of file".to_string() } else { format!("`{found}`") };
+    let mut d = Diagnostic::new(Code::E0001, span, format!("expected {expected}, found {found_text}"))
+        .label(format!("expected {expected}"));
+    if let Some(h) = syntax_help(ctx.text, at, &found) {
+        d = d.help(h);
+    }
+    (d, at)
+}
+
+/// E0002 when the failure comes from a string or block comment that never ends.
+fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
+    let (kind, start) = super::trivia::unterminated(&ctx.text[base..])?;
+    let start = base + start;
+    if start > at {
+        return None;
+    }
+    let span = Span::new(ctx.file, start, (start + 3).min(ctx.text.len()));
+    let what = if kind == "comment" { "block comment" } else { "string" };
+    let close = match kind {
+        "comment" => "*/",
+        "multiline" => "\"\"\"",
+        _ => "\"",
+    };
+    Some(
+        Diagnostic::new(Code::E0002, span, format!("unterminated {what}"))
+            .label(format!("this {what} is never closed"))
+            .help(format!("close it with `{close}`")),
+    )
+}
+
+fn found_token(text: &str, at: usize) -> String {
+    let rest = &text[at.min(text.len())..];
+    let first = match rest.chars().next() {
+        Some(c) => c,
+        None => return String::new(),
+    };
+    if first.is_alphanumeric() || first == '_' {
+        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect()
+    } else {
+        first.to_string()
+    }
+}
+
+fn syntax_help(text: &str, at: usize, found: &str) -> Option<String> {
+    let before = text[..at].trim_end();
+    if found == ":" && before.ends_with(|c: char| c.is_alphanumeric()) {
+        return Some("attributes are written `name = value`, not `name: value`".into());
+    }
+    if found == "=" && before.ends_with('=') {
+        return Some("use a single `=` to set a value".into());
+    }
+    if found == "'" {
+        return Some("strings use double quotes: \"…\"".into());
+    }
+    None
+}
+
+fn describe_expected(rules: &[Rule]) -> String {
+    let mut names: Vec<&str> = rules.iter().filter_map(|r| rule_name(*r)).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.len() {
+        0 => "something else".into(),
+        1 => names[0].into(),
+        n => format!("{} or {}", names[..n - 1].join(", "), names[n - 1]),
+    }
+}
+
+fn rule_name(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::ident | Rule::key | Rule::key_path | Rule::label | Rule::path_seg => "a name",
+        Rule::expr => "a value",
+        Rule::string | Rule::mstring => "a string",
+        Rule::number => "a number",
+        Rule::block | Rule::item => "an item (e.g. `service name { … }`)",
+        Rule::attr => "an attribute (`name = value`)",
+        Rule::range_op => "`..`",
+        Rule::templates => "`:`",
+        Rule::type_expr | Rule::type_atom => "a type",
+        Rule::EOI => "end of file",
+        Rule::doc => "a doc comment",
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------- items
+
+fn item_of(ctx: &mut Ctx, p: P) -> Item {
+    let inner = p.into_inner().next().expect("item kind");
+    match inner.as_rule() {
+        Rule::import => Item::Import(import_of(ctx, inner)),
+        Rule::let_item => Item::Let(let_of(ctx, inner)),
+        Rule::type_decl => Item::Type(type_decl_of(ctx, inner)),
+        Rule::enum_decl => Item::Enum(enum_decl_of(ctx, inner)),
+        Rule::union_decl => Item::Union(union_decl_of(ctx, inner)),
+        _ => Item::Block(block_of(ctx, inner)),
+    }
+}
+
+/// Splits leading `doc` pairs from the rest.
+fn docs_and_rest<'i>(ctx: &Ctx, p: P<'i>) -> (Docs, Vec<P<'i>>) {
+    let mut docs = Docs::default();
+    let mut lines = Vec::new();
+    let mut rest = Vec::new();
+    for c in p.into_inner() {
+        if c.as_rule() == Rule::doc && rest.is_empty() {
+            let span = ctx.span(&c);
+            docs.span = Some(docs.span.map_or(span, |s| s.to(span)));
+            let t = c.into_inner().next().map(|t| t.as_str()).unwrap_or("");
+            lines.push(t.strip_prefix(' ').unwrap_or(t).trim_end().to_string());
+        } else {
+            rest.push(c);
+        }
+    }
+    docs.text = lines.join("\n");
+    (docs, rest)
+}
+
+fn ident_of(ctx: &Ctx, p: &P) -> Ident {
+    Ident { name: p.as_str().to_string(), span: ctx.span(p) }
+}
+
+fn import_of(ctx: &mut Ctx, p: P) -> Import {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let path = str_of(ctx, rest[1].clone());
+    let alias = rest.get(3).map(|a| ident_of(ctx, a));
+    Import { docs, path, alias, span }
+}
+
+fn let_of(ctx: &mut Ctx, p: P) -> Let {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let name = ident_of(ctx, &rest[1]);
+    let value = expr_of(ctx, rest[2].clone());
+    Let { docs, name, value, span }
+}
+
+fn block_of(ctx: &mut Ctx, p: P) -> Block {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let mut it = rest.into_iter();
+    let kind = ident_of(ctx, &it.next().expect("block kind"));
+    let mut labels = Vec::new();
+    let mut templates = Vec::new();
+    let mut body = None;
+    for c in it {
+        match c.as_rule() {
+            Rule::label => labels.push(label_of(ctx, c)),
+            Rule::templates => templates = c.into_inner().map(|t| ident_of(ctx, &t)).collect(),
+            Rule::body => body = Some(body_of(ctx, c)),
+            _ => {}
+        }
+    }
+    let body = body.unwrap_or(Body { entries: Vec::new(), span });
+    Block { docs, kind, labels, templates, body, span }
+}
+
+fn label_of(ctx: &mut Ctx, p: P) -> Label {
+    let span = ctx.span(&p);
+    let inner = p.into_inner().next().expect("label");
+    if inner.as_rule() == Rule::string {
+        let s = str_of(ctx, inner);
+        Label { value: s.as_plain().unwrap_or_default(), quoted: true, span }
+    } else {
+        Label { value: inner.as_str().to_string(), quoted: false, span }
+    }
+}
+
+fn body_of(ctx: &mut Ctx, p: P) -> Body {
+    // The body pair excludes the braces; widen to include them.
+    let inner_span = ctx.span(&p);
+    let open = ctx.text[..inner_span.start as usize].rfind('{').unwrap_or(inner_span.start as usize);
+    let close = ctx.text[inner_span.end as usize..].find('}').map_or(inner_span.end as usize, |i| inner_span.end as usize + i + 1);
+    let entries = p
+        .into_inner()
+        .map(|e| match e.as_rule() {
+            Rule::attr => Entry::Attr(attr_of(ctx, e)),
+            _ => Entry::Block(block_of(ctx, e)),
+        })
+        .collect();
+    Body { entries, span: Span::new(ctx.file, open, close) }
+}
+
+fn attr_of(ctx: &mut Ctx, p: P) -> Attr {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let path = key_path_of(ctx, rest[0].clone());
+    let value = expr_of(ctx, rest[1].clone());
+    Attr { docs, path, value, span }
+}
+
+fn key_path_of(ctx: &mut Ctx, p: P) -> Vec<Key> {
+    p.into_inner().map(|k| key_of(ctx, k)).collect()
+}
+
+fn key_of(ctx: &mut Ctx, p: P) -> Key {
+    let span = ctx.span(&p);
+    let inner = p.into_inner().next().expect("key");
+    if inner.as_rule() == Rule::string {
+        let s = str_of(ctx, inner);
+        Key { name: s.as_plain().unwrap_or_default(), quoted: true, span }
+    } else {
+        Key { name: inner.as_str().to_string(), quoted: false, span }
+    }
+}
+
+// ---------------------------------------------------------------- schema
+
+fn type_decl_of(ctx: &mut Ctx, p: P) -> TypeDecl {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let name = ident_of(ctx, &rest[1]);
+    if let Some(t) = rest.get(2).filter(|t| t.as_rule() == Rule::type_expr) {
+        let alias = Some(type_expr_of(ctx, t.clone()));
+        return TypeDecl { docs, name, fields: Vec::new(), alias, span };
+    }
+    let fields = rest[2..].iter().cloned().map(|f| field_decl_of(ctx, f)).collect();
+    TypeDecl { docs, name, fields, alias: None, span }
+}
+
+fn field_decl_of(ctx: &mut Ctx, p: P) -> FieldDecl {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let name = ident_of(ctx, &rest[0]);
+    let ty = type_expr_of(ctx, rest[1].clone());
+    let mut range = None;
+    let mut default = None;
+    for c in &rest[2..] {
+        match c.as_rule() {
+            Rule::range_bound => range = Some(range_bound_of(ctx, c.clone())),
+            Rule::expr => default = Some(expr_of(ctx, c.clone())),
+            _ => {}
+        }
+    }
+    FieldDecl { docs, name, ty, range, default, span }
+}
+
+fn range_bound_of(ctx: &mut Ctx, p: P) -> RangeBound {
+    let span = ctx.span(&p);
+    let text = p.as_str();
+    let mut min = None;
+    let mut max = None;
+    for n in p.into_inner() {
+        let lit = number_of(ctx, n.clone());
+        if ctx.span(&n).start == span.start && !text.starts_with("..") {
+            min = Some(lit);
+        } else {
+            max = Some(lit);
+        }
+    }
+    RangeBound { min, max, span }
+}
+
+fn type_expr_of(ctx: &mut Ctx, p: P) -> TypeExpr {
+    let span = ctx.span(&p);
+    let mut atoms: Vec<TypeExpr> = p.into_inner().map(|a| type_atom_of(ctx, a)).collect();
+    if atoms.len() == 1 {
+        return atoms.pop().expect("atom");
+    }
+    let optional = atoms.iter().any(|a| a.optional);
+    TypeExpr { kind: TypeExprKind::Union(atoms), optional, span }
+}
+
+fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
+    let span = ctx.span(&p);
+    let mut it = p.into_inner();
+    let t = it.next().expect("type");
+    let optional = it.next().is_some();
+    let kind = match t.as_rule() {
+        Rule::list_type => TypeExprKind::List(Box::new(type_expr_of(ctx, t.into_inner().next().expect("elem")))),
+        Rule::map_type => {
+            let mut key = None;
+            let mut val = None;
+            for c in t.into_inner() {
+                match c.as_rule() {
+                    Rule::map_key => key = c.into_inner().nth(1).map(|i| ident_of(ctx, &i)),
+                    _ => val = Some(type_expr_of(ctx, c)),
+                }
+            }
+            TypeExprKind::Map(key, Box::new(val.expect("map value")))
+        }
+        Rule::ref_type => TypeExprKind::Ref(ident_of(ctx, &t.into_inner().nth(1).expect("ref kind"))),
+        _ => {
+            let mut inner = t.into_inner();
+            let name = ident_of(ctx, &inner.next().expect("name"));
+            let arg = inner.next().map(|a| Box::new(type_expr_of(ctx, a)));
+            TypeExprKind::Named(name, arg)
+        }
+    };
+    TypeExpr { kind, optional, span }
+}
+
+fn enum_decl_of(ctx: &mut Ctx, p: P) -> EnumDecl {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let name = ident_of(ctx, &rest[1]);
+    let variants = rest[2..]
+        .iter()
+        .cloned()
+        .map(|v| {
+            let (d, r) = docs_and_rest(ctx, v);
+            (d, ident_of(ctx, &r[0]))
+        })
+        .collect();
+    EnumDecl { docs, name, variants, span }
+}
+
+fn union_decl_of(ctx: &mut Ctx, p: P) -> UnionDecl {
+    let span = ctx.span(&p);
+    let (docs, rest) = docs_and_rest(ctx, p);
+    let name = ident_of(ctx, &rest[1]);
+    let arms = rest[2..]
+        .iter()
+        .cloned()
+        .map(|v| {
+            let (d, r) = docs_and_rest(ctx, v);
+            (d, ident_of(ctx, &r[0]), ident_of(ctx, &r[1]))
+        })
+        .collect();
+    UnionDecl { docs, name, arms, span }
+}
+
+// ---------------------------------------------------------------- expressions
+
+fn expr_of(ctx: &mut Ctx, p: P) -> Expr {
+    let span = ctx.span(&p);
+    let mut it = p.into_inner();
+    let first = primary_of(ctx, it.next().expect("primary"));
+    match (it.next(), it.next()) {
+        (Some(_), Some(hi)) => {
+            let hi = primary_of(ctx, hi);
+            Expr { kind: ExprKind::Range(Box::new(first), Box::new(hi)), span }
+        }
+        _ => first,
+    }
+}
+
+fn primary_of(ctx: &mut Ctx, p: P) -> Expr {
+    let span = ctx.span(&p);
+    let kind = match p.as_rule() {
+        Rule::string | Rule::mstring => ExprKind::Str(str_of(ctx, p)),
+        Rule::number => ExprKind::Number(number_of(ctx, p)),
+        Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
+        Rule::null => ExprKind::Null,
+        Rule::list => ExprKind::List(p.into_inner().map(|e| expr_of(ctx, e)).collect()),
+        Rule::object => ExprKind::Object(p.into_inner().map(|e| obj_entry_of(ctx, e)).collect()),
+        _ => ExprKind::Path(path_of(ctx, p)),
+    };
+    Expr { kind, span }
+}
+
+fn obj_entry_of(ctx: &mut Ctx, p: P) -> ObjEntry {
+    let span = ctx.span(&p);
+    let mut it = p.into_inner();
+    let path = key_path_of(ctx, it.next().expect("key"));
+    let value = expr_of(ctx, it.next().expect("value"));
+    ObjEntry { path, value, span }
+}
+
+fn path_of(ctx: &Ctx, p: P) -> Path {
+    let span = ctx.span(&p);
+    let segments = p.into_inner().map(|s| ident_of(ctx, &s)).collect();
+    Path { segments, span }
+}
+
+fn number_of(ctx: &mut Ctx, p: P) -> NumberLit {
+    let span = ctx.span(&p);
+    let text = p.as_str().to_string();
+    let unit = p.into_inner().next().map(|u| u.as_str().to_string());
+    let digits = &text[..text.len() - unit.as_ref().map_or(0, String::len)];
+    let clean = digits.replace('_', "");
+    let integer = !clean.contains(['.', 'e', 'E']);
+    let value = clean.parse::<f64>().unwrap_or(f64::NAN);
+    if !value.is_finite() || (integer && clean.parse::<i64>().is_err()) {
+        ctx.diags.push(
+            Diagnostic::new(Code::E0005, span, format!("the number `{digits}` is too large"))
+                .label("out of range")
+                .help("numbers must fit in a signed 64-bit integer"),
+        );
+    }
+    NumberLit { value: if value.is_finite() { value } else { 0.0 }, integer, unit, text, span }
+}
+
+fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
+    let span = ctx.span(&p);
+    let multiline = p.as_rule() == Rule::mstring;
+    let mut parts: Vec<StrPart> = Vec::new();
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::interp => {
+                let path = path_of(ctx, c.into_inner().next().expect("path"));
+                parts.push(StrPart::Interp(path));
+            }
+            Rule::escape => {
+                let t = escape_of(ctx, &c);
+                push_text(&mut parts, &t);
+            }
+            _ => push_text(&mut parts, c.as_str()),
+        }
+    }
+    if multiline {
+        dedent(&mut parts);
+    }
+    StrLit { parts, multiline, span }
+}
+
+fn push_text(parts: &mut Vec<StrPart>, t: &str) {
+    if let Some(StrPart::Text(last)) = parts.last_mut() {
+        last.push_str(t);
+    } else {
+        parts.push(StrPart::Text(t.to_string()));
+    }
+}
+
+fn escape_of(ctx: &mut Ctx, p: &P) -> String {
+    let s = p.as_str();
+    let c = s[1..].chars().next().unwrap_or(' ');
+    match c {
+        'n' => "\n".into(),
+        't' => "\t".into(),
+        'r' => "\r".into(),
+        '0' => "\0".into(),
+        '"' | '\\' | '$' | '\'' => c.to_string(),
+        '\n' => String::new(),
+        _ => {
+            ctx.diags.push(
+                Diagnostic::new(Code::E0003, ctx.span(p), format!("unknown escape `\\{c}`"))
+                    .label("not an escape")
+                    .help("the escapes are \\n \\t \\r \\0 \\\" \\\\ and \\$; write \\\\ for a backslash"),
+            );
+            s.to_string()
+        }
+    }
+}
+
+/// `"""` strings: drop the first newline and the closing line's indentation,
+/// and remove the common indentation of the lines.
+fn dedent(parts: &mut [StrPart]) {
+    if let Some(StrPart::Text(first)) = parts.first_mut() {
+        if let Some(rest) = first.strip_prefix('\n').or_else(|| first.strip_prefix("\r\n")) {
+            *first = rest.to_string();
+        }
+    }
+    if let Some(StrPart::Text(last)) = parts.last_mut() {
+        if let Some(i) = last.rfind('\n') {
+            if last[i + 1..].trim().is_empty() {
+                last.truncate(i + 1);
+            }
+        }
+    }
+    let indent = common_indent(parts);
+    if indent == 0 {
+        return;
+    }
+    let mut at_line_start = true;
+    for p in parts.iter_mut() {
+        if let StrPart::Text(t) = p {
+            *t = strip_indent(t, indent, at_line_start);
+            at_line_start = t.ends_with('\n');
+        } else {
+            at_line_start = false;
+        }
+    }
+}
+
+fn common_indent(parts: &[StrPart]) -> usize {
+    let mut min = usize::MAX;
+    let mut at_line_start = true;
+    for p in parts {
+        match p {
+            StrPart::Text(t) => {
+                for (i, line) in t.split('\n').enumerate() {
+                    if (i > 0 || at_line_start) && !line.trim().is_empty() {
+                        min = min.min(line.len() - line.trim_start_matches([' ', '\t']).len());
+                    }
+                }
+                at_line_start = t.ends_with('\n');
+            }
+            StrPart::Interp(_) => at_line_start = false,
+        }
+    }
+    if min == usize::MAX {
+        0
+    } else {
+        min
+    }
+}
+
+fn strip_indent(t: &str, indent: usize, at_line_start: bool) -> String {
+    let mut out = String::with_capacity(t.len());
+    for (i, line) in t.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if i > 0 || at_line_start {
+            let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
+            out.push_str(&line[ws.min(indent)..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}

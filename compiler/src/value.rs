@@ -1,0 +1,173 @@
+//! Checked values: what `check` makes of the syntax tree and what `eval`
+//! merges into per-environment models.
+//!
+//! A [`Val`] is typed by the schema that checked it: units are normalised
+//! (durations in milliseconds, sizes in bytes, CPU in millicores), references
+//! are resolved to their kind and name, interpolated strings are split into
+//! parts. Every value keeps the span it came from.
+
+use crate::source::Span;
+use indexmap::IndexMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Val {
+    pub kind: ValKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValKind {
+    /// `null`: in an overlay, removes what the base set.
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// A string with `${…}` parts that depend on the environment or target.
+    Interp(Vec<Part>),
+    Quantity(Quantity),
+    Range(Box<Val>, Box<Val>),
+    Enum(String),
+    Ref(Ref),
+    List(Vec<Val>),
+    /// Records and maps (insertion-ordered).
+    Map(Map),
+    /// A block of a `union`: the keyword, its optional label, its body.
+    Tagged(String, Option<String>, Box<Val>),
+}
+
+pub type Map = IndexMap<String, Val>;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    /// Milliseconds.
+    Duration(u64),
+    Bytes(u64),
+    /// Millicores.
+    Cpu(u64),
+    Percent(f64),
+}
+
+/// A resolved reference to something declared in the stack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ref {
+    Service(String),
+    Secret(String),
+    Config(String),
+    ConfigKey(String, String),
+    Environment(String),
+    /// A port of the enclosing service (checked after evaluation).
+    Port(String),
+    /// A job of the enclosing pipeline (checked after evaluation).
+    Job(String),
+    Pipeline(String),
+}
+
+/// A piece of an interpolated string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    /// The host name other services reach `service` at.
+    Host(String),
+    /// The port number of `service.port.NAME` (as other services see it).
+    Port(String, String),
+    /// A config value.
+    Config(String, String),
+    /// A stack field (`namespace`, `name`, `registry`, `version`) in the current environment.
+    Stack(String),
+    /// The current environment's name.
+    EnvName,
+}
+
+impl Val {
+    pub fn new(kind: ValKind, span: Span) -> Self {
+        Val { kind, span }
+    }
+
+    pub fn map(map: Map, span: Span) -> Self {
+        Val { kind: ValKind::Map(map), span }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match &self.kind {
+            ValKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_map_mut(&mut self) -> Option<&mut Map> {
+        match &mut self.kind {
+            ValKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        self.as_map()?.get(key).filter(|v| !matches!(v.kind, ValKind::Null))
+    }
+
+    pub fn str(&self) -> Option<&str> {
+        match &self.kind {
+            ValKind::Str(s) => Some(s),
+            ValKind::Enum(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self) -> Option<i64> {
+        match self.kind {
+            ValKind::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn bool(&self) -> Option<bool> {
+        match self.kind {
+            ValKind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn list(&self) -> &[Val] {
+        match &self.kind {
+            ValKind::List(l) => l,
+            _ => &[],
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, ValKind::Null)
+    }
+
+    /// Deep merge of `over` onto `self`: maps merge key by key, `null`
+    /// removes, anything else replaces.
+    pub fn merge(&mut self, over: &Val) {
+        match (&mut self.kind, &over.kind) {
+            (ValKind::Map(base), ValKind::Map(top)) => {
+                for (k, v) in top {
+                    match base.get_mut(k) {
+                        Some(b) if v.is_null() => b.kind = ValKind::Null,
+                        Some(b) => b.merge(v),
+                        None => {
+                            base.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            _ => *self = over.clone(),
+        }
+    }
+
+    /// Drops `null` entries recursively (after overlays are applied).
+    pub fn prune_nulls(&mut self) {
+        match &mut self.kind {
+            ValKind::Map(m) => {
+                m.retain(|_, v| !v.is_null());
+                m.values_mut().for_each(Val::prune_nulls);
+            }
+            ValKind::List(l) => l.iter_mut().for_each(Val::prune_nulls),
+            ValKind::Tagged(_, _, b) => b.prune_nulls(),
+            _ => {}
+        }
+    }
+}
