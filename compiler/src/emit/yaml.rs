@@ -1,1 +1,600 @@
-//! Deterministic YAML writer (placeholder).
+//! Deterministic block-style YAML writer shared by every YAML backend.
+//!
+//! Backends build a [`Yaml`] tree (maps keep insertion order, so the backend
+//! decides key order) and this module turns it into text. There is no hash
+//! map anywhere: identical trees always produce identical bytes.
+//!
+//! # Style rules
+//!
+//! * 2-space indentation, block mappings and block sequences only.
+//! * Sequences are indented under their key the kubectl way
+//!   (`containers:\n  - name: x\n    image: y`); a mapping or sequence that is
+//!   an item of a sequence starts on the `- ` line (`- - a` for nested seqs).
+//! * Empty collections are written in flow style: `{}` and `[]`.
+//! * Null is `null`, booleans `true`/`false`, integers in decimal.
+//! * Floats always read back as the same float: they always carry a `.` and
+//!   a signed exponent when there is one (`1.0`, `1.0e+300`), and
+//!   non-finite values are `.nan`, `.inf`, `-.inf`.
+//!
+//! # Strings
+//!
+//! A string is written plain only when every YAML 1.1 and YAML 1.2 reader
+//! reads it back as that same string: printable ASCII only (so any non-ASCII
+//! string is quoted), no leading/trailing space, no indicator as first
+//! character (`-` is allowed when not followed by a space), no `: `, ` #`
+//! or trailing `:`, no document marker (`---`, `...`) prefix, and nothing a
+//! resolver could turn into another type: the YAML 1.1 null/bool words in
+//! any letter case (`y`, `no`, `On`, `NULL`, `~`, ...), `<<`, `=`, `inf`,
+//! `nan`, `infinity`, and anything number-, date- or sexagesimal-looking
+//! (after an optional sign: a `0x`/`0o`/`0b` prefix, a `YYYY-` prefix, or
+//! only digits and `_ . : e E + -` starting with a digit or `.`).
+//! Everything else is quoted:
+//!
+//! * single-quoted when it is one printable line containing `"` or `\`;
+//! * as a literal block scalar (`|`, `|-`, `|+`) when it is multi-line,
+//!   printable (no tab or `\r`), has no trailing spaces, has a non-empty
+//!   line and its first non-empty line does not start with a space (so no
+//!   indentation indicator is ever needed);
+//! * double-quoted otherwise, escaping `"`, `\`, control characters, C1
+//!   controls, U+2028/U+2029, U+FEFF, U+FFFE/U+FFFF; other non-ASCII text
+//!   is kept raw.
+//!
+//! Keys follow the same rules except that they are never block scalars, and
+//! a key longer than YAML's 1024-character implicit-key limit is written as
+//! an explicit `? key` / `: value` entry.
+//!
+//! # Invariants
+//!
+//! * Keys of one map are unique ([`Yaml::insert`] guarantees it; callers of
+//!   [`Yaml::push_entry`] promise it). The writer does not check.
+//! * Each document ends with a newline; nothing but `---` separates two.
+use std::fmt::Write as _;
+
+#[cfg(test)]
+mod tests;
+
+/// A YAML document tree. Maps keep insertion order (the backend decides order).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Yaml {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Yaml>),
+    Map(Vec<(String, Yaml)>),
+}
+
+impl Yaml {
+    /// An empty mapping.
+    pub fn map() -> Self {
+        Yaml::Map(Vec::new())
+    }
+
+    /// An empty sequence.
+    pub fn seq() -> Self {
+        Yaml::Seq(Vec::new())
+    }
+
+    /// A string scalar.
+    pub fn str(s: impl Into<String>) -> Self {
+        Yaml::Str(s.into())
+    }
+
+    /// Sets `key` on a mapping: replaces the value of an existing key in
+    /// place (keeping its position), else appends. Linear in the map size.
+    ///
+    /// # Panics
+    /// If `self` is not a [`Yaml::Map`].
+    pub fn insert(&mut self, key: impl Into<String>, value: Yaml) {
+        let key = key.into();
+        let entries = self.entries_mut("insert");
+        match entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => entries.push((key, value)),
+        }
+    }
+
+    /// Appends `key` to a mapping without looking for a duplicate: O(1),
+    /// for large maps whose keys the caller knows to be unique.
+    ///
+    /// # Panics
+    /// If `self` is not a [`Yaml::Map`].
+    pub fn push_entry(&mut self, key: impl Into<String>, value: Yaml) {
+        self.entries_mut("push_entry").push((key.into(), value));
+    }
+
+    /// Appends an item to a sequence.
+    ///
+    /// # Panics
+    /// If `self` is not a [`Yaml::Seq`].
+    pub fn push(&mut self, item: Yaml) {
+        match self {
+            Yaml::Seq(items) => items.push(item),
+            other => panic!("Yaml::push on a non-sequence: {other:?}"),
+        }
+    }
+
+    /// Builder form of [`Yaml::insert`].
+    pub fn with(mut self, key: impl Into<String>, value: Yaml) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    /// True for `Null` and for a mapping or sequence without entries.
+    /// Scalars (including the empty string) are never empty.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Yaml::Null => true,
+            Yaml::Map(entries) => entries.is_empty(),
+            Yaml::Seq(items) => items.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value of `key` when `self` is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Yaml> {
+        match self {
+            Yaml::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Mutable form of [`Yaml::get`].
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Yaml> {
+        match self {
+            Yaml::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn entries_mut(&mut self, op: &str) -> &mut Vec<(String, Yaml)> {
+        match self {
+            Yaml::Map(entries) => entries,
+            other => panic!("Yaml::{op} on a non-mapping: {other:?}"),
+        }
+    }
+}
+
+/// `From` conversions for the scalar and sequence types backends use.
+macro_rules! yaml_from {
+    ($($ty:ty => |$v:ident| $body:expr;)*) => {
+        $(impl From<$ty> for Yaml {
+            fn from($v: $ty) -> Self {
+                $body
+            }
+        })*
+    };
+}
+
+yaml_from! {
+    &str => |s| Yaml::Str(s.to_owned());
+    String => |s| Yaml::Str(s);
+    i64 => |i| Yaml::Int(i);
+    u32 => |i| Yaml::Int(i64::from(i));
+    f64 => |f| Yaml::Float(f);
+    bool => |b| Yaml::Bool(b);
+    Vec<Yaml> => |items| Yaml::Seq(items);
+}
+
+/// Converts a JSON value. Integers beyond `i64` become floats.
+pub fn from_json(v: &serde_json::Value) -> Yaml {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Yaml::Null,
+        J::Bool(b) => Yaml::Bool(*b),
+        J::Number(n) => number(n.as_i64(), n.as_f64()),
+        J::String(s) => Yaml::Str(s.clone()),
+        J::Array(items) => Yaml::Seq(items.iter().map(from_json).collect()),
+        J::Object(m) => Yaml::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+    }
+}
+
+/// Converts a `serde_yaml` value. Integers beyond `i64` become floats, tags
+/// are dropped, non-string keys are replaced by their YAML text.
+pub fn from_serde_yaml(v: &serde_yaml::Value) -> Yaml {
+    use serde_yaml::Value as V;
+    match v {
+        V::Null => Yaml::Null,
+        V::Bool(b) => Yaml::Bool(*b),
+        V::Number(n) => number(n.as_i64(), n.as_f64()),
+        V::String(s) => Yaml::Str(s.clone()),
+        V::Sequence(items) => Yaml::Seq(items.iter().map(from_serde_yaml).collect()),
+        V::Mapping(m) => Yaml::Map(
+            m.iter()
+                .map(|(k, v)| (key_text(k), from_serde_yaml(v)))
+                .collect(),
+        ),
+        V::Tagged(t) => from_serde_yaml(&t.value),
+    }
+}
+
+fn number(int: Option<i64>, float: Option<f64>) -> Yaml {
+    int.map_or_else(|| Yaml::Float(float.unwrap_or(f64::NAN)), Yaml::Int)
+}
+
+fn key_text(k: &serde_yaml::Value) -> String {
+    match k {
+        serde_yaml::Value::String(s) => s.clone(),
+        other => {
+            serde_yaml::to_string(other).map_or_else(|_| String::new(), |s| s.trim_end().to_owned())
+        }
+    }
+}
+
+/// Writes one document (no leading `---`), ending with a newline.
+pub fn to_string(doc: &Yaml) -> String {
+    let mut out = String::with_capacity(4096);
+    write_document(&mut out, doc);
+    out
+}
+
+/// Appends one document (no leading `---`), ending with a newline.
+pub fn write_document(out: &mut String, doc: &Yaml) {
+    write_item(out, doc, 0);
+}
+
+/// Several documents separated by `---` lines (Kubernetes multi-doc files).
+pub fn write_documents(out: &mut String, docs: &[Yaml]) {
+    for (i, doc) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        write_document(out, doc);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Layout
+
+/// Writes `node` where its first line is already started (after `- ` or at
+/// the start of a document). `indent` is the column of the node.
+fn write_item(out: &mut String, node: &Yaml, indent: usize) {
+    match node {
+        Yaml::Map(entries) if !entries.is_empty() => write_map(out, entries, indent, true),
+        Yaml::Seq(items) if !items.is_empty() => write_seq(out, items, indent, true),
+        scalar => write_scalar_line(out, scalar, indent),
+    }
+}
+
+/// Writes `node` after a `key:`; `indent` is the column of nested content.
+fn write_value(out: &mut String, node: &Yaml, indent: usize) {
+    match node {
+        Yaml::Map(entries) if !entries.is_empty() => {
+            out.push('\n');
+            write_map(out, entries, indent, false);
+        }
+        Yaml::Seq(items) if !items.is_empty() => {
+            out.push('\n');
+            write_seq(out, items, indent, false);
+        }
+        scalar => {
+            out.push(' ');
+            write_scalar_line(out, scalar, indent);
+        }
+    }
+}
+
+fn write_map(out: &mut String, entries: &[(String, Yaml)], indent: usize, inline_first: bool) {
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 || !inline_first {
+            pad(out, indent);
+        }
+        write_key(out, key, indent);
+        out.push(':');
+        write_value(out, value, indent + 2);
+    }
+}
+
+fn write_seq(out: &mut String, items: &[Yaml], indent: usize, inline_first: bool) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 || !inline_first {
+            pad(out, indent);
+        }
+        out.push_str("- ");
+        write_item(out, item, indent + 2);
+    }
+}
+
+/// Writes a key; one too long for an implicit key becomes `? key\n` and the
+/// `:` goes on its own line at `indent`.
+fn write_key(out: &mut String, key: &str, indent: usize) {
+    let start = out.len();
+    write_str(out, key, false, indent);
+    if out.len() - start > MAX_IMPLICIT_KEY {
+        out.insert_str(start, "? ");
+        out.push('\n');
+        pad(out, indent);
+    }
+}
+
+/// Bytes, so at most that many characters: safely below YAML's 1024.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
+fn pad(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
+}
+
+// ---------------------------------------------------------------------------
+// Scalars
+
+/// Writes a scalar (or empty collection) and the newline ending its line.
+fn write_scalar_line(out: &mut String, node: &Yaml, indent: usize) {
+    match node {
+        Yaml::Null => out.push_str("null"),
+        Yaml::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Yaml::Int(i) => write_int(out, *i),
+        Yaml::Float(f) => write_float(out, *f),
+        Yaml::Str(s) => write_str(out, s, true, indent),
+        Yaml::Seq(_) => out.push_str("[]"),
+        Yaml::Map(_) => out.push_str("{}"),
+    }
+    out.push('\n');
+}
+
+fn write_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
+}
+
+/// Shortest round-trip digits, shaped so YAML 1.1 readers see a float too:
+/// always a `.` in the mantissa and a sign on the exponent.
+fn write_float(out: &mut String, f: f64) {
+    if f.is_nan() {
+        return out.push_str(".nan");
+    }
+    if f.is_infinite() {
+        return out.push_str(if f > 0.0 { ".inf" } else { "-.inf" });
+    }
+    let start = out.len();
+    let _ = write!(out, "{f:?}");
+    let Some(e) = out[start..].find('e').map(|e| start + e) else {
+        return;
+    };
+    if !out[e + 1..].starts_with('-') {
+        out.insert(e + 1, '+');
+    }
+    if !out[start..e].contains('.') {
+        out.insert_str(e, ".0");
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// `indent` is the column for the lines of a block scalar (at least 2, so
+/// that no content line can be read as a document marker).
+fn write_str(out: &mut String, s: &str, allow_block: bool, indent: usize) {
+    match style_of(s, allow_block) {
+        Style::Plain => out.push_str(s),
+        Style::Single => write_single(out, s),
+        Style::Double => write_double(out, s),
+        Style::Literal => write_literal(out, s, indent.max(2)),
+    }
+}
+
+/// What one pass over a string's bytes found.
+#[derive(Default)]
+struct Scan {
+    /// No `: `, trailing `:` or ` #` seen.
+    plain_ok: bool,
+    newline: bool,
+    /// C0 controls other than `\n`, or DEL.
+    control: bool,
+    non_ascii: bool,
+    quote_or_backslash: bool,
+}
+
+/// Bytes [`scan`] looks at; every other byte is plain-safe anywhere.
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = matches!(c as u8, b':' | b'#' | b'"' | b'\\' | 0..=0x1f | 0x7f..);
+        c += 1;
+    }
+    table
+};
+
+fn scan(b: &[u8]) -> Scan {
+    let mut r = Scan {
+        plain_ok: true,
+        ..Scan::default()
+    };
+    for (i, &c) in b.iter().enumerate() {
+        if !SPECIAL[usize::from(c)] {
+            continue;
+        }
+        match c {
+            b':' if matches!(b.get(i + 1), None | Some(b' ')) => r.plain_ok = false,
+            b'#' if i > 0 && b[i - 1] == b' ' => r.plain_ok = false,
+            b'"' | b'\\' => r.quote_or_backslash = true,
+            b'\n' => r.newline = true,
+            0..=0x1f | 0x7f => r.control = true,
+            0x80.. => r.non_ascii = true,
+            _ => {}
+        }
+    }
+    r
+}
+
+fn style_of(s: &str, allow_block: bool) -> Style {
+    let b = s.as_bytes();
+    let r = scan(b);
+    let escapes = r.control || (r.non_ascii && s.chars().any(must_escape));
+    if r.plain_ok && !r.newline && !r.control && !r.non_ascii && plain_ends(b) && !is_ambiguous(b) {
+        Style::Plain
+    } else if r.newline && allow_block && !escapes && literal_ok(s) {
+        Style::Literal
+    } else if !escapes && !r.newline && r.quote_or_backslash {
+        Style::Single
+    } else {
+        Style::Double
+    }
+}
+
+/// Non-empty, and first/last characters allowed in a plain scalar.
+fn plain_ends(b: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    last != b' '
+        && match first {
+            b'-' => b.len() > 1 && b[1] != b' ' && !b.starts_with(b"---"),
+            b'.' => !b.starts_with(b"..."),
+            b' ' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' => {
+                false
+            }
+            b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => false,
+            _ => true,
+        }
+}
+
+/// Whether some YAML 1.1 or 1.2 resolver would read the plain scalar as a
+/// non-string (or a merge/value key). Errs on the side of quoting.
+fn is_ambiguous(b: &[u8]) -> bool {
+    match b[0] {
+        b'0'..=b'9' | b'+' | b'-' | b'.' => looks_numeric(b),
+        _ => is_reserved_word(b),
+    }
+}
+
+fn is_reserved_word(b: &[u8]) -> bool {
+    if b.len() > 8 {
+        return false;
+    }
+    #[rustfmt::skip]
+    const WORDS: &[&[u8]] = &[
+        b"~", b"null", b"y", b"n", b"yes", b"no", b"true", b"false", b"on", b"off",
+        b"<<", b"=", b"inf", b"infinity", b"nan", b".inf", b".nan",
+    ];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(b))
+}
+
+/// Ints in any base, floats, `.inf`/`.nan`, sexagesimals, dates.
+fn looks_numeric(b: &[u8]) -> bool {
+    let body = match b[0] {
+        b'+' | b'-' => &b[1..],
+        _ => b,
+    };
+    let radix_prefix =
+        body.len() >= 2 && body[0] == b'0' && matches!(body[1] | 0x20, b'x' | b'o' | b'b');
+    if radix_prefix || is_date_prefix(body) || is_reserved_word(body) {
+        return true;
+    }
+    let numeric_char = |c: &u8| c.is_ascii_digit() || b"_.:eE+-".contains(c);
+    matches!(body.first(), Some(b'0'..=b'9' | b'.')) && body.iter().all(numeric_char)
+}
+
+/// `YYYY-`: the start of every YAML 1.1 timestamp.
+fn is_date_prefix(b: &[u8]) -> bool {
+    b.len() >= 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+}
+
+/// Characters that are not printable in YAML, or that YAML 1.1 treats as
+/// line breaks or a byte-order mark.
+fn must_escape(c: char) -> bool {
+    matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// A literal block reproduces `s` exactly and needs no indentation
+/// indicator: no trailing spaces, first non-empty line not indented, and at
+/// least one non-empty line. (Tabs and other controls were ruled out.)
+fn literal_ok(s: &str) -> bool {
+    let mut seen_text = false;
+    for line in s.split('\n') {
+        if line.ends_with(' ') || (!seen_text && line.starts_with(' ')) {
+            return false;
+        }
+        seen_text |= !line.is_empty();
+    }
+    seen_text
+}
+
+fn write_literal(out: &mut String, s: &str, indent: usize) {
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    out.push_str(match (s.ends_with('\n'), body.ends_with('\n')) {
+        (false, _) => "|-",
+        (true, false) => "|",
+        (true, true) => "|+",
+    });
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            pad(out, indent);
+            out.push_str(line);
+        }
+    }
+}
+
+fn write_single(out: &mut String, s: &str) {
+    out.push('\'');
+    for (i, part) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
+}
+
+fn write_double(out: &mut String, s: &str) {
+    out.push('"');
+    let mut clean = 0;
+    for (i, c) in s.char_indices() {
+        if c == '"' || c == '\\' || must_escape(c) {
+            out.push_str(&s[clean..i]);
+            write_escape(out, c);
+            clean = i + c.len_utf8();
+        }
+    }
+    out.push_str(&s[clean..]);
+    out.push('"');
+}
+
+fn write_escape(out: &mut String, c: char) {
+    let short = match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\0' => "\\0",
+        '\x07' => "\\a",
+        '\x08' => "\\b",
+        '\t' => "\\t",
+        '\n' => "\\n",
+        '\x0b' => "\\v",
+        '\x0c' => "\\f",
+        '\r' => "\\r",
+        '\x1b' => "\\e",
+        _ => "",
+    };
+    if !short.is_empty() {
+        out.push_str(short);
+    } else if (c as u32) < 0x100 {
+        let _ = write!(out, "\\x{:02X}", c as u32);
+    } else {
+        let _ = write!(out, "\\u{:04X}", c as u32);
+    }
+}
