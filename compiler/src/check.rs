@@ -13,7 +13,7 @@
 //! [`rules`] and run on the evaluated model.
 
 mod elab;
-mod refs;
+pub(crate) mod refs;
 pub mod rules;
 pub mod schema;
 pub mod units;
@@ -54,6 +54,24 @@ pub fn schema(p: &Program) -> (Schema, Vec<Diagnostic>) {
     Schema::build(&p.stdlib_files())
 }
 
+/// The stdlib defaults, elaborated once: record index → field → value.
+pub fn defaults(p: &Program, schema: &Schema) -> (crate::eval::Defaults, Vec<Diagnostic>) {
+    let mut cx = elab::Elab::new(p, schema);
+    let mut out = Vec::with_capacity(schema.records.len());
+    for rec in &schema.records {
+        let mut m = IndexMap::new();
+        for f in rec.fields.values() {
+            if let Some(e) = &f.default {
+                if let Some(v) = cx.value(e, &f.ty, Some(f)) {
+                    m.insert(f.name.clone(), v);
+                }
+            }
+        }
+        out.push(m);
+    }
+    (out, cx.finish())
+}
+
 /// Checks every item of the program.
 pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
     let mut cx = elab::Elab::new(p, schema);
@@ -68,7 +86,10 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
     out.configs = each(syms.configs.iter(), |r| cx.config(p.block(r)));
     out.environments = each(syms.environments.iter(), |r| cx.environment(r));
     out.pipelines = each(syms.pipelines.iter(), |r| cx.item_body(r, "Pipeline"));
-    for (kind, table) in [(ItemKind::Environment, &syms.environments), (ItemKind::Service, &syms.services)] {
+    for (kind, table) in [
+        (ItemKind::Environment, &syms.environments),
+        (ItemKind::Service, &syms.services),
+    ] {
         for (name, r) in table {
             cx.check_dns_name(kind.keyword(), name, r.name_span);
         }

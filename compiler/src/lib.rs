@@ -9,11 +9,97 @@
 //! The library is pure: it reads files only through a [`source::FileLoader`]
 //! and never prints or exits.
 
+pub mod check;
 pub mod diagnostics;
 pub mod emit;
-pub mod source;
-pub mod syntax;
-pub mod check;
+pub mod eval;
 pub mod resolve;
+pub mod source;
 pub mod stdlib;
+pub mod syntax;
 pub mod value;
+
+use check::schema::Schema;
+use check::Checked;
+use diagnostics::Diagnostic;
+use resolve::Program;
+use source::FileLoader;
+
+/// One compilation: a stack and everything the front end learnt about it.
+#[derive(Debug, Clone)]
+pub struct Compilation {
+    pub program: Program,
+    pub schema: Schema,
+    pub checked: Checked,
+    pub defaults: eval::Defaults,
+    /// Every diagnostic, sorted by position, duplicates removed.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Which environments `compile` evaluates and checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EnvSelection {
+    /// The base and every declared environment.
+    #[default]
+    All,
+    /// Only this environment (and the base).
+    Only(String),
+}
+
+/// Parses, resolves and checks the stack rooted at `root`, then evaluates
+/// the selected environments and runs the semantic rules on each.
+pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Compilation {
+    let (program, mut diags) = resolve::load(root, loader);
+    let (schema, d) = check::schema(&program);
+    diags.extend(d);
+    let (defaults, d) = check::defaults(&program, &schema);
+    diags.extend(d);
+    let (checked, d) = check::check(&program, &schema);
+    diags.extend(d);
+    let mut c = Compilation {
+        program,
+        schema,
+        checked,
+        defaults,
+        diagnostics: Vec::new(),
+    };
+    let names: Vec<Option<String>> = match envs {
+        EnvSelection::All => std::iter::once(None)
+            .chain(c.environment_names().into_iter().map(Some))
+            .collect(),
+        EnvSelection::Only(e) => vec![None, Some(e.clone())],
+    };
+    for env in names {
+        let (world, d) = c.evaluate(env.as_deref());
+        diags.extend(d);
+        check::rules::run(&c.program, &world, &mut diags);
+    }
+    check::rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
+    diagnostics::sort_dedup(&mut diags);
+    c.diagnostics = diags;
+    c
+}
+
+impl Compilation {
+    /// Declared environment names, in order.
+    pub fn environment_names(&self) -> Vec<String> {
+        self.program.symbols.environments.keys().cloned().collect()
+    }
+
+    /// Evaluates the base (`None`) or one environment.
+    pub fn evaluate(&self, env: Option<&str>) -> (eval::Evaluated, Vec<Diagnostic>) {
+        let ev = eval::Evaluator {
+            p: &self.program,
+            schema: &self.schema,
+            checked: &self.checked,
+            defaults: &self.defaults,
+        };
+        ev.evaluate(env)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+pub mod cli;
+pub mod model;

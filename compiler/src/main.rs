@@ -1,1 +1,18 @@
-fn main() {}
+//! The `stackc` binary: parses arguments and exits with the command's code.
+
+use std::io::IsTerminal;
+
+fn main() {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let err_is_tty = stderr.is_terminal();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let mut io = stackc::cli::Io {
+        out: &mut out,
+        err: &mut err,
+        err_is_tty,
+    };
+    let code = stackc::cli::run(std::env::args_os(), &mut io);
+    std::process::exit(code);
+}

@@ -51,7 +51,11 @@ impl ItemKind {
     }
 
     pub fn keyword(self) -> &'static str {
-        Self::ALL.iter().find(|(_, v)| *v == self).map(|(k, _)| *k).unwrap_or("?")
+        Self::ALL
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map(|(k, _)| *k)
+            .unwrap_or("?")
     }
 }
 
@@ -134,7 +138,11 @@ impl Program {
 
     /// Files that are not the stdlib.
     pub fn user_files(&self) -> impl Iterator<Item = &ast::File> {
-        self.files.iter().enumerate().filter(|(i, _)| !self.stdlib.contains(i)).map(|(_, f)| f)
+        self.files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.stdlib.contains(i))
+            .map(|(_, f)| f)
     }
 
     pub fn stdlib_files(&self) -> Vec<&ast::File> {
@@ -153,21 +161,46 @@ pub fn load(root: &str, loader: &dyn FileLoader) -> (Program, Vec<Diagnostic>) {
         diags.extend(d);
     }
     let stdlib: Vec<usize> = (0..files.len()).collect();
-    let mut loading = Loading { loader, map, files, diags, stack: Vec::new() };
+    let mut loading = Loading {
+        loader,
+        map,
+        files,
+        diags,
+        stack: Vec::new(),
+    };
     let root_idx = match loader.load(root) {
         Ok(text) => loading.add_file(root, text),
         Err(e) => {
             let id = loading.map.add(root, "", false);
             loading.diags.push(
-                Diagnostic::new(Code::E0100, Span::new(id, 0, 0), format!("cannot read `{root}`: {e}"))
-                    .help("check the path"),
+                Diagnostic::new(
+                    Code::E0100,
+                    Span::new(id, 0, 0),
+                    format!("cannot read `{root}`: {e}"),
+                )
+                .help("check the path"),
             );
-            loading.files.push(ast::File { id, items: Vec::new(), span: Span::new(id, 0, 0) });
+            loading.files.push(ast::File {
+                id,
+                items: Vec::new(),
+                span: Span::new(id, 0, 0),
+            });
             loading.files.len() - 1
         }
     };
-    let Loading { map, files, mut diags, .. } = loading;
-    let mut program = Program { map, files, stdlib, root: root_idx, symbols: Symbols::default() };
+    let Loading {
+        map,
+        files,
+        mut diags,
+        ..
+    } = loading;
+    let mut program = Program {
+        map,
+        files,
+        stdlib,
+        root: root_idx,
+        symbols: Symbols::default(),
+    };
     collect_symbols(&mut program, &mut diags);
     check_templates(&program, &mut diags);
     (program, diags)
@@ -207,7 +240,11 @@ impl Loading<'_> {
 
     fn import(&mut self, from: &str, im: &ast::Import) {
         let Some(path) = im.path.as_plain() else {
-            self.diags.push(Diagnostic::new(Code::E0003, im.path.span, "an import path cannot use `${…}`"));
+            self.diags.push(Diagnostic::new(
+                Code::E0003,
+                im.path.span,
+                "an import path cannot use `${…}`",
+            ));
             return;
         };
         if stdlib::is_std_import(&path) {
@@ -238,9 +275,13 @@ impl Loading<'_> {
                 self.add_file(&name, text);
             }
             Err(e) => self.diags.push(
-                Diagnostic::new(Code::E0100, im.path.span, format!("cannot read `{name}`: {e}"))
-                    .label("imported here")
-                    .help("import paths are relative to the importing file"),
+                Diagnostic::new(
+                    Code::E0100,
+                    im.path.span,
+                    format!("cannot read `{name}`: {e}"),
+                )
+                .label("imported here")
+                .help("import paths are relative to the importing file"),
             ),
         }
     }
@@ -255,7 +296,11 @@ fn collect_symbols(p: &mut Program, diags: &mut Vec<Diagnostic>) {
         for (ii, item) in file.items.iter().enumerate() {
             match item {
                 ast::Item::Let(l) => {
-                    let r = ItemRef { file: fi, item: ii, name_span: l.name.span };
+                    let r = ItemRef {
+                        file: fi,
+                        item: ii,
+                        name_span: l.name.span,
+                    };
                     insert_unique(&mut syms.lets, "constant", &l.name.name, r, diags);
                 }
                 ast::Item::Block(b) => collect_block(&mut syms, fi, ii, b, diags),
@@ -266,33 +311,55 @@ fn collect_symbols(p: &mut Program, diags: &mut Vec<Diagnostic>) {
     if syms.stack.is_none() {
         let id = p.files[p.root].id;
         diags.push(
-            Diagnostic::new(Code::E0109, Span::new(id, 0, 0), "this file declares no `stack` block")
-                .help("add `stack NAME { }` naming the stack, e.g. `stack shop { namespace = \"shop\" }`"),
+            Diagnostic::new(
+                Code::E0109,
+                Span::new(id, 0, 0),
+                "this file declares no `stack` block",
+            )
+            .help(
+                "add `stack NAME { }` naming the stack, e.g. `stack shop { namespace = \"shop\" }`",
+            ),
         );
     }
     p.symbols = syms;
 }
 
-fn collect_block(syms: &mut Symbols, fi: usize, ii: usize, b: &ast::Block, diags: &mut Vec<Diagnostic>) {
+fn collect_block(
+    syms: &mut Symbols,
+    fi: usize,
+    ii: usize,
+    b: &ast::Block,
+    diags: &mut Vec<Diagnostic>,
+) {
     let Some(kind) = ItemKind::parse(&b.kind.name) else {
         diags.push(unknown_item_kind(&b.kind));
         return;
     };
     let Some(label) = b.name() else {
         diags.push(
-            Diagnostic::new(Code::E0001, b.kind.span, format!("`{}` needs a name", b.kind.name))
-                .label("name missing")
-                .help(format!("write `{} NAME {{ … }}`", b.kind.name)),
+            Diagnostic::new(
+                Code::E0001,
+                b.kind.span,
+                format!("`{}` needs a name", b.kind.name),
+            )
+            .label("name missing")
+            .help(format!("write `{} NAME {{ … }}`", b.kind.name)),
         );
         return;
     };
-    let r = ItemRef { file: fi, item: ii, name_span: label.span };
+    let r = ItemRef {
+        file: fi,
+        item: ii,
+        name_span: label.span,
+    };
     if kind == ItemKind::Stack {
         match syms.stack {
             Some(first) => diags.push(
                 Diagnostic::new(Code::E0110, label.span, "a second `stack` block")
                     .secondary(first.name_span, "the stack is declared here")
-                    .help("one compilation describes one stack; split it into separate stack files"),
+                    .help(
+                        "one compilation describes one stack; split it into separate stack files",
+                    ),
             ),
             None => syms.stack = Some(r),
         }
@@ -307,9 +374,18 @@ fn unknown_item_kind(kw: &ast::Ident) -> Diagnostic {
         .map(|s| format!("did you mean `{s}`?"))
         .unwrap_or_else(|| {
             let all: Vec<&str> = kinds.collect();
-            format!("top-level items are {}, `let` and `import`", suggest::quote_list(&all))
+            format!(
+                "top-level items are {}, `let` and `import`",
+                suggest::quote_list(&all)
+            )
         });
-    Diagnostic::new(Code::E0113, kw.span, format!("unknown item kind `{}`", kw.name)).label("not an item kind").help(help)
+    Diagnostic::new(
+        Code::E0113,
+        kw.span,
+        format!("unknown item kind `{}`", kw.name),
+    )
+    .label("not an item kind")
+    .help(help)
 }
 
 fn insert_unique(
@@ -339,9 +415,17 @@ fn check_templates(p: &Program, diags: &mut Vec<Diagnostic>) {
         for t in &p.block(*r).templates {
             if !syms.templates.contains_key(&t.name) {
                 diags.push(
-                    Diagnostic::new(Code::E0108, t.span, format!("unknown template `{}`", t.name))
-                        .label("no template with this name")
-                        .help_opt(suggest::help_for_unknown("template", &t.name, syms.templates.keys().map(String::as_str))),
+                    Diagnostic::new(
+                        Code::E0108,
+                        t.span,
+                        format!("unknown template `{}`", t.name),
+                    )
+                    .label("no template with this name")
+                    .help_opt(suggest::help_for_unknown(
+                        "template",
+                        &t.name,
+                        syms.templates.keys().map(String::as_str),
+                    )),
                 );
             }
         }
@@ -350,9 +434,13 @@ fn check_templates(p: &Program, diags: &mut Vec<Diagnostic>) {
         let mut seen = vec![name.clone()];
         if let Some(cycle) = template_cycle(p, *r, &mut seen) {
             diags.push(
-                Diagnostic::new(Code::E0111, r.name_span, format!("template `{name}` applies itself: {}", cycle.join(" → ")))
-                    .label("part of a cycle")
-                    .help("remove one of the `: template` references in the cycle"),
+                Diagnostic::new(
+                    Code::E0111,
+                    r.name_span,
+                    format!("template `{name}` applies itself: {}", cycle.join(" → ")),
+                )
+                .label("part of a cycle")
+                .help("remove one of the `: template` references in the cycle"),
             );
         }
     }

@@ -9,25 +9,54 @@
 use serde::{Deserialize, Serialize};
 
 /// Index of a file in a [`SourceMap`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct FileId(pub u32);
 
-/// A byte range in one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+/// A byte range in one file. Serialised as `[file, start, end]`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(from = "(u32, u32, u32)", into = "(u32, u32, u32)")]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
     pub end: u32,
 }
 
+impl From<(u32, u32, u32)> for Span {
+    fn from((file, start, end): (u32, u32, u32)) -> Self {
+        Span {
+            file: FileId(file),
+            start,
+            end,
+        }
+    }
+}
+
+impl From<Span> for (u32, u32, u32) {
+    fn from(s: Span) -> Self {
+        (s.file.0, s.start, s.end)
+    }
+}
+
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, start: start as u32, end: end as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// The smallest span covering both (same file assumed).
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     pub fn range(self) -> std::ops::Range<usize> {
@@ -44,7 +73,10 @@ impl Span {
 
     /// An empty span at the start of this one.
     pub fn shrink_to_start(self) -> Span {
-        Span { end: self.start, ..self }
+        Span {
+            end: self.start,
+            ..self
+        }
     }
 }
 
@@ -69,10 +101,20 @@ impl SourceMap {
         Self::default()
     }
 
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>, is_stdlib: bool) -> FileId {
+    pub fn add(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<String>,
+        is_stdlib: bool,
+    ) -> FileId {
         let text = text.into();
         let lines = LineIndex::new(&text);
-        self.files.push(SourceFile { name: name.into(), text, is_stdlib, lines });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            is_stdlib,
+            lines,
+        });
         FileId(self.files.len() as u32 - 1)
     }
 
@@ -93,11 +135,17 @@ impl SourceMap {
     }
 
     pub fn find(&self, name: &str) -> Option<FileId> {
-        self.files.iter().position(|f| f.name == name).map(|i| FileId(i as u32))
+        self.files
+            .iter()
+            .position(|f| f.name == name)
+            .map(|i| FileId(i as u32))
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
     }
 
     /// The text a span covers.
@@ -134,7 +182,10 @@ impl LineIndex {
     }
 
     pub fn line_start(&self, line: usize) -> usize {
-        self.starts.get(line).copied().unwrap_or(*self.starts.last().unwrap_or(&0)) as usize
+        self.starts
+            .get(line)
+            .copied()
+            .unwrap_or(*self.starts.last().unwrap_or(&0)) as usize
     }
 
     pub fn line_count(&self) -> usize {
@@ -215,7 +266,10 @@ impl FileLoader for MemoryLoader {
     }
 
     fn load(&self, name: &str) -> Result<String, String> {
-        self.files.get(name).cloned().ok_or_else(|| "no such file".to_string())
+        self.files
+            .get(name)
+            .cloned()
+            .ok_or_else(|| "no such file".to_string())
     }
 }
 
@@ -269,8 +323,14 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(join_relative("a/b/main.stack", "./lib.stack"), "a/b/lib.stack");
-        assert_eq!(join_relative("a/b/main.stack", "../lib.stack"), "a/lib.stack");
+        assert_eq!(
+            join_relative("a/b/main.stack", "./lib.stack"),
+            "a/b/lib.stack"
+        );
+        assert_eq!(
+            join_relative("a/b/main.stack", "../lib.stack"),
+            "a/lib.stack"
+        );
         assert_eq!(join_relative("main.stack", "lib/x.stack"), "lib/x.stack");
         assert_eq!(join_relative("/r/main.stack", "x.stack"), "/r/x.stack");
     }

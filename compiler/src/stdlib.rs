@@ -8,14 +8,26 @@ use crate::source::{FileId, SourceMap};
 
 /// `(display name, text)` of every stdlib file, in registration order.
 pub const FILES: &[(&str, &str)] = &[
-    ("<stdlib/stack.stack>", include_str!("../../stdlib/stack.stack")),
-    ("<stdlib/service.stack>", include_str!("../../stdlib/service.stack")),
-    ("<stdlib/pipeline.stack>", include_str!("../../stdlib/pipeline.stack")),
+    (
+        "<stdlib/stack.stack>",
+        include_str!("../../stdlib/stack.stack"),
+    ),
+    (
+        "<stdlib/service.stack>",
+        include_str!("../../stdlib/service.stack"),
+    ),
+    (
+        "<stdlib/pipeline.stack>",
+        include_str!("../../stdlib/pipeline.stack"),
+    ),
 ];
 
 /// Registers every stdlib file; returns their ids in order.
 pub fn register(map: &mut SourceMap) -> Vec<FileId> {
-    FILES.iter().map(|(name, text)| map.add(*name, *text, true)).collect()
+    FILES
+        .iter()
+        .map(|(name, text)| map.add(*name, *text, true))
+        .collect()
 }
 
 /// Whether an import path names the stdlib (`std` or `std/…`).
@@ -27,5 +39,8 @@ pub fn is_std_import(path: &str) -> bool {
 /// pipeline schema). Every module is always loaded; importing one documents
 /// the dependency and is checked for existence.
 pub fn module_exists(path: &str) -> bool {
-    matches!(path, "std" | "std/stack" | "std/service" | "std/pipeline" | "std/steps")
+    matches!(
+        path,
+        "std" | "std/stack" | "std/service" | "std/pipeline" | "std/steps"
+    )
 }

@@ -85,7 +85,10 @@ impl Val {
     }
 
     pub fn map(map: Map, span: Span) -> Self {
-        Val { kind: ValKind::Map(map), span }
+        Val {
+            kind: ValKind::Map(map),
+            span,
+        }
     }
 
     pub fn as_map(&self) -> Option<&Map> {
@@ -103,7 +106,9 @@ impl Val {
     }
 
     pub fn get(&self, key: &str) -> Option<&Val> {
-        self.as_map()?.get(key).filter(|v| !matches!(v.kind, ValKind::Null))
+        self.as_map()?
+            .get(key)
+            .filter(|v| !matches!(v.kind, ValKind::Null))
     }
 
     pub fn str(&self) -> Option<&str> {

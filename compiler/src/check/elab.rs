@@ -84,12 +84,20 @@ impl<'p> Elab<'p> {
         for e in &b.body.entries {
             match e {
                 Entry::Block(inner) if inner.kind.name == "service" => {
-                    let Some(name) = self.overlay_target(inner, &self.p.symbols.services, RefKind::Service) else { continue };
+                    let Some(name) =
+                        self.overlay_target(inner, &self.p.symbols.services, RefKind::Service)
+                    else {
+                        continue;
+                    };
                     let v = Val::map(self.body(&inner.body, service), inner.span);
                     merge_into(&mut ov.services, name, v);
                 }
                 Entry::Block(inner) if inner.kind.name == "config" => {
-                    let Some(name) = self.overlay_target(inner, &self.p.symbols.configs, RefKind::Config) else { continue };
+                    let Some(name) =
+                        self.overlay_target(inner, &self.p.symbols.configs, RefKind::Config)
+                    else {
+                        continue;
+                    };
                     let v = self.config(inner);
                     merge_into(&mut ov.configs, name, v);
                 }
@@ -100,17 +108,34 @@ impl<'p> Elab<'p> {
         ov
     }
 
-    fn overlay_target(&mut self, b: &Block, table: &indexmap::IndexMap<String, ItemRef>, kind: RefKind) -> Option<String> {
+    fn overlay_target(
+        &mut self,
+        b: &Block,
+        table: &indexmap::IndexMap<String, ItemRef>,
+        kind: RefKind,
+    ) -> Option<String> {
         let Some(label) = b.name() else {
-            let d = Diagnostic::new(Code::E0001, b.kind.span, format!("`{}` in an environment needs the name of the {} it changes", b.kind.name, kind.noun()))
-                .help(format!("write `{} NAME {{ … }}`", b.kind.name));
+            let d = Diagnostic::new(
+                Code::E0001,
+                b.kind.span,
+                format!(
+                    "`{}` in an environment needs the name of the {} it changes",
+                    b.kind.name,
+                    kind.noun()
+                ),
+            )
+            .help(format!("write `{} NAME {{ … }}`", b.kind.name));
             self.report(d);
             return None;
         };
         if table.contains_key(&label.value) {
             return Some(label.value.clone());
         }
-        let code = if kind == RefKind::Service { Code::E0500 } else { Code::E0106 };
+        let code = if kind == RefKind::Service {
+            Code::E0500
+        } else {
+            Code::E0106
+        };
         let d = Diagnostic::new(code, label.span, format!("this environment changes {} `{}`, which the base does not declare", kind.noun(), label.value))
             .label(format!("no {} with this name", kind.noun()))
             .help_opt(suggest::help_for_unknown(kind.noun(), &label.value, table.keys().map(String::as_str)))
@@ -122,8 +147,16 @@ impl<'p> Elab<'p> {
     /// Blocks take at most `max` labels.
     fn check_extra_labels(&mut self, b: &Block, max: usize) {
         if let Some(extra) = b.labels.get(max) {
-            let d = Diagnostic::new(Code::E0001, extra.span, format!("`{}` takes {} label", b.kind.name, if max == 0 { "no" } else { "one" }))
-                .label("unexpected label");
+            let d = Diagnostic::new(
+                Code::E0001,
+                extra.span,
+                format!(
+                    "`{}` takes {} label",
+                    b.kind.name,
+                    if max == 0 { "no" } else { "one" }
+                ),
+            )
+            .label("unexpected label");
             self.report(d);
         }
     }
@@ -141,33 +174,52 @@ impl<'p> Elab<'p> {
 
     fn entry(&mut self, out: &mut Map, e: &Entry, rec: usize) {
         match e {
-            Entry::Attr(a) => self.assign(out, &a.path, &a.value, rec, a),
+            Entry::Attr(a) => self.assign(out, &a.path, &a.value, rec),
             Entry::Block(b) => self.nested_block(out, b, rec),
         }
     }
 
     /// `a.b.c = value` in record `rec`.
-    fn assign(&mut self, out: &mut Map, path: &[Key], value: &Expr, rec: usize, attr: &Attr) {
+    fn assign(&mut self, out: &mut Map, path: &[Key], value: &Expr, rec: usize) {
         let key = &path[0];
-        let Some(field) = self.field(rec, key) else { return };
+        let Some(field) = self.field(rec, key) else {
+            return;
+        };
         if path.len() == 1 {
             if let Some(v) = self.value(value, &field.ty, Some(&field)) {
                 self.insert(out, key, v, &field);
             }
             return;
         }
-        let sub = out.entry(key.name.clone()).or_insert_with(|| Val::map(Map::new(), key.span));
+        let sub = out
+            .entry(key.name.clone())
+            .or_insert_with(|| Val::map(Map::new(), key.span));
         let Some(sub_map) = sub.as_map_mut() else {
-            let d = Diagnostic::new(Code::E0206, key.span, format!("`{}` is set twice", key.name));
+            let d = Diagnostic::new(
+                Code::E0206,
+                key.span,
+                format!("`{}` is set twice", key.name),
+            );
             self.report(d);
             return;
         };
         let mut sub_map = std::mem::take(sub_map);
         match &field.ty {
-            Ty::Record(r) => self.assign(&mut sub_map, &path[1..], value, *r, attr),
-            Ty::Map(k, elem) => self.assign_in_map(&mut sub_map, &path[1..], value, *k, elem, &field),
+            Ty::Record(r) => self.assign(&mut sub_map, &path[1..], value, *r),
+            Ty::Map(k, elem) => {
+                self.assign_in_map(&mut sub_map, &path[1..], value, *k, elem, &field)
+            }
             _ => {
-                let d = Diagnostic::new(Code::E0201, path[1].span, format!("`{}` is {}, it has no field `{}`", key.name, field.ty.describe(self.schema), path[1].name));
+                let d = Diagnostic::new(
+                    Code::E0201,
+                    path[1].span,
+                    format!(
+                        "`{}` is {}, it has no field `{}`",
+                        key.name,
+                        field.ty.describe(self.schema),
+                        path[1].name
+                    ),
+                );
                 self.report(d);
             }
         }
@@ -176,7 +228,15 @@ impl<'p> Elab<'p> {
         }
     }
 
-    fn assign_in_map(&mut self, out: &mut Map, path: &[Key], value: &Expr, kk: Option<RefKind>, elem: &Ty, field: &FieldDef) {
+    fn assign_in_map(
+        &mut self,
+        out: &mut Map,
+        path: &[Key],
+        value: &Expr,
+        kk: Option<RefKind>,
+        elem: &Ty,
+        field: &FieldDef,
+    ) {
         let key = &path[0];
         self.map_key(key, kk, field);
         if path.len() == 1 {
@@ -189,15 +249,24 @@ impl<'p> Elab<'p> {
             return;
         }
         let Ty::Record(r) = elem else {
-            let d = Diagnostic::new(Code::E0201, path[1].span, format!("entries of `{}` are {}, not blocks", field.name, elem.describe(self.schema)));
+            let d = Diagnostic::new(
+                Code::E0201,
+                path[1].span,
+                format!(
+                    "entries of `{}` are {}, not blocks",
+                    field.name,
+                    elem.describe(self.schema)
+                ),
+            );
             self.report(d);
             return;
         };
-        let sub = out.entry(key.name.clone()).or_insert_with(|| Val::map(Map::new(), key.span));
+        let sub = out
+            .entry(key.name.clone())
+            .or_insert_with(|| Val::map(Map::new(), key.span));
         if let Some(m) = sub.as_map_mut() {
             let mut m = std::mem::take(m);
-            let attr_stub = Attr { docs: Default::default(), path: path.to_vec(), value: value.clone(), span: value.span };
-            self.assign(&mut m, &path[1..], value, *r, &attr_stub);
+            self.assign(&mut m, &path[1..], value, *r);
             if let Some(slot) = out.get_mut(&key.name).and_then(Val::as_map_mut) {
                 *slot = m;
             }
@@ -206,10 +275,14 @@ impl<'p> Elab<'p> {
 
     fn insert(&mut self, out: &mut Map, key: &Key, v: Val, field: &FieldDef) {
         if let Some(prev) = out.get(&key.name) {
-            let d = Diagnostic::new(Code::E0206, key.span, format!("`{}` is set twice", key.name))
-                .label("set again here")
-                .secondary(prev.span, "first set here")
-                .help(format!("remove one of the two `{}` settings", field.name));
+            let d = Diagnostic::new(
+                Code::E0206,
+                key.span,
+                format!("`{}` is set twice", key.name),
+            )
+            .label("set again here")
+            .secondary(prev.span, "first set here")
+            .help(format!("remove one of the two `{}` settings", field.name));
             self.report(d);
             return;
         }
@@ -224,13 +297,24 @@ impl<'p> Elab<'p> {
         }
         let names = r.fields.keys().map(String::as_str);
         let help = suggest::did_you_mean(&key.name, names.clone()).map(|s| s.to_string());
-        let mut d = Diagnostic::new(Code::E0200, key.span, format!("`{}` has no field `{}`", r.name, key.name)).label("unknown field");
+        let mut d = Diagnostic::new(
+            Code::E0200,
+            key.span,
+            format!("`{}` has no field `{}`", r.name, key.name),
+        )
+        .label("unknown field");
         if let Some(s) = &help {
-            d = d.help(format!("did you mean `{s}`?")).fix(key.span, s.clone());
+            d = d
+                .help(format!("did you mean `{s}`?"))
+                .fix(key.span, s.clone());
         } else {
             let mut all: Vec<&str> = names.collect();
             all.sort_unstable();
-            d = d.help(format!("the fields of `{}` are {}", r.name, suggest::quote_list(&all)));
+            d = d.help(format!(
+                "the fields of `{}` are {}",
+                r.name,
+                suggest::quote_list(&all)
+            ));
         }
         self.report(d);
         None
@@ -238,7 +322,13 @@ impl<'p> Elab<'p> {
 
     fn map_key(&mut self, key: &Key, kk: Option<RefKind>, field: &FieldDef) {
         if let Some(kind) = kk {
-            let path = ast::Path { segments: vec![ast::Ident { name: key.name.clone(), span: key.span }], span: key.span };
+            let path = ast::Path {
+                segments: vec![ast::Ident {
+                    name: key.name.clone(),
+                    span: key.span,
+                }],
+                span: key.span,
+            };
             self.reference(&path, kind);
         } else if field.name == "env" {
             self.check_env_name(key);
@@ -248,10 +338,20 @@ impl<'p> Elab<'p> {
     // ------------------------------------------------------------ nested blocks
 
     fn nested_block(&mut self, out: &mut Map, b: &Block, rec: usize) {
-        let key = Key { name: b.kind.name.clone(), quoted: false, span: b.kind.span };
-        let Some(field) = self.field(rec, &key) else { return };
+        let key = Key {
+            name: b.kind.name.clone(),
+            quoted: false,
+            span: b.kind.span,
+        };
+        let Some(field) = self.field(rec, &key) else {
+            return;
+        };
         if !b.templates.is_empty() {
-            let d = Diagnostic::new(Code::E0001, b.templates[0].span, "templates apply only to top-level services");
+            let d = Diagnostic::new(
+                Code::E0001,
+                b.templates[0].span,
+                "templates apply only to top-level services",
+            );
             self.report(d);
         }
         match field.ty.clone() {
@@ -263,30 +363,55 @@ impl<'p> Elab<'p> {
             Ty::Map(kk, elem) => self.map_block(out, b, kk, &elem, &field),
             Ty::List(elem) => self.list_block(out, b, &elem, &field),
             other => {
-                let d = Diagnostic::new(Code::E0201, b.kind.span, format!("`{}` is {}, not a block", field.name, other.describe(self.schema)))
-                    .help(format!("write `{} = …`", field.name));
+                let d = Diagnostic::new(
+                    Code::E0201,
+                    b.kind.span,
+                    format!(
+                        "`{}` is {}, not a block",
+                        field.name,
+                        other.describe(self.schema)
+                    ),
+                )
+                .help(format!("write `{} = …`", field.name));
                 self.report(d);
             }
         }
     }
 
     /// `port http { … }` (map of records) or `env { K = v }` (map of scalars).
-    fn map_block(&mut self, out: &mut Map, b: &Block, kk: Option<RefKind>, elem: &Ty, field: &FieldDef) {
-        let slot = out.entry(field.name.clone()).or_insert_with(|| Val::map(Map::new(), b.span));
+    fn map_block(
+        &mut self,
+        out: &mut Map,
+        b: &Block,
+        kk: Option<RefKind>,
+        elem: &Ty,
+        field: &FieldDef,
+    ) {
+        let slot = out
+            .entry(field.name.clone())
+            .or_insert_with(|| Val::map(Map::new(), b.span));
         let mut map = slot.as_map_mut().map(std::mem::take).unwrap_or_default();
         if let Ty::Record(r) = elem {
             match b.name() {
                 Some(label) => {
                     self.check_extra_labels(b, 1);
-                    let key = Key { name: label.value.clone(), quoted: label.quoted, span: label.span };
+                    let key = Key {
+                        name: label.value.clone(),
+                        quoted: label.quoted,
+                        span: label.span,
+                    };
                     self.map_key(&key, kk, field);
                     let v = Val::map(self.body(&b.body, *r), b.span);
                     self.insert(&mut map, &key, v, field);
                 }
                 None => {
-                    let d = Diagnostic::new(Code::E0001, b.kind.span, format!("`{}` needs a name", field.name))
-                        .label("name missing")
-                        .help(format!("write `{} NAME {{ … }}`", field.name));
+                    let d = Diagnostic::new(
+                        Code::E0001,
+                        b.kind.span,
+                        format!("`{}` needs a name", field.name),
+                    )
+                    .label("name missing")
+                    .help(format!("write `{} NAME {{ … }}`", field.name));
                     self.report(d);
                 }
             }
@@ -294,7 +419,9 @@ impl<'p> Elab<'p> {
             self.check_extra_labels(b, 0);
             for e in &b.body.entries {
                 match e {
-                    Entry::Attr(a) => self.assign_in_map(&mut map, &a.path, &a.value, kk, elem, field),
+                    Entry::Attr(a) => {
+                        self.assign_in_map(&mut map, &a.path, &a.value, kk, elem, field)
+                    }
                     Entry::Block(inner) => self.not_a_block(inner, field),
                 }
             }
@@ -305,16 +432,28 @@ impl<'p> Elab<'p> {
     }
 
     fn not_a_block(&mut self, b: &Block, field: &FieldDef) {
-        let d = Diagnostic::new(Code::E0201, b.kind.span, format!("entries of `{}` are values, not blocks", field.name))
-            .help(format!("write `{} = …`", b.kind.name));
+        let d = Diagnostic::new(
+            Code::E0201,
+            b.kind.span,
+            format!("entries of `{}` are values, not blocks", field.name),
+        )
+        .help(format!("write `{} = …`", b.kind.name));
         self.report(d);
     }
 
     /// `steps { checkout {} run "x" { … } }`: a list of union blocks.
     fn list_block(&mut self, out: &mut Map, b: &Block, elem: &Ty, field: &FieldDef) {
         let Ty::Tagged(t) = elem else {
-            let d = Diagnostic::new(Code::E0201, b.kind.span, format!("`{}` is {}, not a block", field.name, field.ty.describe(self.schema)))
-                .help(format!("write `{} = [ … ]`", field.name));
+            let d = Diagnostic::new(
+                Code::E0201,
+                b.kind.span,
+                format!(
+                    "`{}` is {}, not a block",
+                    field.name,
+                    field.ty.describe(self.schema)
+                ),
+            )
+            .help(format!("write `{} = [ … ]`", field.name));
             self.report(d);
             return;
         };
@@ -334,7 +473,11 @@ impl<'p> Elab<'p> {
                 }
             }
         }
-        let key = Key { name: field.name.clone(), quoted: false, span: b.kind.span };
+        let key = Key {
+            name: field.name.clone(),
+            quoted: false,
+            span: b.kind.span,
+        };
         self.insert(out, &key, Val::new(ValKind::List(items), b.span), field);
     }
 
@@ -342,16 +485,27 @@ impl<'p> Elab<'p> {
         let def = &self.schema.tagged[t];
         let Some(rec) = def.arms.get(&step.kind.name).copied() else {
             let names = def.arms.keys().map(String::as_str);
-            let d = Diagnostic::new(Code::E0604, step.kind.span, format!("unknown step kind `{}`", step.kind.name))
-                .label("not a step kind")
-                .help_opt(suggest::help_for_unknown("step kind", &step.kind.name, names));
+            let d = Diagnostic::new(
+                Code::E0604,
+                step.kind.span,
+                format!("unknown step kind `{}`", step.kind.name),
+            )
+            .label("not a step kind")
+            .help_opt(suggest::help_for_unknown(
+                "step kind",
+                &step.kind.name,
+                names,
+            ));
             self.report(d);
             return None;
         };
         self.check_extra_labels(step, 1);
         let label = step.name().map(|l| l.value.clone());
         let body = Val::map(self.body(&step.body, rec), step.span);
-        Some(Val::new(ValKind::Tagged(step.kind.name.clone(), label, Box::new(body)), step.span))
+        Some(Val::new(
+            ValKind::Tagged(step.kind.name.clone(), label, Box::new(body)),
+            step.span,
+        ))
     }
 
     /// Attributes of a block whose entries are all scalars of `ty`.
@@ -360,16 +514,27 @@ impl<'p> Elab<'p> {
             match e {
                 Entry::Attr(a) if a.path.len() == 1 => {
                     let key = &a.path[0];
-                    let Some(v) = self.value(&a.value, ty, None) else { continue };
+                    let Some(v) = self.value(&a.value, ty, None) else {
+                        continue;
+                    };
                     if let Some(prev) = out.get(&key.name) {
-                        let d = Diagnostic::new(Code::E0206, key.span, format!("`{}` is set twice", key.name)).secondary(prev.span, "first set here");
+                        let d = Diagnostic::new(
+                            Code::E0206,
+                            key.span,
+                            format!("`{}` is set twice", key.name),
+                        )
+                        .secondary(prev.span, "first set here");
                         self.report(d);
                         continue;
                     }
                     out.insert(key.name.clone(), v);
                 }
                 other => {
-                    let d = Diagnostic::new(Code::E0201, other.span(), format!("a {what} holds `KEY = value` entries only"));
+                    let d = Diagnostic::new(
+                        Code::E0201,
+                        other.span(),
+                        format!("a {what} holds `KEY = value` entries only"),
+                    );
                     self.report(d);
                 }
             }
@@ -383,7 +548,10 @@ impl<'p> Elab<'p> {
         if matches!(e.kind, ExprKind::Null) {
             return Some(Val::new(ValKind::Null, e.span));
         }
-        if let (ExprKind::Path(p), false) = (&e.kind, matches!(ty, Ty::Ref(_) | Ty::Enum(_) | Ty::OneOf(_))) {
+        if let (ExprKind::Path(p), false) = (
+            &e.kind,
+            matches!(ty, Ty::Ref(_) | Ty::Enum(_) | Ty::OneOf(_)),
+        ) {
             if let Some(v) = self.let_value(p, ty, field) {
                 return v;
             }
@@ -426,9 +594,18 @@ impl<'p> Elab<'p> {
             ExprKind::Path(p) if p.segments.len() == 1 => (p.first().to_string(), e.span),
             ExprKind::Str(s) => {
                 let text = s.as_plain().unwrap_or_default();
-                let mut d = Diagnostic::new(Code::E0201, e.span, format!("expected {}, found a string", Ty::Enum(i).describe(self.schema)));
+                let mut d = Diagnostic::new(
+                    Code::E0201,
+                    e.span,
+                    format!(
+                        "expected {}, found a string",
+                        Ty::Enum(i).describe(self.schema)
+                    ),
+                );
                 if def.variants.contains_key(&text) {
-                    d = d.help(format!("write `{text}` without quotes")).fix(e.span, text);
+                    d = d
+                        .help(format!("write `{text}` without quotes"))
+                        .fix(e.span, text);
                 }
                 self.report(d);
                 return None;
@@ -443,7 +620,12 @@ impl<'p> Elab<'p> {
             return Some(Val::new(ValKind::Enum(name), span));
         }
         let names: Vec<&str> = def.variants.keys().map(String::as_str).collect();
-        let mut d = Diagnostic::new(Code::E0205, span, format!("`{name}` is not a valid `{}`", def.name)).label("unknown value");
+        let mut d = Diagnostic::new(
+            Code::E0205,
+            span,
+            format!("`{name}` is not a valid `{}`", def.name),
+        )
+        .label("unknown value");
         match suggest::did_you_mean(&name, names.iter().copied()) {
             Some(s) => d = d.help(format!("did you mean `{s}`?")).fix(span, s),
             None => d = d.help(format!("expected {}", Ty::Enum(i).describe(self.schema))),
@@ -454,7 +636,9 @@ impl<'p> Elab<'p> {
 
     fn range_value(&mut self, e: &Expr, inner: &Ty, field: Option<&FieldDef>) -> Option<Val> {
         let (lo, hi) = match &e.kind {
-            ExprKind::Range(lo, hi) => (self.value(lo, inner, field)?, self.value(hi, inner, field)?),
+            ExprKind::Range(lo, hi) => {
+                (self.value(lo, inner, field)?, self.value(hi, inner, field)?)
+            }
             _ => {
                 let v = self.value(e, inner, field)?;
                 (v.clone(), v)
@@ -465,20 +649,35 @@ impl<'p> Elab<'p> {
 
     fn list_value(&mut self, e: &Expr, elem: &Ty, field: Option<&FieldDef>) -> Option<Val> {
         let ExprKind::List(items) = &e.kind else {
-            self.mismatch(e, &format!("a list `[ … ]` of {}", elem.describe(self.schema)), field);
+            self.mismatch(
+                e,
+                &format!("a list `[ … ]` of {}", elem.describe(self.schema)),
+                field,
+            );
             return None;
         };
-        let vals: Vec<Val> = items.iter().filter_map(|i| self.value(i, elem, field)).collect();
+        let vals: Vec<Val> = items
+            .iter()
+            .filter_map(|i| self.value(i, elem, field))
+            .collect();
         Some(Val::new(ValKind::List(vals), e.span))
     }
 
-    fn map_value(&mut self, e: &Expr, kk: Option<RefKind>, elem: &Ty, field: Option<&FieldDef>) -> Option<Val> {
+    fn map_value(
+        &mut self,
+        e: &Expr,
+        kk: Option<RefKind>,
+        elem: &Ty,
+        field: Option<&FieldDef>,
+    ) -> Option<Val> {
         let ExprKind::Object(entries) = &e.kind else {
             self.mismatch(e, "a block `{ name = value, … }`", field);
             return None;
         };
         let mut out = Map::new();
-        let stub = field.cloned().unwrap_or_else(|| anonymous_field(elem.clone(), e.span));
+        let stub = field
+            .cloned()
+            .unwrap_or_else(|| anonymous_field(elem.clone(), e.span));
         for en in entries {
             self.assign_in_map(&mut out, &en.path, &en.value, kk, elem, &stub);
         }
@@ -493,8 +692,7 @@ impl<'p> Elab<'p> {
         };
         let mut out = Map::new();
         for en in entries {
-            let attr = Attr { docs: Default::default(), path: en.path.clone(), value: en.value.clone(), span: en.span };
-            self.assign(&mut out, &en.path, &en.value, r, &attr);
+            self.assign(&mut out, &en.path, &en.value, r);
         }
         Some(Val::map(out, e.span))
     }
@@ -514,7 +712,9 @@ impl<'p> Elab<'p> {
                 ValKind::Str(text)
             }
             (ExprKind::Bool(b), Ty::Bool) => ValKind::Bool(*b),
-            (ExprKind::Number(n), Ty::Int | Ty::Number | Ty::Quantity(_)) => return self.number(n, ty, field),
+            (ExprKind::Number(n), Ty::Int | Ty::Number | Ty::Quantity(_)) => {
+                return self.number(n, ty, field)
+            }
             (ExprKind::Path(p), Ty::String) => return self.path_as_string(p, e.span),
             _ => {
                 self.mismatch(e, &ty.describe(self.schema), field);
@@ -537,17 +737,32 @@ impl<'p> Elab<'p> {
         let kind = match ty {
             Ty::Int | Ty::Number => {
                 if let Some(u) = &n.unit {
-                    let d = Diagnostic::new(Code::E0202, n.span, format!("expected {}, found a value with unit `{u}`", ty.describe(self.schema)))
-                        .help("write the number without a unit");
+                    let d = Diagnostic::new(
+                        Code::E0202,
+                        n.span,
+                        format!(
+                            "expected {}, found a value with unit `{u}`",
+                            ty.describe(self.schema)
+                        ),
+                    )
+                    .help("write the number without a unit");
                     self.report(d);
                     return None;
                 }
                 if *ty == Ty::Int && !n.integer {
-                    let d = Diagnostic::new(Code::E0201, n.span, format!("expected an integer, found `{}`", n.text));
+                    let d = Diagnostic::new(
+                        Code::E0201,
+                        n.span,
+                        format!("expected an integer, found `{}`", n.text),
+                    );
                     self.report(d);
                     return None;
                 }
-                if *ty == Ty::Int { ValKind::Int(n.value as i64) } else { ValKind::Float(n.value) }
+                if *ty == Ty::Int {
+                    ValKind::Int(n.value as i64)
+                } else {
+                    ValKind::Float(n.value)
+                }
             }
             Ty::Quantity(u) => match units::quantity(*u, n.value, n.unit.as_deref()) {
                 Ok(q) => ValKind::Quantity(q),
@@ -562,7 +777,13 @@ impl<'p> Elab<'p> {
         Some(Val::new(kind, n.span))
     }
 
-    fn unit_error(&mut self, n: &ast::NumberLit, u: Unit, err: UnitError, field: Option<&FieldDef>) {
+    fn unit_error(
+        &mut self,
+        n: &ast::NumberLit,
+        u: Unit,
+        err: UnitError,
+        field: Option<&FieldDef>,
+    ) {
         let what = field.map_or("this value".to_string(), |f| format!("`{}`", f.name));
         let d = match err {
             UnitError::Missing(accepted) => {
@@ -572,16 +793,28 @@ impl<'p> Elab<'p> {
                     _ => format!("{}%", n.text),
                 };
                 Diagnostic::new(Code::E0202, n.span, format!("{what} needs a unit"))
-                    .label(format!("a bare number; expected {}", Ty::Quantity(u).describe(self.schema)))
+                    .label(format!(
+                        "a bare number; expected {}",
+                        Ty::Quantity(u).describe(self.schema)
+                    ))
                     .help(format!("add a unit ({accepted}), e.g. `{example}`"))
                     .fix(n.span, example)
             }
-            UnitError::WrongUnit(accepted) => {
-                Diagnostic::new(Code::E0202, n.span, format!("{what} is {}, but `{}` is not such a unit", Ty::Quantity(u).describe(self.schema), n.unit.as_deref().unwrap_or("")))
-                    .label("wrong unit")
-                    .help(format!("use one of: {accepted}"))
+            UnitError::WrongUnit(accepted) => Diagnostic::new(
+                Code::E0202,
+                n.span,
+                format!(
+                    "{what} is {}, but `{}` is not such a unit",
+                    Ty::Quantity(u).describe(self.schema),
+                    n.unit.as_deref().unwrap_or("")
+                ),
+            )
+            .label("wrong unit")
+            .help(format!("use one of: {accepted}")),
+            UnitError::BadValue(msg) => {
+                Diagnostic::new(Code::E0203, n.span, format!("`{}` {msg}", n.text))
+                    .label("out of range")
             }
-            UnitError::BadValue(msg) => Diagnostic::new(Code::E0203, n.span, format!("`{}` {msg}", n.text)).label("out of range"),
         };
         self.report(d);
     }
@@ -592,12 +825,21 @@ impl<'p> Elab<'p> {
         let v = n.value;
         if lo.is_some_and(|l| v < l) || hi.is_some_and(|h| v > h) {
             let bounds = match (lo, hi) {
-                (Some(l), Some(h)) => format!("between {} and {}", units::trim_float(l), units::trim_float(h)),
+                (Some(l), Some(h)) => format!(
+                    "between {} and {}",
+                    units::trim_float(l),
+                    units::trim_float(h)
+                ),
                 (Some(l), None) => format!("at least {}", units::trim_float(l)),
                 (None, Some(h)) => format!("at most {}", units::trim_float(h)),
                 _ => unreachable!("a bound exists"),
             };
-            let d = Diagnostic::new(Code::E0203, n.span, format!("`{}` must be {bounds}, found {}", f.name, n.text)).label("out of range");
+            let d = Diagnostic::new(
+                Code::E0203,
+                n.span,
+                format!("`{}` must be {bounds}, found {}", f.name, n.text),
+            )
+            .label("out of range");
             self.report(d);
             return None;
         }
@@ -606,13 +848,23 @@ impl<'p> Elab<'p> {
 
     pub fn mismatch(&mut self, e: &Expr, expected: &str, field: Option<&FieldDef>) {
         let found = describe_expr(e);
-        let mut d = Diagnostic::new(Code::E0201, e.span, format!("expected {expected}, found {found}")).label(format!("this is {found}"));
+        let mut d = Diagnostic::new(
+            Code::E0201,
+            e.span,
+            format!("expected {expected}, found {found}"),
+        )
+        .label(format!("this is {found}"));
         if let Some(f) = field {
             d = d.note(format!("`{}` is {}", f.name, f.ty.describe(self.schema)));
         }
         if let ExprKind::Str(s) = &e.kind {
             if let Some(text) = s.as_plain() {
-                if expected.contains("duration") || expected.contains("size") || expected.contains("integer") || expected.contains("CPU") || expected.contains("percent") {
+                if expected.contains("duration")
+                    || expected.contains("size")
+                    || expected.contains("integer")
+                    || expected.contains("CPU")
+                    || expected.contains("percent")
+                {
                     d = d.help(format!("write the value without quotes: {text}"));
                 }
             }
@@ -631,7 +883,16 @@ fn merge_into(m: &mut indexmap::IndexMap<String, Val>, name: String, v: Val) {
 }
 
 fn anonymous_field(ty: Ty, span: Span) -> FieldDef {
-    FieldDef { name: "value".into(), ty, optional: true, min: None, max: None, default: None, docs: Default::default(), span }
+    FieldDef {
+        name: "value".into(),
+        ty,
+        optional: true,
+        min: None,
+        max: None,
+        default: None,
+        docs: Default::default(),
+        span,
+    }
 }
 
 /// How an expression reads in messages.

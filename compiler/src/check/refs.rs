@@ -19,7 +19,12 @@ const STACK_FIELDS: &[&str] = &["name", "namespace", "registry", "version"];
 
 impl Elab<'_> {
     /// A `let` constant used where `ty` is expected. `None` when `p` is not a let.
-    pub(super) fn let_value(&mut self, p: &Path, ty: &Ty, field: Option<&FieldDef>) -> Option<Option<Val>> {
+    pub(super) fn let_value(
+        &mut self,
+        p: &Path,
+        ty: &Ty,
+        field: Option<&FieldDef>,
+    ) -> Option<Option<Val>> {
         if p.segments.len() != 1 {
             return None;
         }
@@ -27,9 +32,13 @@ impl Elab<'_> {
         let name = p.first().to_string();
         if let Some(pos) = self.let_stack.iter().position(|n| *n == name) {
             let chain = format!("{} → {name}", self.let_stack[pos..].join(" → "));
-            let d = Diagnostic::new(Code::E0112, p.span, format!("`let` constants refer to each other in a cycle: {chain}"))
-                .label("used here inside its own definition")
-                .help("give one of the constants a literal value");
+            let d = Diagnostic::new(
+                Code::E0112,
+                p.span,
+                format!("`let` constants refer to each other in a cycle: {chain}"),
+            )
+            .label("used here inside its own definition")
+            .help("give one of the constants a literal value");
             self.report(d);
             return Some(None);
         }
@@ -45,7 +54,15 @@ impl Elab<'_> {
 
     pub(super) fn ref_value(&mut self, e: &Expr, kind: RefKind) -> Option<Val> {
         let ExprKind::Path(p) = &e.kind else {
-            let mut d = Diagnostic::new(Code::E0201, e.span, format!("expected a reference to a {}, found {}", kind.noun(), super::elab::describe_expr(e)));
+            let mut d = Diagnostic::new(
+                Code::E0201,
+                e.span,
+                format!(
+                    "expected a reference to a {}, found {}",
+                    kind.noun(),
+                    super::elab::describe_expr(e)
+                ),
+            );
             if let (ExprKind::Str(s), true) = (&e.kind, kind == RefKind::Secret) {
                 d = d.help(format!("declare `secret {} {{ }}` and write `secret.{}`: secret values never appear in .stack files", s.as_plain().unwrap_or_default().to_lowercase(), s.as_plain().unwrap_or_default().to_lowercase()));
             } else if let ExprKind::Str(s) = &e.kind {
@@ -64,16 +81,26 @@ impl Elab<'_> {
     pub(super) fn reference(&mut self, p: &Path, kind: RefKind) -> Option<Ref> {
         let segs: Vec<&str> = p.segments.iter().map(|s| s.name.as_str()).collect();
         match (kind, segs.as_slice()) {
-            (RefKind::Secret, ["secret", name]) => self.secret_ref(name, p.segments[1].span).map(Ref::Secret),
-            (RefKind::Config, ["config", name]) => self.config_ref(name, p.segments[1].span).map(Ref::Config),
+            (RefKind::Secret, ["secret", name]) => {
+                self.secret_ref(name, p.segments[1].span).map(Ref::Secret)
+            }
+            (RefKind::Config, ["config", name]) => {
+                self.config_ref(name, p.segments[1].span).map(Ref::Config)
+            }
             (RefKind::ConfigKey, ["config", name, key]) => {
                 let c = self.config_ref(name, p.segments[1].span)?;
                 self.config_key(&c, key, p.segments[2].span)?;
                 Some(Ref::ConfigKey(c, key.to_string()))
             }
-            (RefKind::Service, [name]) => self.named_ref(RefKind::Service, name, p.span).map(Ref::Service),
-            (RefKind::Environment, [name]) => self.named_ref(RefKind::Environment, name, p.span).map(Ref::Environment),
-            (RefKind::Pipeline, [name]) => self.named_ref(RefKind::Pipeline, name, p.span).map(Ref::Pipeline),
+            (RefKind::Service, [name]) => self
+                .named_ref(RefKind::Service, name, p.span)
+                .map(Ref::Service),
+            (RefKind::Environment, [name]) => self
+                .named_ref(RefKind::Environment, name, p.span)
+                .map(Ref::Environment),
+            (RefKind::Pipeline, [name]) => self
+                .named_ref(RefKind::Pipeline, name, p.span)
+                .map(Ref::Pipeline),
             (RefKind::Port, [name]) => Some(Ref::Port(name.to_string())),
             (RefKind::Job, [name]) => Some(Ref::Job(name.to_string())),
             _ => {
@@ -90,9 +117,22 @@ impl Elab<'_> {
             RefKind::ConfigKey => "`config.NAME.KEY`",
             _ => "a bare name",
         };
-        let mut d = Diagnostic::new(Code::E0201, p.span, format!("expected a reference to a {} ({form}), found `{}`", kind.noun(), p.dotted()));
-        if kind == RefKind::Secret && p.segments.len() == 1 && self.p.symbols.secrets.contains_key(p.first()) {
-            d = d.help(format!("write `secret.{}`", p.first())).fix(p.span, format!("secret.{}", p.first()));
+        let mut d = Diagnostic::new(
+            Code::E0201,
+            p.span,
+            format!(
+                "expected a reference to a {} ({form}), found `{}`",
+                kind.noun(),
+                p.dotted()
+            ),
+        );
+        if kind == RefKind::Secret
+            && p.segments.len() == 1
+            && self.p.symbols.secrets.contains_key(p.first())
+        {
+            d = d
+                .help(format!("write `secret.{}`", p.first()))
+                .fix(p.span, format!("secret.{}", p.first()));
         }
         self.report(d);
     }
@@ -104,13 +144,21 @@ impl Elab<'_> {
         if self.p.symbols.secrets.contains_key(name) {
             return Some(name.to_string());
         }
-        let d = Diagnostic::new(Code::E0105, span, format!("secret `{name}` is used but not declared"))
-            .label("not declared")
-            .help_opt(
-                suggest::did_you_mean(name, self.p.symbols.secrets.keys().map(String::as_str))
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| Some(format!("declare it: `secret {name} {{ description = \"…\" }}`"))),
-            );
+        let d = Diagnostic::new(
+            Code::E0105,
+            span,
+            format!("secret `{name}` is used but not declared"),
+        )
+        .label("not declared")
+        .help_opt(
+            suggest::did_you_mean(name, self.p.symbols.secrets.keys().map(String::as_str))
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| {
+                    Some(format!(
+                        "declare it: `secret {name} {{ description = \"…\" }}`"
+                    ))
+                }),
+        );
         self.report(d);
         None
     }
@@ -121,23 +169,36 @@ impl Elab<'_> {
         }
         let d = Diagnostic::new(Code::E0106, span, format!("unknown config `{name}`"))
             .label("no config with this name")
-            .help_opt(suggest::help_for_unknown("config", name, self.p.symbols.configs.keys().map(String::as_str)));
+            .help_opt(suggest::help_for_unknown(
+                "config",
+                name,
+                self.p.symbols.configs.keys().map(String::as_str),
+            ));
         self.report(d);
         None
     }
 
     fn config_key(&mut self, config: &str, key: &str, span: Span) -> Option<()> {
         let b = self.p.block(self.p.symbols.configs[config]);
-        let keys: Vec<&str> = b.body.entries.iter().filter_map(|e| match e {
-            ast::Entry::Attr(a) => Some(a.path[0].name.as_str()),
-            _ => None,
-        }).collect();
+        let keys: Vec<&str> = b
+            .body
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                ast::Entry::Attr(a) => Some(a.path[0].name.as_str()),
+                _ => None,
+            })
+            .collect();
         if keys.contains(&key) {
             return Some(());
         }
-        let d = Diagnostic::new(Code::E0106, span, format!("config `{config}` has no key `{key}`"))
-            .label("unknown key")
-            .help_opt(suggest::help_for_unknown("key", key, keys.iter().copied()));
+        let d = Diagnostic::new(
+            Code::E0106,
+            span,
+            format!("config `{config}` has no key `{key}`"),
+        )
+        .label("unknown key")
+        .help_opt(suggest::help_for_unknown("key", key, keys.iter().copied()));
         self.report(d);
         None
     }
@@ -152,7 +213,9 @@ impl Elab<'_> {
             return Some(name.to_string());
         }
         let help = suggest::help_for_unknown(kind.noun(), name, table.keys().map(String::as_str));
-        let d = Diagnostic::new(code, span, format!("unknown {} `{name}`", kind.noun())).label(format!("no {} with this name", kind.noun())).help_opt(help);
+        let d = Diagnostic::new(code, span, format!("unknown {} `{name}`", kind.noun()))
+            .label(format!("no {} with this name", kind.noun()))
+            .help_opt(help);
         self.report(d);
         None
     }
@@ -203,10 +266,14 @@ impl Elab<'_> {
                 self.config_key(&c, key, p.segments[2].span)?;
                 Some(vec![Part::Config(c, key.to_string())])
             }
-            ["stack", field] if STACK_FIELDS.contains(field) => Some(vec![Part::Stack(field.to_string())]),
+            ["stack", field] if STACK_FIELDS.contains(field) => {
+                Some(vec![Part::Stack(field.to_string())])
+            }
             ["environment", "name"] => Some(vec![Part::EnvName]),
             [name] if self.p.symbols.lets.contains_key(*name) => self.let_text(p),
-            [svc, rest @ ..] if self.p.symbols.services.contains_key(*svc) => self.service_part(p, svc, rest),
+            [svc, rest @ ..] if self.p.symbols.services.contains_key(*svc) => {
+                self.service_part(p, svc, rest)
+            }
             _ => {
                 self.unknown_name(p);
                 None
@@ -233,9 +300,15 @@ impl Elab<'_> {
             ["port", port] => Some(vec![Part::Port(svc.to_string(), port.to_string())]),
             ["name"] => Some(vec![Part::Text(svc.to_string())]),
             _ => {
-                let d = Diagnostic::new(Code::E0701, p.span, format!("`{}` cannot be interpolated", p.dotted()))
-                    .label("not a value of the service")
-                    .help(format!("a service offers `{svc}.host`, `{svc}.port.NAME` and `{svc}.name`"));
+                let d = Diagnostic::new(
+                    Code::E0701,
+                    p.span,
+                    format!("`{}` cannot be interpolated", p.dotted()),
+                )
+                .label("not a value of the service")
+                .help(format!(
+                    "a service offers `{svc}.host`, `{svc}.port.NAME` and `{svc}.name`"
+                ));
                 self.report(d);
                 None
             }
@@ -246,8 +319,16 @@ impl Elab<'_> {
         let first = p.first();
         let lets = self.p.symbols.lets.keys().map(String::as_str);
         let services = self.p.symbols.services.keys().map(String::as_str);
-        let all: Vec<&str> = lets.chain(services).chain(["secret", "config", "stack", "environment"]).collect();
-        let mut d = Diagnostic::new(Code::E0103, p.segments[0].span, format!("unknown name `{first}`")).label("not declared");
+        let all: Vec<&str> = lets
+            .chain(services)
+            .chain(["secret", "config", "stack", "environment"])
+            .collect();
+        let mut d = Diagnostic::new(
+            Code::E0103,
+            p.segments[0].span,
+            format!("unknown name `{first}`"),
+        )
+        .label("not declared");
         d = match suggest::did_you_mean(first, all.iter().copied()) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help("a name here is a `let` constant, a service (`svc.host`, `svc.port.NAME`), `config.NAME.KEY`, `stack.FIELD` or `environment.name`; text must be quoted"),
@@ -272,14 +353,31 @@ impl Elab<'_> {
 
     pub(super) fn check_env_name(&mut self, key: &Key) {
         let n = &key.name;
-        let ok = !n.is_empty() && !n.starts_with(|c: char| c.is_ascii_digit()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ok = !n.is_empty()
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if ok {
             return;
         }
-        let fixed: String = n.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
-        let d = Diagnostic::new(Code::E0208, key.span, format!("`{n}` is not a valid environment variable name"))
-            .label("invalid name")
-            .help(format!("use letters, digits and `_`, not starting with a digit, e.g. `{fixed}`"));
+        let fixed: String = n
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let d = Diagnostic::new(
+            Code::E0208,
+            key.span,
+            format!("`{n}` is not a valid environment variable name"),
+        )
+        .label("invalid name")
+        .help(format!(
+            "use letters, digits and `_`, not starting with a digit, e.g. `{fixed}`"
+        ));
         self.report(d);
     }
 
@@ -287,9 +385,19 @@ impl Elab<'_> {
     pub(super) fn check_credential(&mut self, key: &Key, v: &Val) {
         let ValKind::Str(text) = &v.kind else { return };
         if let Some(why) = credential_reason(&key.name, text) {
-            let d = Diagnostic::new(Code::E0401, v.span, format!("`{}` looks like a credential written in plain text", key.name))
-                .label(why)
-                .help(format!("declare a secret and reference it: `{} = secret.NAME`", key.name));
+            let d = Diagnostic::new(
+                Code::E0401,
+                v.span,
+                format!(
+                    "`{}` looks like a credential written in plain text",
+                    key.name
+                ),
+            )
+            .label(why)
+            .help(format!(
+                "declare a secret and reference it: `{} = secret.NAME`",
+                key.name
+            ));
             self.report(d);
         }
     }
@@ -315,20 +423,56 @@ pub fn is_dns_label(name: &str) -> bool {
     let b = name.as_bytes();
     !b.is_empty()
         && b.len() <= 63
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
 
 pub fn to_dns_label(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let s = s.trim_matches('-');
     let s: String = s.chars().take(63).collect();
-    if s.is_empty() { "x".into() } else { s.trim_end_matches('-').to_string() }
+    if s.is_empty() {
+        "x".into()
+    } else {
+        s.trim_end_matches('-').to_string()
+    }
 }
 
-const SECRET_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY"];
-const TOKEN_PREFIXES: &[&str] = &["ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "sk-", "sk_live_", "AKIA", "AIza", "-----BEGIN"];
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+    "ACCESS_KEY",
+];
+const TOKEN_PREFIXES: &[&str] = &[
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "sk-",
+    "sk_live_",
+    "AKIA",
+    "AIza",
+    "-----BEGIN",
+];
 
 /// Why a literal env value looks like a credential, if it does.
 fn credential_reason(key: &str, value: &str) -> Option<&'static str> {
@@ -348,7 +492,9 @@ fn credential_reason(key: &str, value: &str) -> Option<&'static str> {
         }
     }
     let upper = key.to_ascii_uppercase();
-    let secret_key = SECRET_WORDS.iter().any(|w| upper.contains(w)) && !upper.ends_with("_FILE") && !upper.ends_with("_PATH");
+    let secret_key = SECRET_WORDS.iter().any(|w| upper.contains(w))
+        && !upper.ends_with("_FILE")
+        && !upper.ends_with("_PATH");
     if secret_key && v.len() >= 6 && !v.starts_with('/') && !v.contains("://") {
         return Some("a literal value for a variable named like a secret");
     }
@@ -357,7 +503,13 @@ fn credential_reason(key: &str, value: &str) -> Option<&'static str> {
 
 fn looks_like_placeholder(v: &str) -> bool {
     let l = v.to_ascii_lowercase();
-    l.starts_with("change") || l.contains("placeholder") || l.starts_with('<') || l.contains("example") || l.starts_with("${") || l == "dummy" || l == "test"
+    l.starts_with("change")
+        || l.contains("placeholder")
+        || l.starts_with('<')
+        || l.contains("example")
+        || l.starts_with("${")
+        || l == "dummy"
+        || l == "test"
 }
 
 #[cfg(test)]

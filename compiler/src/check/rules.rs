@@ -1,6 +1,35 @@
 //! Semantic rules that need the merged, per-environment picture: cycles,
-//! ports, resource limits, autoscaling, names, secrets, environments and
-//! pipelines. One file per rule family; each takes an evaluated
-//! environment and pushes diagnostics.
+//! ports, resource limits, autoscaling, exclusive fields, environments and
+//! pipelines. One file per rule family; each reads an evaluated world and
+//! pushes diagnostics. The driver runs them on the base and on every
+//! environment; identical findings are reported once.
 
 pub mod cron;
+mod graph;
+mod pipelines;
+mod ports;
+mod services;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::Evaluated;
+use crate::resolve::Program;
+
+/// Rules on one evaluated world.
+pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    services::run(p, w, diags);
+    ports::run(w, diags);
+    pipelines::run(p, w, diags);
+}
+
+/// E0400: secrets declared but never used (once per compilation).
+pub fn unused_secrets(p: &Program, used: &indexmap::IndexSet<String>, diags: &mut Vec<Diagnostic>) {
+    for (name, r) in &p.symbols.secrets {
+        if !used.contains(name) {
+            diags.push(
+                Diagnostic::new(Code::E0400, r.name_span, format!("secret `{name}` is declared but never used"))
+                    .label("unused")
+                    .help(format!("reference it (e.g. `VAR = secret.{name}` in a service's `env`) or remove the declaration")),
+            );
+        }
+    }
+}

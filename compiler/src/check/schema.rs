@@ -99,16 +99,25 @@ impl Ty {
             Ty::Enum(i) => {
                 let e = &s.enums[*i];
                 let names: Vec<&str> = e.variants.keys().map(String::as_str).collect();
-                format!("one of {}", crate::diagnostics::suggest::quote_list(&names).replace(" and ", " or "))
+                format!(
+                    "one of {}",
+                    crate::diagnostics::suggest::quote_list(&names).replace(" and ", " or ")
+                )
             }
             Ty::Tagged(i) => format!("`{}` blocks", s.tagged[*i].name),
-            Ty::OneOf(ts) => ts.iter().map(|t| t.describe(s)).collect::<Vec<_>>().join(" or "),
+            Ty::OneOf(ts) => ts
+                .iter()
+                .map(|t| t.describe(s))
+                .collect::<Vec<_>>()
+                .join(" or "),
         }
     }
 }
 
 fn plural(s: &str) -> String {
-    s.strip_prefix("a ").or_else(|| s.strip_prefix("an ")).map_or(s.to_string(), |r| r.to_string())
+    s.strip_prefix("a ")
+        .or_else(|| s.strip_prefix("an "))
+        .map_or(s.to_string(), |r| r.to_string())
 }
 
 #[derive(Debug, Clone)]
@@ -182,7 +191,8 @@ impl Schema {
     fn declare(&mut self, item: &Item, diags: &mut Vec<Diagnostic>) {
         let (name, ty) = match item {
             Item::Type(t) if t.alias.is_some() => {
-                self.aliases.insert(t.name.name.clone(), t.alias.clone().expect("alias"));
+                self.aliases
+                    .insert(t.name.name.clone(), t.alias.clone().expect("alias"));
                 return;
             }
             Item::Type(t) => {
@@ -195,33 +205,55 @@ impl Schema {
                 (&t.name, Ty::Record(self.records.len() - 1))
             }
             Item::Enum(e) => {
-                let variants = e.variants.iter().map(|(d, v)| (v.name.clone(), d.clone())).collect();
-                self.enums.push(EnumDef { name: e.name.name.clone(), variants, docs: e.docs.clone(), span: e.span });
+                let variants = e
+                    .variants
+                    .iter()
+                    .map(|(d, v)| (v.name.clone(), d.clone()))
+                    .collect();
+                self.enums.push(EnumDef {
+                    name: e.name.name.clone(),
+                    variants,
+                    docs: e.docs.clone(),
+                    span: e.span,
+                });
                 (&e.name, Ty::Enum(self.enums.len() - 1))
             }
             Item::Union(u) => {
-                let def = TaggedDef { name: u.name.name.clone(), arms: IndexMap::new(), docs: u.docs.clone(), span: u.span };
+                let def = TaggedDef {
+                    name: u.name.name.clone(),
+                    arms: IndexMap::new(),
+                    docs: u.docs.clone(),
+                    span: u.span,
+                };
                 self.tagged.push(def);
                 (&u.name, Ty::Tagged(self.tagged.len() - 1))
             }
             _ => return,
         };
         if self.names.insert(name.name.clone(), ty).is_some() {
-            diags.push(Diagnostic::new(Code::E0102, name.span, format!("type `{}` is declared twice", name.name)));
+            diags.push(Diagnostic::new(
+                Code::E0102,
+                name.span,
+                format!("type `{}` is declared twice", name.name),
+            ));
         }
     }
 
     fn define(&mut self, item: &Item, diags: &mut Vec<Diagnostic>) {
         match item {
             Item::Type(t) if t.alias.is_none() => {
-                let Some(Ty::Record(i)) = self.names.get(&t.name.name).cloned() else { return };
+                let Some(Ty::Record(i)) = self.names.get(&t.name.name).cloned() else {
+                    return;
+                };
                 for f in &t.fields {
                     let def = self.field(f, diags);
                     self.records[i].fields.insert(f.name.name.clone(), def);
                 }
             }
             Item::Union(u) => {
-                let Some(Ty::Tagged(i)) = self.names.get(&u.name.name).cloned() else { return };
+                let Some(Ty::Tagged(i)) = self.names.get(&u.name.name).cloned() else {
+                    return;
+                };
                 for (_, kw, ty) in &u.arms {
                     match self.names.get(&ty.name) {
                         Some(Ty::Record(r)) => {
@@ -268,11 +300,21 @@ impl Schema {
                 Ty::Map(key, Box::new(self.resolve_type(v, diags, depth)))
             }
             TypeExprKind::Ref(k) => ref_kind(k, diags).map_or(Ty::String, Ty::Ref),
-            TypeExprKind::Union(ts) => Ty::OneOf(ts.iter().map(|t| self.resolve_type(t, diags, depth)).collect()),
+            TypeExprKind::Union(ts) => Ty::OneOf(
+                ts.iter()
+                    .map(|t| self.resolve_type(t, diags, depth))
+                    .collect(),
+            ),
         }
     }
 
-    fn named(&self, n: &ast::Ident, arg: Option<&ast::TypeExpr>, diags: &mut Vec<Diagnostic>, depth: usize) -> Ty {
+    fn named(
+        &self,
+        n: &ast::Ident,
+        arg: Option<&ast::TypeExpr>,
+        diags: &mut Vec<Diagnostic>,
+        depth: usize,
+    ) -> Ty {
         let builtin = match n.name.as_str() {
             "string" => Some(Ty::String),
             "int" => Some(Ty::Int),
@@ -314,7 +356,8 @@ impl Schema {
     /// The record type with this name. Panics if the stdlib lacks it (a bug
     /// in the compiler, caught by every test).
     pub fn expect_record(&self, name: &str) -> usize {
-        self.record(name).unwrap_or_else(|| panic!("stdlib declares no type `{name}`"))
+        self.record(name)
+            .unwrap_or_else(|| panic!("stdlib declares no type `{name}`"))
     }
 }
 
@@ -330,5 +373,6 @@ fn ref_kind(k: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Option<RefKind> {
 }
 
 fn unknown_type(n: &ast::Ident) -> Diagnostic {
-    Diagnostic::new(Code::E0103, n.span, format!("unknown type `{}`", n.name)).label("not declared in the stdlib")
+    Diagnostic::new(Code::E0103, n.span, format!("unknown type `{}`", n.name))
+        .label("not declared in the stdlib")
 }

@@ -35,7 +35,9 @@ pub fn accepted(unit: Unit) -> &'static str {
 
 /// Whether a suffix is a unit of any kind (else E0004).
 pub fn is_known_suffix(s: &str) -> bool {
-    [Unit::Duration, Unit::Bytes, Unit::Cpu, Unit::Percent].iter().any(|u| factor(*u, s).is_some())
+    [Unit::Duration, Unit::Bytes, Unit::Cpu, Unit::Percent]
+        .iter()
+        .any(|u| factor(*u, s).is_some())
 }
 
 fn factor(unit: Unit, suffix: &str) -> Option<f64> {
@@ -107,7 +109,7 @@ pub fn format_duration(ms: u64) -> String {
     if ms == 0 {
         return "0s".into();
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let mut s = ms / 1000;
@@ -129,13 +131,23 @@ pub fn format_bytes(b: u64) -> String {
     if b == 0 {
         return "0".into();
     }
-    for (suffix, size) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
-        if b % size == 0 {
+    for (suffix, size) in [
+        ("Ti", 1u64 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("Ki", 1 << 10),
+    ] {
+        if b.is_multiple_of(size) {
             return format!("{}{suffix}", b / size);
         }
     }
-    for (suffix, size) in [("T", 1_000_000_000_000u64), ("G", 1_000_000_000), ("M", 1_000_000), ("k", 1000)] {
-        if b % size == 0 {
+    for (suffix, size) in [
+        ("T", 1_000_000_000_000u64),
+        ("G", 1_000_000_000),
+        ("M", 1_000_000),
+        ("k", 1000),
+    ] {
+        if b.is_multiple_of(size) {
             return format!("{}{suffix}", b / size);
         }
     }
@@ -144,7 +156,7 @@ pub fn format_bytes(b: u64) -> String {
 
 /// `250m`, or whole cores as a plain number (`2`).
 pub fn format_cpu(m: u64) -> String {
-    if m % 1000 == 0 {
+    if m.is_multiple_of(1000) {
         (m / 1000).to_string()
     } else {
         format!("{m}m")
@@ -164,11 +176,21 @@ pub fn parse(unit: Unit, text: &str) -> Option<Quantity> {
     if unit == Unit::Duration {
         return parse_duration(text).map(Quantity::Duration);
     }
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (num, suffix) = text.split_at(split);
     let value: f64 = num.parse().ok()?;
-    let suffix = if suffix.is_empty() { None } else { Some(suffix) };
-    let suffix = if unit == Unit::Bytes && suffix.is_none() { Some("B") } else { suffix };
+    let suffix = if suffix.is_empty() {
+        None
+    } else {
+        Some(suffix)
+    };
+    let suffix = if unit == Unit::Bytes && suffix.is_none() {
+        Some("B")
+    } else {
+        suffix
+    };
     quantity(unit, value, suffix).ok()
 }
 
@@ -179,7 +201,9 @@ pub fn parse_duration(text: &str) -> Option<u64> {
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !c.is_ascii_digit())?;
         let n: u64 = rest[..digits].parse().ok()?;
-        let unit_len = rest[digits..].find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len() - digits);
+        let unit_len = rest[digits..]
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len() - digits);
         let f = factor(Unit::Duration, &rest[digits..digits + unit_len])?;
         total += n * f as u64;
         rest = &rest[digits + unit_len..];
@@ -193,20 +217,41 @@ mod tests {
 
     #[test]
     fn parses_and_formats() {
-        assert_eq!(quantity(Unit::Duration, 30.0, Some("s")), Ok(Quantity::Duration(30_000)));
-        assert_eq!(quantity(Unit::Bytes, 512.0, Some("Mi")), Ok(Quantity::Bytes(512 << 20)));
-        assert_eq!(quantity(Unit::Cpu, 250.0, Some("m")), Ok(Quantity::Cpu(250)));
+        assert_eq!(
+            quantity(Unit::Duration, 30.0, Some("s")),
+            Ok(Quantity::Duration(30_000))
+        );
+        assert_eq!(
+            quantity(Unit::Bytes, 512.0, Some("Mi")),
+            Ok(Quantity::Bytes(512 << 20))
+        );
+        assert_eq!(
+            quantity(Unit::Cpu, 250.0, Some("m")),
+            Ok(Quantity::Cpu(250))
+        );
         assert_eq!(quantity(Unit::Cpu, 0.5, None), Ok(Quantity::Cpu(500)));
-        assert_eq!(quantity(Unit::Bytes, 512.0, None), Err(UnitError::Missing(BYTES_UNITS)));
-        assert!(matches!(quantity(Unit::Bytes, 1.0, Some("s")), Err(UnitError::WrongUnit(_))));
+        assert_eq!(
+            quantity(Unit::Bytes, 512.0, None),
+            Err(UnitError::Missing(BYTES_UNITS))
+        );
+        assert!(matches!(
+            quantity(Unit::Bytes, 1.0, Some("s")),
+            Err(UnitError::WrongUnit(_))
+        ));
         assert_eq!(format(Quantity::Duration(90_000)), "1m30s");
         assert_eq!(format(Quantity::Duration(250)), "250ms");
         assert_eq!(format(Quantity::Bytes(512 << 20)), "512Mi");
         assert_eq!(format(Quantity::Bytes(100_000_000)), "100M");
         assert_eq!(format(Quantity::Cpu(2000)), "2");
         assert_eq!(format(Quantity::Cpu(250)), "250m");
-        assert_eq!(parse(Unit::Duration, "1m30s"), Some(Quantity::Duration(90_000)));
-        assert_eq!(parse(Unit::Bytes, "512Mi"), Some(Quantity::Bytes(512 << 20)));
+        assert_eq!(
+            parse(Unit::Duration, "1m30s"),
+            Some(Quantity::Duration(90_000))
+        );
+        assert_eq!(
+            parse(Unit::Bytes, "512Mi"),
+            Some(Quantity::Bytes(512 << 20))
+        );
         assert_eq!(parse(Unit::Cpu, "2"), Some(Quantity::Cpu(2000)));
         assert_eq!(parse(Unit::Percent, "70%"), Some(Quantity::Percent(70.0)));
     }

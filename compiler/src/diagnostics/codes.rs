@@ -116,7 +116,11 @@ impl std::str::FromStr for Code {
 
     fn from_str(s: &str) -> Result<Self, ()> {
         let upper = s.trim().to_ascii_uppercase();
-        Code::ALL.iter().copied().find(|c| c.as_str() == upper).ok_or(())
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == upper)
+            .ok_or(())
     }
 }
 

@@ -32,7 +32,10 @@ impl<'a> Files<'a> for MapFiles<'a> {
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
         let f = self.0.get(id);
         if line_index >= f.lines.line_count() {
-            return Err(FilesError::LineTooLarge { given: line_index, max: f.lines.line_count() - 1 });
+            return Err(FilesError::LineTooLarge {
+                given: line_index,
+                max: f.lines.line_count() - 1,
+            });
         }
         let start = f.lines.line_start(line_index);
         let end = if line_index + 1 < f.lines.line_count() {
@@ -49,10 +52,14 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
     };
-    let mut labels = vec![cs::Label::primary(d.primary.span.file, d.primary.span.range())
-        .with_message(d.primary.message.clone())];
+    let mut labels = vec![
+        cs::Label::primary(d.primary.span.file, d.primary.span.range())
+            .with_message(d.primary.message.clone()),
+    ];
     for l in &d.secondary {
-        labels.push(cs::Label::secondary(l.span.file, l.span.range()).with_message(l.message.clone()));
+        labels.push(
+            cs::Label::secondary(l.span.file, l.span.range()).with_message(l.message.clone()),
+        );
     }
     let mut notes = d.notes.clone();
     if let Some(h) = &d.help {
@@ -73,7 +80,12 @@ pub fn human(map: &SourceMap, diags: &[Diagnostic]) -> String {
     for d in diags {
         let cd = to_codespan(d);
         if term::emit_to_string(&mut out, &config, &files, &cd).is_err() {
-            out.push_str(&format!("{}[{}]: {}\n", severity_word(d.severity), d.code, d.message));
+            out.push_str(&format!(
+                "{}[{}]: {}\n",
+                severity_word(d.severity),
+                d.code,
+                d.message
+            ));
         }
     }
     out
@@ -105,7 +117,10 @@ fn severity_word(s: Severity) -> &'static str {
 pub fn json_value(map: &SourceMap, d: &Diagnostic) -> serde_json::Value {
     let loc = |span: crate::source::Span| {
         let (line, col) = map.line_col(span);
-        let end = crate::source::Span { start: span.end, ..span };
+        let end = crate::source::Span {
+            start: span.end,
+            ..span
+        };
         let (end_line, end_col) = map.line_col(end);
         json!({
             "file": map.name(span.file),
@@ -144,7 +159,10 @@ pub fn github(map: &SourceMap, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let (line, col) = map.line_col(d.primary.span);
-        let (end_line, end_col) = map.line_col(crate::source::Span { start: d.primary.span.end, ..d.primary.span });
+        let (end_line, end_col) = map.line_col(crate::source::Span {
+            start: d.primary.span.end,
+            ..d.primary.span
+        });
         let mut msg = d.message.clone();
         if !d.primary.message.is_empty() {
             msg.push_str(&format!(": {}", d.primary.message));
@@ -168,7 +186,9 @@ pub fn github(map: &SourceMap, diags: &[Diagnostic]) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -179,6 +199,16 @@ fn escape_property(s: &str) -> String {
 pub fn summary(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
-    let plural = |n: usize, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("1 {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

@@ -29,7 +29,11 @@ where
         if c == name {
             continue;
         }
-        let d = if c.to_lowercase().replace('-', "_") == lower { 0 } else { distance(name, c) };
+        let d = if c.to_lowercase().replace('-', "_") == lower {
+            0
+        } else {
+            distance(name, c)
+        };
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
@@ -50,7 +54,10 @@ where
     all.dedup();
     match all.len() {
         0 => None,
-        1..=8 => Some(format!("the {what}s declared here are: {}", quote_list(&all))),
+        1..=8 => Some(format!(
+            "the {what}s declared here are: {}",
+            quote_list(&all)
+        )),
         n => Some(format!("{n} {what}s are declared here; check the spelling")),
     }
 }

@@ -140,7 +140,11 @@ impl Attr {
     }
 
     pub fn dotted(&self) -> String {
-        self.path.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(".")
+        self.path
+            .iter()
+            .map(|k| k.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 
@@ -232,7 +236,11 @@ impl Path {
     }
 
     pub fn dotted(&self) -> String {
-        self.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".")
+        self.segments
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 

@@ -36,7 +36,12 @@ impl Ctx<'_> {
 
 /// Parses a whole file; never fails. Broken items become [`Item::Error`].
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
-    let mut ctx = Ctx { file, base: 0, text, diags: Vec::new() };
+    let mut ctx = Ctx {
+        file,
+        base: 0,
+        text,
+        diags: Vec::new(),
+    };
     let mut items = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
@@ -56,13 +61,24 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                 let (diag, err_at) = error_syntax(&ctx, pos, e);
                 ctx.diags.push(diag);
                 let resume = resume_point(text, err_at.max(pos + 1));
-                items.push(Item::Error(Span::new(file, skip_ws(text, pos), resume.max(pos + 1).min(text.len()))));
+                items.push(Item::Error(Span::new(
+                    file,
+                    skip_ws(text, pos),
+                    resume.max(pos + 1).min(text.len()),
+                )));
                 pos = resume;
             }
         }
     }
     let span = Span::new(file, 0, text.len());
-    (File { id: file, items, span }, ctx.diags)
+    (
+        File {
+            id: file,
+            items,
+            span,
+        },
+        ctx.diags,
+    )
 }
 
 fn skip_ws(text: &str, pos: usize) -> usize {
@@ -105,9 +121,17 @@ fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnos
         ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    let found_text = if found.is_empty() { "end of file".to_string() } else { format!("`{found}`") };
-    let mut d = Diagnostic::new(Code::E0001, span, format!("expected {expected}, found {found_text}"))
-        .label(format!("expected {expected}"));
+    let found_text = if found.is_empty() {
+        "end of file".to_string()
+    } else {
+        format!("`{found}`")
+    };
+    let mut d = Diagnostic::new(
+        Code::E0001,
+        span,
+        format!("expected {expected}, found {found_text}"),
+    )
+    .label(format!("expected {expected}"));
     if let Some(h) = syntax_help(ctx.text, at, &found) {
         d = d.help(h);
     }
@@ -122,7 +146,11 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
         return None;
     }
     let span = Span::new(ctx.file, start, (start + 3).min(ctx.text.len()));
-    let what = if kind == "comment" { "block comment" } else { "string" };
+    let what = if kind == "comment" {
+        "block comment"
+    } else {
+        "string"
+    };
     let close = match kind {
         "comment" => "*/",
         "multiline" => "\"\"\"",
@@ -142,7 +170,9 @@ fn found_token(text: &str, at: usize) -> String {
         None => return String::new(),
     };
     if first.is_alphanumeric() || first == '_' {
-        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect()
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .collect()
     } else {
         first.to_string()
     }
@@ -224,7 +254,10 @@ fn docs_and_rest<'i>(ctx: &Ctx, p: P<'i>) -> (Docs, Vec<P<'i>>) {
 }
 
 fn ident_of(ctx: &Ctx, p: &P) -> Ident {
-    Ident { name: p.as_str().to_string(), span: ctx.span(p) }
+    Ident {
+        name: p.as_str().to_string(),
+        span: ctx.span(p),
+    }
 }
 
 fn import_of(ctx: &mut Ctx, p: P) -> Import {
@@ -232,7 +265,12 @@ fn import_of(ctx: &mut Ctx, p: P) -> Import {
     let (docs, rest) = docs_and_rest(ctx, p);
     let path = str_of(ctx, rest[1].clone());
     let alias = rest.get(3).map(|a| ident_of(ctx, a));
-    Import { docs, path, alias, span }
+    Import {
+        docs,
+        path,
+        alias,
+        span,
+    }
 }
 
 fn let_of(ctx: &mut Ctx, p: P) -> Let {
@@ -240,7 +278,12 @@ fn let_of(ctx: &mut Ctx, p: P) -> Let {
     let (docs, rest) = docs_and_rest(ctx, p);
     let name = ident_of(ctx, &rest[1]);
     let value = expr_of(ctx, rest[2].clone());
-    Let { docs, name, value, span }
+    Let {
+        docs,
+        name,
+        value,
+        span,
+    }
 }
 
 fn block_of(ctx: &mut Ctx, p: P) -> Block {
@@ -259,8 +302,18 @@ fn block_of(ctx: &mut Ctx, p: P) -> Block {
             _ => {}
         }
     }
-    let body = body.unwrap_or(Body { entries: Vec::new(), span });
-    Block { docs, kind, labels, templates, body, span }
+    let body = body.unwrap_or(Body {
+        entries: Vec::new(),
+        span,
+    });
+    Block {
+        docs,
+        kind,
+        labels,
+        templates,
+        body,
+        span,
+    }
 }
 
 fn label_of(ctx: &mut Ctx, p: P) -> Label {
@@ -268,17 +321,29 @@ fn label_of(ctx: &mut Ctx, p: P) -> Label {
     let inner = p.into_inner().next().expect("label");
     if inner.as_rule() == Rule::string {
         let s = str_of(ctx, inner);
-        Label { value: s.as_plain().unwrap_or_default(), quoted: true, span }
+        Label {
+            value: s.as_plain().unwrap_or_default(),
+            quoted: true,
+            span,
+        }
     } else {
-        Label { value: inner.as_str().to_string(), quoted: false, span }
+        Label {
+            value: inner.as_str().to_string(),
+            quoted: false,
+            span,
+        }
     }
 }
 
 fn body_of(ctx: &mut Ctx, p: P) -> Body {
     // The body pair excludes the braces; widen to include them.
     let inner_span = ctx.span(&p);
-    let open = ctx.text[..inner_span.start as usize].rfind('{').unwrap_or(inner_span.start as usize);
-    let close = ctx.text[inner_span.end as usize..].find('}').map_or(inner_span.end as usize, |i| inner_span.end as usize + i + 1);
+    let open = ctx.text[..inner_span.start as usize]
+        .rfind('{')
+        .unwrap_or(inner_span.start as usize);
+    let close = ctx.text[inner_span.end as usize..]
+        .find('}')
+        .map_or(inner_span.end as usize, |i| inner_span.end as usize + i + 1);
     let entries = p
         .into_inner()
         .map(|e| match e.as_rule() {
@@ -286,7 +351,10 @@ fn body_of(ctx: &mut Ctx, p: P) -> Body {
             _ => Entry::Block(block_of(ctx, e)),
         })
         .collect();
-    Body { entries, span: Span::new(ctx.file, open, close) }
+    Body {
+        entries,
+        span: Span::new(ctx.file, open, close),
+    }
 }
 
 fn attr_of(ctx: &mut Ctx, p: P) -> Attr {
@@ -294,7 +362,12 @@ fn attr_of(ctx: &mut Ctx, p: P) -> Attr {
     let (docs, rest) = docs_and_rest(ctx, p);
     let path = key_path_of(ctx, rest[0].clone());
     let value = expr_of(ctx, rest[1].clone());
-    Attr { docs, path, value, span }
+    Attr {
+        docs,
+        path,
+        value,
+        span,
+    }
 }
 
 fn key_path_of(ctx: &mut Ctx, p: P) -> Vec<Key> {
@@ -306,9 +379,17 @@ fn key_of(ctx: &mut Ctx, p: P) -> Key {
     let inner = p.into_inner().next().expect("key");
     if inner.as_rule() == Rule::string {
         let s = str_of(ctx, inner);
-        Key { name: s.as_plain().unwrap_or_default(), quoted: true, span }
+        Key {
+            name: s.as_plain().unwrap_or_default(),
+            quoted: true,
+            span,
+        }
     } else {
-        Key { name: inner.as_str().to_string(), quoted: false, span }
+        Key {
+            name: inner.as_str().to_string(),
+            quoted: false,
+            span,
+        }
     }
 }
 
@@ -320,10 +401,26 @@ fn type_decl_of(ctx: &mut Ctx, p: P) -> TypeDecl {
     let name = ident_of(ctx, &rest[1]);
     if let Some(t) = rest.get(2).filter(|t| t.as_rule() == Rule::type_expr) {
         let alias = Some(type_expr_of(ctx, t.clone()));
-        return TypeDecl { docs, name, fields: Vec::new(), alias, span };
+        return TypeDecl {
+            docs,
+            name,
+            fields: Vec::new(),
+            alias,
+            span,
+        };
     }
-    let fields = rest[2..].iter().cloned().map(|f| field_decl_of(ctx, f)).collect();
-    TypeDecl { docs, name, fields, alias: None, span }
+    let fields = rest[2..]
+        .iter()
+        .cloned()
+        .map(|f| field_decl_of(ctx, f))
+        .collect();
+    TypeDecl {
+        docs,
+        name,
+        fields,
+        alias: None,
+        span,
+    }
 }
 
 fn field_decl_of(ctx: &mut Ctx, p: P) -> FieldDecl {
@@ -340,7 +437,14 @@ fn field_decl_of(ctx: &mut Ctx, p: P) -> FieldDecl {
             _ => {}
         }
     }
-    FieldDecl { docs, name, ty, range, default, span }
+    FieldDecl {
+        docs,
+        name,
+        ty,
+        range,
+        default,
+        span,
+    }
 }
 
 fn range_bound_of(ctx: &mut Ctx, p: P) -> RangeBound {
@@ -366,7 +470,11 @@ fn type_expr_of(ctx: &mut Ctx, p: P) -> TypeExpr {
         return atoms.pop().expect("atom");
     }
     let optional = atoms.iter().any(|a| a.optional);
-    TypeExpr { kind: TypeExprKind::Union(atoms), optional, span }
+    TypeExpr {
+        kind: TypeExprKind::Union(atoms),
+        optional,
+        span,
+    }
 }
 
 fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
@@ -375,7 +483,10 @@ fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
     let t = it.next().expect("type");
     let optional = it.next().is_some();
     let kind = match t.as_rule() {
-        Rule::list_type => TypeExprKind::List(Box::new(type_expr_of(ctx, t.into_inner().next().expect("elem")))),
+        Rule::list_type => TypeExprKind::List(Box::new(type_expr_of(
+            ctx,
+            t.into_inner().next().expect("elem"),
+        ))),
         Rule::map_type => {
             let mut key = None;
             let mut val = None;
@@ -387,7 +498,9 @@ fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
             }
             TypeExprKind::Map(key, Box::new(val.expect("map value")))
         }
-        Rule::ref_type => TypeExprKind::Ref(ident_of(ctx, &t.into_inner().nth(1).expect("ref kind"))),
+        Rule::ref_type => {
+            TypeExprKind::Ref(ident_of(ctx, &t.into_inner().nth(1).expect("ref kind")))
+        }
         _ => {
             let mut inner = t.into_inner();
             let name = ident_of(ctx, &inner.next().expect("name"));
@@ -395,7 +508,11 @@ fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
             TypeExprKind::Named(name, arg)
         }
     };
-    TypeExpr { kind, optional, span }
+    TypeExpr {
+        kind,
+        optional,
+        span,
+    }
 }
 
 fn enum_decl_of(ctx: &mut Ctx, p: P) -> EnumDecl {
@@ -410,7 +527,12 @@ fn enum_decl_of(ctx: &mut Ctx, p: P) -> EnumDecl {
             (d, ident_of(ctx, &r[0]))
         })
         .collect();
-    EnumDecl { docs, name, variants, span }
+    EnumDecl {
+        docs,
+        name,
+        variants,
+        span,
+    }
 }
 
 fn union_decl_of(ctx: &mut Ctx, p: P) -> UnionDecl {
@@ -425,7 +547,12 @@ fn union_decl_of(ctx: &mut Ctx, p: P) -> UnionDecl {
             (d, ident_of(ctx, &r[0]), ident_of(ctx, &r[1]))
         })
         .collect();
-    UnionDecl { docs, name, arms, span }
+    UnionDecl {
+        docs,
+        name,
+        arms,
+        span,
+    }
 }
 
 // ---------------------------------------------------------------- expressions
@@ -437,7 +564,10 @@ fn expr_of(ctx: &mut Ctx, p: P) -> Expr {
     match (it.next(), it.next()) {
         (Some(_), Some(hi)) => {
             let hi = primary_of(ctx, hi);
-            Expr { kind: ExprKind::Range(Box::new(first), Box::new(hi)), span }
+            Expr {
+                kind: ExprKind::Range(Box::new(first), Box::new(hi)),
+                span,
+            }
         }
         _ => first,
     }
@@ -481,12 +611,22 @@ fn number_of(ctx: &mut Ctx, p: P) -> NumberLit {
     let value = clean.parse::<f64>().unwrap_or(f64::NAN);
     if !value.is_finite() || (integer && clean.parse::<i64>().is_err()) {
         ctx.diags.push(
-            Diagnostic::new(Code::E0005, span, format!("the number `{digits}` is too large"))
-                .label("out of range")
-                .help("numbers must fit in a signed 64-bit integer"),
+            Diagnostic::new(
+                Code::E0005,
+                span,
+                format!("the number `{digits}` is too large"),
+            )
+            .label("out of range")
+            .help("numbers must fit in a signed 64-bit integer"),
         );
     }
-    NumberLit { value: if value.is_finite() { value } else { 0.0 }, integer, unit, text, span }
+    NumberLit {
+        value: if value.is_finite() { value } else { 0.0 },
+        integer,
+        unit,
+        text,
+        span,
+    }
 }
 
 fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
@@ -509,7 +649,11 @@ fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
     if multiline {
         dedent(&mut parts);
     }
-    StrLit { parts, multiline, span }
+    StrLit {
+        parts,
+        multiline,
+        span,
+    }
 }
 
 fn push_text(parts: &mut Vec<StrPart>, t: &str) {
@@ -545,7 +689,10 @@ fn escape_of(ctx: &mut Ctx, p: &P) -> String {
 /// and remove the common indentation of the lines.
 fn dedent(parts: &mut [StrPart]) {
     if let Some(StrPart::Text(first)) = parts.first_mut() {
-        if let Some(rest) = first.strip_prefix('\n').or_else(|| first.strip_prefix("\r\n")) {
+        if let Some(rest) = first
+            .strip_prefix('\n')
+            .or_else(|| first.strip_prefix("\r\n"))
+        {
             *first = rest.to_string();
         }
     }

@@ -17,10 +17,17 @@ pub struct Comment {
 pub fn comments(text: &str) -> Vec<Comment> {
     let mut out = Vec::new();
     scan(text, |start, end, kind| {
-        if kind == Tok::Comment && !text[start..].starts_with("///") || text[start..].starts_with("////") {
+        if kind == Tok::Comment && !text[start..].starts_with("///")
+            || text[start..].starts_with("////")
+        {
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let own_line = text[line_start..start].trim().is_empty();
-            out.push(Comment { start, end, text: text[start..end].trim_end().to_string(), own_line });
+            out.push(Comment {
+                start,
+                end,
+                text: text[start..end].trim_end().to_string(),
+                own_line,
+            });
         }
     });
     out

@@ -1,7 +1,15 @@
 //! Cron expressions: five fields, as GitHub Actions and Kubernetes accept them.
 
-const FIELDS: [(&str, u32, u32); 5] = [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)];
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const FIELDS: [(&str, u32, u32); 5] = [
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 /// Ok, or a message saying which field is wrong and why.
@@ -66,7 +74,13 @@ fn value(s: &str, index: usize) -> Result<u32, String> {
         .iter()
         .position(|n| *n == upper)
         .map(|i| i as u32 + base)
-        .ok_or_else(|| if s.is_empty() { "empty value".to_string() } else { format!("`{s}` is not a number") })
+        .ok_or_else(|| {
+            if s.is_empty() {
+                "empty value".to_string()
+            } else {
+                format!("`{s}` is not a number")
+            }
+        })
 }
 
 #[cfg(test)]

@@ -1,0 +1,198 @@
+//! Port rules: probes and ingress on declared ports, `${svc.port.NAME}`
+//! naming a real port, host ports published once, NodePorts in range and
+//! unique, port and volume names valid for Kubernetes.
+
+use crate::check::refs::is_dns_label;
+use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::eval::Evaluated;
+use crate::source::Span;
+use crate::value::{Part, Ref, Val, ValKind};
+use indexmap::IndexMap;
+
+pub fn run(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    let mut host_ports: IndexMap<(i64, String), (String, Span)> = IndexMap::new();
+    let mut node_ports: IndexMap<i64, (String, Span)> = IndexMap::new();
+    for (name, s) in &w.services {
+        let ports: Vec<&str> = port_names(s);
+        for probe in ["health", "liveness", "readiness", "startup"] {
+            if let Some(port) = s.get(probe).and_then(|p| p.get("port")) {
+                check_port_ref(name, port, &ports, probe, Code::E0301, diags);
+            }
+        }
+        if let Some(port) = s.get("ingress").and_then(|i| i.get("port")) {
+            check_port_ref(name, port, &ports, "ingress", Code::E0306, diags);
+        }
+        interpolated_ports(s, w, diags);
+        for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
+            port_name(pname, p, diags);
+            unique(&mut host_ports, p, "host", name, pname, diags);
+            node_port(&mut node_ports, p, name, diags);
+        }
+        for (vname, v) in s.get("volume").and_then(Val::as_map).into_iter().flatten() {
+            if !is_dns_label(vname) {
+                let fixed = crate::check::refs::to_dns_label(vname);
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0207,
+                        v.span,
+                        format!("the volume name `{vname}` is not a valid DNS-1123 label"),
+                    )
+                    .label("used as a Kubernetes volume and claim name")
+                    .help(format!(
+                        "use lowercase letters, digits and `-`, e.g. `{fixed}`"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn port_names(s: &Val) -> Vec<&str> {
+    s.get("port")
+        .and_then(Val::as_map)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn check_port_ref(
+    svc: &str,
+    port: &Val,
+    ports: &[&str],
+    what: &str,
+    code: Code,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let ValKind::Ref(Ref::Port(name)) = &port.kind else {
+        return;
+    };
+    if ports.contains(&name.as_str()) {
+        return;
+    }
+    let help = if ports.is_empty() {
+        Some(format!(
+            "declare it: `port {name} {{ container = … }}` in service `{svc}`"
+        ))
+    } else {
+        suggest::help_for_unknown("port", name, ports.iter().copied())
+    };
+    let message = if code == Code::E0301 {
+        format!("the {what} probe of `{svc}` targets port `{name}`, which `{svc}` does not declare")
+    } else {
+        format!("the {what} of `{svc}` targets port `{name}`, which `{svc}` does not declare")
+    };
+    diags.push(
+        Diagnostic::new(code, port.span, message)
+            .label("undeclared port")
+            .help_opt(help),
+    );
+}
+
+/// E0306 for `${svc.port.NAME}` where `svc` has no such port.
+fn interpolated_ports(v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    match &v.kind {
+        ValKind::Interp(parts) => {
+            for part in parts {
+                let Part::Port(svc, port) = part else {
+                    continue;
+                };
+                let Some(target) = w.services.get(svc) else {
+                    continue;
+                };
+                let names = port_names(target);
+                if !names.contains(&port.as_str()) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::E0306,
+                            v.span,
+                            format!("service `{svc}` has no port `{port}`"),
+                        )
+                        .label(format!("`${{{svc}.port.{port}}}` names an undeclared port"))
+                        .help_opt(suggest::help_for_unknown(
+                            "port",
+                            port,
+                            names.iter().copied(),
+                        )),
+                    );
+                }
+            }
+        }
+        ValKind::Map(m) => m.values().for_each(|c| interpolated_ports(c, w, diags)),
+        ValKind::List(l) => l.iter().for_each(|c| interpolated_ports(c, w, diags)),
+        _ => {}
+    }
+}
+
+/// Kubernetes port names: at most 15 characters, lowercase, a letter in them.
+fn port_name(name: &str, p: &Val, diags: &mut Vec<Diagnostic>) {
+    let ok = is_dns_label(name)
+        && name.len() <= 15
+        && name.chars().any(|c| c.is_ascii_lowercase())
+        && !name.contains("--");
+    if !ok {
+        diags.push(
+            Diagnostic::new(Code::E0207, p.span, format!("the port name `{name}` is not valid in Kubernetes"))
+                .label("port names are IANA service names")
+                .help("use at most 15 lowercase letters, digits and `-`, with at least one letter, e.g. `http`, `grpc`, `metrics`"),
+        );
+    }
+}
+
+fn unique(
+    seen: &mut IndexMap<(i64, String), (String, Span)>,
+    p: &Val,
+    key: &str,
+    svc: &str,
+    pname: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(v) = p.get(key) else { return };
+    let Some(n) = v.int() else { return };
+    let proto = p
+        .get("protocol")
+        .and_then(Val::str)
+        .unwrap_or("tcp")
+        .to_string();
+    let me = format!("{svc}.port.{pname}");
+    if let Some((other, span)) = seen.get(&(n, proto.clone())) {
+        diags.push(
+            Diagnostic::new(
+                Code::E0302,
+                v.span,
+                format!("host port {n}/{proto} is published twice"),
+            )
+            .label(format!("published by `{me}`"))
+            .secondary(*span, format!("already published by `{other}`"))
+            .help("each host port can be bound once; pick another `host` port"),
+        );
+        return;
+    }
+    seen.insert((n, proto), (me, v.span));
+}
+
+fn node_port(
+    seen: &mut IndexMap<i64, (String, Span)>,
+    p: &Val,
+    svc: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(v) = p.get("node_port") else { return };
+    let Some(n) = v.int() else { return };
+    if !(30000..=32767).contains(&n) {
+        diags.push(
+            Diagnostic::new(Code::E0305, v.span, format!("NodePort {n} is outside 30000–32767"))
+                .label("outside the default NodePort range")
+                .help("Kubernetes allocates NodePorts from 30000–32767 unless the cluster is configured otherwise; pick a port in that range"),
+        );
+        return;
+    }
+    if let Some((other, span)) = seen.get(&n) {
+        diags.push(
+            Diagnostic::new(Code::E0308, v.span, format!("NodePort {n} is used twice"))
+                .label(format!("used by `{svc}`"))
+                .secondary(*span, format!("already used by `{other}`"))
+                .help("each NodePort is cluster-wide; pick another one"),
+        );
+        return;
+    }
+    seen.insert(n, (svc.to_string(), v.span));
+}

@@ -1,0 +1,313 @@
+//! Service rules: something to run, exclusive fields, `depends_on`,
+//! resources, autoscaling, production image tags.
+
+use super::graph;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::Evaluated;
+use crate::resolve::Program;
+use crate::value::{Quantity, Val, ValKind};
+use indexmap::IndexMap;
+
+pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    for (name, s) in &w.services {
+        let span = p.symbols.services[name].name_span;
+        runnable(name, s, span, diags);
+        exclusive(s, diags);
+        resources(s, diags);
+        autoscale(p, s, diags);
+        if is_production(w) {
+            image_tag(name, s, w, diags);
+        }
+    }
+    depends_on(p, w, diags);
+}
+
+fn is_production(w: &Evaluated) -> bool {
+    w.environment
+        .as_ref()
+        .and_then(|e| e.get("tier"))
+        .and_then(Val::str)
+        == Some("production")
+}
+
+/// E0210: a service needs an image, a build, an external endpoint or a host process.
+fn runnable(name: &str, s: &Val, span: crate::source::Span, diags: &mut Vec<Diagnostic>) {
+    if ["image", "build", "external", "host"]
+        .iter()
+        .any(|k| s.get(k).is_some())
+    {
+        return;
+    }
+    diags.push(
+        Diagnostic::new(Code::E0210, span, format!("service `{name}` has nothing to run"))
+            .label("no `image`, `build`, `external` or `host`")
+            .help("set `image = \"name:tag\"`, add a `build { context = \"…\" }` block, or describe an `external` service"),
+    );
+}
+
+/// E0209: fields that exclude each other.
+fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
+    if let Some(ext) = s.get("external") {
+        for k in ["image", "build", "host"] {
+            if let Some(v) = s.get(k) {
+                diags.push(conflict(
+                    v.span,
+                    k,
+                    ext.span,
+                    "external",
+                    "an external service is not run by this stack",
+                ));
+            }
+        }
+    }
+    for v in s
+        .get("volume")
+        .and_then(Val::as_map)
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        one_of(
+            v,
+            &["size", "bind", "tmpfs"],
+            "a volume is persistent (`size`), a bind mount (`bind`) or memory (`tmpfs`)",
+            diags,
+        );
+    }
+    for probe in ["health", "liveness", "readiness", "startup"] {
+        if let Some(v) = s.get(probe) {
+            one_of_opt(
+                v,
+                &["http", "tcp", "exec"],
+                "a probe checks one thing: `http`, `tcp` or `exec`",
+                diags,
+            );
+        }
+    }
+    if let Some(d) = s.get("disruption") {
+        one_of(
+            d,
+            &["min_available", "max_unavailable"],
+            "a disruption budget sets `min_available` or `max_unavailable`",
+            diags,
+        );
+    }
+}
+
+fn one_of(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
+    let set: Vec<(&str, &Val)> = keys
+        .iter()
+        .filter_map(|k| v.get(k).map(|x| (*k, x)))
+        .collect();
+    if set.is_empty() {
+        let list = keys
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        diags.push(
+            Diagnostic::new(Code::E0209, v.span, format!("set one of {list}"))
+                .label("none is set")
+                .help(why.to_string()),
+        );
+    }
+    one_of_opt(v, keys, why, diags);
+}
+
+fn one_of_opt(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
+    let set: Vec<(&str, &Val)> = keys
+        .iter()
+        .filter_map(|k| v.get(k).map(|x| (*k, x)))
+        .filter(|(_, x)| x.bool() != Some(false))
+        .collect();
+    if let [(ka, va), (kb, vb), ..] = set.as_slice() {
+        diags.push(conflict(vb.span, kb, va.span, ka, why));
+    }
+}
+
+fn conflict(
+    span: crate::source::Span,
+    a: &str,
+    other: crate::source::Span,
+    b: &str,
+    why: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0209,
+        span,
+        format!("`{a}` and `{b}` exclude each other"),
+    )
+    .label(format!("`{a}` set here"))
+    .secondary(other, format!("`{b}` set here"))
+    .help(format!("{why}; remove one of them"))
+}
+
+/// E0303: request above limit.
+fn resources(s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(r) = s.get("resources") else { return };
+    for kind in ["cpu", "memory"] {
+        let Some(v) = r.get(kind) else { continue };
+        let ValKind::Range(lo, hi) = &v.kind else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (amount(lo), amount(hi)) {
+            if a > b {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0303,
+                        lo.span,
+                        format!("the {kind} request is above its limit"),
+                    )
+                    .label("request")
+                    .secondary(hi.span, "limit")
+                    .help(format!(
+                        "write `{kind} = request..limit` with the request at most the limit"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn amount(v: &Val) -> Option<u64> {
+    match v.kind {
+        ValKind::Quantity(Quantity::Cpu(m)) => Some(m),
+        ValKind::Quantity(Quantity::Bytes(b)) => Some(b),
+        _ => None,
+    }
+}
+
+/// E0304 and E0309.
+fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(a) = s.get("autoscale") else { return };
+    if let (Some(min), Some(max)) = (a.get("min"), a.get("max")) {
+        if min.int() > max.int() {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0304,
+                    min.span,
+                    format!(
+                        "autoscale minimum {} is above the maximum {}",
+                        min.int().unwrap_or(0),
+                        max.int().unwrap_or(0)
+                    ),
+                )
+                .label("minimum")
+                .secondary(max.span, "maximum")
+                .help("make `min` at most `max`"),
+            );
+        }
+    }
+    if a.get("cpu").is_none() && a.get("memory").is_none() {
+        diags.push(
+            Diagnostic::new(Code::E0204, a.span, "autoscaling needs a target")
+                .label("no `cpu` or `memory` target")
+                .help("add `cpu = 70%` (and/or `memory = 80%`)"),
+        );
+    }
+    if let Some(r) = s.get("replicas") {
+        if !p.map.is_stdlib(r.span.file) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0309,
+                    r.span,
+                    "`replicas` is ignored while `autoscale` is set",
+                )
+                .label("fixed replica count")
+                .secondary(a.span, "autoscaling decides the replica count")
+                .help("remove `replicas`, or set `autoscale.min` to the count you want at least"),
+            );
+        }
+    }
+}
+
+/// E0501: `latest` or no tag in production.
+fn image_tag(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    let Some(image) = s.get("image") else { return };
+    if s.get("build").is_some() {
+        // Built images default to the stack's version as their tag.
+        return;
+    }
+    let explicit = s.get("tag");
+    let env_tag = w.environment.as_ref().and_then(|e| e.get("tag"));
+    let tag = explicit
+        .or(env_tag)
+        .and_then(Val::str)
+        .map(str::to_string)
+        .or_else(|| image.str().and_then(tag_of).map(str::to_string));
+    let env = w.env.as_deref().unwrap_or("");
+    let (span, problem) = match tag.as_deref() {
+        None => (image.span, "has no tag".to_string()),
+        Some("latest") => (
+            explicit.or(env_tag).map_or(image.span, |t| t.span),
+            "uses the `latest` tag".to_string(),
+        ),
+        Some(_) => return,
+    };
+    diags.push(
+        Diagnostic::new(Code::E0501, span, format!("service `{name}` {problem} in production environment `{env}`"))
+            .label("not a pinned version")
+            .help(format!("pin a version: `tag = \"1.4.2\"` in `environment {env} {{ service {name} {{ … }} }}` (or in the image)")),
+    );
+}
+
+/// The tag of `registry/name:tag` (a `:` after the last `/`).
+pub fn tag_of(image: &str) -> Option<&str> {
+    let image = image.split('@').next().unwrap_or(image);
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split_once(':').map(|(_, t)| t)
+}
+
+/// E0300 and E0307.
+fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    let mut g: IndexMap<String, Vec<String>> = IndexMap::new();
+    for (name, s) in &w.services {
+        let deps = s.get("depends_on").and_then(Val::as_map);
+        let names: Vec<String> = deps
+            .map(|m| {
+                m.keys()
+                    .filter(|k| w.services.contains_key(*k))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        g.insert(name.clone(), names);
+        for (dep, cond) in deps.into_iter().flatten() {
+            if cond.str() == Some("healthy") {
+                if let Some(target) = w.services.get(dep) {
+                    if target.get("health").is_none() && target.get("readiness").is_none() {
+                        diags.push(
+                            Diagnostic::new(Code::E0307, cond.span, format!("`{name}` waits for `{dep}` to be healthy, but `{dep}` has no health check"))
+                                .label("waits forever")
+                                .secondary(p.symbols.services[dep].name_span, "no `health` block")
+                                .help(format!("add a `health {{ … }}` block to `{dep}`, or write `{dep} = started`")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for cycle in graph::cycles(&g) {
+        let first = &cycle[0];
+        let span = w.services[first]
+            .get("depends_on")
+            .and_then(|d| d.as_map())
+            .and_then(|m| m.get(&cycle[1]))
+            .map_or(p.symbols.services[first].name_span, |v| v.span);
+        let mut d = Diagnostic::new(
+            Code::E0300,
+            span,
+            format!("`depends_on` cycle: {}", cycle.join(" → ")),
+        )
+        .label("this dependency closes the cycle")
+        .help("services in a cycle can never start; remove one of the dependencies");
+        for pair in cycle.windows(2).skip(1) {
+            if let Some(v) = w.services[&pair[0]]
+                .get("depends_on")
+                .and_then(|d| d.get(&pair[1]))
+            {
+                d = d.secondary(v.span, format!("`{}` depends on `{}`", pair[0], pair[1]));
+            }
+        }
+        diags.push(d);
+    }
+}

@@ -1,0 +1,225 @@
+//! The `stackc` command line. `main.rs` only calls [`run`], so tests can
+//! run commands in-process. miette reports the CLI's own errors (I/O,
+//! arguments); diagnostics about stacks go through `diagnostics::render`.
+
+mod check_cmd;
+mod emit_cmd;
+mod eval_cmd;
+mod fmt_cmd;
+mod loader;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub use loader::DiskLoader;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stackc",
+    version,
+    about = "Compiler for .stack files: describe a stack once, emit every deployment artifact"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check stacks and report every problem found.
+    Check(CheckArgs),
+    /// Format .stack files canonically.
+    Fmt(FmtArgs),
+    /// Print the long explanation of a diagnostic code.
+    Explain {
+        /// A code such as E0201.
+        code: String,
+    },
+    /// Print the resolved model of one environment (the backends' input).
+    Eval(EvalArgs),
+    /// Write deployment files for a target.
+    Emit(EmitArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Stack files, or directories holding `stack.stack` (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// Check only this environment (and the base).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Treat warnings as errors.
+    #[arg(long, value_enum)]
+    pub deny: Vec<Deny>,
+    /// Colour for human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files or directories (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// Do not write; exit 1 when a file is not formatted.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// The stack file (or a directory holding `stack.stack`).
+    pub path: PathBuf,
+    /// Environment to evaluate (default: the base, without any overlay).
+    #[arg(long)]
+    pub env: Option<String>,
+    #[arg(long, value_enum, default_value_t = DataFormat::Json)]
+    pub format: DataFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EmitArgs {
+    /// The stack file (or a directory holding `stack.stack`).
+    pub path: PathBuf,
+    /// What to emit.
+    #[arg(long, value_enum)]
+    pub target: crate::emit::TargetArg,
+    /// Only this environment (default: every environment).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Output directory.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Do not write; exit 1 when the files on disk differ from what would be emitted.
+    #[arg(long)]
+    pub check: bool,
+    /// Turn lossy lowerings (dropped features) into errors.
+    #[arg(long, value_enum)]
+    pub deny: Vec<Deny>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataFormat {
+    Json,
+    Yaml,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deny {
+    Warnings,
+    Lossy,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Exit codes.
+pub const OK: i32 = 0;
+pub const FAILED: i32 = 1;
+pub const USAGE: i32 = 2;
+
+/// Where a command writes.
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// Whether stderr is a terminal (for colour).
+    pub err_is_tty: bool,
+}
+
+/// Runs `stackc` with `args` (including the program name); returns the exit code.
+pub fn run<I, T>(args: I, io: &mut Io) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { USAGE } else { OK };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                write!(io.err, "{text}")
+            } else {
+                write!(io.out, "{text}")
+            };
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Check(a) => check_cmd::run(&a, io),
+        Command::Fmt(a) => fmt_cmd::run(&a, io),
+        Command::Explain { code } => explain(&code, io),
+        Command::Eval(a) => eval_cmd::run(&a, io),
+        Command::Emit(a) => emit_cmd::run(&a, io),
+    };
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            let _ = writeln!(io.err, "{report:?}");
+            USAGE
+        }
+    }
+}
+
+fn explain(code: &str, io: &mut Io) -> miette::Result<i32> {
+    match code.parse::<crate::diagnostics::Code>() {
+        Ok(c) => {
+            let _ = write!(io.out, "{}", c.explanation());
+            Ok(OK)
+        }
+        Err(()) => Err(miette::miette!(
+            help = "codes look like E0201; `stackc check` prints them in brackets",
+            "unknown diagnostic code `{code}`"
+        )),
+    }
+}
+
+/// The root `.stack` files a path names: a file, or a directory's `stack.stack`.
+pub fn stack_roots(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let candidate = p.join("stack.stack");
+            if !candidate.is_file() {
+                return Err(miette::miette!(
+                    help = "pass the stack file itself, or name it `stack.stack`",
+                    "`{}` holds no `stack.stack`",
+                    p.display()
+                ));
+            }
+            out.push(candidate);
+        } else if p.is_file() {
+            out.push(p);
+        } else {
+            return Err(miette::miette!("`{}` does not exist", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+/// Display name of a path: as given, with `./` removed.
+pub fn display_name(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}

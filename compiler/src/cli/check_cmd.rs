@@ -1,0 +1,73 @@
+//! `stackc check`.
+
+use super::{
+    display_name, stack_roots, CheckArgs, ColorChoice, Deny, DiskLoader, Format, Io, FAILED, OK,
+};
+use crate::diagnostics::{render, Diagnostic, Severity};
+use crate::source::SourceMap;
+use crate::EnvSelection;
+use codespan_reporting::term::termcolor::{Ansi, NoColor};
+
+pub fn run(args: &CheckArgs, io: &mut Io) -> miette::Result<i32> {
+    let roots = stack_roots(&args.paths)?;
+    let envs = args
+        .env
+        .clone()
+        .map_or(EnvSelection::All, EnvSelection::Only);
+    let deny_warnings = args.deny.contains(&Deny::Warnings);
+    let mut failed = false;
+    let mut total: Vec<Diagnostic> = Vec::new();
+    for root in roots {
+        let c = crate::compile(&display_name(&root), &DiskLoader, &envs);
+        if let Some(e) = &args.env {
+            if !c.program.symbols.environments.contains_key(e) {
+                let known = c.environment_names().join(", ");
+                return Err(miette::miette!(
+                    help = format!("environments declared: {known}"),
+                    "unknown environment `{e}`"
+                ));
+            }
+        }
+        let mut diags = c.diagnostics.clone();
+        if deny_warnings {
+            diags.iter_mut().for_each(|d| d.severity = Severity::Error);
+        }
+        failed |= diags.iter().any(Diagnostic::is_error);
+        print(&c.program.map, &diags, args, io);
+        total.extend(diags);
+    }
+    if args.format == Format::Human {
+        let _ = writeln!(io.err, "{}", render::summary(&total));
+    }
+    Ok(if failed { FAILED } else { OK })
+}
+
+fn print(map: &SourceMap, diags: &[Diagnostic], args: &CheckArgs, io: &mut Io) {
+    match args.format {
+        Format::Json => {
+            let _ = write!(io.out, "{}", render::json(map, diags));
+        }
+        Format::Github => {
+            let _ = write!(io.out, "{}", render::github(map, diags));
+        }
+        Format::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => io.err_is_tty && std::env::var_os("NO_COLOR").is_none(),
+            };
+            human(map, diags, color, io);
+        }
+    }
+}
+
+/// Human output to stderr, coloured or not.
+pub fn human(map: &SourceMap, diags: &[Diagnostic], color: bool, io: &mut Io) {
+    let mut buf = Vec::new();
+    let _ = if color {
+        render::human_to(&mut Ansi::new(&mut buf), map, diags)
+    } else {
+        render::human_to(&mut NoColor::new(&mut buf), map, diags)
+    };
+    let _ = io.err.write_all(&buf);
+}

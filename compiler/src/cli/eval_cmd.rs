@@ -1,0 +1,40 @@
+//! `stackc eval`.
+
+use super::{display_name, stack_roots, DataFormat, DiskLoader, EvalArgs, Io, FAILED, OK};
+use crate::EnvSelection;
+
+pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
+    let root = stack_roots(std::slice::from_ref(&args.path))?.remove(0);
+    let envs = args
+        .env
+        .clone()
+        .map_or(EnvSelection::All, EnvSelection::Only);
+    let c = crate::compile(&display_name(&root), &DiskLoader, &envs);
+    if c.has_errors() {
+        super::check_cmd::human(&c.program.map, &c.diagnostics, io.err_is_tty, io);
+        return Ok(FAILED);
+    }
+    if let Some(e) = &args.env {
+        if !c.program.symbols.environments.contains_key(e) {
+            return Err(miette::miette!(
+                help = format!(
+                    "environments declared: {}",
+                    c.environment_names().join(", ")
+                ),
+                "unknown environment `{e}`"
+            ));
+        }
+    }
+    let model = crate::model::build(&c, args.env.as_deref());
+    let text = match args.format {
+        DataFormat::Json => {
+            serde_json::to_string_pretty(&model).map_err(|e| miette::miette!("{e}"))? + "\n"
+        }
+        DataFormat::Yaml => {
+            let value = serde_json::to_value(&model).map_err(|e| miette::miette!("{e}"))?;
+            crate::emit::yaml::to_string(&crate::emit::yaml::from_json(&value))
+        }
+    };
+    let _ = io.out.write_all(text.as_bytes());
+    Ok(OK)
+}

@@ -1,0 +1,451 @@
+//! Evaluate: templates, environment overlays, defaults → one evaluated
+//! world per environment.
+//!
+//! Input: the [`Checked`] items and an environment name (or none, for the
+//! base). Output: an [`Evaluated`] world where every service is its
+//! templates, then its own body, then the environment's overlay, merged in
+//! that order (maps merge key by key, `null` removes, anything else
+//! replaces), with stdlib defaults filled in and required fields checked
+//! (E0204). Interpolations that depend only on the environment (`stack.*`,
+//! `environment.name`, config values) are resolved here; those that depend
+//! on the target (`svc.host`, `svc.port.NAME`) stay structured for the
+//! backends.
+
+use crate::check::schema::{Schema, Ty};
+use crate::check::Checked;
+use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::resolve::Program;
+use crate::value::{Map, Part, Val, ValKind};
+use indexmap::IndexMap;
+
+/// Defaults per record type: record index → field → value.
+pub type Defaults = Vec<IndexMap<String, Val>>;
+
+/// One environment's (or the base's) evaluated world.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// `None` for the base (no overlay applied).
+    pub env: Option<String>,
+    /// The `Stack` record, with `name` and the environment's stack-level overrides.
+    pub stack: Val,
+    /// The `Environment` record, with its tier resolved.
+    pub environment: Option<Val>,
+    /// Services that run in this environment.
+    pub services: IndexMap<String, Val>,
+    /// Services declared but restricted to other environments.
+    pub skipped: Vec<String>,
+    pub secrets: IndexMap<String, Val>,
+    pub configs: IndexMap<String, Val>,
+    pub pipelines: IndexMap<String, Val>,
+}
+
+/// The tier an environment name implies when `tier` is not set.
+pub fn default_tier(name: &str) -> &'static str {
+    match name {
+        "prod" | "production" | "prd" | "live" => "production",
+        "staging" | "stage" | "stg" | "qa" | "preprod" | "uat" => "staging",
+        _ => "development",
+    }
+}
+
+pub struct Evaluator<'a> {
+    pub p: &'a Program,
+    pub schema: &'a Schema,
+    pub checked: &'a Checked,
+    pub defaults: &'a Defaults,
+}
+
+impl Evaluator<'_> {
+    /// Evaluates the base (`env = None`) or one environment.
+    pub fn evaluate(&self, env: Option<&str>) -> (Evaluated, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let overlay = env.and_then(|e| self.checked.environments.get(e));
+        let environment = env.map(|e| self.environment(e, overlay.and_then(|o| o.fields.clone())));
+        let stack = self.stack(environment.as_ref());
+        let configs = self.configs(overlay);
+        let mut services = IndexMap::new();
+        let mut skipped = Vec::new();
+        for (name, _) in &self.checked.services {
+            let Some(v) = self.service(name, env, &mut diags) else {
+                skipped.push(name.clone());
+                continue;
+            };
+            services.insert(name.clone(), v);
+        }
+        let secrets = self.items(&self.checked.secrets, "Secret", &mut diags);
+        let pipelines = self.items(&self.checked.pipelines, "Pipeline", &mut diags);
+        let mut world = Evaluated {
+            env: env.map(str::to_string),
+            stack,
+            environment,
+            services,
+            skipped,
+            secrets,
+            configs,
+            pipelines,
+        };
+        resolve_env_parts(&mut world);
+        (world, diags)
+    }
+
+    fn environment(&self, name: &str, fields: Option<Val>) -> Val {
+        let rec = self.schema.expect_record("Environment");
+        let span = self
+            .p
+            .symbols
+            .environments
+            .get(name)
+            .map(|r| r.name_span)
+            .unwrap_or_default();
+        let mut v = fields.unwrap_or_else(|| Val::map(Map::new(), span));
+        self.apply_defaults(&mut v, rec);
+        if let Some(m) = v.as_map_mut() {
+            if !m.contains_key("tier") {
+                m.insert(
+                    "tier".into(),
+                    Val::new(ValKind::Enum(default_tier(name).into()), span),
+                );
+            }
+            m.insert("name".into(), Val::new(ValKind::Str(name.into()), span));
+        }
+        v
+    }
+
+    fn stack(&self, environment: Option<&Val>) -> Val {
+        let rec = self.schema.expect_record("Stack");
+        let mut v = self
+            .checked
+            .stack
+            .clone()
+            .unwrap_or_else(|| Val::map(Map::new(), Default::default()));
+        if let (Some(env), Some(m)) = (environment, v.as_map_mut()) {
+            for key in ["namespace", "registry"] {
+                if let Some(x) = env.get(key) {
+                    m.insert(key.into(), x.clone());
+                }
+            }
+            if let Some(labels) = env.get("labels") {
+                let slot = m
+                    .entry("labels".to_string())
+                    .or_insert_with(|| Val::map(Map::new(), labels.span));
+                slot.merge(labels);
+            }
+        }
+        self.apply_defaults(&mut v, rec);
+        let name = self.p.stack_name().unwrap_or("stack").to_string();
+        let span = v.span;
+        if let Some(m) = v.as_map_mut() {
+            m.insert("name".into(), Val::new(ValKind::Str(name), span));
+        }
+        v
+    }
+
+    fn configs(&self, overlay: Option<&crate::check::Overlay>) -> IndexMap<String, Val> {
+        let mut out = self.checked.configs.clone();
+        if let Some(ov) = overlay {
+            for (name, v) in &ov.configs {
+                if let Some(base) = out.get_mut(name) {
+                    base.merge(v);
+                    base.prune_nulls();
+                }
+            }
+        }
+        out
+    }
+
+    /// A service merged from its templates, itself and the overlay; `None`
+    /// when it does not run in `env`.
+    fn service(&self, name: &str, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<Val> {
+        let r = self.p.symbols.services[name];
+        let block = self.p.block(r);
+        let mut v = Val::map(Map::new(), block.span);
+        for t in crate::resolve::template_chain(self.p, block) {
+            let tname = &self.p.block(t).name().expect("templates are named").value;
+            if let Some(tv) = self.checked.templates.get(tname) {
+                v.merge(tv);
+            }
+        }
+        v.merge(&self.checked.services[name]);
+        v.span = block.span;
+        let overlay = env
+            .and_then(|e| self.checked.environments.get(e))
+            .and_then(|o| o.services.get(name));
+        let runs = env.is_none_or(|e| runs_in(&v, e));
+        if let Some(ov) = overlay {
+            if !runs {
+                diags.push(overlay_not_running(name, env.unwrap_or(""), ov));
+                return None;
+            }
+            self.check_overlay_targets(&v, ov, diags);
+            v.merge(ov);
+        }
+        if !runs {
+            return None;
+        }
+        v.prune_nulls();
+        let rec = self.schema.expect_record("Service");
+        self.apply_defaults(&mut v, rec);
+        self.check_required(&v, rec, r.name_span, &format!("service `{name}`"), diags);
+        Some(v)
+    }
+
+    fn items(
+        &self,
+        table: &IndexMap<String, Val>,
+        record: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> IndexMap<String, Val> {
+        let rec = self.schema.expect_record(record);
+        let kind = record.to_lowercase();
+        table
+            .iter()
+            .map(|(name, v)| {
+                let mut v = v.clone();
+                v.prune_nulls();
+                self.apply_defaults(&mut v, rec);
+                let span = self.name_span(&kind, name).unwrap_or(v.span);
+                self.check_required(&v, rec, span, &format!("{kind} `{name}`"), diags);
+                (name.clone(), v)
+            })
+            .collect()
+    }
+
+    fn name_span(&self, kind: &str, name: &str) -> Option<crate::source::Span> {
+        let syms = &self.p.symbols;
+        let table = match kind {
+            "secret" => &syms.secrets,
+            "pipeline" => &syms.pipelines,
+            _ => return None,
+        };
+        table.get(name).map(|r| r.name_span)
+    }
+
+    /// E0500: an overlay entry of `port`/`volume` that the base lacks and
+    /// that is not complete enough to be an addition.
+    fn check_overlay_targets(&self, base: &Val, ov: &Val, diags: &mut Vec<Diagnostic>) {
+        let rec = &self.schema.records[self.schema.expect_record("Service")];
+        let Some(om) = ov.as_map() else { return };
+        for (field, entries) in om {
+            let Some(Ty::Map(None, elem)) = rec.fields.get(field).map(|f| &f.ty) else {
+                continue;
+            };
+            let Ty::Record(er) = **elem else { continue };
+            let Some(em) = entries.as_map() else { continue };
+            let base_keys: Vec<&str> = base
+                .get(field)
+                .and_then(Val::as_map)
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            for (key, entry) in em {
+                if base_keys.contains(&key.as_str()) || entry.is_null() {
+                    continue;
+                }
+                let missing = self.missing_required(entry, er);
+                if missing.is_empty() {
+                    continue;
+                }
+                let d = Diagnostic::new(
+                    Code::E0500,
+                    entry.span,
+                    format!(
+                        "this environment changes {field} `{key}`, which the base does not declare"
+                    ),
+                )
+                .label(format!("no {field} `{key}` in the base"))
+                .help_opt(suggest::help_for_unknown(
+                    field,
+                    key,
+                    base_keys.iter().copied(),
+                ))
+                .note(format!(
+                    "to add a new {field} here instead, give it every required field ({})",
+                    missing.join(", ")
+                ));
+                diags.push(d);
+            }
+        }
+    }
+
+    fn missing_required(&self, v: &Val, rec: usize) -> Vec<String> {
+        let Some(m) = v.as_map() else {
+            return Vec::new();
+        };
+        self.schema.records[rec]
+            .fields
+            .values()
+            .filter(|f| f.required() && !m.contains_key(&f.name))
+            .map(|f| format!("`{}`", f.name))
+            .collect()
+    }
+
+    /// Fills stdlib defaults into `v` (a record of type `rec`), recursively.
+    pub fn apply_defaults(&self, v: &mut Val, rec: usize) {
+        let Some(m) = v.as_map_mut() else { return };
+        for (name, def) in &self.defaults[rec] {
+            if !m.contains_key(name) {
+                m.insert(name.clone(), def.clone());
+            }
+        }
+        for (name, field) in &self.schema.records[rec].fields {
+            let Some(child) = m.get_mut(name) else {
+                continue;
+            };
+            self.defaults_in(child, &field.ty);
+        }
+    }
+
+    fn defaults_in(&self, v: &mut Val, ty: &Ty) {
+        match (ty, &mut v.kind) {
+            (Ty::Record(r), _) => self.apply_defaults(v, *r),
+            (Ty::Map(_, elem), ValKind::Map(m)) => {
+                m.values_mut().for_each(|e| self.defaults_in(e, elem))
+            }
+            (Ty::List(elem), ValKind::List(l)) => {
+                l.iter_mut().for_each(|e| self.defaults_in(e, elem))
+            }
+            (Ty::Tagged(t), ValKind::Tagged(kw, _, body)) => {
+                if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
+                    self.apply_defaults(body, *r);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// E0204 for required fields missing after merging, recursively.
+    fn check_required(
+        &self,
+        v: &Val,
+        rec: usize,
+        span: crate::source::Span,
+        what: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let Some(m) = v.as_map() else { return };
+        for (name, field) in &self.schema.records[rec].fields {
+            match m.get(name) {
+                None if field.required() => {
+                    let d = Diagnostic::new(
+                        Code::E0204,
+                        span,
+                        format!("{what} is missing the required field `{name}`"),
+                    )
+                    .label(format!("`{name}` is not set"))
+                    .help(format!(
+                        "add `{name} = …` ({})",
+                        field.ty.describe(self.schema)
+                    ));
+                    diags.push(d);
+                }
+                Some(child) => {
+                    self.required_in(child, &field.ty, &format!("`{name}` of {what}"), diags)
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn required_in(&self, v: &Val, ty: &Ty, what: &str, diags: &mut Vec<Diagnostic>) {
+        match (ty, &v.kind) {
+            (Ty::Record(r), _) => self.check_required(v, *r, v.span, what, diags),
+            (Ty::Map(_, elem), ValKind::Map(m)) => {
+                for (k, e) in m {
+                    self.required_in(e, elem, &format!("`{k}` in {what}"), diags);
+                }
+            }
+            (Ty::List(elem), ValKind::List(l)) => l
+                .iter()
+                .for_each(|e| self.required_in(e, elem, what, diags)),
+            (Ty::Tagged(t), ValKind::Tagged(kw, _, body)) => {
+                if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
+                    self.check_required(body, *r, v.span, &format!("step `{kw}`"), diags);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn runs_in(service: &Val, env: &str) -> bool {
+    match service.get("environments") {
+        Some(list) => list.list().iter().any(
+            |e| matches!(&e.kind, ValKind::Ref(crate::value::Ref::Environment(n)) if n == env),
+        ),
+        None => true,
+    }
+}
+
+fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0502,
+        ov.span,
+        format!("environment `{env}` changes service `{name}`, which does not run in `{env}`"),
+    )
+    .label("this change has no effect")
+    .help(format!(
+        "add `{env}` to the service's `environments`, or remove this block"
+    ))
+}
+
+/// Replaces `stack.*`, `environment.name` and config parts by text.
+fn resolve_env_parts(w: &mut Evaluated) {
+    let env_name = w.env.clone().unwrap_or_default();
+    let stack = w.stack.clone();
+    let configs = w.configs.clone();
+    let resolve = |part: &Part| -> Option<String> {
+        match part {
+            Part::Stack(f) => Some(stack.get(f).map(text_of).unwrap_or_default()),
+            Part::EnvName => Some(env_name.clone()),
+            Part::Config(c, k) => Some(
+                configs
+                    .get(c)
+                    .and_then(|m| m.get(k))
+                    .map(text_of)
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        }
+    };
+    for v in w.services.values_mut().chain(w.pipelines.values_mut()) {
+        rewrite_parts(v, &resolve);
+    }
+}
+
+fn rewrite_parts(v: &mut Val, f: &dyn Fn(&Part) -> Option<String>) {
+    match &mut v.kind {
+        ValKind::Interp(parts) => {
+            let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+            for p in parts.drain(..) {
+                let resolved = match &p {
+                    Part::Text(t) => Some(t.clone()),
+                    other => f(other),
+                };
+                match (resolved, out.last_mut()) {
+                    (Some(t), Some(Part::Text(last))) => last.push_str(&t),
+                    (Some(t), _) => out.push(Part::Text(t)),
+                    (None, _) => out.push(p),
+                }
+            }
+            v.kind = match out.as_slice() {
+                [Part::Text(t)] => ValKind::Str(t.clone()),
+                _ => ValKind::Interp(out),
+            };
+        }
+        ValKind::Map(m) => m.values_mut().for_each(|c| rewrite_parts(c, f)),
+        ValKind::List(l) => l.iter_mut().for_each(|c| rewrite_parts(c, f)),
+        ValKind::Tagged(_, _, b) => rewrite_parts(b, f),
+        _ => {}
+    }
+}
+
+/// Plain text of a scalar value.
+pub fn text_of(v: &Val) -> String {
+    match &v.kind {
+        ValKind::Str(s) | ValKind::Enum(s) => s.clone(),
+        ValKind::Int(i) => i.to_string(),
+        ValKind::Float(f) => crate::check::units::trim_float(*f),
+        ValKind::Bool(b) => b.to_string(),
+        ValKind::Quantity(q) => crate::check::units::format(*q),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,153 @@
+//! The resolved, typed model of one environment: the contract between the
+//! front end and the backends, and what `stackc eval` prints.
+//!
+//! Built from an evaluated world (`eval::Evaluated`) by converting its
+//! values to JSON and deserialising them into these structs, so the structs
+//! mirror the stdlib schema field for field (`port` → `ports`, `volume` →
+//! `volumes`). A few conveniences are computed once here for every backend:
+//! the full image reference, effective probes (`health` merged into
+//! `liveness`/`readiness`) and probe ports. Records carry the span of the
+//! block they came from, for lowering reports.
+
+mod json;
+pub mod pipeline;
+pub mod service;
+pub mod units;
+
+pub use pipeline::*;
+pub use service::*;
+pub use units::{Bytes, Cpu, Duration, Percent};
+
+use crate::source::Span;
+use crate::Compilation;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Model {
+    pub stack: Stack,
+    /// The environment this model is for; `None` for the base.
+    pub environment: Option<Environment>,
+    /// Every environment the stack declares (pipelines refer to them).
+    pub environments: Vec<EnvironmentSummary>,
+    pub services: IndexMap<String, Service>,
+    /// Declared services that do not run in this environment.
+    #[serde(default)]
+    pub skipped_services: Vec<String>,
+    pub secrets: IndexMap<String, Secret>,
+    pub configs: IndexMap<String, IndexMap<String, String>>,
+    pub pipelines: IndexMap<String, Pipeline>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stack {
+    pub name: String,
+    pub description: Option<String>,
+    pub namespace: Option<String>,
+    pub registry: Option<String>,
+    pub version: String,
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+    pub targets: Vec<Target>,
+    pub default_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Compose,
+    K8s,
+    Kustomize,
+    Helm,
+    Systemd,
+    Quadlet,
+    Github,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Environment {
+    pub name: String,
+    pub description: Option<String>,
+    pub tier: Tier,
+    pub namespace: Option<String>,
+    pub registry: Option<String>,
+    pub tag: Option<String>,
+    pub approval: bool,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Development,
+    Staging,
+    Production,
+}
+
+/// What pipelines need to know about every environment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnvironmentSummary {
+    pub name: String,
+    pub tier: Tier,
+    pub approval: bool,
+    pub url: Option<String>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Secret {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub description: Option<String>,
+    pub kind: SecretKind,
+    /// Variable name in `.env` files and CI secret stores.
+    pub env_name: String,
+    pub file: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    Opaque,
+    Password,
+    Token,
+    Url,
+    Tls,
+}
+
+impl Model {
+    /// The namespace resources go to (environment's, else the stack's, else the stack name).
+    pub fn namespace(&self) -> &str {
+        self.environment
+            .as_ref()
+            .and_then(|e| e.namespace.as_deref())
+            .or(self.stack.namespace.as_deref())
+            .unwrap_or(&self.stack.name)
+    }
+
+    pub fn env_name(&self) -> Option<&str> {
+        self.environment.as_ref().map(|e| e.name.as_str())
+    }
+}
+
+/// Builds the model of `env` (or of the base when `None`). The compilation
+/// must be free of errors; with errors the model is best-effort.
+pub fn build(c: &Compilation, env: Option<&str>) -> Model {
+    let (world, _) = c.evaluate(env);
+    json::to_model(c, &world)
+}
+
+/// The models of the base and of every environment.
+pub fn build_all(c: &Compilation) -> (Model, Vec<Model>) {
+    let base = build(c, None);
+    let envs = c
+        .environment_names()
+        .iter()
+        .map(|e| build(c, Some(e)))
+        .collect();
+    (base, envs)
+}

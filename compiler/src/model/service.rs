@@ -1,0 +1,336 @@
+//! Services in the model (mirrors `stdlib/service.stack`).
+
+use super::units::{Bytes, Cpu, Duration, Percent};
+use crate::source::Span;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Service {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub name: String,
+    /// As written (`name[:tag]`); see [`Service::image_ref`] for the full reference.
+    pub image: Option<String>,
+    pub tag: Option<String>,
+    /// The full image reference `registry/name:tag` (computed).
+    pub image_ref: Option<ImageRef>,
+    pub build: Option<Build>,
+    pub command: Option<Vec<String>>,
+    pub args: Option<Vec<String>>,
+    pub workdir: Option<String>,
+    #[serde(rename = "port", default)]
+    pub ports: IndexMap<String, Port>,
+    #[serde(default)]
+    pub env: IndexMap<String, EnvValue>,
+    pub env_from: Option<Vec<String>>,
+    #[serde(rename = "volume", default)]
+    pub volumes: IndexMap<String, Volume>,
+    pub health: Option<Probe>,
+    /// Effective liveness probe: `liveness` over `health` (computed).
+    pub liveness: Option<Probe>,
+    /// Effective readiness probe: `readiness` over `health` (computed).
+    pub readiness: Option<Probe>,
+    pub startup: Option<Probe>,
+    pub resources: Option<Resources>,
+    pub replicas: u32,
+    pub autoscale: Option<Autoscale>,
+    pub disruption: Option<Disruption>,
+    pub restart: Restart,
+    pub rollout: Option<Rollout>,
+    pub security: Option<Security>,
+    #[serde(default)]
+    pub depends_on: IndexMap<String, Condition>,
+    pub ingress: Option<Ingress>,
+    pub external: Option<External>,
+    pub host: Option<Host>,
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+    pub environments: Option<Vec<String>>,
+    pub stop_grace: Option<Duration>,
+}
+
+impl Service {
+    /// Whether the stack runs this service as a container.
+    pub fn is_container(&self) -> bool {
+        self.external.is_none() && self.image_ref.is_some()
+    }
+
+    /// The first declared port.
+    pub fn first_port(&self) -> Option<(&String, &Port)> {
+        self.ports.first()
+    }
+
+    /// A port by name.
+    pub fn port(&self, name: &str) -> Option<&Port> {
+        self.ports.get(name)
+    }
+
+    /// Persistent volumes (with a size).
+    pub fn persistent_volumes(&self) -> impl Iterator<Item = (&String, &Volume)> {
+        self.volumes.iter().filter(|(_, v)| v.size.is_some())
+    }
+}
+
+/// `registry/name:tag`, split.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ImageRef {
+    /// Repository including the registry host and path, e.g. `ghcr.io/acme/backend`.
+    pub repository: String,
+    pub tag: Option<String>,
+    /// `repository:tag` (or the repository alone without a tag).
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Build {
+    pub context: String,
+    pub dockerfile: Option<String>,
+    pub target: Option<String>,
+    #[serde(default)]
+    pub args: IndexMap<String, String>,
+    pub platforms: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Port {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub container: u16,
+    pub service: Option<u16>,
+    pub node_port: Option<u16>,
+    pub host: Option<u16>,
+    pub protocol: Protocol,
+}
+
+impl Port {
+    /// The port other services connect to in Kubernetes.
+    pub fn service_port(&self) -> u16 {
+        self.service.unwrap_or(self.container)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn upper(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+
+    pub fn lower(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+/// The value of an environment variable.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum EnvValue {
+    Literal(String),
+    Secret { secret: String },
+    ConfigKey { config: String, key: String },
+    Interp { interp: Vec<Part> },
+}
+
+/// A piece of an interpolated string that depends on the target.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    Text(String),
+    /// Host name of a service.
+    Host(String),
+    /// Port number of a service's named port: `[service, port]`.
+    Port(String, String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Volume {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub mount: String,
+    pub size: Option<Bytes>,
+    pub bind: Option<String>,
+    pub tmpfs: Option<Bytes>,
+    pub read_only: bool,
+    pub storage_class: Option<String>,
+    pub access: AccessMode,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessMode {
+    ReadWriteOnce,
+    ReadOnlyMany,
+    ReadWriteMany,
+}
+
+impl AccessMode {
+    pub fn k8s(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadOnlyMany => "ReadOnlyMany",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Probe {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub http: Option<String>,
+    pub tcp: Option<bool>,
+    pub exec: Option<Vec<String>>,
+    /// Port name; filled with the service's first port when unset (computed).
+    pub port: Option<String>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub start_period: Option<Duration>,
+    pub initial_delay: Option<Duration>,
+    pub success_threshold: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Resources {
+    pub cpu: Option<Range<Cpu>>,
+    pub memory: Option<Range<Bytes>>,
+}
+
+/// `request..limit`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Range<T> {
+    pub request: T,
+    pub limit: T,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Autoscale {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub min: u32,
+    pub max: u32,
+    pub cpu: Option<Percent>,
+    pub memory: Option<Percent>,
+}
+
+/// An absolute count or a percentage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum IntOrPercent {
+    Int(i64),
+    Percent(Percent),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Disruption {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub min_available: Option<IntOrPercent>,
+    pub max_unavailable: Option<IntOrPercent>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Restart {
+    Always,
+    OnFailure,
+    UnlessStopped,
+    Never,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Rollout {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub strategy: RolloutStrategy,
+    pub max_surge: Option<IntOrPercent>,
+    pub max_unavailable: Option<IntOrPercent>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutStrategy {
+    Rolling,
+    Recreate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Security {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub non_root: bool,
+    pub user: Option<u32>,
+    pub group: Option<u32>,
+    pub read_only_root: bool,
+    pub no_new_privileges: bool,
+    pub drop_capabilities: Vec<String>,
+    pub add_capabilities: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    Started,
+    Healthy,
+    Completed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ingress {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub host: String,
+    pub paths: Vec<String>,
+    /// Port name; the service's first port when unset (computed).
+    pub port: Option<String>,
+    pub class: Option<String>,
+    pub tls: bool,
+    pub tls_secret: Option<String>,
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct External {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Host {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub exec: String,
+    pub args: Option<Vec<String>>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub working_dir: Option<String>,
+    pub environment_file: Option<String>,
+    pub hardening: Hardening,
+    pub after: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Hardening {
+    None,
+    Basic,
+    Strict,
+}
