@@ -8,7 +8,7 @@ use super::Overlay;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::resolve::{ItemRef, Program};
 use crate::source::Span;
-use crate::syntax::ast::{self, Attr, Block, Body, Entry, Expr, ExprKind, Key};
+use crate::syntax::ast::{self, Block, Body, Entry, Expr, ExprKind, Key};
 use crate::value::{Map, Val, ValKind};
 use indexmap::IndexSet;
 
