@@ -88,9 +88,8 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
         let rest = &text[pos..];
         let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{FEFF}']);
         pos += rest.len() - trimmed.len();
-        if trimmed.starts_with("//")
-            && !(trimmed.starts_with("///") && !trimmed.starts_with("////"))
-        {
+        let doc = trimmed.starts_with("///") && !trimmed.starts_with("////");
+        if trimmed.starts_with("//") && !doc {
             pos += trimmed.find('\n').unwrap_or(trimmed.len());
         } else if trimmed.starts_with("/*") {
             match trimmed.find("*/") {
