@@ -218,6 +218,7 @@ impl Evaluator<'_> {
             }
         }
         v.merge(&self.checked.services[name]);
+        own_ports_first(&mut v, &self.checked.services[name]);
         v.span = block.span;
         let overlay = env
             .and_then(|e| self.checked.environments.get(e))
@@ -460,22 +461,23 @@ fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
 /// Replaces `stack.*`, `environment.name` and config parts by text.
 fn resolve_env_parts(w: &mut Evaluated) {
     let env_name = w.env.clone().unwrap_or_default();
+    // Stack fields, environment fields and configs may refer to each other;
+    // a few passes resolve chains (a cycle leaves an empty string).
+    for _ in 0..3 {
+        let stack = w.stack.clone();
+        let configs = w.configs.clone();
+        let resolve = resolver(&env_name, &stack, &configs);
+        rewrite_parts(&mut w.stack, &resolve);
+        if let Some(e) = &mut w.environment {
+            rewrite_parts(e, &resolve);
+        }
+        for c in w.configs.values_mut() {
+            rewrite_parts(c, &resolve);
+        }
+    }
     let stack = w.stack.clone();
     let configs = w.configs.clone();
-    let resolve = |part: &Part| -> Option<String> {
-        match part {
-            Part::Stack(f) => Some(stack.get(f).map(text_of).unwrap_or_default()),
-            Part::EnvName => Some(env_name.clone()),
-            Part::Config(c, k) => Some(
-                configs
-                    .get(c)
-                    .and_then(|m| m.get(k))
-                    .map(text_of)
-                    .unwrap_or_default(),
-            ),
-            _ => None,
-        }
-    };
+    let resolve = resolver(&env_name, &stack, &configs);
     for v in w.services.values_mut() {
         if has_env_parts(v) {
             rewrite_parts(Arc::make_mut(v), &resolve);
@@ -483,6 +485,26 @@ fn resolve_env_parts(w: &mut Evaluated) {
     }
     for v in w.pipelines.values_mut() {
         rewrite_parts(v, &resolve);
+    }
+}
+
+/// Text of an environment-dependent part, from the current environment.
+fn resolver<'a>(
+    env: &'a str,
+    stack: &'a Val,
+    configs: &'a IndexMap<String, Val>,
+) -> impl Fn(&Part) -> Option<String> + 'a {
+    move |part: &Part| match part {
+        Part::Stack(f) => Some(stack.get(f).map(text_of).unwrap_or_default()),
+        Part::EnvName => Some(env.to_string()),
+        Part::Config(c, k) => Some(
+            configs
+                .get(c)
+                .and_then(|m| m.get(k))
+                .map(text_of)
+                .unwrap_or_default(),
+        ),
+        _ => None,
     }
 }
 
@@ -510,6 +532,29 @@ fn rewrite_parts(v: &mut Val, f: &dyn Fn(&Part) -> Option<String>) {
         ValKind::List(l) => l.iter_mut().for_each(|c| rewrite_parts(c, f)),
         ValKind::Tagged(_, _, b) => rewrite_parts(b, f),
         _ => {}
+    }
+}
+
+/// Puts the ports a service declares itself before those of its templates,
+/// so that "the first port" (the default of probes and ingresses) is the
+/// service's own.
+fn own_ports_first(v: &mut Val, own: &Val) {
+    let Some(own_ports) = own.get("port").and_then(Val::as_map) else {
+        return;
+    };
+    let Some(ports) = v
+        .as_map_mut()
+        .and_then(|m| m.get_mut("port"))
+        .and_then(Val::as_map_mut)
+    else {
+        return;
+    };
+    let mut i = 0;
+    for key in own_ports.keys() {
+        if let Some(from) = ports.get_index_of(key) {
+            ports.move_index(from, i);
+            i += 1;
+        }
     }
 }
 
