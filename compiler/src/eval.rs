@@ -34,6 +34,8 @@ pub struct Evaluated {
     /// Services that run in this environment. Services an environment does
     /// not change share their value with the base (see [`BaseServices`]).
     pub services: IndexMap<String, Arc<Val>>,
+    /// Per service (in order): whether its strings depend on the environment.
+    pub dependent: Vec<bool>,
     /// Services declared but restricted to other environments.
     pub skipped: Vec<String>,
     pub secrets: IndexMap<String, Val>,
@@ -79,7 +81,7 @@ impl Evaluator<'_> {
         let environment = env.map(|e| self.environment(e, overlay.and_then(|o| o.fields.clone())));
         let stack = self.stack(environment.as_ref());
         let configs = self.configs(overlay);
-        let (services, skipped) = self.services(env, &mut diags);
+        let (services, dependent, skipped) = self.services(env, &mut diags);
         let secrets = self.items(&self.checked.secrets, "Secret", &mut diags);
         let pipelines = self.items(&self.checked.pipelines, "Pipeline", &mut diags);
         let mut world = Evaluated {
@@ -87,6 +89,7 @@ impl Evaluator<'_> {
             stack,
             environment,
             services,
+            dependent,
             skipped,
             secrets,
             configs,
@@ -108,36 +111,33 @@ impl Evaluator<'_> {
         out
     }
 
-    fn services(
-        &self,
-        env: Option<&str>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> (IndexMap<String, Arc<Val>>, Vec<String>) {
+    /// The services of `env`, with a flag per service telling whether its
+    /// strings depend on the environment.
+    fn services(&self, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
         let mut services = IndexMap::with_capacity(self.checked.services.len());
+        let mut dependent = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
-        let overlays = env
-            .and_then(|e| self.checked.environments.get(e))
-            .map(|o| &o.services);
+        let overlays = env.and_then(|e| self.checked.environments.get(e)).map(|o| &o.services);
         for name in self.checked.services.keys() {
             let changed = overlays.is_some_and(|o| o.contains_key(name));
-            let shared = if changed {
-                None
-            } else {
-                self.base.and_then(|b| b.services.get(name))
-            };
+            let shared = if changed { None } else { self.base.and_then(|b| b.services.get_full(name)) };
             let v = match shared {
-                Some(v) if env.is_none_or(|e| runs_in(v, e)) => Some(Arc::clone(v)),
+                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i]))),
                 Some(_) => None,
-                None => self.service(name, env, diags).map(Arc::new),
+                None => self.service(name, env, diags).map(|v| {
+                    let d = has_env_parts(&v);
+                    (Arc::new(v), d)
+                }),
             };
             match v {
-                Some(v) => {
+                Some((v, d)) => {
                     services.insert(name.clone(), v);
+                    dependent.push(d);
                 }
                 None => skipped.push(name.clone()),
             }
         }
-        (services, skipped)
+        (services, dependent, skipped)
     }
 
     fn environment(&self, name: &str, fields: Option<Val>) -> Val {
@@ -478,8 +478,8 @@ fn resolve_env_parts(w: &mut Evaluated) {
     let stack = w.stack.clone();
     let configs = w.configs.clone();
     let resolve = resolver(&env_name, &stack, &configs);
-    for v in w.services.values_mut() {
-        if has_env_parts(v) {
+    for (v, dependent) in w.services.values_mut().zip(&w.dependent) {
+        if *dependent {
             rewrite_parts(Arc::make_mut(v), &resolve);
         }
     }
