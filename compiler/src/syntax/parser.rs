@@ -180,7 +180,10 @@ fn found_token(text: &str, at: usize) -> String {
 
 fn syntax_help(text: &str, at: usize, found: &str) -> Option<String> {
     let before = text[..at].trim_end();
-    if found == ":" && before.ends_with(|c: char| c.is_alphanumeric()) {
+    let after_colon = before
+        .strip_suffix(':')
+        .is_some_and(|b| b.ends_with(|c: char| c.is_alphanumeric()));
+    if (found == ":" && before.ends_with(|c: char| c.is_alphanumeric())) || after_colon {
         return Some("attributes are written `name = value`, not `name: value`".into());
     }
     if found == "=" && before.ends_with('=') {

@@ -5,11 +5,12 @@
 use crate::check::refs::is_dns_label;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::eval::Evaluated;
+use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::{Part, Ref, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     let mut host_ports: IndexMap<(i64, String), (String, Span)> = IndexMap::new();
     let mut node_ports: IndexMap<i64, (String, Span)> = IndexMap::new();
     for (name, s) in &w.services {
@@ -22,7 +23,7 @@ pub fn run(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         if let Some(port) = s.get("ingress").and_then(|i| i.get("port")) {
             check_port_ref(name, port, &ports, "ingress", Code::E0306, diags);
         }
-        interpolated_ports(s, w, diags);
+        interpolated_ports(p, s, w, diags);
         for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
             port_name(pname, p, diags);
             unique(&mut host_ports, p, "host", name, pname, diags);
@@ -88,7 +89,7 @@ fn check_port_ref(
 }
 
 /// E0306 for `${svc.port.NAME}` where `svc` has no such port.
-fn interpolated_ports(v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+fn interpolated_ports(p: &Program, v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     match &v.kind {
         ValKind::Interp(parts) => {
             for part in parts {
@@ -103,10 +104,10 @@ fn interpolated_ports(v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                     diags.push(
                         Diagnostic::new(
                             Code::E0306,
-                            v.span,
+                            interp_span(p, v.span, svc, port),
                             format!("service `{svc}` has no port `{port}`"),
                         )
-                        .label(format!("`${{{svc}.port.{port}}}` names an undeclared port"))
+                        .label(format!("`{svc}` declares no port `{port}`"))
                         .help_opt(suggest::help_for_unknown(
                             "port",
                             port,
@@ -116,9 +117,24 @@ fn interpolated_ports(v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        ValKind::Map(m) => m.values().for_each(|c| interpolated_ports(c, w, diags)),
-        ValKind::List(l) => l.iter().for_each(|c| interpolated_ports(c, w, diags)),
+        ValKind::Map(m) => m.values().for_each(|c| interpolated_ports(p, c, w, diags)),
+        ValKind::List(l) => l.iter().for_each(|c| interpolated_ports(p, c, w, diags)),
         _ => {}
+    }
+}
+
+/// The span of `svc.port.NAME` inside the string at `span` (the whole
+/// string when it cannot be found, e.g. after a `let` substitution).
+fn interp_span(p: &Program, span: Span, svc: &str, port: &str) -> Span {
+    let text = p.map.snippet(span);
+    let needle = format!("{svc}.port.{port}");
+    match text.find(&needle) {
+        Some(i) => Span::new(
+            span.file,
+            span.start as usize + i,
+            span.start as usize + i + needle.len(),
+        ),
+        None => span,
     }
 }
 

@@ -4,6 +4,8 @@
 use super::graph;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
+use crate::check::head_span;
+use crate::source::Span;
 use crate::resolve::Program;
 use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
@@ -12,7 +14,7 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     for (name, s) in &w.services {
         let span = p.symbols.services[name].name_span;
         runnable(name, s, span, diags);
-        exclusive(s, diags);
+        exclusive(p, s, diags);
         resources(s, diags);
         autoscale(p, s, diags);
         if is_production(w) {
@@ -31,7 +33,7 @@ fn is_production(w: &Evaluated) -> bool {
 }
 
 /// E0210: a service needs an image, a build, an external endpoint or a host process.
-fn runnable(name: &str, s: &Val, span: crate::source::Span, diags: &mut Vec<Diagnostic>) {
+fn runnable(name: &str, s: &Val, span: Span, diags: &mut Vec<Diagnostic>) {
     if ["image", "build", "external", "host"]
         .iter()
         .any(|k| s.get(k).is_some())
@@ -46,14 +48,15 @@ fn runnable(name: &str, s: &Val, span: crate::source::Span, diags: &mut Vec<Diag
 }
 
 /// E0209: fields that exclude each other.
-fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
+fn exclusive(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let head = |v: &Val| head_span(&p.map, v.span);
     if let Some(ext) = s.get("external") {
         for k in ["image", "build", "host"] {
             if let Some(v) = s.get(k) {
                 diags.push(conflict(
-                    v.span,
+                    head(v),
                     k,
-                    ext.span,
+                    head(ext),
                     "external",
                     "an external service is not run by this stack",
                 ));
@@ -68,6 +71,7 @@ fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
     {
         one_of(
             v,
+            head(v),
             &["size", "bind", "tmpfs"],
             "a volume is persistent (`size`), a bind mount (`bind`) or memory (`tmpfs`)",
             diags,
@@ -86,6 +90,7 @@ fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
     if let Some(d) = s.get("disruption") {
         one_of(
             d,
+            head(d),
             &["min_available", "max_unavailable"],
             "a disruption budget sets `min_available` or `max_unavailable`",
             diags,
@@ -93,7 +98,7 @@ fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn one_of(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
+fn one_of(v: &Val, head: Span, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
     let set: Vec<(&str, &Val)> = keys
         .iter()
         .filter_map(|k| v.get(k).map(|x| (*k, x)))
@@ -105,7 +110,7 @@ fn one_of(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
             .collect::<Vec<_>>()
             .join(", ");
         diags.push(
-            Diagnostic::new(Code::E0209, v.span, format!("set one of {list}"))
+            Diagnostic::new(Code::E0209, head, format!("set one of {list}"))
                 .label("none is set")
                 .help(why.to_string()),
         );
@@ -125,9 +130,9 @@ fn one_of_opt(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
 }
 
 fn conflict(
-    span: crate::source::Span,
+    span: Span,
     a: &str,
-    other: crate::source::Span,
+    other: Span,
     b: &str,
     why: &str,
 ) -> Diagnostic {
@@ -199,7 +204,7 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
     }
     if a.get("cpu").is_none() && a.get("memory").is_none() {
         diags.push(
-            Diagnostic::new(Code::E0204, a.span, "autoscaling needs a target")
+            Diagnostic::new(Code::E0204, head_span(&p.map, a.span), "autoscaling needs a target")
                 .label("no `cpu` or `memory` target")
                 .help("add `cpu = 70%` (and/or `memory = 80%`)"),
         );
@@ -213,7 +218,10 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
                     "`replicas` is ignored while `autoscale` is set",
                 )
                 .label("fixed replica count")
-                .secondary(a.span, "autoscaling decides the replica count")
+                .secondary(
+                    head_span(&p.map, a.span),
+                    "autoscaling decides the replica count",
+                )
                 .help("remove `replicas`, or set `autoscale.min` to the count you want at least"),
             );
         }
