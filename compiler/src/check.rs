@@ -144,3 +144,31 @@ fn each<'a, T>(
 ) -> IndexMap<String, T> {
     table.map(|(n, r)| (n.clone(), f(*r))).collect()
 }
+
+/// The span of the key `key` written before the value at `value`
+/// (`key = value` or `"key" = value` on the same line); `value` itself when
+/// the key cannot be found there.
+pub fn key_before(map: &SourceMap, value: Span, key: &str) -> Span {
+    let text = map.text(value.file);
+    let before = &text[..(value.start as usize).min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let Some(eq) = before[line_start..].rfind('=') else {
+        return value;
+    };
+    let lhs = before[line_start..line_start + eq].trim_end();
+    let quoted = format!("\"{key}\"");
+    let found = [key, quoted.as_str()]
+        .into_iter()
+        .find(|k| lhs.ends_with(k) && is_word_start(lhs, lhs.len() - k.len()));
+    match found {
+        Some(k) => {
+            let end = line_start + lhs.len();
+            Span::new(value.file, end - k.len(), end)
+        }
+        None => value,
+    }
+}
+
+fn is_word_start(text: &str, at: usize) -> bool {
+    !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-')
+}

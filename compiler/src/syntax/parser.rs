@@ -145,17 +145,17 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
     if start > at {
         return None;
     }
-    let span = Span::new(ctx.file, start, (start + 3).min(ctx.text.len()));
     let what = if kind == "comment" {
         "block comment"
     } else {
         "string"
     };
-    let close = match kind {
-        "comment" => "*/",
-        "multiline" => "\"\"\"",
-        _ => "\"",
+    let (open, close) = match kind {
+        "comment" => ("/*", "*/"),
+        "multiline" => ("\"\"\"", "\"\"\""),
+        _ => ("\"", "\""),
     };
+    let span = Span::new(ctx.file, start, (start + open.len()).min(ctx.text.len()));
     Some(
         Diagnostic::new(Code::E0002, span, format!("unterminated {what}"))
             .label(format!("this {what} is never closed"))

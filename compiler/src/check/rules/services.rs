@@ -4,7 +4,7 @@
 use super::graph;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
-use crate::check::head_span;
+use crate::check::{head_span, key_before};
 use crate::source::Span;
 use crate::resolve::Program;
 use crate::value::{Quantity, Val, ValKind};
@@ -15,7 +15,7 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         let span = p.symbols.services[name].name_span;
         runnable(name, s, span, diags);
         exclusive(p, s, diags);
-        resources(s, diags);
+        resources(p, s, diags);
         autoscale(p, s, diags);
         if is_production(w) {
             image_tag(name, s, w, diags);
@@ -147,7 +147,7 @@ fn conflict(
 }
 
 /// E0303: request above limit.
-fn resources(s: &Val, diags: &mut Vec<Diagnostic>) {
+fn resources(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
     let Some(r) = s.get("resources") else { return };
     for kind in ["cpu", "memory"] {
         let Some(v) = r.get(kind) else { continue };
@@ -165,7 +165,9 @@ fn resources(s: &Val, diags: &mut Vec<Diagnostic>) {
                     .label("request")
                     .secondary(hi.span, "limit")
                     .help(format!(
-                        "write `{kind} = request..limit` with the request at most the limit"
+                        "write `{kind} = request..limit` with the request at most the limit, e.g. `{kind} = {}..{}`",
+                        p.map.snippet(hi.span),
+                        p.map.snippet(lo.span)
                     )),
                 );
             }
@@ -295,27 +297,31 @@ fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         }
     }
     for cycle in graph::cycles(&g) {
-        let first = &cycle[0];
-        let span = w.services[first]
-            .get("depends_on")
-            .and_then(|d| d.as_map())
-            .and_then(|m| m.get(&cycle[1]))
-            .map_or(p.symbols.services[first].name_span, |v| v.span);
-        let mut d = Diagnostic::new(
-            Code::E0300,
-            span,
-            format!("`depends_on` cycle: {}", cycle.join(" → ")),
-        )
-        .label("this dependency closes the cycle")
-        .help("services in a cycle can never start; remove one of the dependencies");
-        for pair in cycle.windows(2).skip(1) {
-            if let Some(v) = w.services[&pair[0]]
-                .get("depends_on")
-                .and_then(|d| d.get(&pair[1]))
-            {
-                d = d.secondary(v.span, format!("`{}` depends on `{}`", pair[0], pair[1]));
-            }
-        }
-        diags.push(d);
+        diags.push(depends_on_cycle(p, w, &cycle));
     }
+}
+
+/// E0300: the dependency that closes the cycle, the other edges as labels.
+fn depends_on_cycle(p: &Program, w: &Evaluated, cycle: &[String]) -> Diagnostic {
+    // The span of `b` in `a`'s `depends_on { b = … }`: the key, found
+    // before its condition's span.
+    let edge = |a: &str, b: &str| {
+        let cond = w.services[a].get("depends_on")?.get(b)?;
+        Some(key_before(&p.map, cond.span, b))
+    };
+    let on = |a: &str, b: &str| format!("`{a}` depends on `{b}`");
+    let primary = edge(&cycle[0], &cycle[1]).unwrap_or(p.symbols.services[&cycle[0]].name_span);
+    let mut d = Diagnostic::new(
+        Code::E0300,
+        primary,
+        format!("`depends_on` cycle: {}", cycle.join(" → ")),
+    )
+    .label(on(&cycle[0], &cycle[1]))
+    .help("services in a cycle wait for each other and never start; remove one of the dependencies");
+    for pair in cycle.windows(2).skip(1) {
+        if let Some(span) = edge(&pair[0], &pair[1]) {
+            d = d.secondary(span, on(&pair[0], &pair[1]));
+        }
+    }
+    d
 }
