@@ -450,18 +450,19 @@ fn every_code_has_an_explanation_and_a_fixture() {
 }
 
 /// The ```stack examples of each explanation: the first must produce the
-/// code, the second (the fix) must compile without any diagnostic. Blocks
-/// marked ```stack ignore are prose only.
+/// code, the second (the fix) must compile without any diagnostic. A block
+/// marked ```stack file=NAME is a file the next example imports; blocks
+/// marked otherwise (```stack ignore) are prose only.
 #[test]
 fn explanation_examples_are_true() {
     let mut problems = Vec::new();
     for code in Code::ALL {
-        let blocks = stack_blocks(code.explanation());
-        let (Some(bad), fixed) = (blocks.first(), blocks.get(1)) else {
+        let examples = examples(code.explanation());
+        let (Some(bad), fixed) = (examples.first(), examples.get(1)) else {
             problems.push(format!("{code}: no ```stack example"));
             continue;
         };
-        let c = compile_example(bad);
+        let c = bad.compile();
         if !c.diagnostics.iter().any(|d| d.code == *code) {
             problems.push(format!(
                 "{code}: the failing example does not produce it:\n{}",
@@ -470,7 +471,7 @@ fn explanation_examples_are_true() {
         }
         match fixed {
             Some(fixed) => {
-                let c = compile_example(fixed);
+                let c = fixed.compile();
                 if !c.diagnostics.is_empty() {
                     problems.push(format!(
                         "{code}: the fixed example is not clean:\n{}",
@@ -484,26 +485,54 @@ fn explanation_examples_are_true() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-fn stack_blocks(md: &str) -> Vec<String> {
+/// A root file and the files it may import.
+#[derive(Default)]
+struct Example {
+    root: String,
+    files: Vec<(String, String)>,
+}
+
+impl Example {
+    fn compile(&self) -> Compilation {
+        let mut loader = MemoryLoader::new().with("example.stack", &self.root);
+        for (name, text) in &self.files {
+            loader = loader.with(name, text);
+        }
+        compile("example.stack", &loader, &EnvSelection::All)
+    }
+}
+
+fn examples(md: &str) -> Vec<Example> {
     let mut out = Vec::new();
-    let mut current: Option<String> = None;
+    let mut pending = Example::default();
+    // (file name, or "" for a root example; text so far)
+    let mut current: Option<(String, String)> = None;
     for line in md.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```stack") => current = Some(String::new()),
-            (Some(_), "```") => out.extend(current.take()),
-            (Some(buf), l) => {
-                buf.push_str(l);
-                buf.push('\n');
+        let line = line.trim_end();
+        match &mut current {
+            None => {
+                if line == "```stack" {
+                    current = Some((String::new(), String::new()));
+                } else if let Some(name) = line.strip_prefix("```stack file=") {
+                    current = Some((name.to_string(), String::new()));
+                }
             }
-            _ => {}
+            Some(_) if line == "```" => {
+                let (name, text) = current.take().unwrap();
+                if name.is_empty() {
+                    pending.root = text;
+                    out.push(std::mem::take(&mut pending));
+                } else {
+                    pending.files.push((name, text));
+                }
+            }
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
         }
     }
     out
-}
-
-fn compile_example(text: &str) -> Compilation {
-    let loader = MemoryLoader::new().with("example.stack", text);
-    compile("example.stack", &loader, &EnvSelection::All)
 }
 
 // ---------------------------------------------------------------- explain
