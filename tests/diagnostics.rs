@@ -234,7 +234,12 @@ fn severity_word(s: Severity) -> &'static str {
 
 fn describe(c: &Compilation, d: &Diagnostic) -> String {
     let (file, line) = location(c, d);
-    format!("{} {} at {file}:{line}: {}", severity_word(d.severity), d.code, d.message)
+    format!(
+        "{} {} at {file}:{line}: {}",
+        severity_word(d.severity),
+        d.code,
+        d.message
+    )
 }
 
 fn matches(case: &Case, c: &Compilation, e: &Expect, d: &Diagnostic) -> bool {
@@ -290,7 +295,11 @@ fn check_quality(case: &Case, c: &Compilation) {
     let map = &c.program.map;
     for d in &c.diagnostics {
         let what = describe(c, d);
-        assert!(!d.message.is_empty(), "{}: empty message: {what}", case.name);
+        assert!(
+            !d.message.is_empty(),
+            "{}: empty message: {what}",
+            case.name
+        );
         assert!(
             !map.is_stdlib(d.primary.span.file),
             "{}: points into the stdlib: {what}",
@@ -315,11 +324,7 @@ fn check_quality(case: &Case, c: &Compilation) {
                 case.name
             );
         }
-        assert!(
-            d.help.is_some(),
-            "{}: no `help:` for {what}",
-            case.name
-        );
+        assert!(d.help.is_some(), "{}: no `help:` for {what}", case.name);
     }
 }
 
@@ -354,7 +359,8 @@ fn json_rendering() {
         let (_, c) = case(name);
         let out = render::json(&c.program.map, &c.diagnostics);
         for (line, d) in out.lines().zip(&c.diagnostics) {
-            let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object per line");
+            let v: serde_json::Value =
+                serde_json::from_str(line).expect("one JSON object per line");
             assert_eq!(v["code"], d.code.as_str());
             assert_eq!(v["severity"], severity_word(d.severity));
             assert_eq!(v["message"], d.message.as_str());
@@ -378,7 +384,11 @@ fn github_rendering() {
             "not a workflow command: {line}"
         );
     }
-    assert_eq!(out.lines().count(), 2, "one command per diagnostic, newlines escaped");
+    assert_eq!(
+        out.lines().count(),
+        2,
+        "one command per diagnostic, newlines escaped"
+    );
     assert!(out.contains("title=E0302 host port published twice::"));
     insta::assert_snapshot!("github", out);
 }
@@ -400,7 +410,10 @@ fn truncated_fixtures_do_not_panic() {
             let mids: Vec<usize> = cuts.windows(2).map(|w| (w[0] + w[1]) / 2).collect();
             cuts.extend(mids);
             for cut in cuts {
-                let cut = (0..=cut).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|i| text.is_char_boundary(*i))
+                    .unwrap_or(0);
                 let loader = case.loader.clone().with(name, &text[..cut]);
                 let c = compile(&case.root, &loader, &EnvSelection::All);
                 let _ = render::human(&c.program.map, &c.diagnostics);
@@ -424,7 +437,9 @@ fn every_code_has_an_explanation_and_a_fixture() {
         let text = code.explanation();
         let title = format!("# {code}: ");
         if !text.starts_with(&title) || text.contains("TODO") || text.lines().count() < 15 {
-            problems.push(format!("{code}: explain/{code}.md is missing or a placeholder"));
+            problems.push(format!(
+                "{code}: explain/{code}.md is missing or a placeholder"
+            ));
         }
         let covered = cases
             .iter()
@@ -442,11 +457,18 @@ fn every_code_has_an_explanation_and_a_fixture() {
         }
         if let Some(prefix) = code_prefix(&c.name) {
             if !c.header.expect.iter().any(|e| e.code == prefix) {
-                problems.push(format!("{}: named after {prefix} but does not expect it", c.name));
+                problems.push(format!(
+                    "{}: named after {prefix} but does not expect it",
+                    c.name
+                ));
             }
         }
     }
-    assert!(problems.is_empty(), "registry drift:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "registry drift:\n{}",
+        problems.join("\n")
+    );
 }
 
 /// The ```stack examples of each explanation: the first must produce the

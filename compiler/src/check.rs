@@ -79,7 +79,11 @@ pub fn head_span(map: &SourceMap, span: Span) -> Span {
             '"' => in_string = !in_string,
             '{' if !in_string => {
                 let head = text[..i].trim_end();
-                return Span::new(span.file, span.start as usize, span.start as usize + head.len());
+                return Span::new(
+                    span.file,
+                    span.start as usize,
+                    span.start as usize + head.len(),
+                );
             }
             _ => {}
         }

@@ -390,7 +390,10 @@ fn overlay_not_running(name: &str, env: &str, ov: &Val, service: &Val) -> Diagno
         "add `{env}` to the service's `environments`, or remove this block"
     ));
     if let Some(list) = service.get("environments") {
-        d = d.secondary(list.span, format!("`{name}` runs only in these environments"));
+        d = d.secondary(
+            list.span,
+            format!("`{name}` runs only in these environments"),
+        );
     }
     d
 }

@@ -469,14 +469,22 @@ fn check_templates(p: &Program, diags: &mut Vec<Diagnostic>) {
 fn template_cycle_error(p: &Program, cycle: &[String]) -> Diagnostic {
     let edge = |a: &str, b: &str| -> Option<Span> {
         let r = p.symbols.templates.get(a)?;
-        p.block(*r).templates.iter().find(|t| t.name == b).map(|t| t.span)
+        p.block(*r)
+            .templates
+            .iter()
+            .find(|t| t.name == b)
+            .map(|t| t.span)
     };
     let applies = |a: &str, b: &str| format!("`{a}` applies `{b}`");
     let primary = edge(&cycle[0], &cycle[1]).unwrap_or(p.symbols.templates[&cycle[0]].name_span);
     let mut d = Diagnostic::new(
         Code::E0111,
         primary,
-        format!("template `{}` applies itself: {}", cycle[0], cycle.join(" → ")),
+        format!(
+            "template `{}` applies itself: {}",
+            cycle[0],
+            cycle.join(" → ")
+        ),
     )
     .label(applies(&cycle[0], &cycle[1]));
     for pair in cycle.windows(2).skip(1) {
@@ -484,7 +492,9 @@ fn template_cycle_error(p: &Program, cycle: &[String]) -> Diagnostic {
             d = d.secondary(s, applies(&pair[0], &pair[1]));
         }
     }
-    d.help("a template cannot include itself; remove one of the `: template` references in the cycle")
+    d.help(
+        "a template cannot include itself; remove one of the `: template` references in the cycle",
+    )
 }
 
 fn template_cycle(p: &Program, r: ItemRef, seen: &mut Vec<String>) -> Option<Vec<String>> {

@@ -556,7 +556,10 @@ fn set_twice(key: &Key, first: crate::source::Span, within: Option<&String>) -> 
         ),
         Some(map) => (
             format!("`{}` is set twice in `{map}`", key.name),
-            format!("remove one of the two `{}` entries, or merge them", key.name),
+            format!(
+                "remove one of the two `{}` entries, or merge them",
+                key.name
+            ),
         ),
     };
     Diagnostic::new(Code::E0206, key.span, message)

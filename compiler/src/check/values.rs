@@ -87,7 +87,9 @@ impl Elab<'_> {
                     "config" if n == 3 => {
                         reference(RefKind::ConfigKey).or_else(|| reference(RefKind::Config))
                     }
-                    "config" => reference(RefKind::Config).or_else(|| reference(RefKind::ConfigKey)),
+                    "config" => {
+                        reference(RefKind::Config).or_else(|| reference(RefKind::ConfigKey))
+                    }
                     _ => None,
                 };
                 let bare = |t: &Ty| {

@@ -2,11 +2,11 @@
 //! resources, autoscaling, production image tags.
 
 use super::graph;
+use crate::check::{head_span, key_before};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
-use crate::check::{head_span, key_before};
-use crate::source::Span;
 use crate::resolve::Program;
+use crate::source::Span;
 use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
 
@@ -129,13 +129,7 @@ fn one_of_opt(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn conflict(
-    span: Span,
-    a: &str,
-    other: Span,
-    b: &str,
-    why: &str,
-) -> Diagnostic {
+fn conflict(span: Span, a: &str, other: Span, b: &str, why: &str) -> Diagnostic {
     Diagnostic::new(
         Code::E0209,
         span,
@@ -206,9 +200,13 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
     }
     if a.get("cpu").is_none() && a.get("memory").is_none() {
         diags.push(
-            Diagnostic::new(Code::E0204, head_span(&p.map, a.span), "autoscaling needs a target")
-                .label("no `cpu` or `memory` target")
-                .help("add `cpu = 70%` (and/or `memory = 80%`)"),
+            Diagnostic::new(
+                Code::E0204,
+                head_span(&p.map, a.span),
+                "autoscaling needs a target",
+            )
+            .label("no `cpu` or `memory` target")
+            .help("add `cpu = 70%` (and/or `memory = 80%`)"),
         );
     }
     if let Some(r) = s.get("replicas") {
@@ -317,7 +315,9 @@ fn depends_on_cycle(p: &Program, w: &Evaluated, cycle: &[String]) -> Diagnostic 
         format!("`depends_on` cycle: {}", cycle.join(" → ")),
     )
     .label(on(&cycle[0], &cycle[1]))
-    .help("services in a cycle wait for each other and never start; remove one of the dependencies");
+    .help(
+        "services in a cycle wait for each other and never start; remove one of the dependencies",
+    );
     for pair in cycle.windows(2).skip(1) {
         if let Some(span) = edge(&pair[0], &pair[1]) {
             d = d.secondary(span, on(&pair[0], &pair[1]));
