@@ -8,6 +8,8 @@
 //! // # What the case shows (a TOML comment).
 //! // env = "prod"            (optional: check only this environment)
 //! // allow_others = true     (optional: other diagnostics may appear)
+//! // emit = "k8s"            (optional: also run this backend; its lowering
+//! //                          report adds E0800/E0801 diagnostics)
 //! // [[expect]]
 //! // code = "E0303"
 //! // line = 12               (1-based line of the primary span)
@@ -25,7 +27,8 @@
 //! --test diagnostics`, read the new snapshot, `cargo insta accept`.
 
 use stackc::cli::{self, Io};
-use stackc::diagnostics::{render, Code, Diagnostic, Severity};
+use stackc::diagnostics::{render, sort_dedup, Code, Diagnostic, Severity};
+use stackc::emit::{self, Models, Target};
 use stackc::source::MemoryLoader;
 use stackc::{compile, Compilation, EnvSelection};
 use std::path::{Path, PathBuf};
@@ -73,8 +76,32 @@ impl Case {
             .env
             .clone()
             .map_or(EnvSelection::All, EnvSelection::Only);
-        compile(&self.root, &self.loader, &envs)
+        let mut c = compile(&self.root, &self.loader, &envs);
+        if let Some(name) = &self.header.emit {
+            let target = *Target::ALL
+                .iter()
+                .find(|t| t.name() == name)
+                .unwrap_or_else(|| panic!("{}: unknown target `{name}`", self.name));
+            add_lowerings(&mut c, &[target], self.header.env.as_deref());
+        }
+        c
     }
+}
+
+/// Runs `targets` on the compilation and adds their lowering reports
+/// (E0800 dropped, E0801 approximated) to its diagnostics.
+fn add_lowerings(c: &mut Compilation, targets: &[Target], env: Option<&str>) {
+    assert!(
+        !c.has_errors(),
+        "lowerings are only computed for valid stacks"
+    );
+    let models = Models::build(c, env);
+    for t in targets {
+        let out = emit::emit(&models, *t);
+        c.diagnostics
+            .extend(out.lowerings.iter().map(|l| l.to_diagnostic(false)));
+    }
+    sort_dedup(&mut c.diagnostics);
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -114,6 +141,8 @@ fn all_cases() -> Vec<Case> {
 #[derive(Debug, Default)]
 struct Header {
     env: Option<String>,
+    /// Also run this backend and report its lowerings (E08xx).
+    emit: Option<String>,
     allow_others: bool,
     expect: Vec<Expect>,
 }
@@ -158,6 +187,7 @@ impl Header {
         let Some(e) = self.expect.last_mut() else {
             match key {
                 "env" => self.env = Some(v.string()?),
+                "emit" => self.emit = Some(v.string()?),
                 "allow_others" => self.allow_others = v.boolean()?,
                 _ => return Err(format!("unknown top-level key `{key}`")),
             }
@@ -324,7 +354,14 @@ fn check_quality(case: &Case, c: &Compilation) {
                 case.name
             );
         }
-        assert!(d.help.is_some(), "{}: no `help:` for {what}", case.name);
+        // The lowering report (E08xx, emit/output.rs) carries its advice in
+        // the label; every checker diagnostic has a `help:`.
+        let lowering = matches!(d.code, Code::E0800 | Code::E0801);
+        assert!(
+            d.help.is_some() || lowering,
+            "{}: no `help:` for {what}",
+            case.name
+        );
     }
 }
 
@@ -484,7 +521,8 @@ fn explanation_examples_are_true() {
             problems.push(format!("{code}: no ```stack example"));
             continue;
         };
-        let c = bad.compile();
+        let lowering = matches!(code, Code::E0800 | Code::E0801);
+        let c = bad.compile(lowering);
         if !c.diagnostics.iter().any(|d| d.code == *code) {
             problems.push(format!(
                 "{code}: the failing example does not produce it:\n{}",
@@ -493,7 +531,7 @@ fn explanation_examples_are_true() {
         }
         match fixed {
             Some(fixed) => {
-                let c = fixed.compile();
+                let c = fixed.compile(lowering);
                 if !c.diagnostics.is_empty() {
                     problems.push(format!(
                         "{code}: the fixed example is not clean:\n{}",
@@ -515,12 +553,19 @@ struct Example {
 }
 
 impl Example {
-    fn compile(&self) -> Compilation {
+    /// Compiles the example; with `lowering`, also runs the targets it
+    /// declares and adds their lowering reports.
+    fn compile(&self, lowering: bool) -> Compilation {
         let mut loader = MemoryLoader::new().with("example.stack", &self.root);
         for (name, text) in &self.files {
             loader = loader.with(name, text);
         }
-        compile("example.stack", &loader, &EnvSelection::All)
+        let mut c = compile("example.stack", &loader, &EnvSelection::All);
+        if lowering && !c.has_errors() {
+            let targets = emit::declared_targets(&Models::build(&c, None).base);
+            add_lowerings(&mut c, &targets, None);
+        }
+        c
     }
 }
 
