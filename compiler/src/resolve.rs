@@ -247,7 +247,9 @@ impl Loading<'_> {
                 Code::E0003,
                 im.path.span,
                 "an import path cannot use `${…}`",
-            ));
+            )
+            .label("interpolation in an import")
+            .help("imports are read before any name is known; write the path literally, e.g. `import \"./common.stack\"`"));
             return;
         };
         if stdlib::is_std_import(&path) {

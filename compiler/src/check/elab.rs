@@ -160,7 +160,18 @@ impl<'p> Elab<'p> {
                     if max == 0 { "no" } else { "one" }
                 ),
             )
-            .label("unexpected label");
+            .label("unexpected label")
+            .help(if max == 0 {
+                format!(
+                    "`{}` has no name: write `{} {{ … }}`",
+                    b.kind.name, b.kind.name
+                )
+            } else {
+                format!(
+                    "a `{}` block has one name; declare one block per name",
+                    b.kind.name
+                )
+            });
             self.report(d);
         }
     }
@@ -205,7 +216,12 @@ impl<'p> Elab<'p> {
                 Code::E0206,
                 key.span,
                 format!("`{}` is set twice", key.name),
-            );
+            )
+            .label("set again here, field by field")
+            .help(format!(
+                "set `{}` either as a whole or field by field (`{}.FIELD = …`), not both",
+                key.name, key.name
+            ));
             self.report(d);
             return;
         };
@@ -225,7 +241,9 @@ impl<'p> Elab<'p> {
                         field.ty.describe(self.schema),
                         path[1].name
                     ),
-                );
+                )
+                .label("no such field")
+                .help(format!("write `{} = …`", key.name));
                 self.report(d);
             }
         }
@@ -263,7 +281,9 @@ impl<'p> Elab<'p> {
                     field.name,
                     elem.describe(self.schema)
                 ),
-            );
+            )
+            .label("not a block")
+            .help(format!("write `{} = …` inside `{}`", key.name, field.name));
             self.report(d);
             return;
         };
@@ -351,7 +371,12 @@ impl<'p> Elab<'p> {
                 Code::E0001,
                 b.templates[0].span,
                 "templates apply only to top-level services",
-            );
+            )
+            .label("not allowed here")
+            .help(format!(
+                "remove `: {}`; put shared settings in a template applied to the service",
+                b.templates[0].name
+            ));
             self.report(d);
         }
         match field.ty.clone() {
@@ -529,7 +554,8 @@ impl<'p> Elab<'p> {
                         Code::E0201,
                         other.span(),
                         format!("a {what} holds `KEY = value` entries only"),
-                    );
+                    )
+                    .help("write each entry as `KEY = \"value\"`: a config holds plain values, without blocks or dotted keys");
                     self.report(d);
                 }
             }

@@ -67,6 +67,7 @@ impl Elab<'_> {
                     super::values::describe_expr(e)
                 ),
             );
+            d = d.help(format!("refer to a declared {} by name", kind.noun()));
             if let (ExprKind::Str(s), true) = (&e.kind, kind == RefKind::Secret) {
                 d = d.help(format!("declare `secret {} {{ }}` and write `secret.{}`: secret values never appear in .stack files", s.as_plain().unwrap_or_default().to_lowercase(), s.as_plain().unwrap_or_default().to_lowercase()));
             } else if let ExprKind::Str(s) = &e.kind {
@@ -129,7 +130,9 @@ impl Elab<'_> {
                 kind.noun(),
                 p.dotted()
             ),
-        );
+        )
+        .label(format!("not a {} reference", kind.noun()))
+        .help(format!("write {form}"));
         if kind == RefKind::Secret
             && p.segments.len() == 1
             && self.p.symbols.secrets.contains_key(p.first())

@@ -145,11 +145,14 @@ impl Elab<'_> {
                         "expected {}, found a string",
                         Ty::Enum(i).describe(self.schema)
                     ),
-                );
+                )
+                .label("a quoted string");
                 if def.variants.contains_key(&text) {
                     d = d
                         .help(format!("write `{text}` without quotes"))
                         .fix(e.span, text);
+                } else {
+                    d = d.help("enum values are bare names, written without quotes");
                 }
                 self.report(d);
                 return None;
@@ -303,7 +306,9 @@ impl Elab<'_> {
                         Code::E0201,
                         n.span,
                         format!("expected an integer, found `{}`", n.text),
-                    );
+                    )
+                    .label("not a whole number")
+                    .help("write a whole number");
                     self.report(d);
                     return None;
                 }
@@ -428,6 +433,9 @@ impl Elab<'_> {
                     d = d.help(format!("write the value without quotes: {text}"));
                 }
             }
+        }
+        if d.help.is_none() {
+            d = d.help(format!("write {expected} here"));
         }
         self.report(d);
     }

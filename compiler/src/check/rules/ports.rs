@@ -2,6 +2,7 @@
 //! naming a real port, host ports published once, NodePorts in range and
 //! unique, port and volume names valid for Kubernetes.
 
+use crate::check::head_span;
 use crate::check::refs::is_dns_label;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::eval::Evaluated;
@@ -10,7 +11,7 @@ use crate::source::Span;
 use crate::value::{Part, Ref, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+pub fn run(prog: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     let mut host_ports: IndexMap<(i64, String), (String, Span)> = IndexMap::new();
     let mut node_ports: IndexMap<i64, (String, Span)> = IndexMap::new();
     for (name, s) in &w.services {
@@ -23,9 +24,9 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         if let Some(port) = s.get("ingress").and_then(|i| i.get("port")) {
             check_port_ref(name, port, &ports, "ingress", Code::E0306, diags);
         }
-        interpolated_ports(p, s, w, diags);
+        interpolated_ports(prog, s, w, diags);
         for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
-            port_name(pname, p, diags);
+            port_name(pname, head_span(&prog.map, p.span), diags);
             unique(&mut host_ports, p, "host", name, pname, diags);
             node_port(&mut node_ports, p, name, diags);
         }
@@ -35,7 +36,7 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::new(
                         Code::E0207,
-                        v.span,
+                        head_span(&prog.map, v.span),
                         format!("the volume name `{vname}` is not a valid DNS-1123 label"),
                     )
                     .label("used as a Kubernetes volume and claim name")
@@ -139,14 +140,14 @@ fn interp_span(p: &Program, span: Span, svc: &str, port: &str) -> Span {
 }
 
 /// Kubernetes port names: at most 15 characters, lowercase, a letter in them.
-fn port_name(name: &str, p: &Val, diags: &mut Vec<Diagnostic>) {
+fn port_name(name: &str, at: Span, diags: &mut Vec<Diagnostic>) {
     let ok = is_dns_label(name)
         && name.len() <= 15
         && name.chars().any(|c| c.is_ascii_lowercase())
         && !name.contains("--");
     if !ok {
         diags.push(
-            Diagnostic::new(Code::E0207, p.span, format!("the port name `{name}` is not valid in Kubernetes"))
+            Diagnostic::new(Code::E0207, at, format!("the port name `{name}` is not valid in Kubernetes"))
                 .label("port names are IANA service names")
                 .help("use at most 15 lowercase letters, digits and `-`, with at least one letter, e.g. `http`, `grpc`, `metrics`"),
         );
