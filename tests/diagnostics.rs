@@ -33,6 +33,11 @@ use stackc::source::MemoryLoader;
 use stackc::{compile, Compilation, EnvSelection};
 use std::path::{Path, PathBuf};
 
+#[path = "diagnostics/header.rs"]
+mod header;
+
+use header::{Expect, Header};
+
 // ---------------------------------------------------------------- fixtures
 
 /// One fixture: its files in memory and the root file's name.
@@ -133,118 +138,6 @@ fn all_cases() -> Vec<Case> {
         .collect();
     paths.sort();
     paths.iter().map(|p| Case::load(p)).collect()
-}
-
-// ---------------------------------------------------------------- header
-
-/// What a fixture's header says must be true.
-#[derive(Debug, Default)]
-struct Header {
-    env: Option<String>,
-    /// Also run this backend and report its lowerings (E08xx).
-    emit: Option<String>,
-    allow_others: bool,
-    expect: Vec<Expect>,
-}
-
-#[derive(Debug, Default)]
-struct Expect {
-    code: String,
-    line: usize,
-    severity: Option<String>,
-    file: Option<String>,
-}
-
-impl Header {
-    /// Parses the TOML subset the headers use: `[[expect]]` tables and
-    /// `key = "string" | integer | bool` pairs, `#` comments.
-    fn parse(text: &str) -> Result<Header, String> {
-        let mut h = Header::default();
-        let lines = text.lines().map_while(|l| l.strip_prefix("//"));
-        for raw in lines {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if line == "[[expect]]" {
-                h.expect.push(Expect::default());
-                continue;
-            }
-            let (key, value) = line
-                .split_once('=')
-                .ok_or_else(|| format!("not `key = value`: {line}"))?;
-            h.set(key.trim(), Value::parse(value.trim())?)?;
-        }
-        for e in &h.expect {
-            if e.code.is_empty() || e.line == 0 {
-                return Err("every [[expect]] needs `code` and `line`".into());
-            }
-        }
-        Ok(h)
-    }
-
-    fn set(&mut self, key: &str, v: Value) -> Result<(), String> {
-        let Some(e) = self.expect.last_mut() else {
-            match key {
-                "env" => self.env = Some(v.string()?),
-                "emit" => self.emit = Some(v.string()?),
-                "allow_others" => self.allow_others = v.boolean()?,
-                _ => return Err(format!("unknown top-level key `{key}`")),
-            }
-            return Ok(());
-        };
-        match key {
-            "code" => e.code = v.string()?,
-            "line" => e.line = v.integer()?,
-            "severity" => e.severity = Some(v.string()?),
-            "file" => e.file = Some(v.string()?),
-            _ => return Err(format!("unknown [[expect]] key `{key}`")),
-        }
-        Ok(())
-    }
-}
-
-enum Value {
-    Str(String),
-    Int(usize),
-    Bool(bool),
-}
-
-impl Value {
-    fn parse(s: &str) -> Result<Value, String> {
-        if let Some(inner) = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-            return Ok(Value::Str(inner.replace("\\\"", "\"")));
-        }
-        match s {
-            "true" => return Ok(Value::Bool(true)),
-            "false" => return Ok(Value::Bool(false)),
-            _ => {}
-        }
-        s.parse()
-            .map(Value::Int)
-            .map_err(|_| format!("unsupported value `{s}`"))
-    }
-
-    fn string(self) -> Result<String, String> {
-        match self {
-            Value::Str(s) => Ok(s),
-            _ => Err("expected a string".into()),
-        }
-    }
-
-    fn integer(self) -> Result<usize, String> {
-        match self {
-            Value::Int(n) => Ok(n),
-            _ => Err("expected an integer".into()),
-        }
-    }
-
-    fn boolean(self) -> Result<bool, String> {
-        match self {
-            Value::Bool(b) => Ok(b),
-            _ => Err("expected `true` or `false`".into()),
-        }
-    }
 }
 
 // ---------------------------------------------------------------- checks
