@@ -226,7 +226,7 @@ impl Evaluator<'_> {
         let runs = env.is_none_or(|e| runs_in(&v, e));
         if let Some(ov) = overlay {
             if !runs {
-                diags.push(overlay_not_running(name, env.unwrap_or(""), ov));
+                diags.push(overlay_not_running(name, env.unwrap_or(""), ov, &v));
                 return None;
             }
             self.check_overlay_targets(&v, ov, diags);
@@ -299,7 +299,7 @@ impl Evaluator<'_> {
                 }
                 let d = Diagnostic::new(
                     Code::E0500,
-                    entry.span,
+                    crate::check::head_span(&self.p.map, entry.span),
                     format!(
                         "this environment changes {field} `{key}`, which the base does not declare"
                     ),
@@ -377,7 +377,7 @@ impl Evaluator<'_> {
         let Some(m) = v.as_map() else { return };
         for (name, field) in &self.schema.records[rec].fields {
             match m.get(name) {
-                None if field.required() => {
+                None if field.required() && !self.checked.was_rejected(v.span, name) => {
                     let d = Diagnostic::new(
                         Code::E0204,
                         span,
@@ -398,7 +398,10 @@ impl Evaluator<'_> {
 
     fn required_in(&self, v: &Val, ty: &Ty, what: &What, diags: &mut Vec<Diagnostic>) {
         match (ty, &v.kind) {
-            (Ty::Record(r), _) => self.check_required(v, *r, v.span, what, diags),
+            (Ty::Record(r), _) => {
+                let head = crate::check::head_span(&self.p.map, v.span);
+                self.check_required(v, *r, head, what, diags)
+            }
             (Ty::Map(_, elem), ValKind::Map(m)) => {
                 for (k, e) in m {
                     self.required_in(e, elem, &What::Key(k, what), diags);
@@ -409,7 +412,8 @@ impl Evaluator<'_> {
                 .for_each(|e| self.required_in(e, elem, what, diags)),
             (Ty::Tagged(t), ValKind::Tagged(kw, _, body)) => {
                 if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
-                    self.check_required(body, *r, v.span, &What::Step(kw), diags);
+                    let head = crate::check::head_span(&self.p.map, v.span);
+                    self.check_required(body, *r, head, &What::Step(kw), diags);
                 }
             }
             _ => {}
@@ -446,8 +450,8 @@ fn runs_in(service: &Val, env: &str) -> bool {
     }
 }
 
-fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
-    Diagnostic::new(
+fn overlay_not_running(name: &str, env: &str, ov: &Val, service: &Val) -> Diagnostic {
+    let mut d = Diagnostic::new(
         Code::E0502,
         ov.span,
         format!("environment `{env}` changes service `{name}`, which does not run in `{env}`"),
@@ -455,7 +459,14 @@ fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
     .label("this change has no effect")
     .help(format!(
         "add `{env}` to the service's `environments`, or remove this block"
-    ))
+    ));
+    if let Some(list) = service.get("environments") {
+        d = d.secondary(
+            list.span,
+            format!("`{name}` runs only in these environments"),
+        );
+    }
+    d
 }
 
 /// Replaces `stack.*`, `environment.name` and config parts by text.
