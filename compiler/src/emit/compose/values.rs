@@ -1,0 +1,143 @@
+//! Scalars in Compose form: escaped literals, byte sizes, durations, and
+//! the rendering of environment values (secrets, config keys,
+//! `${svc.host}` / `${svc.port.NAME}`).
+
+use super::document::{Cx, SecretUse, ServiceDoc};
+use crate::emit::yaml::Yaml;
+use crate::model::{Bytes, Duration, EnvValue, Part, Service};
+
+/// A literal as Compose must see it: `$` doubled, so nothing interpolates.
+pub(super) fn lit(s: &str) -> String {
+    s.replace('$', "$$")
+}
+
+pub(super) fn lit_yaml(s: &str) -> Yaml {
+    Yaml::Str(lit(s))
+}
+
+/// A list of literals.
+pub(super) fn lit_seq(items: &[String]) -> Yaml {
+    Yaml::Seq(items.iter().map(|s| lit_yaml(s)).collect())
+}
+
+/// Compose byte values (strings; Compose's schema rejects numbers for
+/// `memory`): the largest of `g`/`m`/`k` (binary, as Compose reads them)
+/// that divides evenly, else the plain byte count.
+pub(super) fn bytes(b: Bytes) -> Yaml {
+    let b = b.0;
+    for (suffix, size) in [("g", 1u64 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
+        if b >= size && b.is_multiple_of(size) {
+            return Yaml::Str(format!("{}{suffix}", b / size));
+        }
+    }
+    Yaml::Str(b.to_string())
+}
+
+/// A Go duration (`10s`, `1m30s`, `250ms`), as Compose reads them.
+pub(super) fn duration(d: Duration) -> Yaml {
+    Yaml::Str(d.to_string())
+}
+
+/// Where secrets' values come from: `${NAME:?…}`, required.
+pub(super) fn required_var(name: &str) -> String {
+    format!("${{{name}:?set {name} in .env (see .env.example)}}")
+}
+
+/// Path of a file secret inside the container.
+pub(super) fn secret_path(name: &str) -> String {
+    format!("/run/secrets/{name}")
+}
+
+/// The value of environment variable `var` of `svc`.
+pub(super) fn env_value(
+    cx: &mut Cx,
+    svc: &Service,
+    var: &str,
+    v: &EnvValue,
+    sd: &mut ServiceDoc,
+) -> Yaml {
+    match v {
+        EnvValue::Literal(s) => lit_yaml(s),
+        EnvValue::Secret { secret } => Yaml::Str(secret_ref(cx, svc, var, secret, sd)),
+        EnvValue::ConfigKey { config, key } => {
+            let value = cx.model.configs.get(config).and_then(|c| c.get(key));
+            lit_yaml(value.map_or("", String::as_str))
+        }
+        EnvValue::Interp { interp } => {
+            let text: String = interp.iter().map(|p| part(cx, svc, p)).collect();
+            Yaml::Str(text)
+        }
+    }
+}
+
+fn secret_ref(cx: &mut Cx, svc: &Service, var: &str, name: &str, sd: &mut ServiceDoc) -> String {
+    let Some(secret) = cx.model.secrets.get(name) else {
+        return String::new();
+    };
+    sd.uses.push(SecretUse {
+        secret: name.to_string(),
+        service: svc.name.clone(),
+        var: var.to_string(),
+        file: secret.file,
+    });
+    if secret.file {
+        if !sd.secrets.contains(&name.to_string()) {
+            sd.secrets.push(name.to_string());
+        }
+        cx.findings.exact(&svc.name, "secret files");
+        return secret_path(name);
+    }
+    cx.findings.exact(&svc.name, "secret variables");
+    required_var(&secret.env_name)
+}
+
+/// One piece of an interpolated string.
+fn part(cx: &mut Cx, svc: &Service, p: &Part) -> String {
+    match p {
+        Part::Text(t) => lit(t),
+        Part::Host(s) => host_of(cx, svc, s),
+        Part::Port(s, port) => port_of(cx, svc, s, port),
+    }
+}
+
+fn host_of(cx: &mut Cx, svc: &Service, target: &str) -> String {
+    match cx.model.services.get(target) {
+        Some(t) => match &t.external {
+            Some(ext) => match &ext.host {
+                Some(h) => lit(h),
+                None => {
+                    cx.findings.approximated(
+                        ext.span,
+                        "external",
+                        format!("`{target}` has no `host`; `${{{target}.host}}` in `{}` is written as `{target}`", svc.name),
+                    );
+                    lit(target)
+                }
+            },
+            None => lit(target),
+        },
+        None => lit(target),
+    }
+}
+
+fn port_of(cx: &mut Cx, svc: &Service, target: &str, port: &str) -> String {
+    let Some(t) = cx.model.services.get(target) else {
+        return String::new();
+    };
+    if let Some(ext) = &t.external {
+        if let Some(p) = ext.port {
+            return p.to_string();
+        }
+    }
+    match t.port(port) {
+        Some(p) => p.container.to_string(),
+        None => {
+            cx.findings.approximated(
+                svc.span,
+                "env",
+                format!("`${{{target}.port.{port}}}`: `{target}` has no such port here; written empty"),
+            );
+            String::new()
+        }
+    }
+}
