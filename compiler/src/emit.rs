@@ -11,6 +11,7 @@
 //! [`Target`] variant and an arm in [`emit`].
 
 pub mod compose;
+pub mod k8s;
 pub mod output;
 pub mod yaml;
 
@@ -115,7 +116,7 @@ impl Models {
 pub fn emit(models: &Models, target: Target) -> Output {
     match target {
         Target::Compose => compose::emit(models),
-        Target::K8s => unsupported(target),
+        Target::K8s => k8s::emit(models),
         Target::Kustomize => unsupported(target),
         Target::Helm => unsupported(target),
     }
@@ -137,4 +138,12 @@ pub fn declared_targets(m: &Model) -> Vec<Target> {
         .copied()
         .filter(|t| m.stack.targets.contains(&t.model_target()))
         .collect()
+}
+
+/// Hex SHA-256 of `data`: the `checksum/config` annotation that rolls pods
+/// when their configuration changes.
+pub fn checksum(data: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(data.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -44,8 +44,8 @@ pub struct Lowering {
     pub kind: LoweringKind,
     /// Where the feature is written.
     pub span: Span,
-    /// Environment, when the lowering is specific to one.
-    pub env: Option<String>,
+    /// Environments the lowering happens in (empty: the base).
+    pub envs: Vec<String>,
     /// Short feature name, e.g. `autoscale`.
     pub feature: String,
     /// What happens to it.
@@ -66,8 +66,18 @@ impl Lowering {
             format!("{}: `{}` {what}", self.target.name(), self.feature),
         )
         .label(self.message.clone());
-        if let Some(e) = &self.env {
-            d = d.note(format!("in environment `{e}`"));
+        match self.envs.as_slice() {
+            [] => {}
+            [e] => d = d.note(format!("in environment `{e}`")),
+            es => {
+                d = d.note(format!(
+                    "in environments {}",
+                    es.iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
         }
         if deny_lossy && self.kind == LoweringKind::Dropped {
             d.severity = Severity::Error;
@@ -140,17 +150,26 @@ impl Output {
         feature: &str,
         message: String,
     ) {
-        let l = Lowering {
+        let same = |l: &&mut Lowering| {
+            l.kind == kind && l.span == span && l.feature == feature && l.message == message
+        };
+        if let Some(l) = self.lowerings.iter_mut().find(|l| same(l)) {
+            if let Some(e) = env {
+                if !l.envs.iter().any(|x| x == e) {
+                    l.envs.push(e.to_string());
+                }
+            }
+            return;
+        }
+        let envs = env.map(|e| vec![e.to_string()]).unwrap_or_default();
+        self.lowerings.push(Lowering {
             target: self.target,
             kind,
             span,
-            env: env.map(str::to_string),
+            envs,
             feature: feature.to_string(),
             message,
-        };
-        if !self.lowerings.contains(&l) {
-            self.lowerings.push(l);
-        }
+        });
     }
 
     pub fn note(&mut self, n: impl Into<String>) {
@@ -160,9 +179,8 @@ impl Output {
     /// Sorts files by path and lowerings by position; call before returning.
     pub fn finish(mut self) -> Self {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
-        self.lowerings.sort_by(|a, b| {
-            (a.span, a.kind, &a.feature, &a.env).cmp(&(b.span, b.kind, &b.feature, &b.env))
-        });
+        self.lowerings
+            .sort_by(|a, b| (a.span, a.kind, &a.feature).cmp(&(b.span, b.kind, &b.feature)));
         self
     }
 
