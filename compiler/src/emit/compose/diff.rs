@@ -64,7 +64,10 @@ fn diff_seq(path: &[&str], bs: &[Yaml], es: &[Yaml]) -> Yaml {
     if replaces(path) {
         return Yaml::Seq(es.to_vec());
     }
-    if appends(path) && es.len() > bs.len() && es[..bs.len()].iter().zip(bs).all(|(e, b)| same(e, b)) {
+    if appends(path)
+        && es.len() > bs.len()
+        && es[..bs.len()].iter().zip(bs).all(|(e, b)| same(e, b))
+    {
         return Yaml::Seq(es[bs.len()..].to_vec());
     }
     Yaml::tagged("!override", Yaml::Seq(es.to_vec()))
@@ -72,14 +75,21 @@ fn diff_seq(path: &[&str], bs: &[Yaml], es: &[Yaml]) -> Yaml {
 
 /// `services.<name>.<key>` paths whose lists the override replaces.
 fn replaces(path: &[&str]) -> bool {
-    matches!(path, ["services", _, "command" | "entrypoint"] | ["services", _, "healthcheck", "test"])
+    matches!(
+        path,
+        ["services", _, "command" | "entrypoint"] | ["services", _, "healthcheck", "test"]
+    )
 }
 
 /// `services.<name>.<key>` paths whose lists Compose merges by appending.
 fn appends(path: &[&str]) -> bool {
     matches!(
         path,
-        ["services", _, "ports" | "volumes" | "secrets" | "expose" | "cap_add" | "cap_drop" | "security_opt"]
+        [
+            "services",
+            _,
+            "ports" | "volumes" | "secrets" | "expose" | "cap_add" | "cap_drop" | "security_opt"
+        ]
     )
 }
 
@@ -105,7 +115,9 @@ fn same(a: &Yaml, b: &Yaml) -> bool {
                     .iter()
                     .all(|(k, av)| lookup(bm, k).is_some_and(|bv| same(av, bv)))
         }
-        (Yaml::Seq(a), Yaml::Seq(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
+        (Yaml::Seq(a), Yaml::Seq(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
         _ => a == b,
     }
 }

@@ -4,6 +4,7 @@
 
 use super::report::Findings;
 use super::service;
+use super::values::var_name;
 use crate::emit::yaml::Yaml;
 use crate::model::{Model, Service};
 use indexmap::IndexMap;
@@ -13,7 +14,7 @@ pub(super) struct Cx<'a> {
     pub model: &'a Model,
     /// Container services of this document and their profiles (empty when
     /// not gated).
-    pub gating: IndexMap<&'a str, &'a [String]>,
+    pub gating: IndexMap<&'a str, Vec<String>>,
     pub findings: &'a mut Findings,
 }
 
@@ -92,18 +93,25 @@ pub(super) fn build(m: &Model, findings: &mut Findings) -> Built {
     built
 }
 
+/// The profile of a service that runs in no environment (`environments =
+/// []`): never active, since an environment name cannot contain a `.`.
+const NEVER: &str = "stackc.never";
+
 /// The profiles gating `s` in this document: its environments in the base.
-fn profiles_of<'a>(m: &Model, s: &'a Service) -> &'a [String] {
+fn profiles_of(m: &Model, s: &Service) -> Vec<String> {
     match (&s.environments, m.environment.is_none()) {
-        (Some(envs), true) => envs,
-        _ => &[],
+        (Some(envs), true) if envs.is_empty() => vec![NEVER.to_string()],
+        (Some(envs), true) => envs.clone(),
+        _ => Vec::new(),
     }
 }
 
 fn relative_paths(s: &Service) -> bool {
     let relative = |p: &str| !p.starts_with('/');
     s.build.as_ref().is_some_and(|b| relative(&b.context))
-        || s.volumes.values().any(|v| v.bind.as_deref().is_some_and(relative))
+        || s.volumes
+            .values()
+            .any(|v| v.bind.as_deref().is_some_and(relative))
 }
 
 /// Reports a service Compose does not run; returns its header line.
@@ -117,7 +125,10 @@ fn not_run(cx: &mut Cx, s: &Service) -> String {
         cx.findings.approximated(
             ext.span,
             "external",
-            format!("`{}` is external: Compose does not run it; references to it resolve to {addr}", s.name),
+            format!(
+                "`{}` is external: Compose does not run it; references to it resolve to {addr}",
+                s.name
+            ),
         );
         return format!("{} (external: {addr})", s.name);
     }
@@ -125,7 +136,10 @@ fn not_run(cx: &mut Cx, s: &Service) -> String {
     cx.findings.dropped(
         span,
         "host",
-        format!("`{}` is a host process (systemd); Compose runs containers only", s.name),
+        format!(
+            "`{}` is a host process (systemd); Compose runs containers only",
+            s.name
+        ),
     );
     format!("{} (host process; see the systemd target)", s.name)
 }
@@ -172,5 +186,5 @@ fn top_level(
 /// A file secret's source: the variable named by its `env_name`.
 fn secret_source(m: &Model, name: &str) -> Yaml {
     let var = m.secrets.get(name).map_or(name, |s| s.env_name.as_str());
-    Yaml::map().with("environment", Yaml::str(var))
+    Yaml::map().with("environment", Yaml::Str(var_name(var)))
 }

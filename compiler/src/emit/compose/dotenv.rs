@@ -6,6 +6,7 @@
 //! satisfied); a real run needs real values.
 
 use super::document::SecretUse;
+use super::values::var_name;
 use crate::emit::output::hash_header;
 use crate::model::{Model, Secret, SecretKind};
 
@@ -26,7 +27,7 @@ pub(super) fn render(m: &Model, uses: &[SecretUse]) -> String {
     for (name, secret) in &m.secrets {
         let mine: Vec<&SecretUse> = uses.iter().filter(|u| &u.secret == name).collect();
         if mine.is_empty() {
-            unused.push(format!("{name} ({})", secret.env_name));
+            unused.push(format!("{name} ({})", var_name(&secret.env_name)));
             continue;
         }
         out.push('\n');
@@ -50,7 +51,7 @@ fn variable(out: &mut String, name: &str, s: &Secret, uses: &[&SecretUse]) {
     }
     out.push_str(&format!("# secret `{name}`, {}", kind_hint(s.kind)));
     out.push_str(&format!("; {}\n", used_by(name, uses)));
-    out.push_str(&format!("{}={PLACEHOLDER}\n", s.env_name));
+    out.push_str(&format!("{}={PLACEHOLDER}\n", var_name(&s.env_name)));
 }
 
 fn kind_hint(k: SecretKind) -> &'static str {

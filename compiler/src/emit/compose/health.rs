@@ -16,10 +16,28 @@ pub(super) fn healthcheck(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         .or(svc.liveness.as_ref());
     other_probes(cx, svc, chosen);
     let Some(p) = chosen else { return };
-    let mut h = Yaml::map().with("test", test(cx, svc, p));
+    let Some(test) = test(cx, svc, p) else { return };
+    let mut h = Yaml::map().with("test", test);
     h.push_entry("interval", duration(p.interval));
     h.push_entry("timeout", duration(p.timeout));
     h.push_entry("retries", p.retries.into());
+    start(cx, p, &mut h);
+    if let Some(n) = p.success_threshold.filter(|n| *n > 1) {
+        cx.findings.dropped(
+            p.span,
+            "success_threshold",
+            format!("Compose counts a container healthy after one success, not {n}"),
+        );
+    }
+    doc.push_entry("healthcheck", h);
+    if p.exec.is_some() {
+        cx.findings.exact(&svc.name, "healthcheck");
+    }
+}
+
+/// `start_period`; Compose has no initial delay, so `initial_delay`
+/// stands in for a missing `start_period`.
+fn start(cx: &mut Cx, p: &Probe, h: &mut Yaml) {
     match (p.start_period, p.initial_delay) {
         (Some(sp), delay) => {
             h.push_entry("start_period", duration(sp));
@@ -41,28 +59,33 @@ pub(super) fn healthcheck(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         }
         (None, None) => {}
     }
-    if let Some(n) = p.success_threshold.filter(|n| *n > 1) {
-        cx.findings.dropped(
-            p.span,
-            "success_threshold",
-            format!("Compose counts a container healthy after one success, not {n}"),
-        );
-    }
-    doc.push_entry("healthcheck", h);
-    cx.findings.exact(&svc.name, "healthcheck");
 }
 
 /// The check command. Exec checks run as written; HTTP and TCP checks
-/// need a client inside the image.
-fn test(cx: &mut Cx, svc: &Service, p: &Probe) -> Yaml {
-    let port = probe_port(svc, p);
+/// need a client inside the image and a port to check.
+fn test(cx: &mut Cx, svc: &Service, p: &Probe) -> Option<Yaml> {
     if let Some(cmd) = &p.exec {
         let mut items = vec![Yaml::str("CMD")];
         items.extend(cmd.iter().map(|c| lit_yaml(c)));
-        return Yaml::Seq(items);
+        return Some(Yaml::Seq(items));
     }
+    let Some(port) = probe_port(svc, p) else {
+        cx.findings.dropped(
+            p.span,
+            "health",
+            format!(
+                "`{}` declares no port for the check to connect to; no health check is written",
+                svc.name
+            ),
+        );
+        return None;
+    };
     if let Some(path) = &p.http {
-        let path = if path.starts_with('/') { path.clone() } else { format!("/{path}") };
+        let path = if path.starts_with('/') {
+            path.clone()
+        } else {
+            format!("/{path}")
+        };
         let url = shell_quote(&format!("http://127.0.0.1:{port}{path}"));
         cx.findings.approximated(
             p.span,
@@ -70,16 +93,16 @@ fn test(cx: &mut Cx, svc: &Service, p: &Probe) -> Yaml {
             format!("HTTP check runs inside the container as `wget`, else `curl`, on port {port}: the image needs one of them"),
         );
         let cmd = format!("wget -q -O /dev/null {url} || curl -fsS -o /dev/null {url}");
-        return shell(&cmd);
+        return Some(shell(&cmd));
     }
     cx.findings.approximated(
         p.span,
         "health",
         format!("TCP check runs inside the container as `nc -z`, else bash's /dev/tcp, on port {port}: the image needs one of them"),
     );
-    shell(&format!(
+    Some(shell(&format!(
         "nc -z 127.0.0.1 {port} || bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'"
-    ))
+    )))
 }
 
 fn shell(cmd: &str) -> Yaml {
@@ -92,12 +115,12 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// The container port a probe targets (its `port`, else the first port).
-fn probe_port(svc: &Service, p: &Probe) -> u16 {
+fn probe_port(svc: &Service, p: &Probe) -> Option<u16> {
     p.port
         .as_deref()
         .and_then(|n| svc.port(n))
         .or(svc.first_port().map(|(_, port)| port))
-        .map_or(0, |port| port.container)
+        .map(|port| port.container)
 }
 
 /// Probes other than the chosen one, which Compose cannot express.
@@ -112,7 +135,13 @@ fn other_probes(cx: &mut Cx, svc: &Service, chosen: Option<&Probe>) {
         report(cx, l, "liveness", msg, kind_dropped);
     }
     if let Some(r) = svc.readiness.as_ref().filter(|r| Some(*r) != chosen) {
-        report(cx, r, "readiness", "Compose has one health check per container; `health` is used", true);
+        report(
+            cx,
+            r,
+            "readiness",
+            "Compose has one health check per container; `health` is used",
+            true,
+        );
     }
     if let Some(s) = &svc.startup {
         let msg = "Compose has no startup probe; set `start_period` on `health` to give a slow start time";
@@ -128,23 +157,30 @@ fn report(cx: &mut Cx, p: &Probe, feature: &str, msg: &str, dropped: bool) {
     }
 }
 
-/// Long-form `depends_on`. A dependency Compose does not run is dropped; a
-/// dependency gated by profiles that may be inactive while this service
-/// runs is `required: false` (in the base only).
+/// Long-form `depends_on`. A dependency on a service the environment skips
+/// does not exist there; one on a service Compose does not run (external,
+/// host process) is dropped and reported; one gated by profiles that may be
+/// inactive while this service runs is `required: false` (in the base only).
 pub(super) fn depends_on(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
     let mut deps = Yaml::map();
     for (dep, cond) in &svc.depends_on {
-        let Some(dep_profiles) = cx.gating.get(dep.as_str()).copied() else {
+        if cx.model.skipped_services.contains(dep) {
+            continue; // not part of this environment: nothing to wait for
+        }
+        let Some(dep_profiles) = cx.gating.get(dep.as_str()) else {
             cx.findings.dropped(
-                svc.span,
+                svc.span_of("depends_on"),
                 "depends_on",
-                format!("`{}` depends on `{dep}`, which Compose does not run here; the dependency is dropped", svc.name),
+                format!("`{}` depends on `{dep}`, which Compose does not run; Compose cannot wait for it", svc.name),
             );
             continue;
         };
-        let mut d = Yaml::map().with("condition", Yaml::str(condition(*cond)));
-        let own = cx.gating.get(svc.name.as_str()).copied().unwrap_or_default();
+        let own = cx
+            .gating
+            .get(svc.name.as_str())
+            .map_or(&[][..], Vec::as_slice);
         let may_run_without = own.is_empty() || own.iter().any(|p| !dep_profiles.contains(p));
+        let mut d = Yaml::map().with("condition", Yaml::str(condition(*cond)));
         if !dep_profiles.is_empty() && may_run_without {
             d.push_entry("required", false.into());
         }

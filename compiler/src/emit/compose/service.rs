@@ -63,7 +63,11 @@ fn image(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         m.push_entry("target", lit_yaml(t));
     }
     if !b.args.is_empty() {
-        let args = b.args.iter().map(|(k, v)| (k.clone(), lit_yaml(v))).collect();
+        let args = b
+            .args
+            .iter()
+            .map(|(k, v)| (k.clone(), lit_yaml(v)))
+            .collect();
         m.push_entry("args", Yaml::Map(args));
     }
     if let Some(p) = &b.platforms {
@@ -147,7 +151,9 @@ fn ports(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
             cx.findings.dropped(
                 p.span,
                 "node_port",
-                format!("NodePort {np} is Kubernetes-only; set `host` to publish the port with Compose"),
+                format!(
+                    "NodePort {np} is Kubernetes-only; set `host` to publish the port with Compose"
+                ),
             );
         }
         cx.findings.exact(&svc.name, "ports");
@@ -185,17 +191,23 @@ fn volumes(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
 fn mount(cx: &mut Cx, svc: &Service, name: &str, v: &Volume, sd: &mut ServiceDoc) -> Yaml {
     let target = lit_yaml(&v.mount);
     if let Some(source) = &v.bind {
-        let m = Yaml::map().with("type", "bind".into()).with("source", lit_yaml(source));
+        let m = Yaml::map()
+            .with("type", "bind".into())
+            .with("source", lit_yaml(source));
         return m.with("target", target);
     }
     if let Some(size) = v.tmpfs {
-        let m = Yaml::map().with("type", "tmpfs".into()).with("target", target);
+        let m = Yaml::map()
+            .with("type", "tmpfs".into())
+            .with("target", target);
         return m.with("tmpfs", Yaml::map().with("size", bytes(size)));
     }
     let volume = format!("{}-{name}", svc.name);
     persistent(cx, svc, name, v);
     sd.volumes.push(volume.clone());
-    let m = Yaml::map().with("type", "volume".into()).with("source", Yaml::Str(volume));
+    let m = Yaml::map()
+        .with("type", "volume".into())
+        .with("source", Yaml::Str(volume));
     m.with("target", target)
 }
 
@@ -213,14 +225,19 @@ fn persistent(cx: &mut Cx, svc: &Service, name: &str, v: &Volume) {
         cx.findings.dropped(
             v.span,
             "storage_class",
-            format!("storage class `{class}` is Kubernetes-only; `{id}` uses the default local driver"),
+            format!(
+                "storage class `{class}` is Kubernetes-only; `{id}` uses the default local driver"
+            ),
         );
     }
     if v.access != AccessMode::ReadWriteOnce {
         cx.findings.dropped(
             v.span,
             "access",
-            format!("access mode {} is Kubernetes-only; any container may mount `{id}`", v.access.k8s()),
+            format!(
+                "access mode {} is Kubernetes-only; any container may mount `{id}`",
+                v.access.k8s()
+            ),
         );
     }
 }
@@ -243,7 +260,10 @@ fn deploy(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         cx.findings.dropped(
             a.span,
             "autoscale",
-            format!("Compose does not autoscale; runs a fixed {} replica(s) (`autoscale.min`)", a.min),
+            format!(
+                "Compose does not autoscale; runs a fixed {} replica(s) (`autoscale.min`)",
+                a.min
+            ),
         );
     }
     if replicas(svc) != 1 {
@@ -262,7 +282,9 @@ fn deploy(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
             reservations.push_entry("memory", bytes(mem.request));
         }
         if !limits.is_empty() {
-            let res = Yaml::map().with("limits", limits).with("reservations", reservations);
+            let res = Yaml::map()
+                .with("limits", limits)
+                .with("reservations", reservations);
             d.push_entry("resources", res);
             cx.findings.exact(&svc.name, "resources");
         }
@@ -302,7 +324,11 @@ fn security(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         set(doc, "cap_add", lit_seq(add));
     }
     if s.no_new_privileges {
-        set(doc, "security_opt", vec![Yaml::str("no-new-privileges:true")].into());
+        set(
+            doc,
+            "security_opt",
+            vec![Yaml::str("no-new-privileges:true")].into(),
+        );
     }
     cx.findings.exact(&svc.name, "security");
 }
@@ -347,7 +373,8 @@ fn kubernetes_only(cx: &mut Cx, svc: &Service) {
         );
     }
     if let Some(d) = &svc.disruption {
-        cx.findings.dropped(d.span, "disruption", "Compose has no disruption budget");
+        cx.findings
+            .dropped(d.span, "disruption", "Compose has no disruption budget");
     }
     if let Some(r) = &svc.rollout {
         cx.findings.dropped(

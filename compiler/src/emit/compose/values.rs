@@ -43,6 +43,19 @@ pub(super) fn required_var(name: &str) -> String {
     format!("${{{name}:?set {name} in .env (see .env.example)}}")
 }
 
+/// `name` as a Compose variable name (`[A-Za-z_][A-Za-z0-9_]*`): other
+/// characters become `_`, a leading digit gets a `_` before it.
+pub(super) fn var_name(name: &str) -> String {
+    let mut v: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        v.insert(0, '_');
+    }
+    v
+}
+
 /// Path of a file secret inside the container.
 pub(super) fn secret_path(name: &str) -> String {
     format!("/run/secrets/{name}")
@@ -87,8 +100,20 @@ fn secret_ref(cx: &mut Cx, svc: &Service, var: &str, name: &str, sd: &mut Servic
         cx.findings.exact(&svc.name, "secret files");
         return secret_path(name);
     }
-    cx.findings.exact(&svc.name, "secret variables");
-    required_var(&secret.env_name)
+    let var = var_name(&secret.env_name);
+    if var != secret.env_name {
+        cx.findings.approximated(
+            secret.span,
+            "env_name",
+            format!(
+                "`{}` is not a valid Compose variable name; `{var}` is used instead",
+                secret.env_name
+            ),
+        );
+    } else {
+        cx.findings.exact(&svc.name, "secret variables");
+    }
+    required_var(&var)
 }
 
 /// One piece of an interpolated string.
@@ -135,7 +160,9 @@ fn port_of(cx: &mut Cx, svc: &Service, target: &str, port: &str) -> String {
             cx.findings.approximated(
                 svc.span,
                 "env",
-                format!("`${{{target}.port.{port}}}`: `{target}` has no such port here; written empty"),
+                format!(
+                    "`${{{target}.port.{port}}}`: `{target}` has no such port here; written empty"
+                ),
             );
             String::new()
         }

@@ -421,10 +421,19 @@ fn tagged_nodes() {
         .with("b", Yaml::tagged("!reset", Yaml::seq()))
         .with(
             "c",
-            Yaml::tagged("!override", vec![Yaml::str("x"), Yaml::map().with("k", 1i64.into())].into()),
+            Yaml::tagged(
+                "!override",
+                vec![Yaml::str("x"), Yaml::map().with("k", 1i64.into())].into(),
+            ),
         )
-        .with("d", Yaml::tagged("!override", Yaml::map().with("k", "v".into())))
-        .with("e", vec![Yaml::tagged("!t", Yaml::map().with("k", 2i64.into()))].into());
+        .with(
+            "d",
+            Yaml::tagged("!override", Yaml::map().with("k", "v".into())),
+        )
+        .with(
+            "e",
+            vec![Yaml::tagged("!t", Yaml::map().with("k", 2i64.into()))].into(),
+        );
     let text = to_string(&doc);
     assert_eq!(
         text,
@@ -435,8 +444,14 @@ fn tagged_nodes() {
         Value::Tagged(t) => t.tag.to_string(),
         other => panic!("{k} is not tagged: {other:?}"),
     };
-    assert_eq!((tag("a"), tag("c"), tag("d")), ("!reset".into(), "!override".into(), "!override".into()));
-    assert_eq!(to_string(&Yaml::tagged("!t", Yaml::map().with("k", 1i64.into()))), "!t\nk: 1\n");
+    assert_eq!(
+        (tag("a"), tag("c"), tag("d")),
+        ("!reset".into(), "!override".into(), "!override".into())
+    );
+    assert_eq!(
+        to_string(&Yaml::tagged("!t", Yaml::map().with("k", 1i64.into()))),
+        "!t\nk: 1\n"
+    );
 }
 
 // ---------------------------------------------------------------------------
