@@ -45,7 +45,8 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut items = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
-        if Grammar::parse(Rule::eoi_start, &text[pos..]).is_ok() {
+        pos = skip_trivia(text, pos);
+        if pos >= text.len() {
             break;
         }
         ctx.base = pos;
@@ -79,6 +80,26 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         },
         ctx.diags,
     )
+}
+
+/// Skips whitespace and non-doc comments (doc comments start the next item).
+fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    loop {
+        let rest = &text[pos..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{FEFF}']);
+        pos += rest.len() - trimmed.len();
+        let doc = trimmed.starts_with("///") && !trimmed.starts_with("////");
+        if trimmed.starts_with("//") && !doc {
+            pos += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else if trimmed.starts_with("/*") {
+            match trimmed.find("*/") {
+                Some(end) if !trimmed[2..end].contains("/*") => pos += end + 2,
+                _ => return pos,
+            }
+        } else {
+            return pos;
+        }
+    }
 }
 
 fn skip_ws(text: &str, pos: usize) -> usize {
@@ -214,7 +235,6 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::range_op => "`..`",
         Rule::templates => "`:`",
         Rule::type_expr | Rule::type_atom => "a type",
-        Rule::EOI => "end of file",
         Rule::doc => "a doc comment",
         _ => return None,
     })
