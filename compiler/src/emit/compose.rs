@@ -89,7 +89,7 @@ pub fn emit(models: &Models) -> Output {
         let name = m.env_name().unwrap_or_default();
         out.file(
             format!("compose.{name}.yaml"),
-            render(&env_header(name), &diff::overrides(&base_doc, &doc)),
+            render(&env_header(name, &built), &diff::overrides(&base_doc, &doc)),
         );
         uses.extend(built.uses.iter().cloned());
         env_findings.push((name.to_string(), findings));
@@ -163,12 +163,16 @@ fn base_header(models: &Models, base: &Built) -> String {
     h
 }
 
-fn env_header(env: &str) -> String {
-    format!(
+fn env_header(env: &str, built: &Built) -> String {
+    let mut h = format!(
         "{}# Environment `{env}`: only what differs from compose.yaml (Compose merge rules).\n\
          # Run: docker compose -f compose.yaml -f compose.{env}.yaml up\n",
         hash_header()
-    )
+    );
+    for line in &built.not_run {
+        h.push_str(&format!("# Not run by Compose: {line}\n"));
+    }
+    h
 }
 
 /// Notes for things the lowering report cannot point at (no source span).

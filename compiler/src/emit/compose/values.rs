@@ -126,27 +126,30 @@ fn part(cx: &mut Cx, svc: &Service, p: &Part) -> String {
 }
 
 fn host_of(cx: &mut Cx, svc: &Service, target: &str) -> String {
-    match cx.model.services.get(target) {
-        Some(t) => match &t.external {
-            Some(ext) => match &ext.host {
-                Some(h) => lit(h),
-                None => {
-                    cx.findings.approximated(
-                        ext.span,
-                        "external",
-                        format!("`{target}` has no `host`; `${{{target}.host}}` in `{}` is written as `{target}`", svc.name),
-                    );
-                    lit(target)
-                }
-            },
-            None => lit(target),
-        },
-        None => lit(target),
+    let Some(t) = cx.model.services.get(target) else {
+        not_here(cx, svc, &format!("${{{target}.host}}"), target);
+        return lit(target);
+    };
+    let Some(ext) = &t.external else {
+        return lit(target);
+    };
+    if let Some(h) = &ext.host {
+        return lit(h);
     }
+    cx.findings.approximated(
+        ext.span,
+        "external",
+        format!(
+            "`{target}` has no `host`; `${{{target}.host}}` in `{}` is written as `{target}`",
+            svc.name
+        ),
+    );
+    lit(target)
 }
 
 fn port_of(cx: &mut Cx, svc: &Service, target: &str, port: &str) -> String {
     let Some(t) = cx.model.services.get(target) else {
+        not_here(cx, svc, &format!("${{{target}.port.{port}}}"), target);
         return String::new();
     };
     if let Some(ext) = &t.external {
@@ -158,7 +161,7 @@ fn port_of(cx: &mut Cx, svc: &Service, target: &str, port: &str) -> String {
         Some(p) => p.container.to_string(),
         None => {
             cx.findings.approximated(
-                svc.span,
+                svc.span_of("env"),
                 "env",
                 format!(
                     "`${{{target}.port.{port}}}`: `{target}` has no such port here; written empty"
@@ -167,4 +170,14 @@ fn port_of(cx: &mut Cx, svc: &Service, target: &str, port: &str) -> String {
             String::new()
         }
     }
+}
+
+/// A reference to a service the environment does not run.
+fn not_here(cx: &mut Cx, svc: &Service, reference: &str, target: &str) {
+    let env = cx.model.env_name().unwrap_or("the base");
+    cx.findings.approximated(
+        svc.span_of("env"),
+        "env",
+        format!("`{reference}` in `{}`: `{target}` does not run in {env}; the host is its name and the port empty", svc.name),
+    );
 }
