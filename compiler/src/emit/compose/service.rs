@@ -270,28 +270,42 @@ fn deploy(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         d.push_entry("replicas", replicas(svc).into());
         cx.findings.exact(&svc.name, "replicas");
     }
-    if let Some(r) = &svc.resources {
-        let mut limits = Yaml::map();
-        let mut reservations = Yaml::map();
-        if let Some(cpu) = &r.cpu {
-            limits.push_entry("cpus", Yaml::Str(cpu.limit.cores()));
-            reservations.push_entry("cpus", Yaml::Str(cpu.request.cores()));
-        }
-        if let Some(mem) = &r.memory {
-            limits.push_entry("memory", bytes(mem.limit));
-            reservations.push_entry("memory", bytes(mem.request));
-        }
-        if !limits.is_empty() {
-            let res = Yaml::map()
-                .with("limits", limits)
-                .with("reservations", reservations);
-            d.push_entry("resources", res);
-            cx.findings.exact(&svc.name, "resources");
-        }
+    if let Some(res) = resources(cx, svc) {
+        d.push_entry("resources", res);
     }
     if !d.is_empty() {
         set(doc, "deploy", d);
     }
+}
+
+/// Limits are enforced exactly; requests become reservations, which plain
+/// Docker does not schedule by (and does not apply to CPU).
+fn resources(cx: &mut Cx, svc: &Service) -> Option<Yaml> {
+    let r = svc.resources.as_ref()?;
+    let mut limits = Yaml::map();
+    let mut reservations = Yaml::map();
+    if let Some(cpu) = &r.cpu {
+        limits.push_entry("cpus", Yaml::Str(cpu.limit.cores()));
+        reservations.push_entry("cpus", Yaml::Str(cpu.request.cores()));
+    }
+    if let Some(mem) = &r.memory {
+        limits.push_entry("memory", bytes(mem.limit));
+        reservations.push_entry("memory", bytes(mem.request));
+    }
+    if limits.is_empty() {
+        return None;
+    }
+    cx.findings.exact(&svc.name, "resource limits");
+    cx.findings.approximated(
+        svc.span_of("resources"),
+        "resources",
+        "requests become `deploy.resources.reservations`: without Swarm, Docker neither schedules by them nor reserves CPU; the limits are enforced",
+    );
+    Some(
+        Yaml::map()
+            .with("limits", limits)
+            .with("reservations", reservations),
+    )
 }
 
 /// `user`, `read_only`, capabilities and `no-new-privileges`.
