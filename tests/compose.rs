@@ -25,14 +25,16 @@
 
 #[path = "compose/merge.rs"]
 mod merge;
+#[path = "compose/tool.rs"]
+mod tool;
 
 use serde_yaml::Value;
+use stackc::cli::DiskLoader;
 use stackc::diagnostics::{render, Diagnostic};
 use stackc::emit::{self, compose, LoweringKind, Models, Output, Target};
 use stackc::source::MemoryLoader;
 use stackc::{compile, Compilation, EnvSelection};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 // ---------------------------------------------------------------- cases
 
@@ -44,16 +46,24 @@ struct Case {
 }
 
 impl Case {
+    /// A fixture, compiled from memory (stable paths in snapshots).
     fn load(name: &str) -> Case {
         let path = fixtures().join(name).join("stack.stack");
         let text = std::fs::read_to_string(&path).unwrap();
         let loader = MemoryLoader::new().with("stack.stack", &text);
-        let c = compile("stack.stack", &loader, &EnvSelection::All);
-        assert!(
-            !c.has_errors(),
-            "{name}: {}",
-            render::human(&c.program.map, &c.diagnostics)
-        );
+        Case::compile(name, compile("stack.stack", &loader, &EnvSelection::All))
+    }
+
+    /// An example under `examples/`, compiled from the disk (it may import).
+    fn example(name: &str) -> Case {
+        let path = root().join("examples").join(name).join("stack.stack");
+        let c = compile(&path.to_string_lossy(), &DiskLoader, &EnvSelection::All);
+        Case::compile(&format!("example-{name}"), c)
+    }
+
+    fn compile(name: &str, c: Compilation) -> Case {
+        let diags = render::human(&c.program.map, &c.diagnostics);
+        assert!(!c.has_errors(), "{name}: {diags}");
         let models = Models::build(&c, None);
         let out = emit::emit(&models, Target::Compose);
         Case {
@@ -83,15 +93,15 @@ impl Case {
             .collect()
     }
 
+    /// The environment's complete document.
+    fn env_text(&self, env: &str) -> String {
+        let m = self.models.envs.iter().find(|m| m.env_name() == Some(env));
+        compose::env_document(&self.models, m.unwrap())
+    }
+
     /// The environment's complete document, parsed.
     fn env_doc(&self, env: &str) -> Value {
-        let m = self
-            .models
-            .envs
-            .iter()
-            .find(|m| m.env_name() == Some(env))
-            .unwrap();
-        serde_yaml::from_str(&compose::env_document(&self.models, m)).unwrap()
+        serde_yaml::from_str(&self.env_text(env)).unwrap()
     }
 
     /// The lowering report as `stackc emit` prints it.
@@ -480,106 +490,40 @@ fn secrets_are_references_never_values() {
 
 // ---------------------------------------------------------------- the real tool
 
-fn compose_tool() -> Option<PathBuf> {
-    let prefix = std::env::var("STACKC_VALIDATORS_PREFIX")
-        .unwrap_or_else(|_| "/opt/stackc-validators".into());
-    let tool = Path::new(&prefix).join("bin/docker-compose");
-    if tool.is_file() {
-        return Some(tool);
-    }
-    let required = std::env::var("CI").is_ok_and(|v| v == "true")
-        || std::env::var("STACKC_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{} is missing (run scripts/install-validators.sh)",
-        tool.display()
-    );
-    eprintln!(
-        "skipped: {} is missing (run scripts/install-validators.sh)",
-        tool.display()
-    );
-    None
-}
-
-/// Writes the case's files and `.env` (a copy of `.env.example`) to a
-/// fresh directory.
-fn write_case(case: &Case) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "stackc-compose-{}-{}",
-        std::process::id(),
-        case.name
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in &case.out.files {
-        std::fs::write(dir.join(&f.path), &f.contents).unwrap();
-    }
-    std::fs::write(dir.join(".env"), case.file(".env.example")).unwrap();
-    dir
-}
-
-fn config(tool: &Path, dir: &Path, files: &[&str]) -> serde_json::Value {
-    let mut cmd = Command::new(tool);
-    for f in files {
-        cmd.arg("-f").arg(dir.join(f));
-    }
-    let out = cmd
-        .arg("--project-directory")
-        .arg(dir)
-        .args(["config", "--format", "json"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.trim().is_empty(),
-        "{files:?}: {stderr}"
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn real_compose_accepts_every_fixture_and_merges_to_each_environment() {
-    let Some(tool) = compose_tool() else { return };
+    let Some(tool) = tool::compose_tool() else {
+        return;
+    };
     for case in all_cases() {
-        let dir = write_case(&case);
-        let v = Command::new("bash")
-            .arg(root().join("scripts/validate.sh"))
-            .args(["compose"])
-            .arg(&dir)
-            .env(
-                "STACKC_VALIDATORS_PREFIX",
-                tool.parent().unwrap().parent().unwrap(),
-            )
-            .output()
-            .unwrap();
-        let said =
-            String::from_utf8_lossy(&v.stdout).into_owned() + &String::from_utf8_lossy(&v.stderr);
-        assert!(
-            v.status.success(),
-            "{}: validate.sh compose failed:\n{said}",
-            case.name
-        );
+        tool::validate_with_tool(&tool, &case);
+    }
+}
+
+/// The examples are snapshotted centrally; here they must only satisfy
+/// the real Compose and the merge equality.
+#[test]
+fn real_compose_accepts_every_example() {
+    let Some(tool) = tool::compose_tool() else {
+        return;
+    };
+    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("stack.stack").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let case = Case::example(&name);
+        tool::validate_with_tool(&tool, &case);
         for env in case.env_names() {
-            let m = case
-                .models
-                .envs
-                .iter()
-                .find(|m| m.env_name() == Some(env.as_str()))
-                .unwrap();
-            let expected = format!("expected-{env}.yml");
-            std::fs::write(dir.join(&expected), compose::env_document(&case.models, m)).unwrap();
-            let merged = config(
-                &tool,
-                &dir,
-                &["compose.yaml", &format!("compose.{env}.yaml")],
+            let merged = merge::merge(
+                &[],
+                case.yaml("compose.yaml"),
+                case.yaml(&format!("compose.{env}.yaml")),
             );
-            assert_eq!(
-                merged,
-                config(&tool, &dir, &[&expected]),
-                "{}/{env}",
-                case.name
-            );
+            assert_eq!(merged.unwrap(), case.env_doc(&env), "{}/{env}", case.name);
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
