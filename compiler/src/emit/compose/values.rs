@@ -181,3 +181,6 @@ fn not_here(cx: &mut Cx, svc: &Service, reference: &str, target: &str) {
         format!("`{reference}` in `{}`: `{target}` does not run in {env}; the host is its name and the port empty", svc.name),
     );
 }
+
+#[cfg(test)]
+mod tests;
