@@ -34,6 +34,8 @@ pub struct Evaluated {
     /// Services that run in this environment. Services an environment does
     /// not change share their value with the base (see [`BaseServices`]).
     pub services: IndexMap<String, Arc<Val>>,
+    /// Per service (in order): whether its strings depend on the environment.
+    pub dependent: Vec<bool>,
     /// Services declared but restricted to other environments.
     pub skipped: Vec<String>,
     pub secrets: IndexMap<String, Val>,
@@ -79,7 +81,7 @@ impl Evaluator<'_> {
         let environment = env.map(|e| self.environment(e, overlay.and_then(|o| o.fields.clone())));
         let stack = self.stack(environment.as_ref());
         let configs = self.configs(overlay);
-        let (services, skipped) = self.services(env, &mut diags);
+        let (services, dependent, skipped) = self.services(env, &mut diags);
         let secrets = self.items(&self.checked.secrets, "Secret", &mut diags);
         let pipelines = self.items(&self.checked.pipelines, "Pipeline", &mut diags);
         let mut world = Evaluated {
@@ -87,6 +89,7 @@ impl Evaluator<'_> {
             stack,
             environment,
             services,
+            dependent,
             skipped,
             secrets,
             configs,
@@ -108,36 +111,33 @@ impl Evaluator<'_> {
         out
     }
 
-    fn services(
-        &self,
-        env: Option<&str>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> (IndexMap<String, Arc<Val>>, Vec<String>) {
+    /// The services of `env`, with a flag per service telling whether its
+    /// strings depend on the environment.
+    fn services(&self, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
         let mut services = IndexMap::with_capacity(self.checked.services.len());
+        let mut dependent = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
-        let overlays = env
-            .and_then(|e| self.checked.environments.get(e))
-            .map(|o| &o.services);
+        let overlays = env.and_then(|e| self.checked.environments.get(e)).map(|o| &o.services);
         for name in self.checked.services.keys() {
             let changed = overlays.is_some_and(|o| o.contains_key(name));
-            let shared = if changed {
-                None
-            } else {
-                self.base.and_then(|b| b.services.get(name))
-            };
+            let shared = if changed { None } else { self.base.and_then(|b| b.services.get_full(name)) };
             let v = match shared {
-                Some(v) if env.is_none_or(|e| runs_in(v, e)) => Some(Arc::clone(v)),
+                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i]))),
                 Some(_) => None,
-                None => self.service(name, env, diags).map(Arc::new),
+                None => self.service(name, env, diags).map(|v| {
+                    let d = has_env_parts(&v);
+                    (Arc::new(v), d)
+                }),
             };
             match v {
-                Some(v) => {
+                Some((v, d)) => {
                     services.insert(name.clone(), v);
+                    dependent.push(d);
                 }
                 None => skipped.push(name.clone()),
             }
         }
-        (services, skipped)
+        (services, dependent, skipped)
     }
 
     fn environment(&self, name: &str, fields: Option<Val>) -> Val {
@@ -226,7 +226,7 @@ impl Evaluator<'_> {
         let runs = env.is_none_or(|e| runs_in(&v, e));
         if let Some(ov) = overlay {
             if !runs {
-                diags.push(overlay_not_running(name, env.unwrap_or(""), ov));
+                diags.push(overlay_not_running(name, env.unwrap_or(""), ov, &v));
                 return None;
             }
             self.check_overlay_targets(&v, ov, diags);
@@ -299,7 +299,7 @@ impl Evaluator<'_> {
                 }
                 let d = Diagnostic::new(
                     Code::E0500,
-                    entry.span,
+                    crate::check::head_span(&self.p.map, entry.span),
                     format!(
                         "this environment changes {field} `{key}`, which the base does not declare"
                     ),
@@ -377,7 +377,7 @@ impl Evaluator<'_> {
         let Some(m) = v.as_map() else { return };
         for (name, field) in &self.schema.records[rec].fields {
             match m.get(name) {
-                None if field.required() => {
+                None if field.required() && !self.checked.was_rejected(v.span, name) => {
                     let d = Diagnostic::new(
                         Code::E0204,
                         span,
@@ -398,7 +398,10 @@ impl Evaluator<'_> {
 
     fn required_in(&self, v: &Val, ty: &Ty, what: &What, diags: &mut Vec<Diagnostic>) {
         match (ty, &v.kind) {
-            (Ty::Record(r), _) => self.check_required(v, *r, v.span, what, diags),
+            (Ty::Record(r), _) => {
+                let head = crate::check::head_span(&self.p.map, v.span);
+                self.check_required(v, *r, head, what, diags)
+            }
             (Ty::Map(_, elem), ValKind::Map(m)) => {
                 for (k, e) in m {
                     self.required_in(e, elem, &What::Key(k, what), diags);
@@ -409,7 +412,8 @@ impl Evaluator<'_> {
                 .for_each(|e| self.required_in(e, elem, what, diags)),
             (Ty::Tagged(t), ValKind::Tagged(kw, _, body)) => {
                 if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
-                    self.check_required(body, *r, v.span, &What::Step(kw), diags);
+                    let head = crate::check::head_span(&self.p.map, v.span);
+                    self.check_required(body, *r, head, &What::Step(kw), diags);
                 }
             }
             _ => {}
@@ -446,8 +450,8 @@ fn runs_in(service: &Val, env: &str) -> bool {
     }
 }
 
-fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
-    Diagnostic::new(
+fn overlay_not_running(name: &str, env: &str, ov: &Val, service: &Val) -> Diagnostic {
+    let mut d = Diagnostic::new(
         Code::E0502,
         ov.span,
         format!("environment `{env}` changes service `{name}`, which does not run in `{env}`"),
@@ -455,7 +459,14 @@ fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
     .label("this change has no effect")
     .help(format!(
         "add `{env}` to the service's `environments`, or remove this block"
-    ))
+    ));
+    if let Some(list) = service.get("environments") {
+        d = d.secondary(
+            list.span,
+            format!("`{name}` runs only in these environments"),
+        );
+    }
+    d
 }
 
 /// Replaces `stack.*`, `environment.name` and config parts by text.
@@ -478,8 +489,8 @@ fn resolve_env_parts(w: &mut Evaluated) {
     let stack = w.stack.clone();
     let configs = w.configs.clone();
     let resolve = resolver(&env_name, &stack, &configs);
-    for v in w.services.values_mut() {
-        if has_env_parts(v) {
+    for (v, dependent) in w.services.values_mut().zip(&w.dependent) {
+        if *dependent {
             rewrite_parts(Arc::make_mut(v), &resolve);
         }
     }

@@ -166,17 +166,17 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
     if start > at {
         return None;
     }
-    let span = Span::new(ctx.file, start, (start + 3).min(ctx.text.len()));
     let what = if kind == "comment" {
         "block comment"
     } else {
         "string"
     };
-    let close = match kind {
-        "comment" => "*/",
-        "multiline" => "\"\"\"",
-        _ => "\"",
+    let (open, close) = match kind {
+        "comment" => ("/*", "*/"),
+        "multiline" => ("\"\"\"", "\"\"\""),
+        _ => ("\"", "\""),
     };
+    let span = Span::new(ctx.file, start, (start + open.len()).min(ctx.text.len()));
     Some(
         Diagnostic::new(Code::E0002, span, format!("unterminated {what}"))
             .label(format!("this {what} is never closed"))
@@ -201,7 +201,10 @@ fn found_token(text: &str, at: usize) -> String {
 
 fn syntax_help(text: &str, at: usize, found: &str) -> Option<String> {
     let before = text[..at].trim_end();
-    if found == ":" && before.ends_with(|c: char| c.is_alphanumeric()) {
+    let after_colon = before
+        .strip_suffix(':')
+        .is_some_and(|b| b.ends_with(|c: char| c.is_alphanumeric()));
+    if (found == ":" && before.ends_with(|c: char| c.is_alphanumeric())) || after_colon {
         return Some("attributes are written `name = value`, not `name: value`".into());
     }
     if found == "=" && before.ends_with('=') {
