@@ -11,6 +11,7 @@
 //! [`Target`] variant and an arm in [`emit`].
 
 pub mod k8s;
+pub mod kustomize;
 pub mod output;
 pub mod yaml;
 
@@ -117,7 +118,7 @@ pub fn emit(models: &Models, target: Target) -> Output {
     match target {
         Target::Compose => unsupported(target),
         Target::K8s => k8s::emit(models),
-        Target::Kustomize => unsupported(target),
+        Target::Kustomize => kustomize::emit(models),
         Target::Helm => unsupported(target),
     }
 }
