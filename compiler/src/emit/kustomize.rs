@@ -16,9 +16,9 @@
 //!   files. Its contents are computed, never copied: the environment's
 //!   objects ([`k8s::objects`] of the environment model) are compared with
 //!   the base's. Built-in transformers take what they express exactly
-//!   (`namespace`, `labels`, `replicas`, `images`; see [`transform`]), and a
-//!   generic tree diff ([`diff`]) turns what remains into patches
-//!   ([`overlay`]): `$patch: delete` for objects the environment lacks,
+//!   (`namespace`, `labels`, `replicas`, `images`; see `transform.rs`), and a
+//!   generic tree diff (`diff.rs`) turns what remains into patches
+//!   (`overlay.rs`): `$patch: delete` for objects the environment lacks,
 //!   strategic-merge patches for changes to maps, JSON 6902 operations for
 //!   changes inside lists. Every patch has a `target:` naming exactly one
 //!   object;

@@ -333,22 +333,50 @@ fn merge(doc: &mut Yaml, patch: &Yaml) {
     }
 }
 
-fn fixtures() -> Vec<(String, String)> {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/emit/kustomize");
-    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (
-                name,
-                std::fs::read_to_string(p.join("stack.stack")).unwrap(),
-            )
-        })
+/// Every fixture and example: its name, root file and loader.
+fn stacks() -> Vec<(String, String, MemoryLoader)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut dirs: Vec<std::path::PathBuf> = ["tests/fixtures/emit/kustomize", "examples"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(root.join(d)).ok())
+        .flat_map(|rd| rd.map(|e| e.unwrap().path()))
+        .filter(|p| p.join("stack.stack").is_file())
         .collect();
-    out.sort();
-    out
+    dirs.sort();
+    dirs.iter().map(|d| load(d)).collect()
+}
+
+fn load(dir: &std::path::Path) -> (String, String, MemoryLoader) {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let mut loader = MemoryLoader::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "stack") {
+            let file = p.file_name().unwrap().to_string_lossy();
+            let text = std::fs::read_to_string(&p).unwrap();
+            loader = loader.with(&format!("{name}/{file}"), &text);
+        }
+    }
+    (name.clone(), format!("{name}/stack.stack"), loader)
+}
+
+/// An environment's name, objects and overlay.
+type EnvOverlay = (String, Vec<Obj>, Overlay);
+
+/// The base objects and every environment's overlay.
+fn overlays(root: &str, loader: &MemoryLoader) -> (Vec<Obj>, Vec<EnvOverlay>) {
+    let c = crate::compile(root, loader, &Default::default());
+    assert!(!c.has_errors(), "{root}");
+    let models = Models::build(&c, None);
+    let mut out = Output::new(Target::Kustomize);
+    let base = base_objects(&models.base, &mut out);
+    let envs = models.envs.iter().map(|m| {
+        let env = objs(k8s::objects(m, &mut out));
+        let ov = overlay::compute(&base, &env);
+        (m.env_name().unwrap_or_default().to_string(), env, ov)
+    });
+    let envs = envs.collect();
+    (base, envs)
 }
 
 fn sorted_by_id(mut docs: Vec<Yaml>) -> Vec<Yaml> {
@@ -360,26 +388,15 @@ fn sorted_by_id(mut docs: Vec<Yaml>) -> Vec<Yaml> {
 }
 
 #[test]
-fn overlays_reproduce_every_fixture_environment() {
-    for (name, text) in fixtures() {
-        let root = format!("{name}.stack");
-        let c = crate::compile(
-            &root,
-            &MemoryLoader::new().with(&root, &text),
-            &Default::default(),
-        );
-        assert!(!c.has_errors(), "{name}");
-        let models = Models::build(&c, None);
-        let mut out = Output::new(Target::Kustomize);
-        let base = base_objects(&models.base, &mut out);
-        for m in &models.envs {
-            let env = objs(k8s::objects(m, &mut out));
-            let ov = overlay::compute(&base, &env);
+fn overlays_reproduce_every_environment() {
+    for (name, root, loader) in stacks() {
+        let (base, envs) = overlays(&root, &loader);
+        for (env_name, env, ov) in envs {
             let got = sorted_by_id(simulate(&base, &ov));
             let want = sorted_by_id(env.into_iter().map(|o| o.doc).collect());
-            assert_eq!(got.len(), want.len(), "{name} {:?}", m.env_name());
+            assert_eq!(got.len(), want.len(), "{name} {env_name}");
             for (g, w) in got.iter().zip(&want) {
-                assert!(same(g, w), "{name} {:?}:\n{g:?}\n!=\n{w:?}", m.env_name());
+                assert!(same(g, w), "{name} {env_name}:\n{g:?}\n!=\n{w:?}");
             }
         }
     }
@@ -394,21 +411,11 @@ fn strategic_patches_never_hold_lists() {
             _ => false,
         }
     }
-    for (name, text) in fixtures() {
-        let root = format!("{name}.stack");
-        let c = crate::compile(
-            &root,
-            &MemoryLoader::new().with(&root, &text),
-            &Default::default(),
-        );
-        let models = Models::build(&c, None);
-        let mut out = Output::new(Target::Kustomize);
-        let base = base_objects(&models.base, &mut out);
-        for m in &models.envs {
-            let ov = overlay::compute(&base, &objs(k8s::objects(m, &mut out)));
+    for (name, root, loader) in stacks() {
+        for (env, _, ov) in overlays(&root, &loader).1 {
             for p in &ov.patches {
                 if let Body::Strategic(s) = &p.body {
-                    assert!(!has_list(s), "{name}: {s:?}");
+                    assert!(!has_list(s), "{name} {env}: {s:?}");
                 }
             }
         }
