@@ -113,28 +113,16 @@ impl Evaluator<'_> {
 
     /// The services of `env`, with a flag per service telling whether its
     /// strings depend on the environment.
-    fn services(
-        &self,
-        env: Option<&str>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
+    fn services(&self, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
         let mut services = IndexMap::with_capacity(self.checked.services.len());
         let mut dependent = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
-        let overlays = env
-            .and_then(|e| self.checked.environments.get(e))
-            .map(|o| &o.services);
+        let overlays = env.and_then(|e| self.checked.environments.get(e)).map(|o| &o.services);
         for name in self.checked.services.keys() {
             let changed = overlays.is_some_and(|o| o.contains_key(name));
-            let shared = if changed {
-                None
-            } else {
-                self.base.and_then(|b| b.services.get_full(name))
-            };
+            let shared = if changed { None } else { self.base.and_then(|b| b.services.get_full(name)) };
             let v = match shared {
-                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => {
-                    Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i])))
-                }
+                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i]))),
                 Some(_) => None,
                 None => self.service(name, env, diags).map(|v| {
                     let d = has_env_parts(&v);
