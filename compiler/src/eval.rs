@@ -113,16 +113,28 @@ impl Evaluator<'_> {
 
     /// The services of `env`, with a flag per service telling whether its
     /// strings depend on the environment.
-    fn services(&self, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
+    fn services(
+        &self,
+        env: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
         let mut services = IndexMap::with_capacity(self.checked.services.len());
         let mut dependent = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
-        let overlays = env.and_then(|e| self.checked.environments.get(e)).map(|o| &o.services);
+        let overlays = env
+            .and_then(|e| self.checked.environments.get(e))
+            .map(|o| &o.services);
         for name in self.checked.services.keys() {
             let changed = overlays.is_some_and(|o| o.contains_key(name));
-            let shared = if changed { None } else { self.base.and_then(|b| b.services.get_full(name)) };
+            let shared = if changed {
+                None
+            } else {
+                self.base.and_then(|b| b.services.get_full(name))
+            };
             let v = match shared {
-                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i]))),
+                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => {
+                    Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i])))
+                }
                 Some(_) => None,
                 None => self.service(name, env, diags).map(|v| {
                     let d = has_env_parts(&v);
@@ -229,8 +241,12 @@ impl Evaluator<'_> {
                 diags.push(overlay_not_running(name, env.unwrap_or(""), ov, &v));
                 return None;
             }
-            self.check_overlay_targets(&v, ov, diags);
-            v.merge(ov);
+            let invalid = self.check_overlay_targets(&v, ov, diags);
+            if invalid.is_empty() {
+                v.merge(ov);
+            } else {
+                v.merge(&without_entries(ov, &invalid));
+            }
         }
         if !runs {
             return None;
@@ -275,9 +291,18 @@ impl Evaluator<'_> {
 
     /// E0500: an overlay entry of `port`/`volume` that the base lacks and
     /// that is not complete enough to be an addition.
-    fn check_overlay_targets(&self, base: &Val, ov: &Val, diags: &mut Vec<Diagnostic>) {
+    /// Returns the `(field, key)` entries it reported, which are then not merged.
+    fn check_overlay_targets(
+        &self,
+        base: &Val,
+        ov: &Val,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<(String, String)> {
+        let mut invalid = Vec::new();
         let rec = &self.schema.records[self.schema.expect_record("Service")];
-        let Some(om) = ov.as_map() else { return };
+        let Some(om) = ov.as_map() else {
+            return invalid;
+        };
         for (field, entries) in om {
             let Some(Ty::Map(None, elem)) = rec.fields.get(field).map(|f| &f.ty) else {
                 continue;
@@ -315,8 +340,10 @@ impl Evaluator<'_> {
                     missing.join(", ")
                 ));
                 diags.push(d);
+                invalid.push((field.clone(), key.clone()));
             }
         }
+        invalid
     }
 
     fn missing_required(&self, v: &Val, rec: usize) -> Vec<String> {
@@ -567,6 +594,21 @@ fn own_ports_first(v: &mut Val, own: &Val) {
             i += 1;
         }
     }
+}
+
+/// A copy of an overlay without the given `(field, key)` map entries.
+fn without_entries(ov: &Val, drop: &[(String, String)]) -> Val {
+    let mut v = ov.clone();
+    for (field, key) in drop {
+        if let Some(m) = v
+            .as_map_mut()
+            .and_then(|m| m.get_mut(field))
+            .and_then(Val::as_map_mut)
+        {
+            m.shift_remove(key);
+        }
+    }
+    v
 }
 
 /// Whether a value holds interpolations resolved per environment.

@@ -43,6 +43,16 @@ impl Elab<'_> {
     /// elaborated for real, so its precise diagnostics are reported instead
     /// of a vague "expected a or b or c".
     fn one_of(&mut self, e: &Expr, ts: &[Ty], field: Option<&FieldDef>) -> Option<Val> {
+        // `secret.X` and `config.X.K` are references wherever the type
+        // accepts one (a config key stays a reference, so that Kubernetes
+        // reads it from the ConfigMap), never text.
+        if let ExprKind::Path(p) = &e.kind {
+            if matches!(p.first(), "secret" | "config") {
+                if let Some(t @ Ty::Ref(_)) = self.likely_alternative(e, ts, 0) {
+                    return self.value(e, t, field);
+                }
+            }
+        }
         let outer = std::mem::replace(&mut self.trial_failed, false);
         let found = ts
             .iter()
@@ -381,7 +391,7 @@ impl Elab<'_> {
     }
 
     fn range_check(&mut self, n: &ast::NumberLit, field: Option<&FieldDef>) -> Option<()> {
-        let f = field?;
+        let Some(f) = field else { return Some(()) };
         let (lo, hi) = (f.min, f.max);
         let v = n.value;
         if lo.is_some_and(|l| v < l) || hi.is_some_and(|h| v > h) {

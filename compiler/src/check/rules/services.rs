@@ -230,27 +230,35 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
 
 /// E0501: `latest` or no tag in production.
 fn image_tag(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    let Some(image) = s.get("image") else { return };
-    if s.get("build").is_some() {
-        // Built images default to the stack's version as their tag.
+    let built = s.get("build").is_some();
+    let Some(image) = s.get("image").or(s.get("build").filter(|_| built)) else {
         return;
-    }
+    };
+    // The same precedence as the model: the service's `tag`, a tag written
+    // in the image, then (built images only) the environment's `tag` and
+    // the stack's version.
     let explicit = s.get("tag");
-    let env_tag = w.environment.as_ref().and_then(|e| e.get("tag"));
-    let tag = explicit
-        .or(env_tag)
-        .and_then(Val::str)
-        .map(str::to_string)
-        .or_else(|| image.str().and_then(tag_of).map(str::to_string));
-    let env = w.env.as_deref().unwrap_or("");
-    let (span, problem) = match tag.as_deref() {
-        None => (image.span, "has no tag".to_string()),
-        Some("latest") => (
-            explicit.or(env_tag).map_or(image.span, |t| t.span),
-            "uses the `latest` tag".to_string(),
-        ),
+    let written = s.get("image").and_then(Val::str).and_then(tag_of);
+    let env_tag = w
+        .environment
+        .as_ref()
+        .and_then(|e| e.get("tag"))
+        .filter(|_| built);
+    let version = built.then(|| w.stack.get("version")).flatten();
+    let (tag, span) = match (explicit, written, env_tag, version) {
+        (Some(t), ..) => (t.str().map(str::to_string), t.span),
+        (None, Some(t), ..) => (Some(t.to_string()), image.span),
+        (None, None, Some(t), _) | (None, None, None, Some(t)) => {
+            (t.str().map(str::to_string), t.span)
+        }
+        (None, None, None, None) => (None, image.span),
+    };
+    let problem = match tag.as_deref() {
+        None => "has no tag",
+        Some("latest") => "uses the `latest` tag",
         Some(_) => return,
     };
+    let env = w.env.as_deref().unwrap_or("");
     diags.push(
         Diagnostic::new(Code::E0501, span, format!("service `{name}` {problem} in production environment `{env}`"))
             .label("not a pinned version")
