@@ -12,6 +12,7 @@
 
 pub mod compose;
 pub mod k8s;
+pub mod kustomize;
 pub mod output;
 pub mod yaml;
 
@@ -125,7 +126,7 @@ pub fn emit(models: &Models, target: Target) -> Output {
     match target {
         Target::Compose => compose::emit(models),
         Target::K8s => k8s::emit(models),
-        Target::Kustomize => unsupported(target),
+        Target::Kustomize => kustomize::emit(models),
         Target::Helm => unsupported(target),
     }
 }

@@ -17,7 +17,7 @@ mod scaling;
 mod storage;
 mod workload;
 
-pub use meta::{k8s_name, labels, selector_labels};
+pub use meta::{k8s_name, labels, secret_templates, selector_labels};
 
 use super::output::{hash_header, Output};
 use super::yaml::{self, Yaml};
