@@ -100,8 +100,13 @@ impl Models {
     /// reads the base (plain Kubernetes with environments declared), the base
     /// is a shell without services, which saves building it.
     pub fn build_for(c: &Compilation, only: Option<&str>, targets: &[Target]) -> Models {
-        let needs_base = c.environment_names().is_empty() || targets.iter().any(|t| *t != Target::K8s);
-        let base = if needs_base { model::build(c, None) } else { model::build_shell(c) };
+        let needs_base =
+            c.environment_names().is_empty() || targets.iter().any(|t| *t != Target::K8s);
+        let base = if needs_base {
+            model::build(c, None)
+        } else {
+            model::build_shell(c)
+        };
         let envs = c
             .environment_names()
             .iter()

@@ -56,6 +56,17 @@ pub enum EnvSelection {
 /// Parses, resolves and checks the stack rooted at `root`, then evaluates
 /// the selected environments and runs the semantic rules on each.
 pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Compilation {
+    compile_with(root, loader, envs, false)
+}
+
+/// [`compile`], keeping the evaluated worlds for the models that follow
+/// (`emit`, `eval`) instead of evaluating them again.
+pub fn compile_with(
+    root: &str,
+    loader: &dyn FileLoader,
+    envs: &EnvSelection,
+    keep_worlds: bool,
+) -> Compilation {
     let (program, mut diags) = resolve::load(root, loader);
     let (schema, d) = check::schema(&program);
     diags.extend(d);
@@ -72,7 +83,9 @@ pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Comp
         base: Default::default(),
         worlds: Vec::new(),
     };
-    c.worlds = (0..=c.program.symbols.environments.len()).map(|_| Default::default()).collect();
+    c.worlds = (0..=c.program.symbols.environments.len())
+        .map(|_| Default::default())
+        .collect();
     let names: Vec<Option<String>> = match envs {
         EnvSelection::All => std::iter::once(None)
             .chain(c.environment_names().into_iter().map(Some))
@@ -83,7 +96,7 @@ pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Comp
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
         check::rules::run(&c.program, &world, &mut diags);
-        if let Some(slot) = c.world_slot(env.as_deref()) {
+        if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep_worlds) {
             let _ = slot.set(std::sync::Arc::new(world));
         }
     }
@@ -117,7 +130,10 @@ impl Compilation {
         (world, diags)
     }
 
-    fn world_slot(&self, env: Option<&str>) -> Option<&std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>> {
+    fn world_slot(
+        &self,
+        env: Option<&str>,
+    ) -> Option<&std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>> {
         let i = match env {
             None => 0,
             Some(e) => self.program.symbols.environments.get_index_of(e)? + 1,
@@ -129,7 +145,9 @@ impl Compilation {
     /// once (its diagnostics were reported by [`compile`]).
     pub fn world(&self, env: Option<&str>) -> std::sync::Arc<eval::Evaluated> {
         match self.world_slot(env) {
-            Some(slot) => slot.get_or_init(|| std::sync::Arc::new(self.evaluate(env).0)).clone(),
+            Some(slot) => slot
+                .get_or_init(|| std::sync::Arc::new(self.evaluate(env).0))
+                .clone(),
             None => std::sync::Arc::new(self.evaluate(env).0),
         }
     }

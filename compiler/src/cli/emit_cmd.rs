@@ -13,7 +13,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         .env
         .clone()
         .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile(&display_name(&root), &DiskLoader, &envs);
+    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, true);
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
