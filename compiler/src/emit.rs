@@ -10,6 +10,7 @@
 //! A backend is `fn(&Models) -> Output`; adding one is a new module, a
 //! [`Target`] variant and an arm in [`emit`].
 
+pub mod helm;
 pub mod k8s;
 pub mod output;
 pub mod yaml;
@@ -118,7 +119,7 @@ pub fn emit(models: &Models, target: Target) -> Output {
         Target::Compose => unsupported(target),
         Target::K8s => k8s::emit(models),
         Target::Kustomize => unsupported(target),
-        Target::Helm => unsupported(target),
+        Target::Helm => helm::emit(models),
     }
 }
 
