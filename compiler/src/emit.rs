@@ -10,6 +10,7 @@
 //! A backend is `fn(&Models) -> Output`; adding one is a new module, a
 //! [`Target`] variant and an arm in [`emit`].
 
+pub mod compose;
 pub mod helm;
 pub mod k8s;
 pub mod output;
@@ -114,9 +115,8 @@ impl Models {
 
 /// Runs one backend.
 pub fn emit(models: &Models, target: Target) -> Output {
-    let _ = models;
     match target {
-        Target::Compose => unsupported(target),
+        Target::Compose => compose::emit(models),
         Target::K8s => k8s::emit(models),
         Target::Kustomize => unsupported(target),
         Target::Helm => helm::emit(models),

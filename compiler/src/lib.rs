@@ -10,6 +10,8 @@
 //! and never prints or exits.
 
 pub mod check;
+extern crate alloc;
+
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
@@ -34,6 +36,8 @@ pub struct Compilation {
     pub defaults: eval::Defaults,
     /// Every diagnostic, sorted by position, duplicates removed.
     pub diagnostics: Vec<Diagnostic>,
+    /// The base services, evaluated once and shared by every environment.
+    base: std::sync::OnceLock<eval::BaseServices>,
 }
 
 /// Which environments `compile` evaluates and checks.
@@ -62,6 +66,7 @@ pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Comp
         checked,
         defaults,
         diagnostics: Vec::new(),
+        base: Default::default(),
     };
     let names: Vec<Option<String>> = match envs {
         EnvSelection::All => std::iter::once(None)
@@ -88,13 +93,20 @@ impl Compilation {
 
     /// Evaluates the base (`None`) or one environment.
     pub fn evaluate(&self, env: Option<&str>) -> (eval::Evaluated, Vec<Diagnostic>) {
-        let ev = eval::Evaluator {
+        let mut ev = eval::Evaluator {
             p: &self.program,
             schema: &self.schema,
             checked: &self.checked,
             defaults: &self.defaults,
+            base: None,
         };
-        ev.evaluate(env)
+        let base = self.base.get_or_init(|| ev.base_services());
+        ev.base = Some(base);
+        let (world, mut diags) = ev.evaluate(env);
+        if env.is_none() {
+            diags.extend(base.diags.iter().cloned());
+        }
+        (world, diags)
     }
 
     pub fn has_errors(&self) -> bool {

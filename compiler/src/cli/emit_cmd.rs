@@ -36,6 +36,9 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         }
     }
     let models = Models::build(&c, args.env.as_deref());
+    // The process ends soon; skip freeing the compilation piece by piece.
+    let models = std::mem::ManuallyDrop::new(models);
+    let c = std::mem::ManuallyDrop::new(c);
     let targets = match args.target.target() {
         Some(t) => vec![t],
         None => emit::declared_targets(&models.base),

@@ -25,7 +25,10 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
             ));
         }
     }
-    let model = crate::model::build(&c, args.env.as_deref());
+    // Without --env, the stack's `default_env` (else the base).
+    let default_env = crate::model::build(&c, None).stack.default_env;
+    let env = args.env.clone().or(default_env);
+    let model = crate::model::build(&c, env.as_deref());
     let text = match args.format {
         DataFormat::Json => {
             serde_json::to_string_pretty(&model).map_err(|e| miette::miette!("{e}"))? + "\n"

@@ -330,12 +330,10 @@ pub fn image_ref(s: &Service, stack: &Stack, env: Option<&Environment>) -> Optio
         _ => repo,
     };
     let env_tag = env.and_then(|e| e.tag.clone());
-    let tag = s
-        .tag
-        .clone()
-        .or(written_tag)
-        .or(env_tag)
-        .or_else(|| built.then(|| stack.version.clone()));
+    // An environment's default tag and the stack version apply to the
+    // stack's own (built) images only; other images are used as written.
+    let default_tag = built.then(|| env_tag.unwrap_or_else(|| stack.version.clone()));
+    let tag = s.tag.clone().or(written_tag).or(default_tag);
     let reference = match &tag {
         Some(t) => format!("{repository}:{t}"),
         None => repository.clone(),

@@ -45,7 +45,8 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut items = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
-        if Grammar::parse(Rule::eoi_start, &text[pos..]).is_ok() {
+        pos = skip_trivia(text, pos);
+        if pos >= text.len() {
             break;
         }
         ctx.base = pos;
@@ -79,6 +80,26 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         },
         ctx.diags,
     )
+}
+
+/// Skips whitespace and non-doc comments (doc comments start the next item).
+fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    loop {
+        let rest = &text[pos..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{FEFF}']);
+        pos += rest.len() - trimmed.len();
+        let doc = trimmed.starts_with("///") && !trimmed.starts_with("////");
+        if trimmed.starts_with("//") && !doc {
+            pos += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else if trimmed.starts_with("/*") {
+            match trimmed.find("*/") {
+                Some(end) if !trimmed[2..end].contains("/*") => pos += end + 2,
+                _ => return pos,
+            }
+        } else {
+            return pos;
+        }
+    }
 }
 
 fn skip_ws(text: &str, pos: usize) -> usize {
@@ -145,17 +166,17 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
     if start > at {
         return None;
     }
-    let span = Span::new(ctx.file, start, (start + 3).min(ctx.text.len()));
     let what = if kind == "comment" {
         "block comment"
     } else {
         "string"
     };
-    let close = match kind {
-        "comment" => "*/",
-        "multiline" => "\"\"\"",
-        _ => "\"",
+    let (open, close) = match kind {
+        "comment" => ("/*", "*/"),
+        "multiline" => ("\"\"\"", "\"\"\""),
+        _ => ("\"", "\""),
     };
+    let span = Span::new(ctx.file, start, (start + open.len()).min(ctx.text.len()));
     Some(
         Diagnostic::new(Code::E0002, span, format!("unterminated {what}"))
             .label(format!("this {what} is never closed"))
@@ -180,7 +201,10 @@ fn found_token(text: &str, at: usize) -> String {
 
 fn syntax_help(text: &str, at: usize, found: &str) -> Option<String> {
     let before = text[..at].trim_end();
-    if found == ":" && before.ends_with(|c: char| c.is_alphanumeric()) {
+    let after_colon = before
+        .strip_suffix(':')
+        .is_some_and(|b| b.ends_with(|c: char| c.is_alphanumeric()));
+    if (found == ":" && before.ends_with(|c: char| c.is_alphanumeric())) || after_colon {
         return Some("attributes are written `name = value`, not `name: value`".into());
     }
     if found == "=" && before.ends_with('=') {
@@ -214,7 +238,6 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::range_op => "`..`",
         Rule::templates => "`:`",
         Rule::type_expr | Rule::type_atom => "a type",
-        Rule::EOI => "end of file",
         Rule::doc => "a doc comment",
         _ => return None,
     })

@@ -18,7 +18,7 @@ pub fn deployment(m: &Model, name: &str, s: &Service, out: &mut Output) -> Objec
     spec.push_entry("strategy", strategy(s));
     spec.push_entry("template", pod_template(m, name, s, out));
     out.exact += 3;
-    if s.restart != Restart::Always {
+    if matches!(s.restart, Restart::OnFailure | Restart::Never) {
         out.approximated(
             s.span_of("restart"),
             env,
