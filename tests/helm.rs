@@ -501,3 +501,71 @@ fn notes_list_the_endpoints() {
     let notes = &out[out.find("NOTES:").expect("NOTES")..];
     insta::assert_snapshot!("full__NOTES_prod", notes);
 }
+
+#[test]
+fn config_changes_roll_only_the_pods_that_read_them() {
+    let c = compile("full");
+    let scratch = Scratch::new("checksum");
+    let chart = scratch.write(&helm_output(&c));
+    let chart_dir = chart.to_str().unwrap().to_string();
+    for (h, bin) in helms() {
+        let checksums = |env: &str| {
+            let values = chart.join(format!("values-{env}.yaml"));
+            let args = [
+                "template",
+                "shop",
+                &chart_dir,
+                "-f",
+                values.to_str().unwrap(),
+            ];
+            let (ok, out, err) = scratch.helm(&bin, &args);
+            assert!(ok, "{h} {env}: {err}");
+            docs(&out)
+                .into_iter()
+                .filter(|d| d["kind"] == "Deployment")
+                .map(|d| {
+                    let name = d["metadata"]["name"].as_str().unwrap().to_string();
+                    let sum =
+                        d["spec"]["template"]["metadata"]["annotations"]["checksum/config"].clone();
+                    (name, sum)
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let (dev, prod) = (checksums("dev"), checksums("prod"));
+        assert!(dev["shop-api"].is_string(), "{h}: api reads config app");
+        assert_ne!(
+            dev["shop-api"], prod["shop-api"],
+            "{h}: app's LOG_LEVEL differs"
+        );
+        assert!(dev["shop-web"].is_string(), "{h}: web reads web_settings");
+        assert_eq!(
+            dev["shop-web"], prod["shop-web"],
+            "{h}: web_settings is the same"
+        );
+        assert!(dev["shop-cache"].is_null(), "{h}: cache reads no config");
+    }
+}
+
+/// Helm reports exactly what the k8s backend reports: the chart renders
+/// the same objects, so it approximates and drops the same features.
+#[test]
+fn lowerings_are_the_k8s_ones() {
+    let key = |out: &Output| -> Vec<String> {
+        out.lowerings
+            .iter()
+            .map(|l| {
+                format!(
+                    "{:?} {:?} {} {:?} {}",
+                    l.kind, l.span, l.feature, l.envs, l.message
+                )
+            })
+            .collect()
+    };
+    for (case, root) in all_stacks() {
+        let models = Models::build(&compile_root(&case, &root), None);
+        let helm = emit::emit(&models, Target::Helm);
+        let k8s = emit::emit(&models, Target::K8s);
+        assert_eq!(key(&helm), key(&k8s), "{case}");
+        assert_eq!(helm.exact, k8s.exact, "{case}");
+    }
+}

@@ -71,6 +71,70 @@ pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Helm's merge of a `-f` file over the defaults: maps merge, `null`
+    /// deletes, anything else replaces.
+    fn helm_merge(base: &Yaml, over: &Yaml) -> Yaml {
+        match (base, over) {
+            (Yaml::Map(b), Yaml::Map(o)) => {
+                let mut out: Vec<(String, Yaml)> = Vec::new();
+                for (k, bv) in b {
+                    match o.iter().find(|(ok, _)| ok == k) {
+                        Some((_, Yaml::Null)) => {}
+                        Some((_, ov)) => out.push((k.clone(), helm_merge(bv, ov))),
+                        None => out.push((k.clone(), bv.clone())),
+                    }
+                }
+                for (k, ov) in o {
+                    if !b.iter().any(|(bk, _)| bk == k) && *ov != Yaml::Null {
+                        out.push((k.clone(), ov.clone()));
+                    }
+                }
+                Yaml::Map(out)
+            }
+            (_, over) => over.clone(),
+        }
+    }
+
+    /// Map equality regardless of key order.
+    fn same(a: &Yaml, b: &Yaml) -> bool {
+        match (a, b) {
+            (Yaml::Map(x), Yaml::Map(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && same(v, v2)))
+            }
+            _ => a == b,
+        }
+    }
+
+    /// Trees shaped like values: maps of a few keys, scalars, short lists, no nulls.
+    fn tree() -> impl Strategy<Value = Yaml> {
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(Yaml::Bool),
+            (0i64..4).prop_map(Yaml::Int),
+            "[ab]{0,2}".prop_map(Yaml::Str),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Yaml::Seq),
+                proptest::collection::btree_map("[a-d]", inner, 0..4)
+                    .prop_map(|m| Yaml::Map(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn merging_the_diff_gives_the_environment(base in tree(), env in tree()) {
+            let merged = match diff(&base, &env) {
+                Some(d) => helm_merge(&base, &d),
+                None => base.clone(),
+            };
+            prop_assert!(same(&merged, &env), "base {base:?}\nenv {env:?}\nmerged {merged:?}");
+        }
+    }
 
     fn y(text: &str) -> Yaml {
         crate::emit::yaml::from_serde_yaml(&serde_yaml::from_str(text).unwrap())

@@ -205,8 +205,8 @@ fn secrets_schema(u: &Union) -> Value {
         ),
     );
     let mut needed = Map::new();
-    for (name, kind) in &u.secrets {
-        let tls = *kind == crate::model::SecretKind::Tls;
+    for (name, secret) in &u.secrets {
+        let tls = secret.kind == crate::model::SecretKind::Tls;
         let (ty, keys): (&str, &[&str]) = if tls {
             ("kubernetes.io/tls", &["cert", "key"])
         } else {

@@ -28,6 +28,30 @@ pub fn service_key(name: &str) -> String {
     }
 }
 
+/// The values key of a secret under `secrets`: its name, except that a
+/// secret named `create` (the switch beside it) becomes `create_secret`
+/// (with `_2`, `_3`, … while that is taken by another declared secret).
+pub fn secret_key(name: &str, m: &Model) -> String {
+    if name != "create" {
+        return name.to_string();
+    }
+    let mut key = "create_secret".to_string();
+    let mut n = 1;
+    while m.secrets.contains_key(&key) {
+        n += 1;
+        key = format!("create_secret_{n}");
+    }
+    key
+}
+
+/// A secret as the chart sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretRef {
+    /// The Kubernetes Secret's name.
+    pub name: String,
+    pub kind: SecretKind,
+}
+
 /// What a service is in one model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -43,8 +67,8 @@ pub struct Built {
     common_labels: Yaml,
     pod_annotations: Yaml,
     configs: Yaml,
-    /// Secrets services read: values key → (k8s name, kind).
-    pub secrets: IndexMap<String, SecretKind>,
+    /// Secrets services read, by values key.
+    pub secrets: IndexMap<String, SecretRef>,
     /// Renderable services in order: name → (kind, values).
     pub services: IndexMap<String, (Kind, Yaml)>,
     /// Config names (for the schema's enums).
@@ -90,18 +114,18 @@ impl Built {
     }
 }
 
-fn secrets_tree(secrets: &IndexMap<String, SecretKind>) -> Yaml {
+fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
     let mut t = Yaml::map().with("create", Yaml::Bool(false));
-    for (name, kind) in secrets {
-        let ty = if *kind == SecretKind::Tls {
+    for (key, secret) in secrets {
+        let ty = if secret.kind == SecretKind::Tls {
             "kubernetes.io/tls"
         } else {
             "Opaque"
         };
         let s = Yaml::map()
-            .with("name", Yaml::str(k8s_name(name)))
+            .with("name", Yaml::str(&secret.name))
             .with("type", Yaml::str(ty));
-        t.push_entry(name.clone(), s);
+        t.push_entry(key.clone(), s);
     }
     t
 }
@@ -111,7 +135,7 @@ fn secrets_tree(secrets: &IndexMap<String, SecretKind>) -> Yaml {
 #[derive(Debug, Clone, Default)]
 pub struct Union {
     pub services: Vec<String>,
-    pub secrets: IndexMap<String, SecretKind>,
+    pub secrets: IndexMap<String, SecretRef>,
 }
 
 impl Union {
@@ -123,8 +147,10 @@ impl Union {
                     u.services.push(n.clone());
                 }
             }
-            for (n, k) in &b.secrets {
-                u.secrets.entry(n.clone()).or_insert(*k);
+            for (key, secret) in &b.secrets {
+                u.secrets
+                    .entry(key.clone())
+                    .or_insert_with(|| secret.clone());
             }
         }
         u
@@ -156,7 +182,7 @@ fn configs(m: &Model) -> Yaml {
 }
 
 /// Secrets the services reference, in declaration order.
-fn secrets_read(m: &Model) -> IndexMap<String, SecretKind> {
+fn secrets_read(m: &Model) -> IndexMap<String, SecretRef> {
     let mut read = IndexMap::new();
     for (name, sec) in &m.secrets {
         let used = m.services.values().any(|s| {
@@ -165,7 +191,11 @@ fn secrets_read(m: &Model) -> IndexMap<String, SecretKind> {
                 .any(|v| matches!(v, EnvValue::Secret { secret } if secret == name))
         });
         if used {
-            read.insert(name.clone(), sec.kind);
+            let secret = SecretRef {
+                name: k8s_name(name),
+                kind: sec.kind,
+            };
+            read.insert(secret_key(name, m), secret);
         }
     }
     read
@@ -317,7 +347,9 @@ fn env(m: &Model, s: &Service) -> Yaml {
             let item = Yaml::map().with("name", Yaml::str(k));
             match v {
                 EnvValue::Literal(t) => item.with("value", Yaml::str(t)),
-                EnvValue::Secret { secret } => item.with("secret", Yaml::str(secret)),
+                EnvValue::Secret { secret } => {
+                    item.with("secret", Yaml::str(secret_key(secret, m)))
+                }
                 EnvValue::ConfigKey { config, key } => item
                     .with("config", Yaml::str(config))
                     .with("key", Yaml::str(key)),
@@ -402,8 +434,7 @@ fn volume_item(m: &Model, mount: &Yaml, vol: Option<&Yaml>, objs: &[Object]) -> 
             .secrets
             .keys()
             .find(|k| k8s_name(k) == *secret_name)
-            .cloned()
-            .unwrap_or_else(|| secret_name.clone());
+            .map_or_else(|| secret_name.clone(), |k| secret_key(k, m));
         y.push_entry("secret", Yaml::str(key));
     }
     y

@@ -106,10 +106,19 @@ fn write_secrets(s: &mut String, m: &Model, value: &Yaml) {
         let text = match k.as_str() {
             "create" => "Create the Secrets below from values (true) or use existing ones (false)."
                 .to_string(),
-            name => match m.secrets.get(name).and_then(|sec| sec.description.clone()) {
-                Some(d) => d,
-                None => format!("Secret `{name}`."),
-            },
+            key => {
+                let declared = m
+                    .secrets
+                    .iter()
+                    .find(|(n, _)| super::values::secret_key(n, m) == key);
+                match declared {
+                    Some((_, sec)) if sec.description.is_some() => {
+                        sec.description.clone().unwrap_or_default()
+                    }
+                    Some((n, _)) => format!("Secret `{n}`."),
+                    None => format!("Secret `{key}`."),
+                }
+            }
         };
         comment_lines(s, &text, 2);
         entry(s, k, v, 2);
