@@ -174,6 +174,48 @@ fn stdlib_ranges_are_the_schemas() {
 }
 
 #[test]
+fn stdlib_enums_are_the_schemas() {
+    let c = compile("full");
+    for (name, values) in stackc::emit::helm::STDLIB_ENUMS {
+        let e = c
+            .schema
+            .enums
+            .iter()
+            .find(|e| e.name == *name)
+            .unwrap_or_else(|| panic!("no enum {name}"));
+        assert_eq!(
+            e.variants.len(),
+            values.len(),
+            "{name}: {:?} vs {values:?}",
+            e.variants.keys()
+        );
+    }
+    let schema: serde_json::Value =
+        serde_json::from_str(&file(&helm_output(&c), "shop/values.schema.json")).unwrap();
+    let mut enums = Vec::new();
+    collect_enums(&schema, &mut enums);
+    for (name, values) in stackc::emit::helm::STDLIB_ENUMS {
+        assert!(
+            enums.contains(&serde_json::json!(values)),
+            "{name} is not in the schema"
+        );
+    }
+}
+
+fn collect_enums(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(e) = m.get("enum") {
+                out.push(e.clone());
+            }
+            m.values().for_each(|v| collect_enums(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_enums(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
 fn hostile_strings_never_reach_templates() {
     let out = helm_output(&compile("hostile"));
     for f in out.files.iter().filter(|f| f.path.contains("/templates/")) {

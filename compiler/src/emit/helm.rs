@@ -4,17 +4,30 @@
 //! under `<chart>/` (the stack name as a DNS label):
 //!
 //! * `Chart.yaml`: apiVersion v2, type application, `version` and
-//!   `appVersion` = the stack's version ([`chart`]);
+//!   `appVersion` = the stack's version (`chart.rs`);
 //! * `values.yaml`: the base model in the `helm create` idiom, one key per
-//!   service plus the chart-wide `configs` and `secrets` ([`values`]);
+//!   service plus the chart-wide `configs` and `secrets` (`values.rs`);
 //! * `values-<env>.yaml`: ONLY what the environment changes: a tree diff of
 //!   the environment's values against the base values, where a removed key
-//!   is `null` (Helm deletes it) and lists are replaced whole ([`diff`]);
+//!   is `null` (Helm deletes it) and lists are replaced whole (`diff.rs`);
 //! * `values.schema.json`: the stack's types as JSON Schema, so that
-//!   `helm install` rejects a bad value ([`schema`]);
+//!   `helm install` rejects a bad value (`schema.rs`);
 //! * `templates/`: `_helpers.tpl` (names, labels, the service list), one
 //!   file per resource kind ranging over the services, `NOTES.txt` from the
-//!   declared endpoints ([`templates`]), and `.helmignore`.
+//!   declared endpoints (`templates.rs`), and `.helmignore`.
+//!
+//! # Names
+//!
+//! A service's objects are `<fullname>-<service>` (`<chart>.serviceFullname`,
+//! cut at 63 characters), a config's ConfigMap `<fullname>-<config>`, a
+//! volume's claim `<fullname>-<service>-<volume>`; `<fullname>` is Helm's
+//! usual `<release>-<chart>` (just `<release>` when that contains the chart
+//! name, `fullnameOverride` when set). Secrets keep the names of every
+//! Kubernetes target: they are not the release's. Labels and selectors are
+//! those of the k8s backend, with `instance` = the release name. A service
+//! named like a chart-wide key (`configs`, `secrets`, `global`) is under
+//! `<name>Service` in the values; a secret named `create` under
+//! `secrets.create_secret`.
 //!
 //! # Invariants
 //!
@@ -31,7 +44,7 @@
 //!   lives in the values (which Helm never evaluates); the templates are
 //!   fixed text in `helm/templates/` plus names that are DNS labels, and
 //!   the few strings baked into them are Go string literals
-//!   ([`templates::go_quote`]).
+//!   (`templates::go_quote`).
 //! * Secrets are references: by default the chart uses Secrets that exist
 //!   (named as in every Kubernetes target); with `secrets.create=true` it
 //!   creates them from values that are `required` and have no default.
@@ -43,7 +56,7 @@ mod templates;
 mod values;
 mod values_file;
 
-pub use schema::STDLIB_RANGES;
+pub use schema::{STDLIB_ENUMS, STDLIB_RANGES};
 pub use values::{service_key, RESERVED_KEYS};
 
 use super::k8s::{self, k8s_name};

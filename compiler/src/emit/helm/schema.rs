@@ -31,6 +31,27 @@ pub const STDLIB_RANGES: &[(&str, &str, i64, i64)] = &[
     ("External", "port", 1, 65535),
 ];
 
+/// `(stdlib enum, the Kubernetes values its variants lower to)`: the enums
+/// the schema takes from the stack's types (variant for variant, checked
+/// by the tests).
+pub const STDLIB_ENUMS: &[(&str, &[&str])] = &[
+    ("Protocol", &["TCP", "UDP"]),
+    (
+        "AccessMode",
+        &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"],
+    ),
+    ("RolloutStrategy", &["RollingUpdate", "Recreate"]),
+];
+
+/// The Kubernetes values of a stdlib enum.
+fn stdlib_enum(name: &str) -> Value {
+    let values = STDLIB_ENUMS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[][..], |(_, v)| *v);
+    enumeration(values)
+}
+
 fn range(record: &str, field: &str) -> Value {
     let (_, _, min, max) = STDLIB_RANGES
         .iter()
@@ -360,7 +381,7 @@ fn strategy() -> Value {
         &[],
     );
     object(
-        json!({ "type": enumeration(&["RollingUpdate", "Recreate"]), "rollingUpdate": rolling }),
+        json!({ "type": stdlib_enum("RolloutStrategy"), "rollingUpdate": rolling }),
         &["type"],
     )
 }
@@ -371,7 +392,7 @@ fn service_ports() -> Value {
             "name": json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 15 }),
             "port": range("Port", "service"),
             "containerPort": range("Port", "container"),
-            "protocol": enumeration(&["TCP", "UDP", "SCTP"]),
+            "protocol": stdlib_enum("Protocol"),
             "nodePort": range("Port", "node_port"),
         }),
         &["name", "port", "containerPort"],
@@ -430,11 +451,13 @@ fn probe(bounded_failures: bool) -> Value {
             "httpGet": object(json!({ "path": string(), "port": port }), &["port"]),
             "tcpSocket": object(json!({ "port": port }), &["port"]),
             "exec": object(json!({ "command": strings() }), &["command"]),
+            "grpc": object(json!({ "port": range("Port", "container"), "service": string() }), &["port"]),
             "initialDelaySeconds": { "type": "integer", "minimum": 0 },
             "periodSeconds": { "type": "integer", "minimum": 1 },
             "timeoutSeconds": { "type": "integer", "minimum": 1 },
             "successThreshold": range("Probe", "success_threshold"),
             "failureThreshold": failures,
+            "terminationGracePeriodSeconds": { "type": "integer", "minimum": 1 },
         }),
         &[],
     )
@@ -444,7 +467,7 @@ fn volume_item(refs: &Refs) -> Value {
     let persistence = object(
         json!({
             "size": quantity(BYTES),
-            "accessMode": enumeration(&["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]),
+            "accessMode": stdlib_enum("AccessMode"),
             "storageClass": string(),
             "existingClaim": string(),
         }),

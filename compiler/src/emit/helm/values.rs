@@ -4,9 +4,12 @@
 //! Top level: `nameOverride`, `fullnameOverride`, `commonLabels` (stack and
 //! environment labels), `podAnnotations` (stack annotations),
 //! `imagePullSecrets`, `configs` (one map per declared config), `secrets`
-//! (`create` plus one entry per secret a service reads) and one key per
-//! service ([`service_key`]). A service the model does not run is
-//! `{enabled: false}`. Kubernetes structures (probes, resources, security
+//! (`create` plus one entry per secret a service reads, [`secret_key`]) and
+//! one key per service ([`service_key`]). A service the model does not run
+//! is `{enabled: false}`; a feature it does not use is `enabled: false`
+//! with `helm create`'s defaults. The chart holds the [`Union`] of the
+//! services and secrets of all models, so every values file has the same
+//! keys. Kubernetes structures (probes, resources, security
 //! contexts, strategy, volumes) are copied from the k8s backend's objects.
 
 use crate::emit::k8s::{k8s_name, render_parts, Object};
