@@ -1,6 +1,9 @@
 //! Times compile, model building and the k8s backend on one file (profiling aid).
 use std::time::Instant;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let path = std::env::args().nth(1).expect("path");
     let t = Instant::now();

@@ -13,6 +13,7 @@
 pub mod compose;
 pub mod helm;
 pub mod k8s;
+pub mod kustomize;
 pub mod output;
 pub mod yaml;
 
@@ -93,7 +94,20 @@ pub struct Models {
 impl Models {
     /// Builds the base and the environments `only` selects (all when `None`).
     pub fn build(c: &Compilation, only: Option<&str>) -> Models {
-        let base = model::build(c, None);
+        Self::build_for(c, only, Target::ALL)
+    }
+
+    /// Like [`Models::build`], for these targets only: when none of them
+    /// reads the base (plain Kubernetes with environments declared), the base
+    /// is a shell without services, which saves building it.
+    pub fn build_for(c: &Compilation, only: Option<&str>, targets: &[Target]) -> Models {
+        let needs_base =
+            c.environment_names().is_empty() || targets.iter().any(|t| *t != Target::K8s);
+        let base = if needs_base {
+            model::build(c, None)
+        } else {
+            model::build_shell(c)
+        };
         let envs = c
             .environment_names()
             .iter()
@@ -118,7 +132,7 @@ pub fn emit(models: &Models, target: Target) -> Output {
     match target {
         Target::Compose => compose::emit(models),
         Target::K8s => k8s::emit(models),
-        Target::Kustomize => unsupported(target),
+        Target::Kustomize => kustomize::emit(models),
         Target::Helm => helm::emit(models),
     }
 }

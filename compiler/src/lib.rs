@@ -38,6 +38,9 @@ pub struct Compilation {
     pub diagnostics: Vec<Diagnostic>,
     /// The base services, evaluated once and shared by every environment.
     base: std::sync::OnceLock<eval::BaseServices>,
+    /// Evaluated worlds, once each: index 0 is the base, then environments
+    /// in declaration order.
+    worlds: Vec<std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>>,
 }
 
 /// Which environments `compile` evaluates and checks.
@@ -53,6 +56,17 @@ pub enum EnvSelection {
 /// Parses, resolves and checks the stack rooted at `root`, then evaluates
 /// the selected environments and runs the semantic rules on each.
 pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Compilation {
+    compile_with(root, loader, envs, false)
+}
+
+/// [`compile`], keeping the evaluated worlds for the models that follow
+/// (`emit`, `eval`) instead of evaluating them again.
+pub fn compile_with(
+    root: &str,
+    loader: &dyn FileLoader,
+    envs: &EnvSelection,
+    keep_worlds: bool,
+) -> Compilation {
     let (program, mut diags) = resolve::load(root, loader);
     let (schema, d) = check::schema(&program);
     diags.extend(d);
@@ -67,7 +81,11 @@ pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Comp
         defaults,
         diagnostics: Vec::new(),
         base: Default::default(),
+        worlds: Vec::new(),
     };
+    c.worlds = (0..=c.program.symbols.environments.len())
+        .map(|_| Default::default())
+        .collect();
     let names: Vec<Option<String>> = match envs {
         EnvSelection::All => std::iter::once(None)
             .chain(c.environment_names().into_iter().map(Some))
@@ -78,6 +96,9 @@ pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Comp
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
         check::rules::run(&c.program, &world, &mut diags);
+        if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep_worlds) {
+            let _ = slot.set(std::sync::Arc::new(world));
+        }
     }
     check::rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
     diagnostics::sort_dedup(&mut diags);
@@ -107,6 +128,28 @@ impl Compilation {
             diags.extend(base.diags.iter().cloned());
         }
         (world, diags)
+    }
+
+    fn world_slot(
+        &self,
+        env: Option<&str>,
+    ) -> Option<&std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>> {
+        let i = match env {
+            None => 0,
+            Some(e) => self.program.symbols.environments.get_index_of(e)? + 1,
+        };
+        self.worlds.get(i)
+    }
+
+    /// The evaluated world of the base (`None`) or one environment, computed
+    /// once (its diagnostics were reported by [`compile`]).
+    pub fn world(&self, env: Option<&str>) -> std::sync::Arc<eval::Evaluated> {
+        match self.world_slot(env) {
+            Some(slot) => slot
+                .get_or_init(|| std::sync::Arc::new(self.evaluate(env).0))
+                .clone(),
+            None => std::sync::Arc::new(self.evaluate(env).0),
+        }
     }
 
     pub fn has_errors(&self) -> bool {

@@ -137,8 +137,17 @@ impl Model {
 /// Builds the model of `env` (or of the base when `None`). The compilation
 /// must be free of errors; with errors the model is best-effort.
 pub fn build(c: &Compilation, env: Option<&str>) -> Model {
-    let (world, _) = c.evaluate(env);
+    let world = c.world(env);
     json::to_model(c, &world)
+}
+
+/// The base model without services and pipelines: what backends that do
+/// not read the base still get (stack name, namespace, secrets, configs).
+pub fn build_shell(c: &Compilation) -> Model {
+    let world = c.world(None);
+    let mut m = json::to_model_with(c, &world, false);
+    m.pipelines.clear();
+    m
 }
 
 /// The models of the base and of every environment.
