@@ -137,15 +137,6 @@ pub fn emit(models: &Models, target: Target) -> Output {
     }
 }
 
-fn unsupported(target: Target) -> Output {
-    let mut out = Output::new(target);
-    out.note(format!(
-        "the {} backend is not available in this build",
-        target.name()
-    ));
-    out
-}
-
 /// The targets `--target all` emits: those the stack lists.
 pub fn declared_targets(m: &Model) -> Vec<Target> {
     Target::ALL
