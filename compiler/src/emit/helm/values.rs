@@ -228,7 +228,7 @@ fn service_values(m: &Model, name: &str, s: &Service, objs: &[Object]) -> Option
     v.push_entry("podAnnotations", string_map(&s.annotations));
     w.pod_settings(&mut v);
     v.push_entry("service", service_ports(s, objs, name));
-    v.push_entry("env", env(m, s));
+    v.push_entry("env", env(m, s, w.container));
     let env_from = s.env_from.iter().flatten().map(Yaml::str).collect();
     v.push_entry("envFrom", Yaml::Seq(env_from));
     for key in [
@@ -342,21 +342,32 @@ fn service_ports(s: &Service, objs: &[Object], name: &str) -> Yaml {
 
 /// `env`: a list in declaration order; each item has `name` and one of
 /// `value`, `secret`, `config` + `key`, or `parts` (text and `{host: svc}`).
-fn env(m: &Model, s: &Service) -> Yaml {
+/// Whatever k8s renders as a plain value (literals, a file secret's path)
+/// is that value; only release-dependent text (hosts) stays structured.
+fn env(m: &Model, s: &Service, container: Option<&Yaml>) -> Yaml {
+    let rendered = match container.and_then(|c| c.get("env")) {
+        Some(Yaml::Seq(items)) => items.as_slice(),
+        _ => &[],
+    };
     let items = s
         .env
         .iter()
         .map(|(k, v)| {
             let item = Yaml::map().with("name", Yaml::str(k));
-            match v {
-                EnvValue::Literal(t) => item.with("value", Yaml::str(t)),
-                EnvValue::Secret { secret } => {
+            let k8s = rendered
+                .iter()
+                .find(|e| e.get("name") == Some(&Yaml::str(k)));
+            let plain = k8s.and_then(|e| e.get("value")).cloned();
+            match (v, plain) {
+                (EnvValue::Interp { interp }, _) => interpolated(m, item, interp),
+                (_, Some(value)) => item.with("value", value),
+                (EnvValue::Secret { secret }, None) => {
                     item.with("secret", Yaml::str(secret_key(secret, m)))
                 }
-                EnvValue::ConfigKey { config, key } => item
+                (EnvValue::ConfigKey { config, key }, None) => item
                     .with("config", Yaml::str(config))
                     .with("key", Yaml::str(key)),
-                EnvValue::Interp { interp } => interpolated(m, item, interp),
+                (EnvValue::Literal(t), None) => item.with("value", Yaml::str(t)),
             }
         })
         .collect();
