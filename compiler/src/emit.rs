@@ -11,6 +11,7 @@
 //! [`Target`] variant and an arm in [`emit`].
 
 pub mod compose;
+pub mod helm;
 pub mod k8s;
 pub mod kustomize;
 pub mod output;
@@ -128,21 +129,35 @@ impl Models {
 
 /// Runs one backend.
 pub fn emit(models: &Models, target: Target) -> Output {
+    let t = target.model_target();
+    let excluded = models
+        .envs
+        .iter()
+        .any(|m| m.environment.as_ref().is_some_and(|e| !e.emits(t)));
+    if excluded {
+        // Environments restricted to other targets are left out.
+        let envs = models
+            .envs
+            .iter()
+            .filter(|m| m.environment.as_ref().is_none_or(|e| e.emits(t)))
+            .cloned()
+            .collect();
+        let only = Models {
+            base: models.base.clone(),
+            envs,
+        };
+        return emit_all(&only, target);
+    }
+    emit_all(models, target)
+}
+
+fn emit_all(models: &Models, target: Target) -> Output {
     match target {
         Target::Compose => compose::emit(models),
         Target::K8s => k8s::emit(models),
         Target::Kustomize => kustomize::emit(models),
-        Target::Helm => unsupported(target),
+        Target::Helm => helm::emit(models),
     }
-}
-
-fn unsupported(target: Target) -> Output {
-    let mut out = Output::new(target);
-    out.note(format!(
-        "the {} backend is not available in this build",
-        target.name()
-    ));
-    out
 }
 
 /// The targets `--target all` emits: those the stack lists.

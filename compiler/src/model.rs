@@ -78,6 +78,15 @@ pub struct Environment {
     pub url: Option<String>,
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// Targets this environment is emitted for; `None`: all of the stack's.
+    pub targets: Option<Vec<Target>>,
+}
+
+impl Environment {
+    /// Whether this environment is emitted for `t`.
+    pub fn emits(&self, t: Target) -> bool {
+        self.targets.as_ref().is_none_or(|ts| ts.contains(&t))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

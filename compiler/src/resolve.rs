@@ -252,6 +252,13 @@ impl Loading<'_> {
             .help("imports are read before any name is known; write the path literally, e.g. `import \"./common.stack\"`"));
             return;
         };
+        if let Some(alias) = &im.alias {
+            self.diags.push(
+                Diagnostic::new(Code::E0001, alias.span, "import aliases are not supported")
+                    .label("`as` is not allowed here")
+                    .help("imported items join this file's names directly; remove `as NAME` and refer to the items by their own names"),
+            );
+        }
         if stdlib::is_std_import(&path) {
             if !stdlib::module_exists(&path) {
                 self.diags.push(

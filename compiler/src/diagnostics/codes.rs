@@ -86,6 +86,7 @@ codes! {
     E0307 Error "`healthy` dependency on a service without a health check";
     E0308 Error "NodePort used twice";
     E0309 Warning "fixed replica count ignored by autoscaling";
+    E0310 Error "HTTP path that does not start with `/`";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";
@@ -96,7 +97,7 @@ codes! {
     // Pipelines.
     E0600 Error "`needs` cycle";
     E0601 Error "unknown job";
-    E0602 Error "deploy step names an environment the target cannot deploy";
+    E0602 Error "deploy step uses a mechanism the stack does not emit";
     E0603 Error "malformed cron expression";
     E0604 Error "unknown step kind";
     E0605 Error "image build for a service without `build`";

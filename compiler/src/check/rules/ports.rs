@@ -17,8 +17,20 @@ pub fn run(prog: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     for (name, s) in &w.services {
         let ports: Vec<&str> = port_names(s);
         for probe in ["health", "liveness", "readiness", "startup"] {
-            if let Some(port) = s.get(probe).and_then(|p| p.get("port")) {
-                check_port_ref(name, port, &ports, probe, Code::E0301, diags);
+            let Some(pv) = s.get(probe) else { continue };
+            match pv.get("port") {
+                Some(port) => check_port_ref(name, port, &ports, probe, Code::E0301, diags),
+                None if ports.is_empty()
+                    && (pv.get("http").is_some()
+                        || pv.get("tcp").is_some_and(|t| t.bool() != Some(false))) =>
+                {
+                    diags.push(
+                        Diagnostic::new(Code::E0301, head_span(&prog.map, pv.span), format!("the {probe} probe of `{name}` needs a port, but `{name}` declares none"))
+                            .label("an HTTP or TCP check connects to a port")
+                            .help(format!("declare the port the process listens on, e.g. `port http {{ container = 8080 }}` in service `{name}`, or check with `exec = [ … ]`")),
+                    );
+                }
+                None => {}
             }
         }
         if let Some(port) = s.get("ingress").and_then(|i| i.get("port")) {
