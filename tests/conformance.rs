@@ -14,8 +14,9 @@
 //!   real tool: `docker compose config` (with `.env` copied from
 //!   `.env.example`), `kubernetes-validate --strict`, `kubectl kustomize`
 //!   then the schemas, `helm lint --strict` + `helm template` then the
-//!   schemas. One run per target keeps the tools' start-up cost (about
-//!   0.4 s per `kubernetes-validate`) paid once.
+//!   schemas. One run per target and core keeps the tools' start-up cost
+//!   (about 0.4 s per `kubernetes-validate`) paid once or twice, and every
+//!   core busy.
 //!
 //! Kubernetes schemas: `$K8S_VERSIONS`, else 1.28.0 and 1.37.0 when strict
 //! (`CI=true` or `STACKC_REQUIRE_VALIDATORS=1`), else 1.28.0 alone. A
@@ -29,7 +30,7 @@
 use stackc::emit::{self, Models, Target};
 use stackc_tests::cli::stackc;
 use stackc_tests::stacks::{self, files_under, supported_targets, StackDir};
-use stackc_tests::tools::{have_validators, validate, Scratch};
+use stackc_tests::tools::{have_validators, jobs, validate_in_parallel, Scratch};
 use std::path::{Path, PathBuf};
 
 /// Every example and every emit fixture.
@@ -120,7 +121,7 @@ fn conforms(target: Target) {
             std::fs::copy(d.join(".env.example"), d.join(".env")).unwrap();
         }
     }
-    let v = validate(target.name(), &dirs);
+    let v = validate_in_parallel(target.name(), &dirs, jobs());
     assert_eq!(
         v.code,
         Some(0),

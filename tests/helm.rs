@@ -10,8 +10,9 @@
 //!   renders the objects `stackc emit --target k8s --env <env>` writes
 //!   (the defaults render `base.yaml` when the stack has no environments),
 //!   compared as parsed YAML after the normalisation in [`normalise`];
-//! * `validate_sh`: `scripts/validate.sh helm` (lint, template and the
-//!   strict Kubernetes schema of the rendered objects, both Helms).
+//! * `scripts/validate.sh helm` (lint, template and the strict Kubernetes
+//!   schema of the rendered objects, both Helms) runs on every chart, these
+//!   cases' and every other stack's, in `conformance.rs`.
 //!
 //! Plus: `values.schema.json` rejects bad values, secrets are only created
 //! on request and then required, hostile strings stay data, and the
@@ -32,7 +33,6 @@ use serde_yaml::Value;
 use stackc::cli::DiskLoader;
 use stackc::emit::{self, Models, Output, Target};
 use stackc::{Compilation, EnvSelection};
-use std::process::Command;
 use tools::{helms, tool, Scratch};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/emit/helm");
@@ -310,30 +310,6 @@ fn namespace(c: &Compilation, env: &str) -> String {
 }
 
 // ------------------------------------------------------------------ validate.sh
-
-#[test]
-fn validate_sh() {
-    if tool("helm3").is_none() || tool("kubernetes-validate").is_none() {
-        return;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/validate.sh");
-    for (case, root) in all_stacks() {
-        let scratch = Scratch::new(&format!("validate-{case}"));
-        let chart = scratch.write(&helm_output(&compile_root(&case, &root)));
-        let o = Command::new("bash")
-            .arg(script)
-            .arg("helm")
-            .arg(&chart)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "validate.sh helm {case}:\n{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-}
 
 // ------------------------------------------------------------------ values
 

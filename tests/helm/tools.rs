@@ -4,26 +4,9 @@ use stackc::emit::Output;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A validator binary, or `None` (with a notice) when it may be skipped.
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let prefix = std::env::var("STACKC_VALIDATORS_PREFIX")
-        .unwrap_or_else(|_| "/opt/stackc-validators".to_string());
-    let mut candidates = vec![Path::new(&prefix).join("bin").join(name)];
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|d| d.join(name)));
-    }
-    if let Some(p) = candidates.into_iter().find(|p| p.is_file()) {
-        return Some(p);
-    }
-    let required = std::env::var("CI").is_ok_and(|v| v == "true")
-        || std::env::var("STACKC_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "`{name}` is missing (run scripts/install-validators.sh)"
-    );
-    eprintln!("notice: `{name}` not found; skipping (run scripts/install-validators.sh)");
-    None
-}
+/// A validator binary, or `None` (with a notice) when it may be skipped
+/// (the shared lookup: `$STACKC_VALIDATORS_PREFIX/bin`, then `PATH`).
+pub use stackc_tests::tools::tool;
 
 pub fn helms() -> Vec<(&'static str, PathBuf)> {
     ["helm3", "helm4"]

@@ -103,6 +103,32 @@ pub fn validate(target: &str, paths: &[PathBuf]) -> Validation {
     }
 }
 
+/// [`validate`] over `paths` split into up to `jobs` groups run at the same
+/// time (Helm lints and renders each chart several times; the groups keep
+/// every core busy). Exit code: the first non-zero one, else 0.
+pub fn validate_in_parallel(target: &str, paths: &[PathBuf], jobs: usize) -> Validation {
+    let size = paths.len().div_ceil(jobs.max(1)).max(1);
+    let runs: Vec<Validation> = std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(size)
+            .map(|group| s.spawn(move || validate(target, group)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let code = runs
+        .iter()
+        .map(|r| r.code)
+        .find(|c| *c != Some(0))
+        .unwrap_or(Some(0));
+    let log = runs.iter().map(|r| r.log.as_str()).collect();
+    Validation { code, log }
+}
+
+/// The cores to use for parallel validator runs (at most 4).
+pub fn jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
 /// A fresh directory under the system's temp dir, removed when dropped
 /// unless the thread is panicking (so a failure leaves it to inspect).
 pub struct Scratch(PathBuf);
