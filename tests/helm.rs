@@ -141,11 +141,12 @@ fn env_values_hold_only_differences() {
         .keys()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(keys, ["api", "web", "debug"], "{staging}");
-    assert_eq!(
-        v["debug"],
-        serde_yaml::from_str::<Value>("enabled: false").unwrap()
-    );
+    assert_eq!(keys, ["api", "web"], "{staging}");
+    // `debug` runs in dev only: off in values.yaml, switched on by values-dev.yaml.
+    let base: Value = serde_yaml::from_str(&file(&out, "shop/values.yaml")).unwrap();
+    assert_eq!(base["debug"]["enabled"], Value::Bool(false));
+    let dev: Value = serde_yaml::from_str(&file(&out, "shop/values-dev.yaml")).unwrap();
+    assert_eq!(dev["debug"]["enabled"], Value::Bool(true));
     assert_eq!(
         v["web"],
         serde_yaml::from_str::<Value>("replicaCount: 2").unwrap()

@@ -37,10 +37,28 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
             ));
         }
     }
+    let shell = crate::model::build_shell(&c);
     let targets = match args.target.target() {
         Some(t) => vec![t],
-        None => emit::declared_targets(&crate::model::build_shell(&c)),
+        None => emit::declared_targets(&shell),
     };
+    if args.target.target().is_none() {
+        let known: Vec<_> = emit::Target::ALL.iter().map(|t| t.model_target()).collect();
+        let missing: Vec<String> = shell
+            .stack
+            .targets
+            .iter()
+            .filter(|t| !known.contains(t))
+            .map(|t| format!("{t:?}").to_lowercase())
+            .collect();
+        if !missing.is_empty() {
+            let _ = writeln!(
+                io.err,
+                "note: no backend yet for {} (listed in `targets`); nothing written for them",
+                missing.join(", ")
+            );
+        }
+    }
     let models = Models::build_for(&c, args.env.as_deref(), &targets);
     // The process ends soon; skip freeing the compilation piece by piece.
     let models = std::mem::ManuallyDrop::new(models);

@@ -90,6 +90,14 @@ pub fn service_objects(
         );
         return Vec::new();
     }
+    if s.host.is_some() {
+        out.dropped(
+            s.span_of("host"),
+            env,
+            "host",
+            "host-process settings apply to the systemd target; Kubernetes runs the container",
+        );
+    }
     let mut objs = storage::claims(m, name, s, out);
     objs.extend(network::service(m, name, s, out));
     objs.push(workload::deployment(m, name, s, out));

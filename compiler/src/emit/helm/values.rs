@@ -212,7 +212,14 @@ fn service_values(m: &Model, name: &str, s: &Service, objs: &[Object]) -> Option
     let image = s.image_ref.as_ref()?;
     let w = Workload::of(find(objs, "Deployment", name)?);
     let mut v = Yaml::map();
-    v.push_entry("enabled", Yaml::Bool(true));
+    // A service limited to some environments is off in the base values and
+    // switched on by the values files of the environments it runs in.
+    let enabled = match (&s.environments, m.env_name()) {
+        (None, _) => true,
+        (Some(envs), Some(e)) => envs.iter().any(|x| x == e),
+        (Some(_), None) => false,
+    };
+    v.push_entry("enabled", Yaml::Bool(enabled));
     v.push_entry("replicaCount", Yaml::Int(i64::from(s.replicas)));
     let img = Yaml::map()
         .with("repository", Yaml::str(&image.repository))

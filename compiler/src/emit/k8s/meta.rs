@@ -119,10 +119,33 @@ pub fn configmaps(m: &Model) -> Vec<Object> {
         .collect()
 }
 
-/// Secret templates with placeholders, one per declared secret.
+/// Secrets the workloads of `m` read (environment variables), in declaration
+/// order. Secrets only pipelines use (kubeconfigs, registry tokens) are not
+/// cluster Secrets.
+pub fn secrets_read(m: &Model) -> Vec<&str> {
+    let read = |name: &str| {
+        m.services
+            .values()
+            .filter(|s| s.external.is_none())
+            .any(|s| {
+                s.env.values().any(
+                    |v| matches!(v, crate::model::EnvValue::Secret { secret } if secret == name),
+                )
+            })
+    };
+    m.secrets
+        .keys()
+        .map(String::as_str)
+        .filter(|n| read(n))
+        .collect()
+}
+
+/// Secret templates with placeholders, one per secret the workloads read.
 pub fn secret_templates(m: &Model) -> Vec<Object> {
+    let used = secrets_read(m);
     m.secrets
         .iter()
+        .filter(|(name, _)| used.contains(&name.as_str()))
         .map(|(name, s)| {
             let n = k8s_name(name);
             let what = s

@@ -8,9 +8,12 @@ use crate::model::{Condition, EnvValue, Model, Part, Probe, Restart, RolloutStra
 
 pub fn deployment(m: &Model, name: &str, s: &Service, out: &mut Output) -> Object {
     let env = m.env_name();
-    let replicas = s.autoscale.as_ref().map_or(s.replicas, |a| a.min.max(1));
     let mut spec = Yaml::map();
-    spec.push_entry("replicas", Yaml::Int(replicas as i64));
+    // Under an HPA the replica count is the autoscaler's: leave it out, so
+    // that re-applying the manifest does not reset a scaled Deployment.
+    if s.autoscale.is_none() {
+        spec.push_entry("replicas", Yaml::Int(s.replicas as i64));
+    }
     spec.push_entry(
         "selector",
         Yaml::map().with("matchLabels", selector_labels(m, name)),
@@ -323,9 +326,23 @@ fn add_probes(c: &mut Yaml, m: &Model, s: &Service, out: &mut Output) {
 
 /// A `start_period` becomes a startup probe when none is declared.
 fn derived_startup(s: &Service) -> Option<Probe> {
-    let base = s.liveness.as_ref().or(s.readiness.as_ref())?;
-    base.start_period?;
-    Some(base.clone())
+    // The check of the liveness probe (else readiness, else health); the
+    // start period of whichever of them declares one.
+    let check = s
+        .liveness
+        .as_ref()
+        .or(s.readiness.as_ref())
+        .or(s.health.as_ref())?;
+    let start = [&s.liveness, &s.readiness, &s.health]
+        .into_iter()
+        .flatten()
+        .find_map(|p| p.start_period)?;
+    let mut p = check.clone();
+    p.start_period = Some(start);
+    // The start period replaces any initial delay: the liveness and
+    // readiness probes only begin once the startup probe has passed.
+    p.initial_delay = None;
+    Some(p)
 }
 
 fn startup_probe(p: &Probe, derived: bool) -> Yaml {
