@@ -86,22 +86,23 @@ fn skip_ws(text: &str, pos: usize) -> usize {
 }
 
 /// The next line after `at` that starts in column 0 with an item start.
+/// Works on bytes: `at` need not be a character boundary.
 fn resume_point(text: &str, at: usize) -> usize {
-    let mut i = match text[at.min(text.len())..].find('\n') {
-        Some(n) => at + n + 1,
-        None => return text.len(),
+    let b = text.as_bytes();
+    let next_line = |from: usize| {
+        b.get(from..)
+            .and_then(|r| r.iter().position(|&c| c == b'\n'))
+            .map_or(b.len(), |n| from + n + 1)
     };
-    while i < text.len() {
-        let c = text.as_bytes()[i];
-        if c.is_ascii_alphabetic() || c == b'_' || text[i..].starts_with("///") {
+    let mut i = next_line(at);
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphabetic() || c == b'_' || b[i..].starts_with(b"///") {
             return i;
         }
-        i = match text[i..].find('\n') {
-            Some(n) => i + n + 1,
-            None => text.len(),
-        };
+        i = next_line(i);
     }
-    text.len()
+    b.len()
 }
 
 // ---------------------------------------------------------------- errors
@@ -145,7 +146,8 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
     if start > at {
         return None;
     }
-    let span = Span::new(ctx.file, start, (start + 3).min(ctx.text.len()));
+    let end = ceil_char(ctx.text, start + 3);
+    let span = Span::new(ctx.file, start, end);
     let what = if kind == "comment" {
         "block comment"
     } else {
@@ -161,6 +163,15 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
             .label(format!("this {what} is never closed"))
             .help(format!("close it with `{close}`")),
     )
+}
+
+/// The first character boundary at or after `i` (clamped to the text).
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn found_token(text: &str, at: usize) -> String {
@@ -336,14 +347,7 @@ fn label_of(ctx: &mut Ctx, p: P) -> Label {
 }
 
 fn body_of(ctx: &mut Ctx, p: P) -> Body {
-    // The body pair excludes the braces; widen to include them.
-    let inner_span = ctx.span(&p);
-    let open = ctx.text[..inner_span.start as usize]
-        .rfind('{')
-        .unwrap_or(inner_span.start as usize);
-    let close = ctx.text[inner_span.end as usize..]
-        .find('}')
-        .map_or(inner_span.end as usize, |i| inner_span.end as usize + i + 1);
+    let span = ctx.span(&p);
     let entries = p
         .into_inner()
         .map(|e| match e.as_rule() {
@@ -351,10 +355,7 @@ fn body_of(ctx: &mut Ctx, p: P) -> Body {
             _ => Entry::Block(block_of(ctx, e)),
         })
         .collect();
-    Body {
-        entries,
-        span: Span::new(ctx.file, open, close),
-    }
+    Body { entries, span }
 }
 
 fn attr_of(ctx: &mut Ctx, p: P) -> Attr {
@@ -649,6 +650,7 @@ fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
     if multiline {
         dedent(&mut parts);
     }
+    parts.retain(|p| !matches!(p, StrPart::Text(t) if t.is_empty()));
     StrLit {
         parts,
         multiline,
