@@ -7,6 +7,7 @@ mod emit_cmd;
 mod eval_cmd;
 mod fmt_cmd;
 mod loader;
+mod write;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;

@@ -1,7 +1,112 @@
-//! `stackc emit`.
+//! `stackc emit`: compile, run the backends, print the lowering report,
+//! then write the files (or compare them, with `--check`).
 
-use super::{EmitArgs, Io, USAGE};
+use super::write::{self, Plan};
+use super::{display_name, stack_roots, ColorChoice, Deny, DiskLoader, EmitArgs, Io, FAILED, OK};
+use crate::diagnostics::{render, Diagnostic};
+use crate::emit::{self, Models, Output};
+use crate::EnvSelection;
 
-pub fn run(_args: &EmitArgs, _io: &mut Io) -> miette::Result<i32> {
-    Ok(USAGE)
+pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
+    let root = stack_roots(std::slice::from_ref(&args.path))?.remove(0);
+    let envs = args
+        .env
+        .clone()
+        .map_or(EnvSelection::All, EnvSelection::Only);
+    let c = crate::compile(&display_name(&root), &DiskLoader, &envs);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io.err_is_tty && std::env::var_os("NO_COLOR").is_none(),
+    };
+    if c.has_errors() {
+        super::check_cmd::human(&c.program.map, &c.diagnostics, color, io);
+        let _ = writeln!(io.err, "{}", render::summary(&c.diagnostics));
+        return Ok(FAILED);
+    }
+    if let Some(e) = &args.env {
+        if !c.program.symbols.environments.contains_key(e) {
+            return Err(miette::miette!(
+                help = format!(
+                    "environments declared: {}",
+                    c.environment_names().join(", ")
+                ),
+                "unknown environment `{e}`"
+            ));
+        }
+    }
+    let models = Models::build(&c, args.env.as_deref());
+    let targets = match args.target.target() {
+        Some(t) => vec![t],
+        None => emit::declared_targets(&models.base),
+    };
+    let outputs: Vec<Output> = targets.iter().map(|t| emit::emit(&models, *t)).collect();
+    let deny_lossy = args.deny.contains(&Deny::Lossy);
+    let lowering: Vec<Diagnostic> = outputs
+        .iter()
+        .flat_map(|o| o.lowerings.iter().map(|l| l.to_diagnostic(deny_lossy)))
+        .collect();
+    super::check_cmd::human(&c.program.map, &lowering, color, io);
+    for o in &outputs {
+        let _ = writeln!(io.err, "{}", report_line(o));
+        for n in &o.notes {
+            let _ = writeln!(io.err, "  note: {n}");
+        }
+    }
+    if lowering.iter().any(Diagnostic::is_error) {
+        let _ = writeln!(
+            io.err,
+            "error: lossy lowering denied (--deny lossy); nothing written"
+        );
+        return Ok(FAILED);
+    }
+    let files = collect(outputs, targets.len() > 1);
+    let plan = Plan {
+        out: args.out.clone(),
+        files,
+    };
+    if args.check {
+        let diffs = write::compare(&plan).map_err(|e| miette::miette!("{e}"))?;
+        for d in &diffs {
+            let _ = writeln!(io.out, "{d}");
+        }
+        return Ok(if diffs.is_empty() { OK } else { FAILED });
+    }
+    let written = write::write(&plan).map_err(|e| {
+        miette::miette!(help = "nothing was changed in the output directory", "{e}")
+    })?;
+    let _ = writeln!(
+        io.err,
+        "wrote {} files to {} ({} stale files removed)",
+        written.written,
+        args.out.display(),
+        written.removed
+    );
+    Ok(OK)
+}
+
+fn collect(outputs: Vec<Output>, nest: bool) -> Vec<emit::OutputFile> {
+    outputs
+        .into_iter()
+        .flat_map(|o| {
+            if nest {
+                let t = o.target.name();
+                o.nest(t).files
+            } else {
+                o.files
+            }
+        })
+        .collect()
+}
+
+fn report_line(o: &Output) -> String {
+    let count = |k| o.lowerings.iter().filter(|l| l.kind == k).count();
+    format!(
+        "{}: {} files; lowering: {} exact, {} approximated, {} dropped",
+        o.target.name(),
+        o.files.len(),
+        o.exact,
+        count(emit::LoweringKind::Approximated),
+        count(emit::LoweringKind::Dropped)
+    )
 }

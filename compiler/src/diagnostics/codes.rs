@@ -103,6 +103,9 @@ codes! {
     // Strings.
     E0700 Error "secret interpolated into a string";
     E0701 Error "value cannot be interpolated";
+    // Lowering to targets (reported by `stackc emit`).
+    E0800 Warning "feature not expressible by the target, dropped";
+    E0801 Warning "feature approximated by the target";
 }
 
 impl std::fmt::Display for Code {

@@ -79,6 +79,13 @@ impl Conv<'_> {
     ) -> T {
         let mut j = self.record(v, self.c.schema.expect_record(record));
         j["name"] = J::String(name.to_string());
+        let fields: JMap<String, J> = v
+            .as_map()
+            .into_iter()
+            .flatten()
+            .map(|(k, x)| (k.clone(), json!([x.span.file.0, x.span.start, x.span.end])))
+            .collect();
+        j["__fields"] = J::Object(fields);
         from_json(j, record)
     }
 

@@ -50,9 +50,17 @@ pub struct Service {
     pub annotations: IndexMap<String, String>,
     pub environments: Option<Vec<String>>,
     pub stop_grace: Option<Duration>,
+    /// Where each field that is set was written (for lowering reports).
+    #[serde(rename = "__fields", default)]
+    pub field_spans: IndexMap<String, Span>,
 }
 
 impl Service {
+    /// Where `field` was written, else the service's span.
+    pub fn span_of(&self, field: &str) -> Span {
+        self.field_spans.get(field).copied().unwrap_or(self.span)
+    }
+
     /// Whether the stack runs this service as a container.
     pub fn is_container(&self) -> bool {
         self.external.is_none() && self.image_ref.is_some()

@@ -1,0 +1,178 @@
+//! Writing an emitted tree safely.
+//!
+//! Everything is rendered in memory first, then written into a temporary
+//! directory next to the output directory, then renamed into place file by
+//! file. A manifest (`.stackc-manifest`) records what stackc wrote, so a
+//! later run removes its own stale files and never touches a file it did
+//! not generate: an existing file that is neither in the manifest nor
+//! carries the generated header is never overwritten.
+
+use crate::emit::output::is_generated;
+use crate::emit::OutputFile;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = ".stackc-manifest";
+
+pub struct Plan {
+    pub out: PathBuf,
+    pub files: Vec<OutputFile>,
+}
+
+pub struct Written {
+    pub written: usize,
+    pub removed: usize,
+}
+
+fn read_manifest(out: &Path) -> BTreeSet<String> {
+    fs::read_to_string(out.join(MANIFEST))
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn manifest_text(files: &[OutputFile]) -> String {
+    let mut s = format!(
+        "# {}\n# files written by the last `stackc emit` into this directory\n",
+        crate::emit::output::HEADER
+    );
+    for f in files {
+        s.push_str(&f.path);
+        s.push('\n');
+    }
+    s
+}
+
+/// Paths must stay inside the output directory.
+fn safe_join(out: &Path, rel: &str) -> Result<PathBuf, String> {
+    if rel.starts_with('/') || rel.split('/').any(|c| c == ".." || c.is_empty()) {
+        return Err(format!(
+            "refusing to write outside the output directory: `{rel}`"
+        ));
+    }
+    Ok(out.join(rel))
+}
+
+pub fn write(plan: &Plan) -> Result<Written, String> {
+    let out = &plan.out;
+    let old = read_manifest(out);
+    for f in &plan.files {
+        let target = safe_join(out, &f.path)?;
+        if target.exists() && !old.contains(&f.path) {
+            let text = fs::read_to_string(&target).unwrap_or_default();
+            if !is_generated(&text) {
+                return Err(format!(
+                    "refusing to overwrite `{}`: stackc did not generate it",
+                    target.display()
+                ));
+            }
+        }
+    }
+    let tmp = temp_dir(out)?;
+    let staged = stage(&tmp, plan);
+    if let Err(e) = staged {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let result = commit(&tmp, plan, &old);
+    let _ = fs::remove_dir_all(&tmp);
+    result
+}
+
+fn temp_dir(out: &Path) -> Result<PathBuf, String> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "out".into());
+    let tmp = parent.join(format!(".{name}.stackc-tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp).map_err(|e| format!("cannot create `{}`: {e}", tmp.display()))?;
+    Ok(tmp)
+}
+
+fn stage(tmp: &Path, plan: &Plan) -> Result<(), String> {
+    for f in &plan.files {
+        write_file(&tmp.join(&f.path), &f.contents)?;
+    }
+    write_file(&tmp.join(MANIFEST), &manifest_text(&plan.files))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    }
+    fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+fn commit(tmp: &Path, plan: &Plan, old: &BTreeSet<String>) -> Result<Written, String> {
+    let out = &plan.out;
+    for f in &plan.files {
+        let target = out.join(&f.path);
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        }
+        fs::rename(tmp.join(&f.path), &target)
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+    }
+    let new: BTreeSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
+    let mut removed = 0;
+    for stale in old.iter().filter(|p| !new.contains(p.as_str())) {
+        let Ok(path) = safe_join(out, stale) else {
+            continue;
+        };
+        if path.is_file() && fs::remove_file(&path).is_ok() {
+            removed += 1;
+            remove_empty_parents(out, &path);
+        }
+    }
+    fs::rename(tmp.join(MANIFEST), out.join(MANIFEST))
+        .map_err(|e| format!("cannot write the manifest: {e}"))?;
+    Ok(Written {
+        written: plan.files.len(),
+        removed,
+    })
+}
+
+fn remove_empty_parents(out: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == out || fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+/// Differences between the plan and the disk, one line each.
+pub fn compare(plan: &Plan) -> Result<Vec<String>, String> {
+    let mut diffs = Vec::new();
+    for f in &plan.files {
+        let path = safe_join(&plan.out, &f.path)?;
+        match fs::read_to_string(&path) {
+            Ok(t) if t == f.contents => {}
+            Ok(_) => diffs.push(format!("changed: {}", path.display())),
+            Err(_) => diffs.push(format!("missing: {}", path.display())),
+        }
+    }
+    let new: BTreeSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
+    for stale in read_manifest(&plan.out)
+        .iter()
+        .filter(|p| !new.contains(p.as_str()))
+    {
+        if plan.out.join(stale).exists() {
+            diffs.push(format!("stale: {}", plan.out.join(stale).display()));
+        }
+    }
+    Ok(diffs)
+}

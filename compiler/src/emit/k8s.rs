@@ -1,0 +1,134 @@
+//! Kubernetes: plain manifests per environment.
+//!
+//! Input: the [`Models`]. Output: `<env>.yaml` (every object of that
+//! environment, multi-document, in apply order) and
+//! `<env>.secrets.example.yaml` (Secret templates with placeholders, never
+//! applied automatically); `base.yaml` when the stack declares no
+//! environments. Objects: Namespace, ConfigMap, PersistentVolumeClaim,
+//! Service, Deployment, HorizontalPodAutoscaler (autoscaling/v2),
+//! PodDisruptionBudget (policy/v1), Ingress (networking.k8s.io/v1). Names
+//! and labels follow `notes/EMIT.md`; selectors are the name and instance
+//! labels only. Kustomize and Helm reuse [`objects`] so the three targets
+//! agree by construction.
+
+mod meta;
+mod network;
+mod scaling;
+mod storage;
+mod workload;
+
+pub use meta::{k8s_name, labels, selector_labels};
+
+use super::output::{hash_header, Output};
+use super::yaml::{self, Yaml};
+use super::{Models, Target};
+use crate::model::Model;
+
+/// One Kubernetes object with its kind and name, for grouping and patching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub kind: &'static str,
+    pub name: String,
+    /// The service it belongs to, if any.
+    pub service: Option<String>,
+    pub doc: Yaml,
+}
+
+pub fn emit(models: &Models) -> Output {
+    let mut out = Output::new(Target::K8s);
+    let multi = !models.envs.is_empty();
+    for m in models.env_or_base() {
+        let file = if multi {
+            m.env_name().unwrap_or("base").to_string()
+        } else {
+            "base".to_string()
+        };
+        let objs = objects(m, &mut out);
+        out.file(format!("{file}.yaml"), render(&objs));
+        let secrets = meta::secret_templates(m);
+        if !secrets.is_empty() {
+            out.file(
+                format!("{file}.secrets.example.yaml"),
+                render_secret_templates(m, &secrets),
+            );
+        }
+    }
+    out.finish()
+}
+
+/// Every object of one model, in apply order.
+pub fn objects(m: &Model, out: &mut Output) -> Vec<Object> {
+    let mut objs = vec![meta::namespace(m)];
+    objs.extend(meta::configmaps(m));
+    for (name, s) in &m.services {
+        objs.extend(service_objects(m, name, s, out));
+    }
+    objs.sort_by_key(|o| kind_order(o.kind));
+    objs
+}
+
+/// The objects of one service (workload, service, storage, scaling, ingress).
+pub fn service_objects(
+    m: &Model,
+    name: &str,
+    s: &crate::model::Service,
+    out: &mut Output,
+) -> Vec<Object> {
+    let env = m.env_name();
+    if let Some(ext) = &s.external {
+        return network::external_service(m, name, s, ext, out)
+            .into_iter()
+            .collect();
+    }
+    if s.image_ref.is_none() {
+        out.dropped(
+            s.span,
+            env,
+            "host",
+            "a host process (no image) is not run by Kubernetes; see the systemd target",
+        );
+        return Vec::new();
+    }
+    let mut objs = storage::claims(m, name, s, out);
+    objs.extend(network::service(m, name, s, out));
+    objs.push(workload::deployment(m, name, s, out));
+    objs.extend(scaling::hpa(m, name, s, out));
+    objs.extend(scaling::pdb(m, name, s, out));
+    objs.extend(network::ingress(m, name, s, out));
+    objs
+}
+
+fn kind_order(kind: &str) -> u8 {
+    match kind {
+        "Namespace" => 0,
+        "ConfigMap" => 1,
+        "Secret" => 2,
+        "PersistentVolumeClaim" => 3,
+        "Service" => 4,
+        "Deployment" => 5,
+        "HorizontalPodAutoscaler" => 6,
+        "PodDisruptionBudget" => 7,
+        "Ingress" => 8,
+        _ => 9,
+    }
+}
+
+/// A multi-document YAML file with the generated header.
+pub fn render(objs: &[Object]) -> String {
+    let docs: Vec<Yaml> = objs.iter().map(|o| o.doc.clone()).collect();
+    let mut s = hash_header();
+    s.reserve(docs.len() * 1024);
+    yaml::write_documents(&mut s, &docs);
+    s
+}
+
+fn render_secret_templates(m: &Model, secrets: &[Object]) -> String {
+    let mut s = hash_header();
+    s.push_str(&format!(
+        "# Secret templates for `{}`: fill in the values and apply them yourself\n# (or create the Secrets with sealed-secrets / external-secrets). stackc never writes secret values.\n",
+        m.namespace()
+    ));
+    let docs: Vec<Yaml> = secrets.iter().map(|o| o.doc.clone()).collect();
+    yaml::write_documents(&mut s, &docs);
+    s
+}

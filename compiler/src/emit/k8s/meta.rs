@@ -1,0 +1,155 @@
+//! Names, labels, the Namespace, ConfigMaps and Secret templates.
+
+use super::Object;
+use crate::emit::yaml::Yaml;
+use crate::model::{Model, SecretKind, Service};
+
+/// A declared name as a Kubernetes object name (lowercase, `_` → `-`).
+pub fn k8s_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s.trim_matches('-').to_string()
+}
+
+/// Labels on every object (stack-wide).
+pub fn base_labels(m: &Model) -> Yaml {
+    let mut l = Yaml::map();
+    l.push_entry("app.kubernetes.io/instance", Yaml::str(&m.stack.name));
+    l.push_entry("app.kubernetes.io/part-of", Yaml::str(&m.stack.name));
+    l.push_entry("app.kubernetes.io/version", Yaml::str(&m.stack.version));
+    l.push_entry("app.kubernetes.io/managed-by", Yaml::str("stackc"));
+    extra(&mut l, m, None);
+    l
+}
+
+/// Labels of a service's objects.
+pub fn labels(m: &Model, service: &str, s: Option<&Service>) -> Yaml {
+    let mut l = Yaml::map();
+    l.push_entry("app.kubernetes.io/name", Yaml::str(service));
+    l.push_entry("app.kubernetes.io/instance", Yaml::str(&m.stack.name));
+    l.push_entry("app.kubernetes.io/part-of", Yaml::str(&m.stack.name));
+    l.push_entry("app.kubernetes.io/version", Yaml::str(&m.stack.version));
+    l.push_entry("app.kubernetes.io/managed-by", Yaml::str("stackc"));
+    extra(&mut l, m, s);
+    l
+}
+
+fn extra(l: &mut Yaml, m: &Model, s: Option<&Service>) {
+    let env_labels = m.environment.iter().flat_map(|e| e.labels.iter());
+    let svc_labels = s.into_iter().flat_map(|s| s.labels.iter());
+    for (k, v) in m.stack.labels.iter().chain(env_labels).chain(svc_labels) {
+        l.insert(k.clone(), Yaml::str(v));
+    }
+}
+
+/// The selector of a service's pods.
+pub fn selector_labels(m: &Model, service: &str) -> Yaml {
+    Yaml::map()
+        .with("app.kubernetes.io/name", Yaml::str(service))
+        .with("app.kubernetes.io/instance", Yaml::str(&m.stack.name))
+}
+
+/// `metadata` of a namespaced object.
+pub fn metadata(m: &Model, name: &str, labels: Yaml) -> Yaml {
+    let mut md = Yaml::map();
+    md.push_entry("name", Yaml::str(name));
+    md.push_entry("namespace", Yaml::str(m.namespace()));
+    md.push_entry("labels", labels);
+    md
+}
+
+/// `apiVersion`, `kind`, `metadata` and the rest.
+pub fn object(
+    api: &str,
+    kind: &'static str,
+    name: &str,
+    service: Option<&str>,
+    metadata: Yaml,
+    rest: Vec<(&str, Yaml)>,
+) -> Object {
+    let mut doc = Yaml::map();
+    doc.push_entry("apiVersion", Yaml::str(api));
+    doc.push_entry("kind", Yaml::str(kind));
+    doc.push_entry("metadata", metadata);
+    for (k, v) in rest {
+        doc.push_entry(k, v);
+    }
+    Object {
+        kind,
+        name: name.to_string(),
+        service: service.map(str::to_string),
+        doc,
+    }
+}
+
+pub fn namespace(m: &Model) -> Object {
+    let md = Yaml::map()
+        .with("name", Yaml::str(m.namespace()))
+        .with("labels", base_labels(m));
+    object("v1", "Namespace", m.namespace(), None, md, Vec::new())
+}
+
+/// One ConfigMap per declared config.
+pub fn configmaps(m: &Model) -> Vec<Object> {
+    m.configs
+        .iter()
+        .map(|(name, data)| {
+            let n = k8s_name(name);
+            let mut d = Yaml::map();
+            for (k, v) in data {
+                d.push_entry(k.clone(), Yaml::str(v));
+            }
+            object(
+                "v1",
+                "ConfigMap",
+                &n,
+                None,
+                metadata(m, &n, base_labels(m)),
+                vec![("data", d)],
+            )
+        })
+        .collect()
+}
+
+/// Secret templates with placeholders, one per declared secret.
+pub fn secret_templates(m: &Model) -> Vec<Object> {
+    m.secrets
+        .iter()
+        .map(|(name, s)| {
+            let n = k8s_name(name);
+            let what = s
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("the value of secret `{name}`"));
+            let placeholder = |key: &str| format!("<{key}: {what}>");
+            let (ty, data) = match s.kind {
+                SecretKind::Tls => (
+                    "kubernetes.io/tls",
+                    Yaml::map()
+                        .with("tls.crt", Yaml::str(placeholder("PEM certificate")))
+                        .with("tls.key", Yaml::str(placeholder("PEM private key"))),
+                ),
+                _ => (
+                    "Opaque",
+                    Yaml::map().with("value", Yaml::str(placeholder(&s.env_name))),
+                ),
+            };
+            object(
+                "v1",
+                "Secret",
+                &n,
+                None,
+                metadata(m, &n, base_labels(m)),
+                vec![("type", Yaml::str(ty)), ("stringData", data)],
+            )
+        })
+        .collect()
+}

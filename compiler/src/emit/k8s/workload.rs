@@ -1,0 +1,495 @@
+//! The Deployment: pod template, container, probes, env, volumes, security.
+
+use super::meta::{k8s_name, labels, metadata, object, selector_labels};
+use super::Object;
+use crate::emit::output::Output;
+use crate::emit::yaml::Yaml;
+use crate::model::{Condition, EnvValue, Model, Part, Probe, Restart, RolloutStrategy, Service};
+
+pub fn deployment(m: &Model, name: &str, s: &Service, out: &mut Output) -> Object {
+    let env = m.env_name();
+    let replicas = s.autoscale.as_ref().map_or(s.replicas, |a| a.min.max(1));
+    let mut spec = Yaml::map();
+    spec.push_entry("replicas", Yaml::Int(replicas as i64));
+    spec.push_entry(
+        "selector",
+        Yaml::map().with("matchLabels", selector_labels(m, name)),
+    );
+    spec.push_entry("strategy", strategy(s));
+    spec.push_entry("template", pod_template(m, name, s, out));
+    out.exact += 3;
+    if s.restart != Restart::Always {
+        out.approximated(
+            s.span_of("restart"),
+            env,
+            "restart",
+            "a Deployment always restarts its containers (restartPolicy: Always)",
+        );
+    }
+    if !s.depends_on.is_empty() {
+        let healthy = s.depends_on.values().any(|c| *c == Condition::Healthy);
+        let how = if healthy {
+            "start order is not expressible; readiness probes gate traffic instead"
+        } else {
+            "Kubernetes has no start order between Deployments"
+        };
+        out.approximated(s.span_of("depends_on"), env, "depends_on", how);
+    }
+    object(
+        "apps/v1",
+        "Deployment",
+        name,
+        Some(name),
+        metadata(m, name, labels(m, name, Some(s))),
+        vec![("spec", spec)],
+    )
+}
+
+fn strategy(s: &Service) -> Yaml {
+    let Some(r) = &s.rollout else {
+        return Yaml::map().with("type", Yaml::str("RollingUpdate"));
+    };
+    if r.strategy == RolloutStrategy::Recreate {
+        return Yaml::map().with("type", Yaml::str("Recreate"));
+    }
+    let mut ru = Yaml::map();
+    if let Some(v) = &r.max_surge {
+        ru.push_entry("maxSurge", super::scaling::int_or_percent(v));
+    }
+    if let Some(v) = &r.max_unavailable {
+        ru.push_entry("maxUnavailable", super::scaling::int_or_percent(v));
+    }
+    let mut y = Yaml::map().with("type", Yaml::str("RollingUpdate"));
+    if !ru.is_empty() {
+        y.push_entry("rollingUpdate", ru);
+    }
+    y
+}
+
+fn pod_template(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
+    let mut md = Yaml::map().with("labels", labels(m, name, Some(s)));
+    let ann = annotations(m, s);
+    if !ann.is_empty() {
+        md.push_entry("annotations", ann);
+    }
+    let mut spec = Yaml::map();
+    if let Some(sc) = pod_security(s) {
+        spec.push_entry("securityContext", sc);
+    }
+    if let Some(g) = s.stop_grace {
+        spec.push_entry(
+            "terminationGracePeriodSeconds",
+            Yaml::Int(g.seconds_ceil() as i64),
+        );
+    }
+    spec.push_entry("containers", Yaml::Seq(vec![container(m, name, s, out)]));
+    let vols = volumes(name, s, m, out);
+    if !vols.is_empty() {
+        spec.push_entry("volumes", Yaml::Seq(vols));
+    }
+    Yaml::map().with("metadata", md).with("spec", spec)
+}
+
+/// Pod annotations: stack and service annotations, and a checksum of the
+/// configs the service reads so that config changes roll the pods.
+fn annotations(m: &Model, s: &Service) -> Yaml {
+    let mut a = Yaml::map();
+    for (k, v) in m.stack.annotations.iter().chain(s.annotations.iter()) {
+        a.insert(k.clone(), Yaml::str(v));
+    }
+    let used = configs_used(s);
+    if !used.is_empty() {
+        let mut data = String::new();
+        for c in &used {
+            for (k, v) in m.configs.get(c).into_iter().flatten() {
+                data.push_str(&format!("{c}\0{k}\0{v}\0"));
+            }
+        }
+        a.insert("checksum/config", Yaml::str(super::super::checksum(&data)));
+    }
+    a
+}
+
+/// Configs a service reads (env references and env_from), in order.
+pub fn configs_used(s: &Service) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |c: &str| {
+        if !out.iter().any(|x| x == c) {
+            out.push(c.to_string());
+        }
+    };
+    for v in s.env.values() {
+        if let EnvValue::ConfigKey { config, .. } = v {
+            add(config);
+        }
+    }
+    for c in s.env_from.iter().flatten() {
+        add(c);
+    }
+    out
+}
+
+fn pod_security(s: &Service) -> Option<Yaml> {
+    let sec = s.security.as_ref()?;
+    let mut y = Yaml::map();
+    y.push_entry("runAsNonRoot", Yaml::Bool(sec.non_root));
+    if let Some(u) = sec.user {
+        y.push_entry("runAsUser", Yaml::Int(u as i64));
+    }
+    if let Some(g) = sec.group {
+        y.push_entry("runAsGroup", Yaml::Int(g as i64));
+        y.push_entry("fsGroup", Yaml::Int(g as i64));
+    }
+    y.push_entry(
+        "seccompProfile",
+        Yaml::map().with("type", Yaml::str("RuntimeDefault")),
+    );
+    Some(y)
+}
+
+fn container(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
+    let mut c = Yaml::map();
+    c.push_entry("name", Yaml::str(name));
+    let image = s
+        .image_ref
+        .as_ref()
+        .map_or(String::new(), |i| i.reference.clone());
+    c.push_entry("image", Yaml::str(image));
+    if let Some(cmd) = &s.command {
+        c.push_entry("command", strings(cmd));
+    }
+    if let Some(args) = &s.args {
+        c.push_entry("args", strings(args));
+    }
+    if let Some(w) = &s.workdir {
+        c.push_entry("workingDir", Yaml::str(w));
+    }
+    add_ports(&mut c, s);
+    add_env(&mut c, m, s);
+    if let Some(r) = resources(s) {
+        c.push_entry("resources", r);
+    }
+    add_probes(&mut c, m, s, out);
+    if let Some(sec) = container_security(s) {
+        c.push_entry("securityContext", sec);
+    }
+    let mounts = mounts(s, m);
+    if !mounts.is_empty() {
+        c.push_entry("volumeMounts", Yaml::Seq(mounts));
+    }
+    c
+}
+
+pub fn strings(v: &[String]) -> Yaml {
+    Yaml::Seq(v.iter().map(Yaml::str).collect())
+}
+
+fn add_ports(c: &mut Yaml, s: &Service) {
+    if s.ports.is_empty() {
+        return;
+    }
+    let ports = s
+        .ports
+        .iter()
+        .map(|(n, p)| {
+            Yaml::map()
+                .with("name", Yaml::str(n))
+                .with("containerPort", Yaml::Int(p.container as i64))
+                .with("protocol", Yaml::str(p.protocol.upper()))
+        })
+        .collect();
+    c.push_entry("ports", Yaml::Seq(ports));
+}
+
+fn add_env(c: &mut Yaml, m: &Model, s: &Service) {
+    if !s.env.is_empty() {
+        let env = s.env.iter().map(|(k, v)| env_var(m, k, v)).collect();
+        c.push_entry("env", Yaml::Seq(env));
+    }
+    if let Some(from) = &s.env_from {
+        let refs = from
+            .iter()
+            .map(|c| {
+                Yaml::map().with(
+                    "configMapRef",
+                    Yaml::map().with("name", Yaml::str(k8s_name(c))),
+                )
+            })
+            .collect();
+        c.push_entry("envFrom", Yaml::Seq(refs));
+    }
+}
+
+fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
+    let e = Yaml::map().with("name", Yaml::str(key));
+    match v {
+        EnvValue::Literal(t) => e.with("value", Yaml::str(t)),
+        EnvValue::Interp { interp } => e.with("value", Yaml::str(render_parts(m, interp))),
+        EnvValue::Secret { secret } => {
+            let key = if m
+                .secrets
+                .get(secret)
+                .is_some_and(|s| s.kind == crate::model::SecretKind::Tls)
+            {
+                "tls.crt"
+            } else {
+                "value"
+            };
+            let r = Yaml::map()
+                .with("name", Yaml::str(k8s_name(secret)))
+                .with("key", Yaml::str(key));
+            e.with("valueFrom", Yaml::map().with("secretKeyRef", r))
+        }
+        EnvValue::ConfigKey { config, key } => {
+            let r = Yaml::map()
+                .with("name", Yaml::str(k8s_name(config)))
+                .with("key", Yaml::str(key));
+            e.with("valueFrom", Yaml::map().with("configMapKeyRef", r))
+        }
+    }
+}
+
+/// An interpolated string as Kubernetes sees it: service names as hosts,
+/// Service ports as ports.
+pub fn render_parts(m: &Model, parts: &[Part]) -> String {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            Part::Text(t) => out.push_str(t),
+            Part::Host(svc) => out.push_str(&host_of(m, svc)),
+            Part::Port(svc, port) => out.push_str(&port_of(m, svc, port)),
+        }
+    }
+    out
+}
+
+fn host_of(m: &Model, svc: &str) -> String {
+    match m
+        .services
+        .get(svc)
+        .and_then(|s| s.external.as_ref())
+        .and_then(|e| e.host.clone())
+    {
+        Some(h) => h,
+        None => svc.to_string(),
+    }
+}
+
+fn port_of(m: &Model, svc: &str, port: &str) -> String {
+    let s = m.services.get(svc);
+    if let Some(p) = s.and_then(|s| s.external.as_ref()).and_then(|e| e.port) {
+        return p.to_string();
+    }
+    s.and_then(|s| s.ports.get(port))
+        .map(|p| p.service_port().to_string())
+        .unwrap_or_default()
+}
+
+fn resources(s: &Service) -> Option<Yaml> {
+    let r = s.resources.as_ref()?;
+    let mut req = Yaml::map();
+    let mut lim = Yaml::map();
+    if let Some(c) = &r.cpu {
+        req.push_entry("cpu", Yaml::str(c.request.k8s()));
+        lim.push_entry("cpu", Yaml::str(c.limit.k8s()));
+    }
+    if let Some(mem) = &r.memory {
+        req.push_entry("memory", Yaml::str(mem.request.k8s()));
+        lim.push_entry("memory", Yaml::str(mem.limit.k8s()));
+    }
+    Some(Yaml::map().with("requests", req).with("limits", lim))
+}
+
+fn add_probes(c: &mut Yaml, m: &Model, s: &Service, out: &mut Output) {
+    if let Some(p) = &s.liveness {
+        c.push_entry("livenessProbe", probe(p));
+        out.exact += 1;
+    }
+    if let Some(p) = &s.readiness {
+        c.push_entry("readinessProbe", probe(p));
+        out.exact += 1;
+    }
+    let startup = s.startup.clone().or_else(|| derived_startup(s));
+    if let Some(p) = startup {
+        c.push_entry("startupProbe", startup_probe(&p, s.startup.is_none()));
+    }
+    let _ = m;
+}
+
+/// A `start_period` becomes a startup probe when none is declared.
+fn derived_startup(s: &Service) -> Option<Probe> {
+    let base = s.liveness.as_ref().or(s.readiness.as_ref())?;
+    base.start_period?;
+    Some(base.clone())
+}
+
+fn startup_probe(p: &Probe, derived: bool) -> Yaml {
+    let mut y = probe(p);
+    if derived {
+        let period = p.interval.millis().max(1000);
+        let budget = p.start_period.map_or(0, |d| d.millis());
+        let threshold = budget.div_ceil(period).max(1);
+        y.insert("failureThreshold", Yaml::Int(threshold as i64));
+        y.insert(
+            "timeoutSeconds",
+            Yaml::Int(p.timeout.seconds_ceil().max(1) as i64),
+        );
+    }
+    y
+}
+
+/// A probe: the check plus its timings.
+pub fn probe(p: &Probe) -> Yaml {
+    let mut y = Yaml::map();
+    let port = || match &p.port {
+        Some(n) => Yaml::str(n),
+        None => Yaml::Int(80),
+    };
+    if let Some(path) = &p.http {
+        y.push_entry(
+            "httpGet",
+            Yaml::map()
+                .with("path", Yaml::str(path))
+                .with("port", port()),
+        );
+    } else if let Some(cmd) = &p.exec {
+        y.push_entry("exec", Yaml::map().with("command", strings(cmd)));
+    } else {
+        y.push_entry("tcpSocket", Yaml::map().with("port", port()));
+    }
+    if let Some(d) = p.initial_delay {
+        y.push_entry("initialDelaySeconds", Yaml::Int(d.seconds_ceil() as i64));
+    }
+    y.push_entry(
+        "periodSeconds",
+        Yaml::Int(p.interval.seconds_ceil().max(1) as i64),
+    );
+    y.push_entry(
+        "timeoutSeconds",
+        Yaml::Int(p.timeout.seconds_ceil().max(1) as i64),
+    );
+    if let Some(n) = p.success_threshold {
+        y.push_entry("successThreshold", Yaml::Int(n as i64));
+    }
+    y.push_entry("failureThreshold", Yaml::Int(p.retries as i64));
+    y
+}
+
+fn container_security(s: &Service) -> Option<Yaml> {
+    let sec = s.security.as_ref()?;
+    let mut y = Yaml::map();
+    y.push_entry(
+        "allowPrivilegeEscalation",
+        Yaml::Bool(!sec.no_new_privileges),
+    );
+    y.push_entry("readOnlyRootFilesystem", Yaml::Bool(sec.read_only_root));
+    let mut caps = Yaml::map();
+    if !sec.drop_capabilities.is_empty() {
+        caps.push_entry("drop", strings(&sec.drop_capabilities));
+    }
+    if let Some(add) = &sec.add_capabilities {
+        caps.push_entry("add", strings(add));
+    }
+    if !caps.is_empty() {
+        y.push_entry("capabilities", caps);
+    }
+    Some(y)
+}
+
+/// Secrets this service mounts as files (`file = true` secrets it references).
+fn file_secrets<'m>(s: &Service, m: &'m Model) -> Vec<&'m str> {
+    let mut out: Vec<&str> = Vec::new();
+    for v in s.env.values() {
+        if let EnvValue::Secret { secret } = v {
+            if let Some((name, _)) = m.secrets.get_key_value(secret).filter(|(_, sec)| sec.file) {
+                if !out.contains(&name.as_str()) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn mounts(s: &Service, m: &Model) -> Vec<Yaml> {
+    let mut v: Vec<Yaml> = Vec::new();
+    for (n, vol) in &s.volumes {
+        if vol.bind.is_some() {
+            continue;
+        }
+        let mut y = Yaml::map()
+            .with("name", Yaml::str(n))
+            .with("mountPath", Yaml::str(&vol.mount));
+        if vol.read_only {
+            y.push_entry("readOnly", Yaml::Bool(true));
+        }
+        v.push(y);
+    }
+    for sec in file_secrets(s, m) {
+        let n = format!("secret-{}", k8s_name(sec));
+        v.push(
+            Yaml::map()
+                .with("name", Yaml::str(n))
+                .with("mountPath", Yaml::str(format!("/run/secrets/{sec}")))
+                .with("subPath", Yaml::str(sec))
+                .with("readOnly", Yaml::Bool(true)),
+        );
+    }
+    if s.security.as_ref().is_some_and(|sec| sec.read_only_root)
+        && !s.volumes.values().any(|v| v.mount == "/tmp")
+    {
+        v.push(
+            Yaml::map()
+                .with("name", Yaml::str("tmp"))
+                .with("mountPath", Yaml::str("/tmp")),
+        );
+    }
+    v
+}
+
+fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
+    let env = m.env_name();
+    let mut v = Vec::new();
+    for (n, vol) in &s.volumes {
+        if let Some(size) = vol.tmpfs {
+            let ed = Yaml::map()
+                .with("medium", Yaml::str("Memory"))
+                .with("sizeLimit", Yaml::str(size.k8s()));
+            v.push(Yaml::map().with("name", Yaml::str(n)).with("emptyDir", ed));
+        } else if vol.size.is_some() {
+            let claim = Yaml::map().with("claimName", Yaml::str(format!("{name}-{n}")));
+            v.push(
+                Yaml::map()
+                    .with("name", Yaml::str(n))
+                    .with("persistentVolumeClaim", claim),
+            );
+        } else if vol.bind.is_some() {
+            out.dropped(vol.span, env, "bind mount", "host bind mounts are a local-development feature; Kubernetes pods get no host directory");
+            continue;
+        }
+        out.exact += 1;
+    }
+    for sec in file_secrets(s, m) {
+        let items = Yaml::Seq(vec![Yaml::map()
+            .with("key", Yaml::str("value"))
+            .with("path", Yaml::str(sec))]);
+        let secret = Yaml::map()
+            .with("secretName", Yaml::str(k8s_name(sec)))
+            .with("items", items);
+        v.push(
+            Yaml::map()
+                .with("name", Yaml::str(format!("secret-{}", k8s_name(sec))))
+                .with("secret", secret),
+        );
+    }
+    if s.security.as_ref().is_some_and(|sec| sec.read_only_root)
+        && !s.volumes.values().any(|v| v.mount == "/tmp")
+    {
+        v.push(
+            Yaml::map()
+                .with("name", Yaml::str("tmp"))
+                .with("emptyDir", Yaml::map()),
+        );
+    }
+    v
+}
