@@ -29,8 +29,8 @@ pub fn run(args: &FmtArgs, io: &mut Io) -> miette::Result<i32> {
 /// Formats (or checks) one file; `Ok(false)` when it fails the run.
 fn one_file(path: &Path, check: bool, io: &mut Io) -> miette::Result<bool> {
     let name = display_name(path);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| miette::miette!("cannot read `{name}`: {e}"))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| miette::miette!("cannot read `{name}`: {e}"))?;
     let mut map = SourceMap::new();
     let id = map.add(name.clone(), text.clone(), false);
     let formatted = match format(&text, id) {
@@ -56,7 +56,8 @@ fn one_file(path: &Path, check: bool, io: &mut Io) -> miette::Result<bool> {
         let _ = write!(io.out, "{}", diff_hint(&name, &text, &formatted));
         return Ok(false);
     }
-    write_atomically(path, &formatted).map_err(|e| miette::miette!("cannot write `{name}`: {e}"))?;
+    write_atomically(path, &formatted)
+        .map_err(|e| miette::miette!("cannot write `{name}`: {e}"))?;
     Ok(true)
 }
 
@@ -74,7 +75,8 @@ fn stack_files(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(&p, &mut out).map_err(|e| miette::miette!("cannot read `{}`: {e}", p.display()))?;
+            walk(&p, &mut out)
+                .map_err(|e| miette::miette!("cannot read `{}`: {e}", p.display()))?;
         } else if p.is_file() {
             out.push(p);
         } else {
@@ -109,7 +111,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// `path`, so a reader never sees half a file.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let file_name = path.file_name().map_or("file".into(), |n| n.to_string_lossy());
+    let file_name = path
+        .file_name()
+        .map_or("file".into(), |n| n.to_string_lossy());
     let tmp_name = format!(".{file_name}.stackc-fmt-{}.tmp", std::process::id());
     let tmp = dir.map_or(PathBuf::from(&tmp_name), |d| d.join(&tmp_name));
     let result = std::fs::write(&tmp, text).and_then(|()| {
@@ -138,7 +142,10 @@ fn diff_hint(name: &str, old: &str, new: &str) -> String {
         .take_while(|(x, y)| x == y)
         .count();
     let mut out = format!("Diff in {name} at line {}:\n", head + 1);
-    for (sign, lines) in [('-', &a[head..a.len() - tail]), ('+', &b[head..b.len() - tail])] {
+    for (sign, lines) in [
+        ('-', &a[head..a.len() - tail]),
+        ('+', &b[head..b.len() - tail]),
+    ] {
         for l in lines.iter().take(MAX) {
             out.push_str(&format!("{sign}{l}\n"));
         }

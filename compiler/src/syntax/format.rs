@@ -29,13 +29,15 @@ mod strings;
 mod verify;
 mod writer;
 
-use super::ast::{Block, Docs, Entry, EnumDecl, File, Ident, Import, Item, Let, TypeDecl, UnionDecl};
+use super::ast::{
+    Block, Docs, Entry, EnumDecl, File, Ident, Import, Item, Let, TypeDecl, UnionDecl,
+};
 use super::trivia;
 use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, Span};
 use writer::Writer;
 
-pub use verify::erase_spans;
+pub use verify::{comment_texts, erase_spans};
 
 /// Why a file was not formatted.
 #[derive(Debug, Clone)]
@@ -124,7 +126,11 @@ impl<'a> Printer<'a> {
                 let line = &text[i + 3..end];
                 let line = line.strip_prefix(' ').unwrap_or(line).trim_end();
                 self.w.leading(i, false);
-                let doc = if line.is_empty() { "///".to_string() } else { format!("/// {line}") };
+                let doc = if line.is_empty() {
+                    "///".to_string()
+                } else {
+                    format!("/// {line}")
+                };
                 self.w.token(i, end, &doc);
                 i = end;
             } else {
@@ -170,16 +176,17 @@ impl<'a> Printer<'a> {
             self.w
                 .token(label.span.start as usize, label.span.end as usize, &text);
         }
+        let mut prev = b.labels.last().map_or(b.kind.span, |l| l.span);
         for (i, t) in b.templates.iter().enumerate() {
-            self.w.flush_to(t.span.start as usize);
+            let at = self.w.code_after(prev.end as usize);
             if i == 0 {
+                self.w.flush_to(at);
                 self.w.gap();
-                self.w.write(":");
-            } else {
-                self.w.write(",");
             }
+            self.w.token(at, at + 1, if i == 0 { ":" } else { "," });
             self.w.gap();
             self.ident(t);
+            prev = t.span;
         }
         self.w.gap();
         self.body(b.body.span, &b.body.entries);
@@ -210,7 +217,13 @@ impl<'a> Printer<'a> {
     }
 
     /// `{` of a declaration, found after `from`; then its members, one per line.
-    fn decl_body<T>(&mut self, from: usize, end: usize, members: &[T], mut each: impl FnMut(&mut Self, &T)) {
+    fn decl_body<T>(
+        &mut self,
+        from: usize,
+        end: usize,
+        members: &[T],
+        mut each: impl FnMut(&mut Self, &T),
+    ) {
         let open = self.w.code_after(from);
         self.w.gap();
         self.w.token(open, open + 1, "{");

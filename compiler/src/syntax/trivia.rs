@@ -118,7 +118,10 @@ fn scan(text: &str, mode: Mode, mut f: impl FnMut(usize, usize, Tok)) {
 }
 
 fn line_end(b: &[u8], i: usize) -> usize {
-    b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n)
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |n| i + n)
 }
 
 fn block_comment_end(b: &[u8], start: usize) -> Option<usize> {

@@ -65,7 +65,13 @@ impl Printer<'_> {
             ExprKind::Object(entries) => {
                 let entries: Option<Vec<String>> = entries
                     .iter()
-                    .map(|en| Some(format!("{} = {}", self.flat_keys(&en.path), self.flat(&en.value)?)))
+                    .map(|en| {
+                        Some(format!(
+                            "{} = {}",
+                            self.flat_keys(&en.path),
+                            self.flat(&en.value)?
+                        ))
+                    })
                     .collect();
                 format!("{{ {} }}", entries?.join(", "))
             }
@@ -134,7 +140,8 @@ impl Printer<'_> {
                 self.w.write(".");
             }
             let text = self.key_text(k);
-            self.w.token(k.span.start as usize, k.span.end as usize, &text);
+            self.w
+                .token(k.span.start as usize, k.span.end as usize, &text);
         }
     }
 

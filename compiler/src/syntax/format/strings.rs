@@ -15,9 +15,9 @@
 //! of the string by the writer.
 
 use super::super::ast::{Expr, ExprKind, Item, StrLit, StrPart};
-use crate::syntax::parse;
 use super::writer::INDENT;
 use crate::source::FileId;
+use crate::syntax::parse;
 
 /// The literal's text: canonical when that round-trips, else `source`.
 pub fn literal(s: &StrLit, source: &str, indent: usize) -> String {
@@ -133,9 +133,7 @@ fn escape_into(out: &mut String, t: &str, multiline: bool) {
         let after = &rest[c.len_utf8()..];
         match c {
             '\\' => out.push_str("\\\\"),
-            '"' if !multiline || after.is_empty() || after.starts_with('"') => {
-                out.push_str("\\\"")
-            }
+            '"' if !multiline || after.is_empty() || after.starts_with('"') => out.push_str("\\\""),
             '\n' if !multiline => out.push_str("\\n"),
             '\t' if !multiline => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),

@@ -1,9 +1,9 @@
 //! The formatter's safety check: the output must parse to the same tree
 //! (spans aside) and hold the same comments, in the same order.
 
+use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::syntax::trivia;
-use crate::source::Span;
 
 /// `Ok` when `out` means what `before` (parsed from `text`) meant.
 pub fn same_meaning(before: &File, text: &str, out: &str) -> Result<(), String> {
@@ -19,11 +19,25 @@ pub fn same_meaning(before: &File, text: &str, out: &str) -> Result<(), String> 
     {
         return Err(format!("item {} would change", i + 1));
     }
-    let texts = |t: &str| -> Vec<String> { trivia::comments(t).into_iter().map(|c| c.text).collect() };
-    if texts(text) != texts(out) {
+    if comment_texts(text) != comment_texts(out) {
         return Err("a comment would be lost or moved out of order".into());
     }
     Ok(())
+}
+
+/// The comments of `text`, each line without its indentation (the
+/// formatter re-indents the later lines of block comments).
+pub fn comment_texts(text: &str) -> Vec<String> {
+    trivia::comments(text)
+        .into_iter()
+        .map(|c| {
+            c.text
+                .lines()
+                .map(str::trim_start)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
 }
 
 /// Sets every span in the tree to the default span, so two trees compare

@@ -166,7 +166,10 @@ impl<'a> Writer<'a> {
     }
 
     fn pending_before(&self, pos: usize) -> Option<Comment> {
-        self.comments.get(self.next).filter(|c| c.start < pos).cloned()
+        self.comments
+            .get(self.next)
+            .filter(|c| c.start < pos)
+            .cloned()
     }
 
     /// The source between two offsets ("" when they are out of order).
@@ -221,7 +224,9 @@ impl<'a> Writer<'a> {
     pub fn trailing(&mut self) {
         while let Some(c) = self.pending_before(usize::MAX) {
             let gap = self.between(self.last_end, c.start);
-            let only_separators = gap.chars().all(|ch| ch == ',' || ch == ';' || ch == ' ' || ch == '\t' || ch == '\r');
+            let only_separators = gap
+                .chars()
+                .all(|ch| ch == ',' || ch == ';' || ch == ' ' || ch == '\t' || ch == '\r');
             if self.last_end < c.start && !only_separators {
                 return;
             }
@@ -231,7 +236,8 @@ impl<'a> Writer<'a> {
     }
 
     fn comment(&mut self, c: &Comment) {
-        self.write(&c.text);
+        let text = self.reindent(c);
+        self.write(&text);
         self.last_end = self.last_end.max(c.end);
         self.next += 1;
         if c.is_line() || self.text[c.end..].starts_with(['\n', '\r']) {
@@ -239,5 +245,39 @@ impl<'a> Writer<'a> {
         } else {
             self.gap();
         }
+    }
+
+    /// A multi-line block comment moves its later lines by as many columns
+    /// as its first line moved, when they all have the room.
+    fn reindent(&self, c: &Comment) -> String {
+        if !c.text.contains('\n') {
+            return c.text.clone();
+        }
+        let line_start = self.text[..c.start].rfind('\n').map_or(0, |i| i + 1);
+        let old = self.text[line_start..c.start].chars().count();
+        let new = self.column();
+        let lines: Vec<&str> = c.text.split('\n').collect();
+        let room = |l: &&str| l.len() - l.trim_start_matches(' ').len();
+        let min_room = lines[1..]
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(room)
+            .min();
+        if new < old && min_room.is_some_and(|m| m < old - new) {
+            return c.text.clone();
+        }
+        let mut out = lines[0].to_string();
+        for l in &lines[1..] {
+            out.push('\n');
+            if l.trim().is_empty() {
+                out.push_str(l);
+            } else if new >= old {
+                out.push_str(&" ".repeat(new - old));
+                out.push_str(l);
+            } else {
+                out.push_str(&l[old - new..]);
+            }
+        }
+        out
     }
 }
