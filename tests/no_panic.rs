@@ -252,3 +252,20 @@ fn every_real_file_and_every_prefix_of_a_few() {
         }
     }
 }
+
+/// Deep nesting: pest refuses input that would exhaust the stack ("stack
+/// limit reached"); what it accepts, the later stages must survive too.
+#[test]
+fn deep_nesting() {
+    for depth in [10, 100, 500, 1000, 2000, 5000, 20000] {
+        let list = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        let object = format!("{}1{}", "{ a = ".repeat(depth), " }".repeat(depth));
+        let blocks = format!("{}{}", "b { ".repeat(depth), "} ".repeat(depth));
+        exercise(&format!("let x = {list}\nlet y = {object}\n"));
+        exercise(&format!(
+            "stack s {{ version = \"1\" }}\nservice api {{ image = \"x\" labels = {object} }}\n"
+        ));
+        exercise(&format!("service api {{ image = \"x\" {blocks} }}\n"));
+        exercise(&format!("let s = \"{}\"\n", "${a}".repeat(depth)));
+    }
+}
