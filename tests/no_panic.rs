@@ -269,3 +269,21 @@ fn deep_nesting() {
         exercise(&format!("let s = \"{}\"\n", "${a}".repeat(depth)));
     }
 }
+
+/// Inputs that once crashed the front end.
+#[test]
+fn former_crashers() {
+    for text in [
+        // `skip_trivia` sliced `[2..1]` looking for the end of `/*/`.
+        "/*/ */\nlet x = 1\n",
+        "/*/",
+        // Recovery resumed inside a multi-byte character.
+        "é",
+        "€ service a {}\nservice b {}",
+        // The comment scanner stepped into multi-byte characters.
+        "let x = \"é\" // ü\n/* € */",
+        "\"\\é",
+    ] {
+        exercise(text);
+    }
+}

@@ -17,9 +17,11 @@ pub(crate) mod refs;
 pub mod rules;
 pub mod schema;
 pub mod units;
+mod values;
 
 use crate::diagnostics::Diagnostic;
 use crate::resolve::{ItemKind, ItemRef, Program};
+use crate::source::{SourceMap, Span};
 use crate::value::Val;
 use indexmap::{IndexMap, IndexSet};
 use schema::Schema;
@@ -47,6 +49,46 @@ pub struct Checked {
     pub pipelines: IndexMap<String, Val>,
     /// Secrets referenced anywhere.
     pub used_secrets: IndexSet<String>,
+    /// Fields whose value was rejected (name, key span): `eval` does not
+    /// report them missing as well.
+    pub rejected: Vec<(String, Span)>,
+}
+
+impl Checked {
+    /// Whether field `name` was written inside `within` with a rejected value.
+    pub fn was_rejected(&self, within: Span, name: &str) -> bool {
+        self.rejected.iter().any(|(n, s)| {
+            n == name && s.file == within.file && s.start >= within.start && s.end <= within.end
+        })
+    }
+}
+
+/// The head of a block (`port http` of `port http { … }`): where a
+/// diagnostic about the whole block points. Other spans are returned as is.
+pub fn head_span(map: &SourceMap, span: Span) -> Span {
+    let text = map.snippet(span);
+    if !text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return span;
+    }
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '{' if !in_string => {
+                let head = text[..i].trim_end();
+                return Span::new(
+                    span.file,
+                    span.start as usize,
+                    span.start as usize + head.len(),
+                );
+            }
+            _ => {}
+        }
+    }
+    span
 }
 
 /// Builds the schema from the program's stdlib files.
@@ -95,6 +137,7 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
         }
     }
     out.used_secrets = std::mem::take(&mut cx.used_secrets);
+    out.rejected = std::mem::take(&mut cx.rejected);
     let diags = cx.finish();
     (out, diags)
 }
@@ -104,4 +147,32 @@ fn each<'a, T>(
     mut f: impl FnMut(ItemRef) -> T,
 ) -> IndexMap<String, T> {
     table.map(|(n, r)| (n.clone(), f(*r))).collect()
+}
+
+/// The span of the key `key` written before the value at `value`
+/// (`key = value` or `"key" = value` on the same line); `value` itself when
+/// the key cannot be found there.
+pub fn key_before(map: &SourceMap, value: Span, key: &str) -> Span {
+    let text = map.text(value.file);
+    let before = &text[..(value.start as usize).min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let Some(eq) = before[line_start..].rfind('=') else {
+        return value;
+    };
+    let lhs = before[line_start..line_start + eq].trim_end();
+    let quoted = format!("\"{key}\"");
+    let found = [key, quoted.as_str()]
+        .into_iter()
+        .find(|k| lhs.ends_with(k) && is_word_start(lhs, lhs.len() - k.len()));
+    match found {
+        Some(k) => {
+            let end = line_start + lhs.len();
+            Span::new(value.file, end - k.len(), end)
+        }
+        None => value,
+    }
+}
+
+fn is_word_start(text: &str, at: usize) -> bool {
+    !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-')
 }

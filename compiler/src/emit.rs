@@ -10,7 +10,9 @@
 //! A backend is `fn(&Models) -> Output`; adding one is a new module, a
 //! [`Target`] variant and an arm in [`emit`].
 
+pub mod compose;
 pub mod k8s;
+pub mod kustomize;
 pub mod output;
 pub mod yaml;
 
@@ -91,7 +93,20 @@ pub struct Models {
 impl Models {
     /// Builds the base and the environments `only` selects (all when `None`).
     pub fn build(c: &Compilation, only: Option<&str>) -> Models {
-        let base = model::build(c, None);
+        Self::build_for(c, only, Target::ALL)
+    }
+
+    /// Like [`Models::build`], for these targets only: when none of them
+    /// reads the base (plain Kubernetes with environments declared), the base
+    /// is a shell without services, which saves building it.
+    pub fn build_for(c: &Compilation, only: Option<&str>, targets: &[Target]) -> Models {
+        let needs_base =
+            c.environment_names().is_empty() || targets.iter().any(|t| *t != Target::K8s);
+        let base = if needs_base {
+            model::build(c, None)
+        } else {
+            model::build_shell(c)
+        };
         let envs = c
             .environment_names()
             .iter()
@@ -113,11 +128,33 @@ impl Models {
 
 /// Runs one backend.
 pub fn emit(models: &Models, target: Target) -> Output {
-    let _ = models;
+    let t = target.model_target();
+    let excluded = models
+        .envs
+        .iter()
+        .any(|m| m.environment.as_ref().is_some_and(|e| !e.emits(t)));
+    if excluded {
+        // Environments restricted to other targets are left out.
+        let envs = models
+            .envs
+            .iter()
+            .filter(|m| m.environment.as_ref().is_none_or(|e| e.emits(t)))
+            .cloned()
+            .collect();
+        let only = Models {
+            base: models.base.clone(),
+            envs,
+        };
+        return emit_all(&only, target);
+    }
+    emit_all(models, target)
+}
+
+fn emit_all(models: &Models, target: Target) -> Output {
     match target {
-        Target::Compose => unsupported(target),
+        Target::Compose => compose::emit(models),
         Target::K8s => k8s::emit(models),
-        Target::Kustomize => unsupported(target),
+        Target::Kustomize => kustomize::emit(models),
         Target::Helm => unsupported(target),
     }
 }

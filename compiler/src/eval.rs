@@ -17,6 +17,7 @@ use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::resolve::Program;
 use crate::value::{Map, Part, Val, ValKind};
 use indexmap::IndexMap;
+use std::sync::Arc;
 
 /// Defaults per record type: record index → field → value.
 pub type Defaults = Vec<IndexMap<String, Val>>;
@@ -30,8 +31,11 @@ pub struct Evaluated {
     pub stack: Val,
     /// The `Environment` record, with its tier resolved.
     pub environment: Option<Val>,
-    /// Services that run in this environment.
-    pub services: IndexMap<String, Val>,
+    /// Services that run in this environment. Services an environment does
+    /// not change share their value with the base (see [`BaseServices`]).
+    pub services: IndexMap<String, Arc<Val>>,
+    /// Per service (in order): whether its strings depend on the environment.
+    pub dependent: Vec<bool>,
     /// Services declared but restricted to other environments.
     pub skipped: Vec<String>,
     pub secrets: IndexMap<String, Val>,
@@ -53,6 +57,20 @@ pub struct Evaluator<'a> {
     pub schema: &'a Schema,
     pub checked: &'a Checked,
     pub defaults: &'a Defaults,
+    /// The base services, computed once; environments reuse the ones they
+    /// do not change.
+    pub base: Option<&'a BaseServices>,
+}
+
+/// Every service merged from its templates and itself, with defaults, as
+/// the base sees it (before environment-dependent interpolation).
+#[derive(Debug, Clone, Default)]
+pub struct BaseServices {
+    pub services: IndexMap<String, Arc<Val>>,
+    /// Services whose strings depend on the environment (`stack.*`,
+    /// `environment.name`, config values): re-resolved per environment.
+    pub env_dependent: Vec<bool>,
+    pub diags: Vec<Diagnostic>,
 }
 
 impl Evaluator<'_> {
@@ -63,15 +81,7 @@ impl Evaluator<'_> {
         let environment = env.map(|e| self.environment(e, overlay.and_then(|o| o.fields.clone())));
         let stack = self.stack(environment.as_ref());
         let configs = self.configs(overlay);
-        let mut services = IndexMap::new();
-        let mut skipped = Vec::new();
-        for (name, _) in &self.checked.services {
-            let Some(v) = self.service(name, env, &mut diags) else {
-                skipped.push(name.clone());
-                continue;
-            };
-            services.insert(name.clone(), v);
-        }
+        let (services, dependent, skipped) = self.services(env, &mut diags);
         let secrets = self.items(&self.checked.secrets, "Secret", &mut diags);
         let pipelines = self.items(&self.checked.pipelines, "Pipeline", &mut diags);
         let mut world = Evaluated {
@@ -79,6 +89,7 @@ impl Evaluator<'_> {
             stack,
             environment,
             services,
+            dependent,
             skipped,
             secrets,
             configs,
@@ -86,6 +97,59 @@ impl Evaluator<'_> {
         };
         resolve_env_parts(&mut world);
         (world, diags)
+    }
+
+    /// The base services, once (call with `base: None`).
+    pub fn base_services(&self) -> BaseServices {
+        let mut out = BaseServices::default();
+        for name in self.checked.services.keys() {
+            if let Some(v) = self.service(name, None, &mut out.diags) {
+                out.env_dependent.push(has_env_parts(&v));
+                out.services.insert(name.clone(), Arc::new(v));
+            }
+        }
+        out
+    }
+
+    /// The services of `env`, with a flag per service telling whether its
+    /// strings depend on the environment.
+    fn services(
+        &self,
+        env: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
+        let mut services = IndexMap::with_capacity(self.checked.services.len());
+        let mut dependent = Vec::with_capacity(self.checked.services.len());
+        let mut skipped = Vec::new();
+        let overlays = env
+            .and_then(|e| self.checked.environments.get(e))
+            .map(|o| &o.services);
+        for name in self.checked.services.keys() {
+            let changed = overlays.is_some_and(|o| o.contains_key(name));
+            let shared = if changed {
+                None
+            } else {
+                self.base.and_then(|b| b.services.get_full(name))
+            };
+            let v = match shared {
+                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => {
+                    Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i])))
+                }
+                Some(_) => None,
+                None => self.service(name, env, diags).map(|v| {
+                    let d = has_env_parts(&v);
+                    (Arc::new(v), d)
+                }),
+            };
+            match v {
+                Some((v, d)) => {
+                    services.insert(name.clone(), v);
+                    dependent.push(d);
+                }
+                None => skipped.push(name.clone()),
+            }
+        }
+        (services, dependent, skipped)
     }
 
     fn environment(&self, name: &str, fields: Option<Val>) -> Val {
@@ -166,6 +230,7 @@ impl Evaluator<'_> {
             }
         }
         v.merge(&self.checked.services[name]);
+        own_ports_first(&mut v, &self.checked.services[name]);
         v.span = block.span;
         let overlay = env
             .and_then(|e| self.checked.environments.get(e))
@@ -173,11 +238,15 @@ impl Evaluator<'_> {
         let runs = env.is_none_or(|e| runs_in(&v, e));
         if let Some(ov) = overlay {
             if !runs {
-                diags.push(overlay_not_running(name, env.unwrap_or(""), ov));
+                diags.push(overlay_not_running(name, env.unwrap_or(""), ov, &v));
                 return None;
             }
-            self.check_overlay_targets(&v, ov, diags);
-            v.merge(ov);
+            let invalid = self.check_overlay_targets(&v, ov, diags);
+            if invalid.is_empty() {
+                v.merge(ov);
+            } else {
+                v.merge(&without_entries(ov, &invalid));
+            }
         }
         if !runs {
             return None;
@@ -185,7 +254,7 @@ impl Evaluator<'_> {
         v.prune_nulls();
         let rec = self.schema.expect_record("Service");
         self.apply_defaults(&mut v, rec);
-        self.check_required(&v, rec, r.name_span, &format!("service `{name}`"), diags);
+        self.check_required(&v, rec, r.name_span, &What::Item("service", name), diags);
         Some(v)
     }
 
@@ -204,7 +273,7 @@ impl Evaluator<'_> {
                 v.prune_nulls();
                 self.apply_defaults(&mut v, rec);
                 let span = self.name_span(&kind, name).unwrap_or(v.span);
-                self.check_required(&v, rec, span, &format!("{kind} `{name}`"), diags);
+                self.check_required(&v, rec, span, &What::Item(&kind, name), diags);
                 (name.clone(), v)
             })
             .collect()
@@ -222,9 +291,18 @@ impl Evaluator<'_> {
 
     /// E0500: an overlay entry of `port`/`volume` that the base lacks and
     /// that is not complete enough to be an addition.
-    fn check_overlay_targets(&self, base: &Val, ov: &Val, diags: &mut Vec<Diagnostic>) {
+    /// Returns the `(field, key)` entries it reported, which are then not merged.
+    fn check_overlay_targets(
+        &self,
+        base: &Val,
+        ov: &Val,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<(String, String)> {
+        let mut invalid = Vec::new();
         let rec = &self.schema.records[self.schema.expect_record("Service")];
-        let Some(om) = ov.as_map() else { return };
+        let Some(om) = ov.as_map() else {
+            return invalid;
+        };
         for (field, entries) in om {
             let Some(Ty::Map(None, elem)) = rec.fields.get(field).map(|f| &f.ty) else {
                 continue;
@@ -246,7 +324,7 @@ impl Evaluator<'_> {
                 }
                 let d = Diagnostic::new(
                     Code::E0500,
-                    entry.span,
+                    crate::check::head_span(&self.p.map, entry.span),
                     format!(
                         "this environment changes {field} `{key}`, which the base does not declare"
                     ),
@@ -262,8 +340,10 @@ impl Evaluator<'_> {
                     missing.join(", ")
                 ));
                 diags.push(d);
+                invalid.push((field.clone(), key.clone()));
             }
         }
+        invalid
     }
 
     fn missing_required(&self, v: &Val, rec: usize) -> Vec<String> {
@@ -318,13 +398,13 @@ impl Evaluator<'_> {
         v: &Val,
         rec: usize,
         span: crate::source::Span,
-        what: &str,
+        what: &What,
         diags: &mut Vec<Diagnostic>,
     ) {
         let Some(m) = v.as_map() else { return };
         for (name, field) in &self.schema.records[rec].fields {
             match m.get(name) {
-                None if field.required() => {
+                None if field.required() && !self.checked.was_rejected(v.span, name) => {
                     let d = Diagnostic::new(
                         Code::E0204,
                         span,
@@ -337,20 +417,21 @@ impl Evaluator<'_> {
                     ));
                     diags.push(d);
                 }
-                Some(child) => {
-                    self.required_in(child, &field.ty, &format!("`{name}` of {what}"), diags)
-                }
+                Some(child) => self.required_in(child, &field.ty, &What::Field(name, what), diags),
                 None => {}
             }
         }
     }
 
-    fn required_in(&self, v: &Val, ty: &Ty, what: &str, diags: &mut Vec<Diagnostic>) {
+    fn required_in(&self, v: &Val, ty: &Ty, what: &What, diags: &mut Vec<Diagnostic>) {
         match (ty, &v.kind) {
-            (Ty::Record(r), _) => self.check_required(v, *r, v.span, what, diags),
+            (Ty::Record(r), _) => {
+                let head = crate::check::head_span(&self.p.map, v.span);
+                self.check_required(v, *r, head, what, diags)
+            }
             (Ty::Map(_, elem), ValKind::Map(m)) => {
                 for (k, e) in m {
-                    self.required_in(e, elem, &format!("`{k}` in {what}"), diags);
+                    self.required_in(e, elem, &What::Key(k, what), diags);
                 }
             }
             (Ty::List(elem), ValKind::List(l)) => l
@@ -358,10 +439,31 @@ impl Evaluator<'_> {
                 .for_each(|e| self.required_in(e, elem, what, diags)),
             (Ty::Tagged(t), ValKind::Tagged(kw, _, body)) => {
                 if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
-                    self.check_required(body, *r, v.span, &format!("step `{kw}`"), diags);
+                    let head = crate::check::head_span(&self.p.map, v.span);
+                    self.check_required(body, *r, head, &What::Step(kw), diags);
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// What a required-field message talks about, built without allocating
+/// until a message is needed.
+enum What<'a> {
+    Item(&'a str, &'a str),
+    Field(&'a str, &'a What<'a>),
+    Key(&'a str, &'a What<'a>),
+    Step(&'a str),
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Item(kind, name) => write!(f, "{kind} `{name}`"),
+            What::Field(name, of) => write!(f, "`{name}` of {of}"),
+            What::Key(key, of) => write!(f, "`{key}` in {of}"),
+            What::Step(kw) => write!(f, "step `{kw}`"),
         }
     }
 }
@@ -375,8 +477,8 @@ fn runs_in(service: &Val, env: &str) -> bool {
     }
 }
 
-fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
-    Diagnostic::new(
+fn overlay_not_running(name: &str, env: &str, ov: &Val, service: &Val) -> Diagnostic {
+    let mut d = Diagnostic::new(
         Code::E0502,
         ov.span,
         format!("environment `{env}` changes service `{name}`, which does not run in `{env}`"),
@@ -384,30 +486,63 @@ fn overlay_not_running(name: &str, env: &str, ov: &Val) -> Diagnostic {
     .label("this change has no effect")
     .help(format!(
         "add `{env}` to the service's `environments`, or remove this block"
-    ))
+    ));
+    if let Some(list) = service.get("environments") {
+        d = d.secondary(
+            list.span,
+            format!("`{name}` runs only in these environments"),
+        );
+    }
+    d
 }
 
 /// Replaces `stack.*`, `environment.name` and config parts by text.
 fn resolve_env_parts(w: &mut Evaluated) {
     let env_name = w.env.clone().unwrap_or_default();
+    // Stack fields, environment fields and configs may refer to each other;
+    // a few passes resolve chains (a cycle leaves an empty string).
+    for _ in 0..3 {
+        let stack = w.stack.clone();
+        let configs = w.configs.clone();
+        let resolve = resolver(&env_name, &stack, &configs);
+        rewrite_parts(&mut w.stack, &resolve);
+        if let Some(e) = &mut w.environment {
+            rewrite_parts(e, &resolve);
+        }
+        for c in w.configs.values_mut() {
+            rewrite_parts(c, &resolve);
+        }
+    }
     let stack = w.stack.clone();
     let configs = w.configs.clone();
-    let resolve = |part: &Part| -> Option<String> {
-        match part {
-            Part::Stack(f) => Some(stack.get(f).map(text_of).unwrap_or_default()),
-            Part::EnvName => Some(env_name.clone()),
-            Part::Config(c, k) => Some(
-                configs
-                    .get(c)
-                    .and_then(|m| m.get(k))
-                    .map(text_of)
-                    .unwrap_or_default(),
-            ),
-            _ => None,
+    let resolve = resolver(&env_name, &stack, &configs);
+    for (v, dependent) in w.services.values_mut().zip(&w.dependent) {
+        if *dependent {
+            rewrite_parts(Arc::make_mut(v), &resolve);
         }
-    };
-    for v in w.services.values_mut().chain(w.pipelines.values_mut()) {
+    }
+    for v in w.pipelines.values_mut() {
         rewrite_parts(v, &resolve);
+    }
+}
+
+/// Text of an environment-dependent part, from the current environment.
+fn resolver<'a>(
+    env: &'a str,
+    stack: &'a Val,
+    configs: &'a IndexMap<String, Val>,
+) -> impl Fn(&Part) -> Option<String> + 'a {
+    move |part: &Part| match part {
+        Part::Stack(f) => Some(stack.get(f).map(text_of).unwrap_or_default()),
+        Part::EnvName => Some(env.to_string()),
+        Part::Config(c, k) => Some(
+            configs
+                .get(c)
+                .and_then(|m| m.get(k))
+                .map(text_of)
+                .unwrap_or_default(),
+        ),
+        _ => None,
     }
 }
 
@@ -435,6 +570,57 @@ fn rewrite_parts(v: &mut Val, f: &dyn Fn(&Part) -> Option<String>) {
         ValKind::List(l) => l.iter_mut().for_each(|c| rewrite_parts(c, f)),
         ValKind::Tagged(_, _, b) => rewrite_parts(b, f),
         _ => {}
+    }
+}
+
+/// Puts the ports a service declares itself before those of its templates,
+/// so that "the first port" (the default of probes and ingresses) is the
+/// service's own.
+fn own_ports_first(v: &mut Val, own: &Val) {
+    let Some(own_ports) = own.get("port").and_then(Val::as_map) else {
+        return;
+    };
+    let Some(ports) = v
+        .as_map_mut()
+        .and_then(|m| m.get_mut("port"))
+        .and_then(Val::as_map_mut)
+    else {
+        return;
+    };
+    let mut i = 0;
+    for key in own_ports.keys() {
+        if let Some(from) = ports.get_index_of(key) {
+            ports.move_index(from, i);
+            i += 1;
+        }
+    }
+}
+
+/// A copy of an overlay without the given `(field, key)` map entries.
+fn without_entries(ov: &Val, drop: &[(String, String)]) -> Val {
+    let mut v = ov.clone();
+    for (field, key) in drop {
+        if let Some(m) = v
+            .as_map_mut()
+            .and_then(|m| m.get_mut(field))
+            .and_then(Val::as_map_mut)
+        {
+            m.shift_remove(key);
+        }
+    }
+    v
+}
+
+/// Whether a value holds interpolations resolved per environment.
+fn has_env_parts(v: &Val) -> bool {
+    match &v.kind {
+        ValKind::Interp(parts) => parts
+            .iter()
+            .any(|p| matches!(p, Part::Stack(_) | Part::EnvName | Part::Config(..))),
+        ValKind::Map(m) => m.values().any(has_env_parts),
+        ValKind::List(l) => l.iter().any(has_env_parts),
+        ValKind::Tagged(_, _, b) => has_env_parts(b),
+        _ => false,
     }
 }
 

@@ -10,6 +10,8 @@
 //! and never prints or exits.
 
 pub mod check;
+extern crate alloc;
+
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
@@ -34,6 +36,11 @@ pub struct Compilation {
     pub defaults: eval::Defaults,
     /// Every diagnostic, sorted by position, duplicates removed.
     pub diagnostics: Vec<Diagnostic>,
+    /// The base services, evaluated once and shared by every environment.
+    base: std::sync::OnceLock<eval::BaseServices>,
+    /// Evaluated worlds, once each: index 0 is the base, then environments
+    /// in declaration order.
+    worlds: Vec<std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>>,
 }
 
 /// Which environments `compile` evaluates and checks.
@@ -49,6 +56,17 @@ pub enum EnvSelection {
 /// Parses, resolves and checks the stack rooted at `root`, then evaluates
 /// the selected environments and runs the semantic rules on each.
 pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Compilation {
+    compile_with(root, loader, envs, false)
+}
+
+/// [`compile`], keeping the evaluated worlds for the models that follow
+/// (`emit`, `eval`) instead of evaluating them again.
+pub fn compile_with(
+    root: &str,
+    loader: &dyn FileLoader,
+    envs: &EnvSelection,
+    keep_worlds: bool,
+) -> Compilation {
     let (program, mut diags) = resolve::load(root, loader);
     let (schema, d) = check::schema(&program);
     diags.extend(d);
@@ -62,7 +80,12 @@ pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Comp
         checked,
         defaults,
         diagnostics: Vec::new(),
+        base: Default::default(),
+        worlds: Vec::new(),
     };
+    c.worlds = (0..=c.program.symbols.environments.len())
+        .map(|_| Default::default())
+        .collect();
     let names: Vec<Option<String>> = match envs {
         EnvSelection::All => std::iter::once(None)
             .chain(c.environment_names().into_iter().map(Some))
@@ -73,6 +96,9 @@ pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Comp
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
         check::rules::run(&c.program, &world, &mut diags);
+        if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep_worlds) {
+            let _ = slot.set(std::sync::Arc::new(world));
+        }
     }
     check::rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
     diagnostics::sort_dedup(&mut diags);
@@ -88,13 +114,42 @@ impl Compilation {
 
     /// Evaluates the base (`None`) or one environment.
     pub fn evaluate(&self, env: Option<&str>) -> (eval::Evaluated, Vec<Diagnostic>) {
-        let ev = eval::Evaluator {
+        let mut ev = eval::Evaluator {
             p: &self.program,
             schema: &self.schema,
             checked: &self.checked,
             defaults: &self.defaults,
+            base: None,
         };
-        ev.evaluate(env)
+        let base = self.base.get_or_init(|| ev.base_services());
+        ev.base = Some(base);
+        let (world, mut diags) = ev.evaluate(env);
+        if env.is_none() {
+            diags.extend(base.diags.iter().cloned());
+        }
+        (world, diags)
+    }
+
+    fn world_slot(
+        &self,
+        env: Option<&str>,
+    ) -> Option<&std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>> {
+        let i = match env {
+            None => 0,
+            Some(e) => self.program.symbols.environments.get_index_of(e)? + 1,
+        };
+        self.worlds.get(i)
+    }
+
+    /// The evaluated world of the base (`None`) or one environment, computed
+    /// once (its diagnostics were reported by [`compile`]).
+    pub fn world(&self, env: Option<&str>) -> std::sync::Arc<eval::Evaluated> {
+        match self.world_slot(env) {
+            Some(slot) => slot
+                .get_or_init(|| std::sync::Arc::new(self.evaluate(env).0))
+                .clone(),
+            None => std::sync::Arc::new(self.evaluate(env).0),
+        }
     }
 
     pub fn has_errors(&self) -> bool {

@@ -78,6 +78,15 @@ pub struct Environment {
     pub url: Option<String>,
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// Targets this environment is emitted for; `None`: all of the stack's.
+    pub targets: Option<Vec<Target>>,
+}
+
+impl Environment {
+    /// Whether this environment is emitted for `t`.
+    pub fn emits(&self, t: Target) -> bool {
+        self.targets.as_ref().is_none_or(|ts| ts.contains(&t))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -137,8 +146,17 @@ impl Model {
 /// Builds the model of `env` (or of the base when `None`). The compilation
 /// must be free of errors; with errors the model is best-effort.
 pub fn build(c: &Compilation, env: Option<&str>) -> Model {
-    let (world, _) = c.evaluate(env);
+    let world = c.world(env);
     json::to_model(c, &world)
+}
+
+/// The base model without services and pipelines: what backends that do
+/// not read the base still get (stack name, namespace, secrets, configs).
+pub fn build_shell(c: &Compilation) -> Model {
+    let world = c.world(None);
+    let mut m = json::to_model_with(c, &world, false);
+    m.pipelines.clear();
+    m
 }
 
 /// The models of the base and of every environment.

@@ -167,6 +167,7 @@ pub fn load(root: &str, loader: &dyn FileLoader) -> (Program, Vec<Diagnostic>) {
         files,
         diags,
         stack: Vec::new(),
+        via: Vec::new(),
     };
     let root_idx = match loader.load(root) {
         Ok(text) => loading.add_file(root, text),
@@ -213,6 +214,8 @@ struct Loading<'l> {
     diags: Vec<Diagnostic>,
     /// Names of the files being loaded (for cycle detection).
     stack: Vec<String>,
+    /// The import (path span) that loaded each file of `stack` but the root.
+    via: Vec<Span>,
 }
 
 impl Loading<'_> {
@@ -244,9 +247,18 @@ impl Loading<'_> {
                 Code::E0003,
                 im.path.span,
                 "an import path cannot use `${…}`",
-            ));
+            )
+            .label("interpolation in an import")
+            .help("imports are read before any name is known; write the path literally, e.g. `import \"./common.stack\"`"));
             return;
         };
+        if let Some(alias) = &im.alias {
+            self.diags.push(
+                Diagnostic::new(Code::E0001, alias.span, "import aliases are not supported")
+                    .label("`as` is not allowed here")
+                    .help("imported items join this file's names directly; remove `as NAME` and refer to the items by their own names"),
+            );
+        }
         if stdlib::is_std_import(&path) {
             if !stdlib::module_exists(&path) {
                 self.diags.push(
@@ -258,13 +270,8 @@ impl Loading<'_> {
             return;
         }
         let name = self.loader.resolve(from, &path);
-        if self.stack.contains(&name) {
-            let chain = format!("{} → {name}", self.stack.join(" → "));
-            self.diags.push(
-                Diagnostic::new(Code::E0101, im.span, format!("import cycle: {chain}"))
-                    .label("this import closes the cycle")
-                    .help("move the shared items into a file that both import"),
-            );
+        if let Some(pos) = self.stack.iter().position(|n| *n == name) {
+            self.diags.push(self.import_cycle(pos, im.path.span));
             return;
         }
         if self.map.find(&name).is_some() {
@@ -272,7 +279,9 @@ impl Loading<'_> {
         }
         match self.loader.load(&name) {
             Ok(text) => {
+                self.via.push(im.path.span);
                 self.add_file(&name, text);
+                self.via.pop();
             }
             Err(e) => self.diags.push(
                 Diagnostic::new(
@@ -284,6 +293,25 @@ impl Loading<'_> {
                 .help("import paths are relative to the importing file"),
             ),
         }
+    }
+}
+
+impl Loading<'_> {
+    /// E0101: the import at `closing` leads back to `stack[pos]`.
+    fn import_cycle(&self, pos: usize, closing: Span) -> Diagnostic {
+        let files = &self.stack[pos..];
+        let chain = format!("{} → {}", files.join(" → "), files[0]);
+        let mut d = Diagnostic::new(Code::E0101, closing, format!("import cycle: {chain}"))
+            .label(format!("this import leads back to `{}`", files[0]))
+            .help("move the items both files need into a third file that each imports");
+        // via[i] loaded stack[i + 1]: the imports inside the cycle.
+        for (i, span) in self.via.iter().enumerate().skip(pos) {
+            d = d.secondary(
+                *span,
+                format!("`{}` imports `{}`", self.stack[i], self.stack[i + 1]),
+            );
+        }
+        d
     }
 }
 
@@ -356,6 +384,7 @@ fn collect_block(
         match syms.stack {
             Some(first) => diags.push(
                 Diagnostic::new(Code::E0110, label.span, "a second `stack` block")
+                    .label("declared again here")
                     .secondary(first.name_span, "the stack is declared here")
                     .help(
                         "one compilation describes one stack; split it into separate stack files",
@@ -430,20 +459,51 @@ fn check_templates(p: &Program, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+    let mut reported: Vec<Vec<String>> = Vec::new();
     for (name, r) in &syms.templates {
         let mut seen = vec![name.clone()];
-        if let Some(cycle) = template_cycle(p, *r, &mut seen) {
-            diags.push(
-                Diagnostic::new(
-                    Code::E0111,
-                    r.name_span,
-                    format!("template `{name}` applies itself: {}", cycle.join(" → ")),
-                )
-                .label("part of a cycle")
-                .help("remove one of the `: template` references in the cycle"),
-            );
+        let Some(cycle) = template_cycle(p, *r, &mut seen) else {
+            continue;
+        };
+        let mut members = cycle[1..].to_vec();
+        members.sort();
+        if !reported.contains(&members) {
+            reported.push(members);
+            diags.push(template_cycle_error(p, &cycle));
         }
     }
+}
+
+/// E0111, once per cycle: the first `: template` reference, the others as labels.
+fn template_cycle_error(p: &Program, cycle: &[String]) -> Diagnostic {
+    let edge = |a: &str, b: &str| -> Option<Span> {
+        let r = p.symbols.templates.get(a)?;
+        p.block(*r)
+            .templates
+            .iter()
+            .find(|t| t.name == b)
+            .map(|t| t.span)
+    };
+    let applies = |a: &str, b: &str| format!("`{a}` applies `{b}`");
+    let primary = edge(&cycle[0], &cycle[1]).unwrap_or(p.symbols.templates[&cycle[0]].name_span);
+    let mut d = Diagnostic::new(
+        Code::E0111,
+        primary,
+        format!(
+            "template `{}` applies itself: {}",
+            cycle[0],
+            cycle.join(" → ")
+        ),
+    )
+    .label(applies(&cycle[0], &cycle[1]));
+    for pair in cycle.windows(2).skip(1) {
+        if let Some(s) = edge(&pair[0], &pair[1]) {
+            d = d.secondary(s, applies(&pair[0], &pair[1]));
+        }
+    }
+    d.help(
+        "a template cannot include itself; remove one of the `: template` references in the cycle",
+    )
 }
 
 fn template_cycle(p: &Program, r: ItemRef, seen: &mut Vec<String>) -> Option<Vec<String>> {

@@ -2,13 +2,11 @@
 //! dotted keys, duplicates. Values are elaborated in `refs.rs` (references)
 //! and `values` below (literals by expected type).
 
-use super::schema::{FieldDef, RefKind, Schema, Ty, Unit};
-use super::units::{self, UnitError};
+use super::schema::{FieldDef, RefKind, Schema, Ty};
 use super::Overlay;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::resolve::{ItemRef, Program};
-use crate::source::Span;
-use crate::syntax::ast::{self, Block, Body, Entry, Expr, ExprKind, Key};
+use crate::syntax::ast::{self, Block, Body, Entry, Expr, Key};
 use crate::value::{Map, Val, ValKind};
 use indexmap::IndexSet;
 
@@ -17,6 +15,8 @@ pub(super) struct Elab<'p> {
     pub schema: &'p Schema,
     pub diags: Vec<Diagnostic>,
     pub used_secrets: IndexSet<String>,
+    /// Fields whose value was rejected (see `Checked::rejected`).
+    pub rejected: Vec<(String, crate::source::Span)>,
     /// `let` constants being elaborated (cycle detection).
     pub let_stack: Vec<String>,
     /// Trial elaboration (for `a | b` types): diagnostics are counted, not kept.
@@ -31,6 +31,7 @@ impl<'p> Elab<'p> {
             schema,
             diags: Vec::new(),
             used_secrets: IndexSet::new(),
+            rejected: Vec::new(),
             let_stack: Vec::new(),
             trial: 0,
             trial_failed: false,
@@ -89,7 +90,10 @@ impl<'p> Elab<'p> {
                     else {
                         continue;
                     };
-                    let v = Val::map(self.body(&inner.body, service), inner.span);
+                    // The overlay's span is its head (`service api`): what
+                    // diagnostics about the whole overlay point at.
+                    let head = super::head_span(&self.p.map, inner.span);
+                    let v = Val::map(self.body(&inner.body, service), head);
                     merge_into(&mut ov.services, name, v);
                 }
                 Entry::Block(inner) if inner.kind.name == "config" => {
@@ -156,7 +160,18 @@ impl<'p> Elab<'p> {
                     if max == 0 { "no" } else { "one" }
                 ),
             )
-            .label("unexpected label");
+            .label("unexpected label")
+            .help(if max == 0 {
+                format!(
+                    "`{}` has no name: write `{} {{ … }}`",
+                    b.kind.name, b.kind.name
+                )
+            } else {
+                format!(
+                    "a `{}` block has one name; declare one block per name",
+                    b.kind.name
+                )
+            });
             self.report(d);
         }
     }
@@ -180,14 +195,16 @@ impl<'p> Elab<'p> {
     }
 
     /// `a.b.c = value` in record `rec`.
-    fn assign(&mut self, out: &mut Map, path: &[Key], value: &Expr, rec: usize) {
+    pub(super) fn assign(&mut self, out: &mut Map, path: &[Key], value: &Expr, rec: usize) {
         let key = &path[0];
         let Some(field) = self.field(rec, key) else {
             return;
         };
         if path.len() == 1 {
-            if let Some(v) = self.value(value, &field.ty, Some(&field)) {
-                self.insert(out, key, v, &field);
+            match self.value(value, &field.ty, Some(&field)) {
+                Some(v) => self.insert(out, key, v, &field),
+                None if self.trial == 0 => self.rejected.push((key.name.clone(), key.span)),
+                None => {}
             }
             return;
         }
@@ -199,7 +216,12 @@ impl<'p> Elab<'p> {
                 Code::E0206,
                 key.span,
                 format!("`{}` is set twice", key.name),
-            );
+            )
+            .label("set again here, field by field")
+            .help(format!(
+                "set `{}` either as a whole or field by field (`{}.FIELD = …`), not both",
+                key.name, key.name
+            ));
             self.report(d);
             return;
         };
@@ -219,7 +241,9 @@ impl<'p> Elab<'p> {
                         field.ty.describe(self.schema),
                         path[1].name
                     ),
-                );
+                )
+                .label("no such field")
+                .help(format!("write `{} = …`", key.name));
                 self.report(d);
             }
         }
@@ -228,7 +252,7 @@ impl<'p> Elab<'p> {
         }
     }
 
-    fn assign_in_map(
+    pub(super) fn assign_in_map(
         &mut self,
         out: &mut Map,
         path: &[Key],
@@ -257,7 +281,9 @@ impl<'p> Elab<'p> {
                     field.name,
                     elem.describe(self.schema)
                 ),
-            );
+            )
+            .label("not a block")
+            .help(format!("write `{} = …` inside `{}`", key.name, field.name));
             self.report(d);
             return;
         };
@@ -275,14 +301,8 @@ impl<'p> Elab<'p> {
 
     fn insert(&mut self, out: &mut Map, key: &Key, v: Val, field: &FieldDef) {
         if let Some(prev) = out.get(&key.name) {
-            let d = Diagnostic::new(
-                Code::E0206,
-                key.span,
-                format!("`{}` is set twice", key.name),
-            )
-            .label("set again here")
-            .secondary(prev.span, "first set here")
-            .help(format!("remove one of the two `{}` settings", field.name));
+            let first = super::head_span(&self.p.map, prev.span);
+            let d = set_twice(key, first, (key.name != field.name).then_some(&field.name));
             self.report(d);
             return;
         }
@@ -351,7 +371,12 @@ impl<'p> Elab<'p> {
                 Code::E0001,
                 b.templates[0].span,
                 "templates apply only to top-level services",
-            );
+            )
+            .label("not allowed here")
+            .help(format!(
+                "remove `: {}`; put shared settings in a template applied to the service",
+                b.templates[0].name
+            ));
             self.report(d);
         }
         match field.ty.clone() {
@@ -518,12 +543,7 @@ impl<'p> Elab<'p> {
                         continue;
                     };
                     if let Some(prev) = out.get(&key.name) {
-                        let d = Diagnostic::new(
-                            Code::E0206,
-                            key.span,
-                            format!("`{}` is set twice", key.name),
-                        )
-                        .secondary(prev.span, "first set here");
+                        let d = set_twice(key, prev.span, Some(&what.to_string()));
                         self.report(d);
                         continue;
                     }
@@ -534,342 +554,12 @@ impl<'p> Elab<'p> {
                         Code::E0201,
                         other.span(),
                         format!("a {what} holds `KEY = value` entries only"),
-                    );
-                    self.report(d);
-                }
-            }
-        }
-    }
-
-    // ------------------------------------------------------------ values
-
-    /// Elaborates `e` as a value of type `ty`; `None` after reporting.
-    pub fn value(&mut self, e: &Expr, ty: &Ty, field: Option<&FieldDef>) -> Option<Val> {
-        if matches!(e.kind, ExprKind::Null) {
-            return Some(Val::new(ValKind::Null, e.span));
-        }
-        if let (ExprKind::Path(p), false) = (
-            &e.kind,
-            matches!(ty, Ty::Ref(_) | Ty::Enum(_) | Ty::OneOf(_)),
-        ) {
-            if let Some(v) = self.let_value(p, ty, field) {
-                return v;
-            }
-        }
-        let v = match ty {
-            Ty::OneOf(ts) => self.one_of(e, ts, field),
-            Ty::Ref(kind) => self.ref_value(e, *kind),
-            Ty::Enum(i) => self.enum_value(e, *i),
-            Ty::Range(inner) => self.range_value(e, inner, field),
-            Ty::List(elem) => self.list_value(e, elem, field),
-            Ty::Map(kk, elem) => self.map_value(e, *kk, elem, field),
-            Ty::Record(r) => self.record_value(e, *r),
-            _ => self.scalar(e, ty, field),
-        }?;
-        Some(v)
-    }
-
-    fn one_of(&mut self, e: &Expr, ts: &[Ty], field: Option<&FieldDef>) -> Option<Val> {
-        for t in ts {
-            self.trial += 1;
-            self.trial_failed = false;
-            let v = self.value(e, t, field);
-            self.trial -= 1;
-            let failed = std::mem::replace(&mut self.trial_failed, false);
-            if !failed {
-                if let Some(v) = v {
-                    // Re-run for real so that uses (secrets) are recorded.
-                    return self.value(e, t, field).or(Some(v));
-                }
-            }
-        }
-        let expected = Ty::OneOf(ts.to_vec()).describe(self.schema);
-        self.mismatch(e, &expected, field);
-        None
-    }
-
-    fn enum_value(&mut self, e: &Expr, i: usize) -> Option<Val> {
-        let def = &self.schema.enums[i];
-        let (name, span) = match &e.kind {
-            ExprKind::Path(p) if p.segments.len() == 1 => (p.first().to_string(), e.span),
-            ExprKind::Str(s) => {
-                let text = s.as_plain().unwrap_or_default();
-                let mut d = Diagnostic::new(
-                    Code::E0201,
-                    e.span,
-                    format!(
-                        "expected {}, found a string",
-                        Ty::Enum(i).describe(self.schema)
-                    ),
-                );
-                if def.variants.contains_key(&text) {
-                    d = d
-                        .help(format!("write `{text}` without quotes"))
-                        .fix(e.span, text);
-                }
-                self.report(d);
-                return None;
-            }
-            _ => {
-                let expected = Ty::Enum(i).describe(self.schema);
-                self.mismatch(e, &expected, None);
-                return None;
-            }
-        };
-        if def.variants.contains_key(&name) {
-            return Some(Val::new(ValKind::Enum(name), span));
-        }
-        let names: Vec<&str> = def.variants.keys().map(String::as_str).collect();
-        let mut d = Diagnostic::new(
-            Code::E0205,
-            span,
-            format!("`{name}` is not a valid `{}`", def.name),
-        )
-        .label("unknown value");
-        match suggest::did_you_mean(&name, names.iter().copied()) {
-            Some(s) => d = d.help(format!("did you mean `{s}`?")).fix(span, s),
-            None => d = d.help(format!("expected {}", Ty::Enum(i).describe(self.schema))),
-        }
-        self.report(d);
-        None
-    }
-
-    fn range_value(&mut self, e: &Expr, inner: &Ty, field: Option<&FieldDef>) -> Option<Val> {
-        let (lo, hi) = match &e.kind {
-            ExprKind::Range(lo, hi) => {
-                (self.value(lo, inner, field)?, self.value(hi, inner, field)?)
-            }
-            _ => {
-                let v = self.value(e, inner, field)?;
-                (v.clone(), v)
-            }
-        };
-        Some(Val::new(ValKind::Range(Box::new(lo), Box::new(hi)), e.span))
-    }
-
-    fn list_value(&mut self, e: &Expr, elem: &Ty, field: Option<&FieldDef>) -> Option<Val> {
-        let ExprKind::List(items) = &e.kind else {
-            self.mismatch(
-                e,
-                &format!("a list `[ … ]` of {}", elem.describe(self.schema)),
-                field,
-            );
-            return None;
-        };
-        let vals: Vec<Val> = items
-            .iter()
-            .filter_map(|i| self.value(i, elem, field))
-            .collect();
-        Some(Val::new(ValKind::List(vals), e.span))
-    }
-
-    fn map_value(
-        &mut self,
-        e: &Expr,
-        kk: Option<RefKind>,
-        elem: &Ty,
-        field: Option<&FieldDef>,
-    ) -> Option<Val> {
-        let ExprKind::Object(entries) = &e.kind else {
-            self.mismatch(e, "a block `{ name = value, … }`", field);
-            return None;
-        };
-        let mut out = Map::new();
-        let stub = field
-            .cloned()
-            .unwrap_or_else(|| anonymous_field(elem.clone(), e.span));
-        for en in entries {
-            self.assign_in_map(&mut out, &en.path, &en.value, kk, elem, &stub);
-        }
-        Some(Val::map(out, e.span))
-    }
-
-    fn record_value(&mut self, e: &Expr, r: usize) -> Option<Val> {
-        let ExprKind::Object(entries) = &e.kind else {
-            let expected = Ty::Record(r).describe(self.schema);
-            self.mismatch(e, &expected, None);
-            return None;
-        };
-        let mut out = Map::new();
-        for en in entries {
-            self.assign(&mut out, &en.path, &en.value, r);
-        }
-        Some(Val::map(out, e.span))
-    }
-
-    fn scalar(&mut self, e: &Expr, ty: &Ty, field: Option<&FieldDef>) -> Option<Val> {
-        let kind = match (&e.kind, ty) {
-            (ExprKind::Str(s), Ty::String) => return self.string(s, e.span),
-            (ExprKind::Str(s), Ty::Cron) => {
-                let text = s.as_plain().unwrap_or_default();
-                if let Err(msg) = super::rules::cron::validate(&text) {
-                    let d = Diagnostic::new(Code::E0603, e.span, format!("malformed cron expression: {msg}"))
-                        .label("not a valid schedule")
-                        .help("five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * 1\" (03:00 every Monday)");
-                    self.report(d);
-                    return None;
-                }
-                ValKind::Str(text)
-            }
-            (ExprKind::Bool(b), Ty::Bool) => ValKind::Bool(*b),
-            (ExprKind::Number(n), Ty::Int | Ty::Number | Ty::Quantity(_)) => {
-                return self.number(n, ty, field)
-            }
-            (ExprKind::Path(p), Ty::String) => return self.path_as_string(p, e.span),
-            _ => {
-                self.mismatch(e, &ty.describe(self.schema), field);
-                return None;
-            }
-        };
-        Some(Val::new(kind, e.span))
-    }
-
-    fn number(&mut self, n: &ast::NumberLit, ty: &Ty, field: Option<&FieldDef>) -> Option<Val> {
-        if let Some(u) = &n.unit {
-            if !units::is_known_suffix(u) {
-                let d = Diagnostic::new(Code::E0004, n.span, format!("unknown unit `{u}`"))
-                    .label("not a unit")
-                    .help("units: ms s m h d (durations), Ki Mi Gi Ti k M G T B (sizes), m (millicores), % (percent)");
-                self.report(d);
-                return None;
-            }
-        }
-        let kind = match ty {
-            Ty::Int | Ty::Number => {
-                if let Some(u) = &n.unit {
-                    let d = Diagnostic::new(
-                        Code::E0202,
-                        n.span,
-                        format!(
-                            "expected {}, found a value with unit `{u}`",
-                            ty.describe(self.schema)
-                        ),
                     )
-                    .help("write the number without a unit");
+                    .help("write each entry as `KEY = \"value\"`: a config holds plain values, without blocks or dotted keys");
                     self.report(d);
-                    return None;
-                }
-                if *ty == Ty::Int && !n.integer {
-                    let d = Diagnostic::new(
-                        Code::E0201,
-                        n.span,
-                        format!("expected an integer, found `{}`", n.text),
-                    );
-                    self.report(d);
-                    return None;
-                }
-                if *ty == Ty::Int {
-                    ValKind::Int(n.value as i64)
-                } else {
-                    ValKind::Float(n.value)
-                }
-            }
-            Ty::Quantity(u) => match units::quantity(*u, n.value, n.unit.as_deref()) {
-                Ok(q) => ValKind::Quantity(q),
-                Err(err) => {
-                    self.unit_error(n, *u, err, field);
-                    return None;
-                }
-            },
-            _ => unreachable!("number() is called for numeric types"),
-        };
-        self.range_check(n, field)?;
-        Some(Val::new(kind, n.span))
-    }
-
-    fn unit_error(
-        &mut self,
-        n: &ast::NumberLit,
-        u: Unit,
-        err: UnitError,
-        field: Option<&FieldDef>,
-    ) {
-        let what = field.map_or("this value".to_string(), |f| format!("`{}`", f.name));
-        let d = match err {
-            UnitError::Missing(accepted) => {
-                let example = match u {
-                    Unit::Duration => format!("{}s", n.text),
-                    Unit::Bytes => format!("{}Mi", n.text),
-                    _ => format!("{}%", n.text),
-                };
-                Diagnostic::new(Code::E0202, n.span, format!("{what} needs a unit"))
-                    .label(format!(
-                        "a bare number; expected {}",
-                        Ty::Quantity(u).describe(self.schema)
-                    ))
-                    .help(format!("add a unit ({accepted}), e.g. `{example}`"))
-                    .fix(n.span, example)
-            }
-            UnitError::WrongUnit(accepted) => Diagnostic::new(
-                Code::E0202,
-                n.span,
-                format!(
-                    "{what} is {}, but `{}` is not such a unit",
-                    Ty::Quantity(u).describe(self.schema),
-                    n.unit.as_deref().unwrap_or("")
-                ),
-            )
-            .label("wrong unit")
-            .help(format!("use one of: {accepted}")),
-            UnitError::BadValue(msg) => {
-                Diagnostic::new(Code::E0203, n.span, format!("`{}` {msg}", n.text))
-                    .label("out of range")
-            }
-        };
-        self.report(d);
-    }
-
-    fn range_check(&mut self, n: &ast::NumberLit, field: Option<&FieldDef>) -> Option<()> {
-        let f = field?;
-        let (lo, hi) = (f.min, f.max);
-        let v = n.value;
-        if lo.is_some_and(|l| v < l) || hi.is_some_and(|h| v > h) {
-            let bounds = match (lo, hi) {
-                (Some(l), Some(h)) => format!(
-                    "between {} and {}",
-                    units::trim_float(l),
-                    units::trim_float(h)
-                ),
-                (Some(l), None) => format!("at least {}", units::trim_float(l)),
-                (None, Some(h)) => format!("at most {}", units::trim_float(h)),
-                _ => unreachable!("a bound exists"),
-            };
-            let d = Diagnostic::new(
-                Code::E0203,
-                n.span,
-                format!("`{}` must be {bounds}, found {}", f.name, n.text),
-            )
-            .label("out of range");
-            self.report(d);
-            return None;
-        }
-        Some(())
-    }
-
-    pub fn mismatch(&mut self, e: &Expr, expected: &str, field: Option<&FieldDef>) {
-        let found = describe_expr(e);
-        let mut d = Diagnostic::new(
-            Code::E0201,
-            e.span,
-            format!("expected {expected}, found {found}"),
-        )
-        .label(format!("this is {found}"));
-        if let Some(f) = field {
-            d = d.note(format!("`{}` is {}", f.name, f.ty.describe(self.schema)));
-        }
-        if let ExprKind::Str(s) = &e.kind {
-            if let Some(text) = s.as_plain() {
-                if expected.contains("duration")
-                    || expected.contains("size")
-                    || expected.contains("integer")
-                    || expected.contains("CPU")
-                    || expected.contains("percent")
-                {
-                    d = d.help(format!("write the value without quotes: {text}"));
                 }
             }
         }
-        self.report(d);
     }
 }
 
@@ -882,30 +572,24 @@ fn merge_into(m: &mut indexmap::IndexMap<String, Val>, name: String, v: Val) {
     }
 }
 
-fn anonymous_field(ty: Ty, span: Span) -> FieldDef {
-    FieldDef {
-        name: "value".into(),
-        ty,
-        optional: true,
-        min: None,
-        max: None,
-        default: None,
-        docs: Default::default(),
-        span,
-    }
-}
-
-/// How an expression reads in messages.
-pub fn describe_expr(e: &Expr) -> String {
-    match &e.kind {
-        ExprKind::Str(_) => "a string".into(),
-        ExprKind::Number(n) if n.unit.is_some() => format!("`{}`", n.text),
-        ExprKind::Number(n) => format!("the number {}", n.text),
-        ExprKind::Bool(b) => format!("`{b}`"),
-        ExprKind::Null => "`null`".into(),
-        ExprKind::List(_) => "a list".into(),
-        ExprKind::Object(_) => "a block".into(),
-        ExprKind::Path(p) => format!("the name `{}`", p.dotted()),
-        ExprKind::Range(..) => "a range".into(),
-    }
+/// E0206: `key` set again; `first` is the first setting; `within` names the
+/// map the key is an entry of (`env`, `port`, a config), if any.
+fn set_twice(key: &Key, first: crate::source::Span, within: Option<&String>) -> Diagnostic {
+    let (message, help) = match within {
+        None => (
+            format!("`{}` is set twice", key.name),
+            format!("remove one of the two `{}` settings", key.name),
+        ),
+        Some(map) => (
+            format!("`{}` is set twice in `{map}`", key.name),
+            format!(
+                "remove one of the two `{}` entries, or merge them",
+                key.name
+            ),
+        ),
+    };
+    Diagnostic::new(Code::E0206, key.span, message)
+        .label("set again here")
+        .secondary(first, "first set here")
+        .help(help)
 }

@@ -32,13 +32,17 @@ impl Elab<'_> {
         let name = p.first().to_string();
         if let Some(pos) = self.let_stack.iter().position(|n| *n == name) {
             let chain = format!("{} → {name}", self.let_stack[pos..].join(" → "));
-            let d = Diagnostic::new(
+            let mut d = Diagnostic::new(
                 Code::E0112,
                 p.span,
                 format!("`let` constants refer to each other in a cycle: {chain}"),
             )
-            .label("used here inside its own definition")
+            .label(format!("`{name}` is used inside its own definition"))
             .help("give one of the constants a literal value");
+            for pair in self.let_stack[pos..].windows(2) {
+                let span = self.p.symbols.lets[&pair[0]].name_span;
+                d = d.secondary(span, format!("`{}` refers to `{}`", pair[0], pair[1]));
+            }
             self.report(d);
             return Some(None);
         }
@@ -60,9 +64,10 @@ impl Elab<'_> {
                 format!(
                     "expected a reference to a {}, found {}",
                     kind.noun(),
-                    super::elab::describe_expr(e)
+                    super::values::describe_expr(e)
                 ),
             );
+            d = d.help(format!("refer to a declared {} by name", kind.noun()));
             if let (ExprKind::Str(s), true) = (&e.kind, kind == RefKind::Secret) {
                 d = d.help(format!("declare `secret {} {{ }}` and write `secret.{}`: secret values never appear in .stack files", s.as_plain().unwrap_or_default().to_lowercase(), s.as_plain().unwrap_or_default().to_lowercase()));
             } else if let ExprKind::Str(s) = &e.kind {
@@ -125,7 +130,9 @@ impl Elab<'_> {
                 kind.noun(),
                 p.dotted()
             ),
-        );
+        )
+        .label(format!("not a {} reference", kind.noun()))
+        .help(format!("write {form}"));
         if kind == RefKind::Secret
             && p.segments.len() == 1
             && self.p.symbols.secrets.contains_key(p.first())

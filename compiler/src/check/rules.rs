@@ -17,7 +17,7 @@ use crate::resolve::Program;
 /// Rules on one evaluated world.
 pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     services::run(p, w, diags);
-    ports::run(w, diags);
+    ports::run(p, w, diags);
     pipelines::run(p, w, diags);
 }
 

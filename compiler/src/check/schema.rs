@@ -105,11 +105,15 @@ impl Ty {
                 )
             }
             Ty::Tagged(i) => format!("`{}` blocks", s.tagged[*i].name),
-            Ty::OneOf(ts) => ts
-                .iter()
-                .map(|t| t.describe(s))
-                .collect::<Vec<_>>()
-                .join(" or "),
+            Ty::OneOf(ts) => {
+                let mut names: Vec<String> = ts.iter().map(|t| t.describe(s)).collect();
+                let last = names.pop().unwrap_or_default();
+                if names.is_empty() {
+                    last
+                } else {
+                    format!("{} or {last}", names.join(", "))
+                }
+            }
         }
     }
 }

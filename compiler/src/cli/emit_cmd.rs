@@ -13,7 +13,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         .env
         .clone()
         .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile(&display_name(&root), &DiskLoader, &envs);
+    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, true);
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -35,11 +35,14 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
             ));
         }
     }
-    let models = Models::build(&c, args.env.as_deref());
     let targets = match args.target.target() {
         Some(t) => vec![t],
-        None => emit::declared_targets(&models.base),
+        None => emit::declared_targets(&crate::model::build_shell(&c)),
     };
+    let models = Models::build_for(&c, args.env.as_deref(), &targets);
+    // The process ends soon; skip freeing the compilation piece by piece.
+    let models = std::mem::ManuallyDrop::new(models);
+    let c = std::mem::ManuallyDrop::new(c);
     let outputs: Vec<Output> = targets.iter().map(|t| emit::emit(&models, *t)).collect();
     let deny_lossy = args.deny.contains(&Deny::Lossy);
     let lowering: Vec<Diagnostic> = outputs

@@ -9,7 +9,7 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
         .env
         .clone()
         .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile(&display_name(&root), &DiskLoader, &envs);
+    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, true);
     if c.has_errors() {
         super::check_cmd::human(&c.program.map, &c.diagnostics, io.err_is_tty, io);
         return Ok(FAILED);
@@ -25,7 +25,10 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
             ));
         }
     }
-    let model = crate::model::build(&c, args.env.as_deref());
+    // Without --env, the stack's `default_env` (else the base).
+    let default_env = crate::model::build(&c, None).stack.default_env;
+    let env = args.env.clone().or(default_env);
+    let model = crate::model::build(&c, env.as_deref());
     let text = match args.format {
         DataFormat::Json => {
             serde_json::to_string_pretty(&model).map_err(|e| miette::miette!("{e}"))? + "\n"

@@ -116,6 +116,7 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
 
 fn commit(tmp: &Path, plan: &Plan, old: &BTreeSet<String>) -> Result<Written, String> {
     let out = &plan.out;
+    fs::create_dir_all(out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
     for f in &plan.files {
         let target = out.join(&f.path);
         if let Some(dir) = target.parent() {

@@ -96,7 +96,7 @@ codes! {
     // Pipelines.
     E0600 Error "`needs` cycle";
     E0601 Error "unknown job";
-    E0602 Error "deploy step names an environment the target cannot deploy";
+    E0602 Error "deploy step uses a mechanism the stack does not emit";
     E0603 Error "malformed cron expression";
     E0604 Error "unknown step kind";
     E0605 Error "image build for a service without `build`";

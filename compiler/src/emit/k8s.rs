@@ -17,7 +17,7 @@ mod scaling;
 mod storage;
 mod workload;
 
-pub use meta::{k8s_name, labels, selector_labels};
+pub use meta::{k8s_name, labels, secret_templates, selector_labels};
 
 use super::output::{hash_header, Output};
 use super::yaml::{self, Yaml};
@@ -115,11 +115,20 @@ fn kind_order(kind: &str) -> u8 {
 
 /// A multi-document YAML file with the generated header.
 pub fn render(objs: &[Object]) -> String {
-    let docs: Vec<Yaml> = objs.iter().map(|o| o.doc.clone()).collect();
     let mut s = hash_header();
-    s.reserve(docs.len() * 1024);
-    yaml::write_documents(&mut s, &docs);
+    s.reserve(objs.len() * 1024);
+    write_objects(&mut s, objs);
     s
+}
+
+/// Documents separated by `---`, written straight from the objects.
+fn write_objects(s: &mut String, objs: &[Object]) {
+    for (i, o) in objs.iter().enumerate() {
+        if i > 0 {
+            s.push_str("---\n");
+        }
+        yaml::write_document(s, &o.doc);
+    }
 }
 
 fn render_secret_templates(m: &Model, secrets: &[Object]) -> String {
@@ -128,7 +137,6 @@ fn render_secret_templates(m: &Model, secrets: &[Object]) -> String {
         "# Secret templates for `{}`: fill in the values and apply them yourself\n# (or create the Secrets with sealed-secrets / external-secrets). stackc never writes secret values.\n",
         m.namespace()
     ));
-    let docs: Vec<Yaml> = secrets.iter().map(|o| o.doc.clone()).collect();
-    yaml::write_documents(&mut s, &docs);
+    write_objects(&mut s, secrets);
     s
 }

@@ -63,6 +63,10 @@ pub enum Yaml {
     Str(String),
     Seq(Vec<Yaml>),
     Map(Vec<(String, Yaml)>),
+    /// A node with a local tag, written `!tag value` (Compose's `!reset null`
+    /// and `!override`). The tag is a YAML tag shorthand (`!reset`) and the
+    /// value is never itself tagged; the writer checks neither.
+    Tagged(String, Box<Yaml>),
 }
 
 impl Yaml {
@@ -79,6 +83,11 @@ impl Yaml {
     /// A string scalar.
     pub fn str(s: impl Into<String>) -> Self {
         Yaml::Str(s.into())
+    }
+
+    /// A tagged node: `Yaml::tagged("!reset", Yaml::Null)` is `!reset null`.
+    pub fn tagged(tag: impl Into<String>, value: Yaml) -> Self {
+        Yaml::Tagged(tag.into(), Box::new(value))
     }
 
     /// Sets `key` on a mapping: replaces the value of an existing key in
@@ -251,6 +260,10 @@ pub fn write_documents(out: &mut String, docs: &[Yaml]) {
 /// the start of a document). `indent` is the column of the node.
 fn write_item(out: &mut String, node: &Yaml, indent: usize) {
     match node {
+        Yaml::Tagged(tag, value) => {
+            out.push_str(tag);
+            write_value(out, value, indent);
+        }
         Yaml::Map(entries) if !entries.is_empty() => write_map(out, entries, indent, true),
         Yaml::Seq(items) if !items.is_empty() => write_seq(out, items, indent, true),
         scalar => write_scalar_line(out, scalar, indent),
@@ -260,6 +273,11 @@ fn write_item(out: &mut String, node: &Yaml, indent: usize) {
 /// Writes `node` after a `key:`; `indent` is the column of nested content.
 fn write_value(out: &mut String, node: &Yaml, indent: usize) {
     match node {
+        Yaml::Tagged(tag, value) => {
+            out.push(' ');
+            out.push_str(tag);
+            write_value(out, value, indent);
+        }
         Yaml::Map(entries) if !entries.is_empty() => {
             out.push('\n');
             write_map(out, entries, indent, false);
@@ -333,6 +351,7 @@ fn write_scalar_line(out: &mut String, node: &Yaml, indent: usize) {
         Yaml::Str(s) => write_str(out, s, true, indent),
         Yaml::Seq(_) => out.push_str("[]"),
         Yaml::Map(_) => out.push_str("{}"),
+        Yaml::Tagged(..) => return write_item(out, node, indent),
     }
     out.push('\n');
 }

@@ -18,6 +18,11 @@ struct Conv<'a> {
 }
 
 pub fn to_model(c: &Compilation, w: &Evaluated) -> Model {
+    to_model_with(c, w, true)
+}
+
+/// With `services = false`, only the stack-level parts (a shell of the model).
+pub fn to_model_with(c: &Compilation, w: &Evaluated, with_services: bool) -> Model {
     let cv = Conv { c, w };
     let stack: Stack = cv.record_as(&w.stack, "Stack");
     let environment: Option<Environment> = w
@@ -26,7 +31,7 @@ pub fn to_model(c: &Compilation, w: &Evaluated) -> Model {
         .map(|e| cv.record_as(e, "Environment"));
     let environments = cv.environment_summaries();
     let mut services = IndexMap::new();
-    for (name, v) in &w.services {
+    for (name, v) in w.services.iter().filter(|_| with_services) {
         let mut s: Service = cv.record_as_named(v, "Service", name);
         complete_service(&mut s, &stack, environment.as_ref());
         services.insert(name.clone(), s);
@@ -330,12 +335,10 @@ pub fn image_ref(s: &Service, stack: &Stack, env: Option<&Environment>) -> Optio
         _ => repo,
     };
     let env_tag = env.and_then(|e| e.tag.clone());
-    let tag = s
-        .tag
-        .clone()
-        .or(written_tag)
-        .or(env_tag)
-        .or_else(|| built.then(|| stack.version.clone()));
+    // An environment's default tag and the stack version apply to the
+    // stack's own (built) images only; other images are used as written.
+    let default_tag = built.then(|| env_tag.unwrap_or_else(|| stack.version.clone()));
+    let tag = s.tag.clone().or(written_tag).or(default_tag);
     let reference = match &tag {
         Some(t) => format!("{repository}:{t}"),
         None => repository.clone(),

@@ -13,8 +13,7 @@ pub struct Pipeline {
     pub name: Option<String>,
     pub on: Triggers,
     pub concurrency: Option<Concurrency>,
-    #[serde(default)]
-    pub permissions: IndexMap<String, Permission>,
+    pub permissions: Option<Permissions>,
     #[serde(default)]
     pub env: IndexMap<String, EnvValue>,
     #[serde(rename = "job", default)]
@@ -42,6 +41,54 @@ pub struct RefFilter {
 pub struct Concurrency {
     pub group: String,
     pub cancel_in_progress: bool,
+}
+
+/// Token permissions per scope (unset scopes: none, once any is set).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Permissions {
+    #[serde(rename = "__span", default)]
+    pub span: Span,
+    pub actions: Option<Permission>,
+    pub attestations: Option<Permission>,
+    pub checks: Option<Permission>,
+    pub contents: Option<Permission>,
+    pub deployments: Option<Permission>,
+    pub discussions: Option<Permission>,
+    pub id_token: Option<Permission>,
+    pub issues: Option<Permission>,
+    pub models: Option<Permission>,
+    pub packages: Option<Permission>,
+    pub pages: Option<Permission>,
+    pub pull_requests: Option<Permission>,
+    pub repository_projects: Option<Permission>,
+    pub security_events: Option<Permission>,
+    pub statuses: Option<Permission>,
+}
+
+impl Permissions {
+    /// `(github-name, access)` of every scope that is set.
+    pub fn scopes(&self) -> Vec<(&'static str, Permission)> {
+        let all = [
+            ("actions", self.actions),
+            ("attestations", self.attestations),
+            ("checks", self.checks),
+            ("contents", self.contents),
+            ("deployments", self.deployments),
+            ("discussions", self.discussions),
+            ("id-token", self.id_token),
+            ("issues", self.issues),
+            ("models", self.models),
+            ("packages", self.packages),
+            ("pages", self.pages),
+            ("pull-requests", self.pull_requests),
+            ("repository-projects", self.repository_projects),
+            ("security-events", self.security_events),
+            ("statuses", self.statuses),
+        ];
+        all.into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -34,6 +34,11 @@ impl Ctx<'_> {
     }
 }
 
+/// Brackets nested deeper than this make the item an error before pest
+/// sees it: pest, and every stage after it, recurses once per level, and a
+/// fixed limit keeps the outcome independent of the thread's stack size.
+const MAX_DEPTH: usize = 64;
+
 /// Parses a whole file; never fails. Broken items become [`Item::Error`].
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut ctx = Ctx {
@@ -45,11 +50,14 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut items = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
-        if Grammar::parse(Rule::eoi_start, &text[pos..]).is_ok() {
+        pos = skip_trivia(text, pos);
+        if pos >= text.len() {
             break;
         }
         ctx.base = pos;
-        match Grammar::parse(Rule::item_start, &text[pos..]) {
+        let deep = super::trivia::too_deep(&text[pos..], MAX_DEPTH).map(|d| pos + d);
+        let input = deep.map_or(&text[pos..], |d| &text[pos..d]);
+        match Grammar::parse(Rule::item_start, input) {
             Ok(mut pairs) => {
                 let start = pairs.next().expect("item_start");
                 let consumed = start.as_span().end();
@@ -58,7 +66,10 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                 pos += consumed.max(1);
             }
             Err(e) => {
-                let (diag, err_at) = error_syntax(&ctx, pos, e);
+                let (diag, err_at) = match deep {
+                    Some(d) => (error_too_deep(&ctx, d), d),
+                    None => error_syntax(&ctx, pos, e),
+                };
                 ctx.diags.push(diag);
                 let resume = resume_point(text, err_at.max(pos + 1));
                 items.push(Item::Error(Span::new(
@@ -79,6 +90,27 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         },
         ctx.diags,
     )
+}
+
+/// Skips whitespace and non-doc comments (doc comments start the next item).
+fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let b = text.as_bytes();
+    loop {
+        let rest = &text[pos..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{FEFF}']);
+        pos += rest.len() - trimmed.len();
+        let doc = trimmed.starts_with("///") && !trimmed.starts_with("////");
+        if trimmed.starts_with("//") && !doc {
+            pos += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else if trimmed.starts_with("/*") {
+            match super::trivia::block_comment_end(b, pos) {
+                Some(end) => pos = end,
+                None => return pos,
+            }
+        } else {
+            return pos;
+        }
+    }
 }
 
 fn skip_ws(text: &str, pos: usize) -> usize {
@@ -139,6 +171,16 @@ fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnos
     (d, at)
 }
 
+fn error_too_deep(ctx: &Ctx, at: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0001,
+        Span::new(ctx.file, at, at + 1),
+        format!("brackets nest more than {MAX_DEPTH} levels deep"),
+    )
+    .label("too deep")
+    .help("split the value into named blocks or `let` constants")
+}
+
 /// E0002 when the failure comes from a string or block comment that never ends.
 fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
     let (kind, start) = super::trivia::unterminated(&ctx.text[base..])?;
@@ -146,32 +188,22 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
     if start > at {
         return None;
     }
-    let end = ceil_char(ctx.text, start + 3);
-    let span = Span::new(ctx.file, start, end);
     let what = if kind == "comment" {
         "block comment"
     } else {
         "string"
     };
-    let close = match kind {
-        "comment" => "*/",
-        "multiline" => "\"\"\"",
-        _ => "\"",
+    let (open, close) = match kind {
+        "comment" => ("/*", "*/"),
+        "multiline" => ("\"\"\"", "\"\"\""),
+        _ => ("\"", "\""),
     };
+    let span = Span::new(ctx.file, start, (start + open.len()).min(ctx.text.len()));
     Some(
         Diagnostic::new(Code::E0002, span, format!("unterminated {what}"))
             .label(format!("this {what} is never closed"))
             .help(format!("close it with `{close}`")),
     )
-}
-
-/// The first character boundary at or after `i` (clamped to the text).
-fn ceil_char(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 fn found_token(text: &str, at: usize) -> String {
@@ -191,7 +223,10 @@ fn found_token(text: &str, at: usize) -> String {
 
 fn syntax_help(text: &str, at: usize, found: &str) -> Option<String> {
     let before = text[..at].trim_end();
-    if found == ":" && before.ends_with(|c: char| c.is_alphanumeric()) {
+    let after_colon = before
+        .strip_suffix(':')
+        .is_some_and(|b| b.ends_with(|c: char| c.is_alphanumeric()));
+    if (found == ":" && before.ends_with(|c: char| c.is_alphanumeric())) || after_colon {
         return Some("attributes are written `name = value`, not `name: value`".into());
     }
     if found == "=" && before.ends_with('=') {
@@ -225,7 +260,6 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::range_op => "`..`",
         Rule::templates => "`:`",
         Rule::type_expr | Rule::type_atom => "a type",
-        Rule::EOI => "end of file",
         Rule::doc => "a doc comment",
         _ => return None,
     })

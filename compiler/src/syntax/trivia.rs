@@ -69,6 +69,47 @@ pub fn unterminated(text: &str) -> Option<(&'static str, usize)> {
     found
 }
 
+/// Where brackets (`{`, `[`, `<`) first nest deeper than `max` within the
+/// first item of `text` (strings and comments skipped), if they do. The item
+/// ends where its first bracketed group closes, or, outside brackets, at a
+/// line starting with a name (the next item), so the scan stays linear.
+pub fn too_deep(text: &str, max: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let next_item = rest.len() > 1 && (rest[1].is_ascii_alphabetic() || rest[1] == b'_');
+        if depth == 0 && rest[0] == b'\n' && next_item {
+            return None;
+        }
+        i = if rest.starts_with(b"//") {
+            line_end(b, i)
+        } else if rest.starts_with(b"/*") {
+            block_comment_end(b, i)?
+        } else if rest.starts_with(b"\"\"\"") {
+            string_end(b, i + 3, true, Mode::Grammar, &mut |_, _, _| {})?
+        } else if rest[0] == b'"' {
+            string_end(b, i + 1, false, Mode::Grammar, &mut |_, _, _| {})?
+        } else if matches!(rest[0], b'{' | b'[' | b'<') {
+            depth += 1;
+            if depth > max {
+                return Some(i);
+            }
+            i + 1
+        } else if matches!(rest[0], b'}' | b']' | b'>') {
+            if depth == 1 {
+                return None;
+            }
+            depth = depth.saturating_sub(1);
+            i + 1
+        } else {
+            i + 1
+        };
+    }
+    None
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
     Comment,
@@ -124,7 +165,8 @@ fn line_end(b: &[u8], i: usize) -> usize {
         .map_or(b.len(), |n| i + n)
 }
 
-fn block_comment_end(b: &[u8], start: usize) -> Option<usize> {
+/// The end (after `*/`) of the nested block comment starting at `start`.
+pub(super) fn block_comment_end(b: &[u8], start: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = start;
     while i < b.len() {
@@ -263,6 +305,16 @@ mod tests {
         let t = "a = \"${ /* in */ x.y }\" /* out */";
         let texts: Vec<_> = comments(t).into_iter().map(|c| c.text).collect();
         assert_eq!(texts, ["/* in */", "/* out */"]);
+    }
+
+    #[test]
+    fn nesting_depth() {
+        assert_eq!(too_deep("a = [[[1]]]", 3), None);
+        assert_eq!(too_deep("a = [[[[1]]]]", 3), Some(7));
+        assert_eq!(too_deep("a = \"[[[[\" // [[[[\n{}", 3), None);
+        assert_eq!(too_deep("a {} b [[[[[", 3), None);
+        assert_eq!(too_deep("let a = 1\nb [[[[[", 3), None);
+        assert_eq!(too_deep("a\n{[[[", 3), Some(5));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! a mechanism the stack emits.
 
 use super::graph;
+use crate::check::head_span;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::eval::Evaluated;
 use crate::resolve::Program;
@@ -38,21 +39,40 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
             }
         }
         for cycle in graph::cycles(&g) {
-            let span = jobs
-                .and_then(|j| j.get(&cycle[0]))
-                .and_then(|j| j.get("needs"))
-                .map_or(p.symbols.pipelines[name].name_span, |v| v.span);
-            diags.push(
-                Diagnostic::new(
-                    Code::E0600,
-                    span,
-                    format!("`needs` cycle in pipeline `{name}`: {}", cycle.join(" → ")),
-                )
-                .label("this job waits for itself through the cycle")
-                .help("remove one of the `needs` entries in the cycle"),
-            );
+            diags.push(needs_cycle(p, name, jobs, &cycle));
         }
     }
+}
+
+/// E0600: the `needs` entry that closes the cycle, the other edges as labels.
+fn needs_cycle(
+    p: &Program,
+    pipeline: &str,
+    jobs: Option<&crate::value::Map>,
+    cycle: &[String],
+) -> Diagnostic {
+    let edge = |a: &str, b: &str| {
+        let job = jobs.and_then(|j| j.get(a))?;
+        needs_of(job)
+            .into_iter()
+            .find(|(n, _)| n == b)
+            .map(|(_, span)| span)
+    };
+    let waits = |a: &str, b: &str| format!("`{a}` needs `{b}`");
+    let primary = edge(&cycle[0], &cycle[1]).unwrap_or(p.symbols.pipelines[pipeline].name_span);
+    let mut d = Diagnostic::new(
+        Code::E0600,
+        primary,
+        format!("`needs` cycle in pipeline `{pipeline}`: {}", cycle.join(" → ")),
+    )
+    .label(waits(&cycle[0], &cycle[1]))
+    .help("jobs in a cycle wait for each other forever; remove one of the `needs` entries in the cycle");
+    for pair in cycle.windows(2).skip(1) {
+        if let Some(span) = edge(&pair[0], &pair[1]) {
+            d = d.secondary(span, waits(&pair[0], &pair[1]));
+        }
+    }
+    d
 }
 
 fn needs_of(job: &Val) -> Vec<(String, crate::source::Span)> {
@@ -101,7 +121,10 @@ fn step(p: &Program, w: &Evaluated, step: &Val, targets: &[&str], diags: &mut Ve
         "deploy" | "rollback" => {
             let via = body.get("via").and_then(Val::str).unwrap_or("kustomize");
             if !targets.contains(&via) {
-                let span = body.get("via").map_or(step.span, |v| v.span);
+                let span = body
+                    .get("via")
+                    .filter(|v| !p.map.is_stdlib(v.span.file))
+                    .map_or_else(|| head_span(&p.map, step.span), |v| v.span);
                 diags.push(
                     Diagnostic::new(
                         Code::E0602,
@@ -111,13 +134,27 @@ fn step(p: &Program, w: &Evaluated, step: &Val, targets: &[&str], diags: &mut Ve
                         ),
                     )
                     .label(format!("no `{via}` output to deploy"))
-                    .help(format!(
-                        "add `{via}` to `targets` in the `stack` block, or deploy `via` one of {}",
-                        targets.join(", ")
-                    )),
+                    .help(deploy_help(via, targets)),
                 );
             }
         }
         _ => {}
+    }
+}
+
+/// How to fix a deploy step whose mechanism the stack does not emit.
+fn deploy_help(via: &str, targets: &[&str]) -> String {
+    let usable: Vec<&str> = ["kustomize", "helm", "k8s"]
+        .into_iter()
+        .filter(|t| targets.contains(t))
+        .collect();
+    let add = format!("add `{via}` to `targets` in the `stack` block");
+    match usable.as_slice() {
+        [] => add,
+        [one] => format!("{add}, or deploy with `via = {one}`"),
+        _ => format!(
+            "{add}, or deploy `via` one of {}",
+            suggest::quote_list(&usable).replace(" and ", " or ")
+        ),
     }
 }

@@ -2,29 +2,43 @@
 //! naming a real port, host ports published once, NodePorts in range and
 //! unique, port and volume names valid for Kubernetes.
 
+use crate::check::head_span;
 use crate::check::refs::is_dns_label;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::eval::Evaluated;
+use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::{Part, Ref, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+pub fn run(prog: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     let mut host_ports: IndexMap<(i64, String), (String, Span)> = IndexMap::new();
     let mut node_ports: IndexMap<i64, (String, Span)> = IndexMap::new();
     for (name, s) in &w.services {
         let ports: Vec<&str> = port_names(s);
         for probe in ["health", "liveness", "readiness", "startup"] {
-            if let Some(port) = s.get(probe).and_then(|p| p.get("port")) {
-                check_port_ref(name, port, &ports, probe, Code::E0301, diags);
+            let Some(pv) = s.get(probe) else { continue };
+            match pv.get("port") {
+                Some(port) => check_port_ref(name, port, &ports, probe, Code::E0301, diags),
+                None if ports.is_empty()
+                    && (pv.get("http").is_some()
+                        || pv.get("tcp").is_some_and(|t| t.bool() != Some(false))) =>
+                {
+                    diags.push(
+                        Diagnostic::new(Code::E0301, head_span(&prog.map, pv.span), format!("the {probe} probe of `{name}` needs a port, but `{name}` declares none"))
+                            .label("an HTTP or TCP check connects to a port")
+                            .help(format!("declare the port the process listens on, e.g. `port http {{ container = 8080 }}` in service `{name}`, or check with `exec = [ … ]`")),
+                    );
+                }
+                None => {}
             }
         }
         if let Some(port) = s.get("ingress").and_then(|i| i.get("port")) {
             check_port_ref(name, port, &ports, "ingress", Code::E0306, diags);
         }
-        interpolated_ports(s, w, diags);
+        interpolated_ports(prog, s, w, diags);
         for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
-            port_name(pname, p, diags);
+            port_name(pname, head_span(&prog.map, p.span), diags);
             unique(&mut host_ports, p, "host", name, pname, diags);
             node_port(&mut node_ports, p, name, diags);
         }
@@ -34,7 +48,7 @@ pub fn run(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::new(
                         Code::E0207,
-                        v.span,
+                        head_span(&prog.map, v.span),
                         format!("the volume name `{vname}` is not a valid DNS-1123 label"),
                     )
                     .label("used as a Kubernetes volume and claim name")
@@ -88,7 +102,7 @@ fn check_port_ref(
 }
 
 /// E0306 for `${svc.port.NAME}` where `svc` has no such port.
-fn interpolated_ports(v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+fn interpolated_ports(p: &Program, v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     match &v.kind {
         ValKind::Interp(parts) => {
             for part in parts {
@@ -103,10 +117,10 @@ fn interpolated_ports(v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                     diags.push(
                         Diagnostic::new(
                             Code::E0306,
-                            v.span,
+                            interp_span(p, v.span, svc, port),
                             format!("service `{svc}` has no port `{port}`"),
                         )
-                        .label(format!("`${{{svc}.port.{port}}}` names an undeclared port"))
+                        .label(format!("`{svc}` declares no port `{port}`"))
                         .help_opt(suggest::help_for_unknown(
                             "port",
                             port,
@@ -116,21 +130,36 @@ fn interpolated_ports(v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        ValKind::Map(m) => m.values().for_each(|c| interpolated_ports(c, w, diags)),
-        ValKind::List(l) => l.iter().for_each(|c| interpolated_ports(c, w, diags)),
+        ValKind::Map(m) => m.values().for_each(|c| interpolated_ports(p, c, w, diags)),
+        ValKind::List(l) => l.iter().for_each(|c| interpolated_ports(p, c, w, diags)),
         _ => {}
     }
 }
 
+/// The span of `svc.port.NAME` inside the string at `span` (the whole
+/// string when it cannot be found, e.g. after a `let` substitution).
+fn interp_span(p: &Program, span: Span, svc: &str, port: &str) -> Span {
+    let text = p.map.snippet(span);
+    let needle = format!("{svc}.port.{port}");
+    match text.find(&needle) {
+        Some(i) => Span::new(
+            span.file,
+            span.start as usize + i,
+            span.start as usize + i + needle.len(),
+        ),
+        None => span,
+    }
+}
+
 /// Kubernetes port names: at most 15 characters, lowercase, a letter in them.
-fn port_name(name: &str, p: &Val, diags: &mut Vec<Diagnostic>) {
+fn port_name(name: &str, at: Span, diags: &mut Vec<Diagnostic>) {
     let ok = is_dns_label(name)
         && name.len() <= 15
         && name.chars().any(|c| c.is_ascii_lowercase())
         && !name.contains("--");
     if !ok {
         diags.push(
-            Diagnostic::new(Code::E0207, p.span, format!("the port name `{name}` is not valid in Kubernetes"))
+            Diagnostic::new(Code::E0207, at, format!("the port name `{name}` is not valid in Kubernetes"))
                 .label("port names are IANA service names")
                 .help("use at most 15 lowercase letters, digits and `-`, with at least one letter, e.g. `http`, `grpc`, `metrics`"),
         );

@@ -2,9 +2,11 @@
 //! resources, autoscaling, production image tags.
 
 use super::graph;
+use crate::check::{head_span, key_before};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
 use crate::resolve::Program;
+use crate::source::Span;
 use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
 
@@ -12,8 +14,8 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     for (name, s) in &w.services {
         let span = p.symbols.services[name].name_span;
         runnable(name, s, span, diags);
-        exclusive(s, diags);
-        resources(s, diags);
+        exclusive(p, s, diags);
+        resources(p, s, diags);
         autoscale(p, s, diags);
         if is_production(w) {
             image_tag(name, s, w, diags);
@@ -31,7 +33,7 @@ fn is_production(w: &Evaluated) -> bool {
 }
 
 /// E0210: a service needs an image, a build, an external endpoint or a host process.
-fn runnable(name: &str, s: &Val, span: crate::source::Span, diags: &mut Vec<Diagnostic>) {
+fn runnable(name: &str, s: &Val, span: Span, diags: &mut Vec<Diagnostic>) {
     if ["image", "build", "external", "host"]
         .iter()
         .any(|k| s.get(k).is_some())
@@ -46,14 +48,15 @@ fn runnable(name: &str, s: &Val, span: crate::source::Span, diags: &mut Vec<Diag
 }
 
 /// E0209: fields that exclude each other.
-fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
+fn exclusive(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let head = |v: &Val| head_span(&p.map, v.span);
     if let Some(ext) = s.get("external") {
         for k in ["image", "build", "host"] {
             if let Some(v) = s.get(k) {
                 diags.push(conflict(
-                    v.span,
+                    head(v),
                     k,
-                    ext.span,
+                    head(ext),
                     "external",
                     "an external service is not run by this stack",
                 ));
@@ -68,6 +71,7 @@ fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
     {
         one_of(
             v,
+            head(v),
             &["size", "bind", "tmpfs"],
             "a volume is persistent (`size`), a bind mount (`bind`) or memory (`tmpfs`)",
             diags,
@@ -86,6 +90,7 @@ fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
     if let Some(d) = s.get("disruption") {
         one_of(
             d,
+            head(d),
             &["min_available", "max_unavailable"],
             "a disruption budget sets `min_available` or `max_unavailable`",
             diags,
@@ -93,7 +98,7 @@ fn exclusive(s: &Val, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn one_of(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
+fn one_of(v: &Val, head: Span, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
     let set: Vec<(&str, &Val)> = keys
         .iter()
         .filter_map(|k| v.get(k).map(|x| (*k, x)))
@@ -105,7 +110,7 @@ fn one_of(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
             .collect::<Vec<_>>()
             .join(", ");
         diags.push(
-            Diagnostic::new(Code::E0209, v.span, format!("set one of {list}"))
+            Diagnostic::new(Code::E0209, head, format!("set one of {list}"))
                 .label("none is set")
                 .help(why.to_string()),
         );
@@ -124,13 +129,7 @@ fn one_of_opt(v: &Val, keys: &[&str], why: &str, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn conflict(
-    span: crate::source::Span,
-    a: &str,
-    other: crate::source::Span,
-    b: &str,
-    why: &str,
-) -> Diagnostic {
+fn conflict(span: Span, a: &str, other: Span, b: &str, why: &str) -> Diagnostic {
     Diagnostic::new(
         Code::E0209,
         span,
@@ -142,7 +141,7 @@ fn conflict(
 }
 
 /// E0303: request above limit.
-fn resources(s: &Val, diags: &mut Vec<Diagnostic>) {
+fn resources(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
     let Some(r) = s.get("resources") else { return };
     for kind in ["cpu", "memory"] {
         let Some(v) = r.get(kind) else { continue };
@@ -160,7 +159,9 @@ fn resources(s: &Val, diags: &mut Vec<Diagnostic>) {
                     .label("request")
                     .secondary(hi.span, "limit")
                     .help(format!(
-                        "write `{kind} = request..limit` with the request at most the limit"
+                        "write `{kind} = request..limit` with the request at most the limit, e.g. `{kind} = {}..{}`",
+                        p.map.snippet(hi.span),
+                        p.map.snippet(lo.span)
                     )),
                 );
             }
@@ -199,9 +200,13 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
     }
     if a.get("cpu").is_none() && a.get("memory").is_none() {
         diags.push(
-            Diagnostic::new(Code::E0204, a.span, "autoscaling needs a target")
-                .label("no `cpu` or `memory` target")
-                .help("add `cpu = 70%` (and/or `memory = 80%`)"),
+            Diagnostic::new(
+                Code::E0204,
+                head_span(&p.map, a.span),
+                "autoscaling needs a target",
+            )
+            .label("no `cpu` or `memory` target")
+            .help("add `cpu = 70%` (and/or `memory = 80%`)"),
         );
     }
     if let Some(r) = s.get("replicas") {
@@ -213,7 +218,10 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
                     "`replicas` is ignored while `autoscale` is set",
                 )
                 .label("fixed replica count")
-                .secondary(a.span, "autoscaling decides the replica count")
+                .secondary(
+                    head_span(&p.map, a.span),
+                    "autoscaling decides the replica count",
+                )
                 .help("remove `replicas`, or set `autoscale.min` to the count you want at least"),
             );
         }
@@ -222,27 +230,35 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
 
 /// E0501: `latest` or no tag in production.
 fn image_tag(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    let Some(image) = s.get("image") else { return };
-    if s.get("build").is_some() {
-        // Built images default to the stack's version as their tag.
+    let built = s.get("build").is_some();
+    let Some(image) = s.get("image").or(s.get("build").filter(|_| built)) else {
         return;
-    }
+    };
+    // The same precedence as the model: the service's `tag`, a tag written
+    // in the image, then (built images only) the environment's `tag` and
+    // the stack's version.
     let explicit = s.get("tag");
-    let env_tag = w.environment.as_ref().and_then(|e| e.get("tag"));
-    let tag = explicit
-        .or(env_tag)
-        .and_then(Val::str)
-        .map(str::to_string)
-        .or_else(|| image.str().and_then(tag_of).map(str::to_string));
-    let env = w.env.as_deref().unwrap_or("");
-    let (span, problem) = match tag.as_deref() {
-        None => (image.span, "has no tag".to_string()),
-        Some("latest") => (
-            explicit.or(env_tag).map_or(image.span, |t| t.span),
-            "uses the `latest` tag".to_string(),
-        ),
+    let written = s.get("image").and_then(Val::str).and_then(tag_of);
+    let env_tag = w
+        .environment
+        .as_ref()
+        .and_then(|e| e.get("tag"))
+        .filter(|_| built);
+    let version = built.then(|| w.stack.get("version")).flatten();
+    let (tag, span) = match (explicit, written, env_tag, version) {
+        (Some(t), ..) => (t.str().map(str::to_string), t.span),
+        (None, Some(t), ..) => (Some(t.to_string()), image.span),
+        (None, None, Some(t), _) | (None, None, None, Some(t)) => {
+            (t.str().map(str::to_string), t.span)
+        }
+        (None, None, None, None) => (None, image.span),
+    };
+    let problem = match tag.as_deref() {
+        None => "has no tag",
+        Some("latest") => "uses the `latest` tag",
         Some(_) => return,
     };
+    let env = w.env.as_deref().unwrap_or("");
     diags.push(
         Diagnostic::new(Code::E0501, span, format!("service `{name}` {problem} in production environment `{env}`"))
             .label("not a pinned version")
@@ -287,27 +303,33 @@ fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         }
     }
     for cycle in graph::cycles(&g) {
-        let first = &cycle[0];
-        let span = w.services[first]
-            .get("depends_on")
-            .and_then(|d| d.as_map())
-            .and_then(|m| m.get(&cycle[1]))
-            .map_or(p.symbols.services[first].name_span, |v| v.span);
-        let mut d = Diagnostic::new(
-            Code::E0300,
-            span,
-            format!("`depends_on` cycle: {}", cycle.join(" → ")),
-        )
-        .label("this dependency closes the cycle")
-        .help("services in a cycle can never start; remove one of the dependencies");
-        for pair in cycle.windows(2).skip(1) {
-            if let Some(v) = w.services[&pair[0]]
-                .get("depends_on")
-                .and_then(|d| d.get(&pair[1]))
-            {
-                d = d.secondary(v.span, format!("`{}` depends on `{}`", pair[0], pair[1]));
-            }
-        }
-        diags.push(d);
+        diags.push(depends_on_cycle(p, w, &cycle));
     }
+}
+
+/// E0300: the dependency that closes the cycle, the other edges as labels.
+fn depends_on_cycle(p: &Program, w: &Evaluated, cycle: &[String]) -> Diagnostic {
+    // The span of `b` in `a`'s `depends_on { b = … }`: the key, found
+    // before its condition's span.
+    let edge = |a: &str, b: &str| {
+        let cond = w.services[a].get("depends_on")?.get(b)?;
+        Some(key_before(&p.map, cond.span, b))
+    };
+    let on = |a: &str, b: &str| format!("`{a}` depends on `{b}`");
+    let primary = edge(&cycle[0], &cycle[1]).unwrap_or(p.symbols.services[&cycle[0]].name_span);
+    let mut d = Diagnostic::new(
+        Code::E0300,
+        primary,
+        format!("`depends_on` cycle: {}", cycle.join(" → ")),
+    )
+    .label(on(&cycle[0], &cycle[1]))
+    .help(
+        "services in a cycle wait for each other and never start; remove one of the dependencies",
+    );
+    for pair in cycle.windows(2).skip(1) {
+        if let Some(span) = edge(&pair[0], &pair[1]) {
+            d = d.secondary(span, on(&pair[0], &pair[1]));
+        }
+    }
+    d
 }

@@ -22,14 +22,6 @@ pub fn service(m: &Model, name: &str, s: &Service, out: &mut Output) -> Option<O
         if let Some(np) = p.node_port {
             y.push_entry("nodePort", Yaml::Int(np as i64));
         }
-        if p.host.is_some() {
-            out.dropped(
-                p.span,
-                m.env_name(),
-                "host port",
-                "Kubernetes does not publish ports on the host; use `node_port` or an ingress",
-            );
-        }
         ports.push(y);
         out.exact += 1;
     }

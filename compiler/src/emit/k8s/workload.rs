@@ -18,7 +18,7 @@ pub fn deployment(m: &Model, name: &str, s: &Service, out: &mut Output) -> Objec
     spec.push_entry("strategy", strategy(s));
     spec.push_entry("template", pod_template(m, name, s, out));
     out.exact += 3;
-    if s.restart != Restart::Always {
+    if matches!(s.restart, Restart::OnFailure | Restart::Never) {
         out.approximated(
             s.span_of("restart"),
             env,
@@ -225,6 +225,11 @@ fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
     match v {
         EnvValue::Literal(t) => e.with("value", Yaml::str(t)),
         EnvValue::Interp { interp } => e.with("value", Yaml::str(render_parts(m, interp))),
+        EnvValue::Secret { secret } if m.secrets.get(secret).is_some_and(|s| s.file) => {
+            // A file secret is mounted at /run/secrets/NAME; the variable holds
+            // the path (the `*_FILE` convention), as in Compose.
+            e.with("value", Yaml::str(format!("/run/secrets/{secret}")))
+        }
         EnvValue::Secret { secret } => {
             let key = if m
                 .secrets

@@ -179,6 +179,10 @@ fn to_value(y: &Yaml) -> Value {
                 .map(|(k, v)| (Value::String(k.clone()), to_value(v)))
                 .collect(),
         ),
+        Yaml::Tagged(tag, v) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+            tag: serde_yaml::value::Tag::new(tag.trim_start_matches('!')),
+            value: to_value(v),
+        })),
     }
 }
 
@@ -410,6 +414,46 @@ fn converts_from_json_and_serde_yaml() {
     assert_eq!(from_serde_yaml(&value), want);
 }
 
+#[test]
+fn tagged_nodes() {
+    let doc = Yaml::map()
+        .with("a", Yaml::tagged("!reset", Yaml::Null))
+        .with("b", Yaml::tagged("!reset", Yaml::seq()))
+        .with(
+            "c",
+            Yaml::tagged(
+                "!override",
+                vec![Yaml::str("x"), Yaml::map().with("k", 1i64.into())].into(),
+            ),
+        )
+        .with(
+            "d",
+            Yaml::tagged("!override", Yaml::map().with("k", "v".into())),
+        )
+        .with(
+            "e",
+            vec![Yaml::tagged("!t", Yaml::map().with("k", 2i64.into()))].into(),
+        );
+    let text = to_string(&doc);
+    assert_eq!(
+        text,
+        "a: !reset null\nb: !reset []\nc: !override\n  - x\n  - k: 1\nd: !override\n  k: v\ne:\n  - !t\n    k: 2\n"
+    );
+    let value: Value = serde_yaml::from_str(&text).unwrap();
+    let tag = |k: &str| match &value[k] {
+        Value::Tagged(t) => t.tag.to_string(),
+        other => panic!("{k} is not tagged: {other:?}"),
+    };
+    assert_eq!(
+        (tag("a"), tag("c"), tag("d")),
+        ("!reset".into(), "!override".into(), "!override".into())
+    );
+    assert_eq!(
+        to_string(&Yaml::tagged("!t", Yaml::map().with("k", 1i64.into()))),
+        "!t\nk: 1\n"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Property test
 
@@ -498,6 +542,7 @@ fn to_json(y: &Yaml) -> serde_json::Value {
         Yaml::Str(s) => J::String(s.clone()),
         Yaml::Seq(items) => J::Array(items.iter().map(to_json).collect()),
         Yaml::Map(e) => J::Object(e.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Yaml::Tagged(_, v) => to_json(v),
     }
 }
 

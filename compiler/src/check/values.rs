@@ -1,0 +1,488 @@
+//! Values by expected type: literals, units, ranges, lists, maps, enums
+//! and alternatives (`string | number | ref secret`). References and strings
+//! are in `refs.rs`; bodies and blocks in `elab.rs`.
+
+use super::elab::Elab;
+use super::schema::{FieldDef, RefKind, Ty, Unit};
+use super::units::{self, UnitError};
+use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::source::Span;
+use crate::syntax::ast::{self, Expr, ExprKind};
+use crate::value::{Map, Val, ValKind};
+
+impl Elab<'_> {
+    /// Elaborates `e` as a value of type `ty`; `None` after reporting.
+    pub fn value(&mut self, e: &Expr, ty: &Ty, field: Option<&FieldDef>) -> Option<Val> {
+        if matches!(e.kind, ExprKind::Null) {
+            return Some(Val::new(ValKind::Null, e.span));
+        }
+        if let (ExprKind::Path(p), false) = (
+            &e.kind,
+            matches!(ty, Ty::Ref(_) | Ty::Enum(_) | Ty::OneOf(_)),
+        ) {
+            if let Some(v) = self.let_value(p, ty, field) {
+                return v;
+            }
+        }
+        let v = match ty {
+            Ty::OneOf(ts) => self.one_of(e, ts, field),
+            Ty::Ref(kind) => self.ref_value(e, *kind),
+            Ty::Enum(i) => self.enum_value(e, *i, field),
+            Ty::Range(inner) => self.range_value(e, inner, field),
+            Ty::List(elem) => self.list_value(e, elem, field),
+            Ty::Map(kk, elem) => self.map_value(e, *kk, elem, field),
+            Ty::Record(r) => self.record_value(e, *r),
+            _ => self.scalar(e, ty, field),
+        }?;
+        Some(v)
+    }
+
+    /// `a | b | c`: the first alternative that elaborates without error.
+    /// When none does, the alternative the expression's shape asks for
+    /// (`secret.X` → a secret reference, a string → a string, …) is
+    /// elaborated for real, so its precise diagnostics are reported instead
+    /// of a vague "expected a or b or c".
+    fn one_of(&mut self, e: &Expr, ts: &[Ty], field: Option<&FieldDef>) -> Option<Val> {
+        // `secret.X` and `config.X.K` are references wherever the type
+        // accepts one (a config key stays a reference, so that Kubernetes
+        // reads it from the ConfigMap), never text.
+        if let ExprKind::Path(p) = &e.kind {
+            if matches!(p.first(), "secret" | "config") {
+                if let Some(t @ Ty::Ref(_)) = self.likely_alternative(e, ts, 0) {
+                    return self.value(e, t, field);
+                }
+            }
+        }
+        let outer = std::mem::replace(&mut self.trial_failed, false);
+        let found = ts
+            .iter()
+            .find_map(|t| self.attempt(e, t, field).map(|v| (t, v)));
+        self.trial_failed = outer;
+        if let Some((t, v)) = found {
+            // Re-run for real so that uses (secrets) are recorded.
+            return self.value(e, t, field).or(Some(v));
+        }
+        if let Some(t) = self.likely_alternative(e, ts, 0) {
+            return self.value(e, t, field);
+        }
+        let expected = Ty::OneOf(ts.to_vec()).describe(self.schema);
+        self.mismatch(e, &expected, field);
+        None
+    }
+
+    /// Elaborates without reporting; `None` when it would have reported.
+    fn attempt(&mut self, e: &Expr, t: &Ty, field: Option<&FieldDef>) -> Option<Val> {
+        self.trial += 1;
+        let v = self.value(e, t, field);
+        self.trial -= 1;
+        let failed = std::mem::replace(&mut self.trial_failed, false);
+        v.filter(|_| !failed)
+    }
+
+    /// The alternative of `ts` that the form of `e` was written for.
+    fn likely_alternative<'t>(&self, e: &Expr, ts: &'t [Ty], depth: usize) -> Option<&'t Ty> {
+        let find = |pred: &dyn Fn(&Ty) -> bool| ts.iter().find(|t| pred(t));
+        let reference = |k: RefKind| find(&|t| *t == Ty::Ref(k));
+        match &e.kind {
+            ExprKind::Path(p) => {
+                let n = p.segments.len();
+                if n == 1 && depth < 8 {
+                    if let Some(r) = self.p.symbols.lets.get(p.first()) {
+                        let expr = &self.p.let_item(*r).value;
+                        return self.likely_alternative(expr, ts, depth + 1);
+                    }
+                }
+                let prefixed = match p.first() {
+                    "secret" => reference(RefKind::Secret),
+                    "config" if n == 3 => {
+                        reference(RefKind::ConfigKey).or_else(|| reference(RefKind::Config))
+                    }
+                    "config" => {
+                        reference(RefKind::Config).or_else(|| reference(RefKind::ConfigKey))
+                    }
+                    _ => None,
+                };
+                let bare = |t: &Ty| {
+                    n == 1
+                        && matches!(
+                            t,
+                            Ty::Enum(_)
+                                | Ty::Ref(
+                                    RefKind::Service
+                                        | RefKind::Environment
+                                        | RefKind::Port
+                                        | RefKind::Job
+                                        | RefKind::Pipeline
+                                )
+                        )
+                };
+                prefixed
+                    .or_else(|| find(&bare))
+                    .or_else(|| find(&|t| *t == Ty::String))
+            }
+            ExprKind::Str(_) => find(&|t| matches!(t, Ty::String | Ty::Cron))
+                .or_else(|| find(&|t| matches!(t, Ty::Enum(_) | Ty::Ref(_)))),
+            ExprKind::Number(n) => {
+                let fits = |t: &Ty| match (t, n.unit.as_deref()) {
+                    (Ty::Quantity(u), Some(s)) => units::quantity(*u, 1.0, Some(s)).is_ok(),
+                    _ => false,
+                };
+                let numeric = |t: &Ty| matches!(t, Ty::Int | Ty::Number);
+                let quantity = |t: &Ty| matches!(t, Ty::Quantity(_));
+                let first = if n.unit.is_some() { quantity } else { numeric };
+                find(&fits)
+                    .or_else(|| find(&first))
+                    .or_else(|| find(&|t| numeric(t) || quantity(t)))
+            }
+            ExprKind::Bool(_) => find(&|t| *t == Ty::Bool),
+            ExprKind::List(_) => find(&|t| matches!(t, Ty::List(_))),
+            ExprKind::Object(_) => find(&|t| matches!(t, Ty::Map(..) | Ty::Record(_))),
+            ExprKind::Range(..) => find(&|t| matches!(t, Ty::Range(_))),
+            ExprKind::Null => None,
+        }
+    }
+
+    fn enum_value(&mut self, e: &Expr, i: usize, field: Option<&FieldDef>) -> Option<Val> {
+        let def = &self.schema.enums[i];
+        let (name, span) = match &e.kind {
+            ExprKind::Path(p) if p.segments.len() == 1 => (p.first().to_string(), e.span),
+            ExprKind::Str(s) => {
+                let text = s.as_plain().unwrap_or_default();
+                let mut d = Diagnostic::new(
+                    Code::E0201,
+                    e.span,
+                    format!(
+                        "expected {}, found a string",
+                        Ty::Enum(i).describe(self.schema)
+                    ),
+                )
+                .label("a quoted string");
+                if def.variants.contains_key(&text) {
+                    d = d
+                        .help(format!("write `{text}` without quotes"))
+                        .fix(e.span, text);
+                } else {
+                    d = d.help("enum values are bare names, written without quotes");
+                }
+                self.report(d);
+                return None;
+            }
+            _ => {
+                let expected = Ty::Enum(i).describe(self.schema);
+                self.mismatch(e, &expected, None);
+                return None;
+            }
+        };
+        if def.variants.contains_key(&name) {
+            return Some(Val::new(ValKind::Enum(name), span));
+        }
+        let names: Vec<&str> = def.variants.keys().map(String::as_str).collect();
+        let target = field.map_or_else(|| format!("`{}`", def.name), |f| format!("`{}`", f.name));
+        let mut d = Diagnostic::new(
+            Code::E0205,
+            span,
+            format!("`{name}` is not a valid value for {target}"),
+        )
+        .label(format!("not a `{}` value", def.name));
+        match suggest::did_you_mean(&name, names.iter().copied()) {
+            Some(s) => d = d.help(format!("did you mean `{s}`?")).fix(span, s),
+            None => d = d.help(format!("expected {}", Ty::Enum(i).describe(self.schema))),
+        }
+        self.report(d);
+        None
+    }
+
+    fn range_value(&mut self, e: &Expr, inner: &Ty, field: Option<&FieldDef>) -> Option<Val> {
+        let (lo, hi) = match &e.kind {
+            ExprKind::Range(lo, hi) => {
+                (self.value(lo, inner, field)?, self.value(hi, inner, field)?)
+            }
+            _ => {
+                let v = self.value(e, inner, field)?;
+                (v.clone(), v)
+            }
+        };
+        Some(Val::new(ValKind::Range(Box::new(lo), Box::new(hi)), e.span))
+    }
+
+    fn list_value(&mut self, e: &Expr, elem: &Ty, field: Option<&FieldDef>) -> Option<Val> {
+        let ExprKind::List(items) = &e.kind else {
+            self.mismatch(
+                e,
+                &format!("a list `[ … ]` of {}", elem.describe(self.schema)),
+                field,
+            );
+            return None;
+        };
+        let vals: Vec<Val> = items
+            .iter()
+            .filter_map(|i| self.value(i, elem, field))
+            .collect();
+        Some(Val::new(ValKind::List(vals), e.span))
+    }
+
+    fn map_value(
+        &mut self,
+        e: &Expr,
+        kk: Option<RefKind>,
+        elem: &Ty,
+        field: Option<&FieldDef>,
+    ) -> Option<Val> {
+        let ExprKind::Object(entries) = &e.kind else {
+            self.mismatch(e, "a block `{ name = value, … }`", field);
+            return None;
+        };
+        let mut out = Map::new();
+        let stub = field
+            .cloned()
+            .unwrap_or_else(|| anonymous_field(elem.clone(), e.span));
+        for en in entries {
+            self.assign_in_map(&mut out, &en.path, &en.value, kk, elem, &stub);
+        }
+        Some(Val::map(out, e.span))
+    }
+
+    fn record_value(&mut self, e: &Expr, r: usize) -> Option<Val> {
+        let ExprKind::Object(entries) = &e.kind else {
+            let expected = Ty::Record(r).describe(self.schema);
+            self.mismatch(e, &expected, None);
+            return None;
+        };
+        let mut out = Map::new();
+        for en in entries {
+            self.assign(&mut out, &en.path, &en.value, r);
+        }
+        Some(Val::map(out, e.span))
+    }
+
+    fn scalar(&mut self, e: &Expr, ty: &Ty, field: Option<&FieldDef>) -> Option<Val> {
+        let kind = match (&e.kind, ty) {
+            (ExprKind::Str(s), Ty::String) => return self.string(s, e.span),
+            (ExprKind::Str(s), Ty::Cron) => {
+                let text = s.as_plain().unwrap_or_default();
+                if let Err(msg) = super::rules::cron::validate(&text) {
+                    let d = Diagnostic::new(Code::E0603, e.span, format!("malformed cron expression: {msg}"))
+                        .label("not a valid schedule")
+                        .help("five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * 1\" (03:00 every Monday)");
+                    self.report(d);
+                    return None;
+                }
+                ValKind::Str(text)
+            }
+            (ExprKind::Bool(b), Ty::Bool) => ValKind::Bool(*b),
+            (ExprKind::Number(n), Ty::Int | Ty::Number | Ty::Quantity(_)) => {
+                return self.number(n, ty, field)
+            }
+            (ExprKind::Path(p), Ty::String) => return self.path_as_string(p, e.span),
+            _ => {
+                self.mismatch(e, &ty.describe(self.schema), field);
+                return None;
+            }
+        };
+        Some(Val::new(kind, e.span))
+    }
+
+    fn number(&mut self, n: &ast::NumberLit, ty: &Ty, field: Option<&FieldDef>) -> Option<Val> {
+        if overflows(n) {
+            // E0005, already reported by the parser.
+            return None;
+        }
+        if let Some(u) = &n.unit {
+            if !units::is_known_suffix(u) {
+                let d = Diagnostic::new(Code::E0004, n.span, format!("unknown unit `{u}`"))
+                    .label("not a unit")
+                    .help("units: ms s m h d (durations), Ki Mi Gi Ti k M G T B (sizes), m (millicores), % (percent)");
+                self.report(d);
+                return None;
+            }
+        }
+        let kind = match ty {
+            Ty::Int | Ty::Number => {
+                if let Some(u) = &n.unit {
+                    let d = Diagnostic::new(
+                        Code::E0202,
+                        n.span,
+                        format!(
+                            "expected {}, found a value with unit `{u}`",
+                            ty.describe(self.schema)
+                        ),
+                    )
+                    .help("write the number without a unit");
+                    self.report(d);
+                    return None;
+                }
+                if *ty == Ty::Int && !n.integer {
+                    let d = Diagnostic::new(
+                        Code::E0201,
+                        n.span,
+                        format!("expected an integer, found `{}`", n.text),
+                    )
+                    .label("not a whole number")
+                    .help("write a whole number");
+                    self.report(d);
+                    return None;
+                }
+                if *ty == Ty::Int {
+                    ValKind::Int(n.value as i64)
+                } else {
+                    ValKind::Float(n.value)
+                }
+            }
+            Ty::Quantity(u) => match units::quantity(*u, n.value, n.unit.as_deref()) {
+                Ok(q) => ValKind::Quantity(q),
+                Err(err) => {
+                    self.unit_error(n, *u, err, field);
+                    return None;
+                }
+            },
+            _ => unreachable!("number() is called for numeric types"),
+        };
+        self.range_check(n, field)?;
+        Some(Val::new(kind, n.span))
+    }
+
+    fn unit_error(
+        &mut self,
+        n: &ast::NumberLit,
+        u: Unit,
+        err: UnitError,
+        field: Option<&FieldDef>,
+    ) {
+        let what = field.map_or("this value".to_string(), |f| format!("`{}`", f.name));
+        let d = match err {
+            UnitError::Missing(accepted) => {
+                let example = match u {
+                    Unit::Duration => format!("{}s", n.text),
+                    Unit::Bytes => format!("{}Mi", n.text),
+                    _ => format!("{}%", n.text),
+                };
+                Diagnostic::new(Code::E0202, n.span, format!("{what} needs a unit"))
+                    .label(format!(
+                        "a bare number; expected {}",
+                        Ty::Quantity(u).describe(self.schema)
+                    ))
+                    .help(format!("add a unit ({accepted}), e.g. `{example}`"))
+                    .fix(n.span, example)
+            }
+            UnitError::WrongUnit(accepted) => Diagnostic::new(
+                Code::E0202,
+                n.span,
+                format!(
+                    "{what} is {}, but `{}` is not such a unit",
+                    Ty::Quantity(u).describe(self.schema),
+                    n.unit.as_deref().unwrap_or("")
+                ),
+            )
+            .label("wrong unit")
+            .help(format!("use one of: {accepted}")),
+            UnitError::BadValue(msg) => {
+                let help = match u {
+                    Unit::Duration => "durations are whole milliseconds from 0 up; use a smaller unit (e.g. `1500ms` for `1.5s`)",
+                    Unit::Bytes => "sizes are whole bytes from 0 up; use a smaller unit (e.g. `1536Mi` for `1.5Gi`)",
+                    Unit::Cpu => "CPU is counted in whole millicores from 0 up (`250m`, `0.5`, `2`)",
+                    Unit::Percent => "percentages are 0 or more (`70%`)",
+                };
+                Diagnostic::new(Code::E0203, n.span, format!("`{}` {msg}", n.text))
+                    .label("out of range")
+                    .help(help)
+            }
+        };
+        self.report(d);
+    }
+
+    fn range_check(&mut self, n: &ast::NumberLit, field: Option<&FieldDef>) -> Option<()> {
+        let Some(f) = field else { return Some(()) };
+        let (lo, hi) = (f.min, f.max);
+        let v = n.value;
+        if lo.is_some_and(|l| v < l) || hi.is_some_and(|h| v > h) {
+            let bounds = match (lo, hi) {
+                (Some(l), Some(h)) => format!(
+                    "between {} and {}",
+                    units::trim_float(l),
+                    units::trim_float(h)
+                ),
+                (Some(l), None) => format!("at least {}", units::trim_float(l)),
+                (None, Some(h)) => format!("at most {}", units::trim_float(h)),
+                _ => unreachable!("a bound exists"),
+            };
+            let mut d = Diagnostic::new(
+                Code::E0203,
+                n.span,
+                format!("`{}` must be {bounds}, found {}", f.name, n.text),
+            )
+            .label("out of range")
+            .help(format!("use a value {bounds}"));
+            if let Some(doc) = f.docs.text.lines().next().filter(|l| !l.is_empty()) {
+                d = d.note(format!("`{}`: {doc}", f.name));
+            }
+            self.report(d);
+            return None;
+        }
+        Some(())
+    }
+
+    pub fn mismatch(&mut self, e: &Expr, expected: &str, field: Option<&FieldDef>) {
+        let found = describe_expr(e);
+        let mut d = Diagnostic::new(
+            Code::E0201,
+            e.span,
+            format!("expected {expected}, found {found}"),
+        )
+        .label(format!("this is {found}"));
+        if let Some(f) = field {
+            d = d.note(format!("`{}` is {}", f.name, f.ty.describe(self.schema)));
+        }
+        if let ExprKind::Str(s) = &e.kind {
+            if let Some(text) = s.as_plain() {
+                if expected.contains("duration")
+                    || expected.contains("size")
+                    || expected.contains("integer")
+                    || expected.contains("CPU")
+                    || expected.contains("percent")
+                {
+                    d = d.help(format!("write the value without quotes: {text}"));
+                }
+            }
+        }
+        if d.help.is_none() {
+            d = d.help(format!("write {expected} here"));
+        }
+        self.report(d);
+    }
+}
+
+fn anonymous_field(ty: Ty, span: Span) -> FieldDef {
+    FieldDef {
+        name: "value".into(),
+        ty,
+        optional: true,
+        min: None,
+        max: None,
+        default: None,
+        docs: Default::default(),
+        span,
+    }
+}
+
+/// How an expression reads in messages.
+pub fn describe_expr(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Str(_) => "a string".into(),
+        ExprKind::Number(n) if n.unit.is_some() => format!("`{}`", n.text),
+        ExprKind::Number(n) => format!("the number {}", n.text),
+        ExprKind::Bool(b) => format!("`{b}`"),
+        ExprKind::Null => "`null`".into(),
+        ExprKind::List(_) => "a list".into(),
+        ExprKind::Object(_) => "a block".into(),
+        ExprKind::Path(p) => format!("the name `{}`", p.dotted()),
+        ExprKind::Range(..) => "a range".into(),
+    }
+}
+
+/// Whether a literal does not fit (the parser reports E0005 for it).
+fn overflows(n: &ast::NumberLit) -> bool {
+    let digits = &n.text[..n.text.len() - n.unit.as_ref().map_or(0, String::len)];
+    let clean = digits.replace('_', "");
+    let value = clean.parse::<f64>().unwrap_or(f64::NAN);
+    !value.is_finite() || (n.integer && clean.parse::<i64>().is_err())
+}

@@ -1,0 +1,126 @@
+//! The override file: the smallest document that Compose's merge rules
+//! (compose-spec "Merge", as implemented by Compose v2.24+) turn the base
+//! document into an environment's document.
+//!
+//! * Mappings merge key by key: only changed keys are written; a key the
+//!   environment lacks is `!reset` (to `null`, `[]` or `{}` by the base's
+//!   kind). Maps are compared without regard to key order.
+//! * `command`, `entrypoint` and `healthcheck.test` replace: the new list.
+//! * Lists Compose merges by a unique key (`ports`, `volumes`, `secrets`)
+//!   or as sets (`expose`, `cap_add`, `cap_drop`, `security_opt`): when
+//!   the environment only appends, the appended items; otherwise the whole
+//!   list under `!override`.
+//! * Any other changed list, and any change of kind (scalar ↔ collection),
+//!   is written whole under `!override`.
+
+use crate::emit::yaml::Yaml;
+
+/// The override turning `base` into `env` (an empty mapping when equal).
+pub(super) fn overrides(base: &Yaml, env: &Yaml) -> Yaml {
+    diff(&mut Vec::new(), base, env).unwrap_or_else(Yaml::map)
+}
+
+fn diff<'a>(path: &mut Vec<&'a str>, b: &'a Yaml, e: &'a Yaml) -> Option<Yaml> {
+    if same(b, e) {
+        return None;
+    }
+    Some(match (b, e) {
+        (Yaml::Map(bm), Yaml::Map(em)) => diff_map(path, bm, em),
+        (Yaml::Seq(bs), Yaml::Seq(es)) => diff_seq(path, bs, es),
+        (Yaml::Map(_) | Yaml::Seq(_), _) | (_, Yaml::Map(_) | Yaml::Seq(_)) => {
+            Yaml::tagged("!override", e.clone())
+        }
+        _ => e.clone(),
+    })
+}
+
+fn diff_map<'a>(
+    path: &mut Vec<&'a str>,
+    bm: &'a [(String, Yaml)],
+    em: &'a [(String, Yaml)],
+) -> Yaml {
+    let mut out = Yaml::map();
+    for (k, ev) in em {
+        match lookup(bm, k) {
+            Some(bv) => {
+                path.push(k);
+                if let Some(d) = diff(path, bv, ev) {
+                    out.push_entry(k, d);
+                }
+                path.pop();
+            }
+            None => out.push_entry(k, ev.clone()),
+        }
+    }
+    for (k, bv) in bm {
+        if lookup(em, k).is_none() {
+            out.push_entry(k, reset(bv));
+        }
+    }
+    out
+}
+
+fn diff_seq(path: &[&str], bs: &[Yaml], es: &[Yaml]) -> Yaml {
+    if replaces(path) {
+        return Yaml::Seq(es.to_vec());
+    }
+    if appends(path)
+        && es.len() > bs.len()
+        && es[..bs.len()].iter().zip(bs).all(|(e, b)| same(e, b))
+    {
+        return Yaml::Seq(es[bs.len()..].to_vec());
+    }
+    Yaml::tagged("!override", Yaml::Seq(es.to_vec()))
+}
+
+/// `services.<name>.<key>` paths whose lists the override replaces.
+fn replaces(path: &[&str]) -> bool {
+    matches!(
+        path,
+        ["services", _, "command" | "entrypoint"] | ["services", _, "healthcheck", "test"]
+    )
+}
+
+/// `services.<name>.<key>` paths whose lists Compose merges by appending.
+fn appends(path: &[&str]) -> bool {
+    matches!(
+        path,
+        [
+            "services",
+            _,
+            "ports" | "volumes" | "secrets" | "expose" | "cap_add" | "cap_drop" | "security_opt"
+        ]
+    )
+}
+
+fn reset(b: &Yaml) -> Yaml {
+    let empty = match b {
+        Yaml::Seq(_) => Yaml::seq(),
+        Yaml::Map(_) => Yaml::map(),
+        _ => Yaml::Null,
+    };
+    Yaml::tagged("!reset", empty)
+}
+
+fn lookup<'a>(m: &'a [(String, Yaml)], key: &str) -> Option<&'a Yaml> {
+    m.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// Equality with mappings compared as unordered.
+fn same(a: &Yaml, b: &Yaml) -> bool {
+    match (a, b) {
+        (Yaml::Map(am), Yaml::Map(bm)) => {
+            am.len() == bm.len()
+                && am
+                    .iter()
+                    .all(|(k, av)| lookup(bm, k).is_some_and(|bv| same(av, bv)))
+        }
+        (Yaml::Seq(a), Yaml::Seq(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests;

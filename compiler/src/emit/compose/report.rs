@@ -1,0 +1,72 @@
+//! The lowering report of the Compose backend: findings are collected per
+//! model, then merged so that an environment only reports what the base
+//! does not already report.
+
+use crate::emit::output::{LoweringKind, Output};
+use crate::source::Span;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    kind: LoweringKind,
+    span: Span,
+    feature: String,
+    message: String,
+}
+
+/// What lowering one model found.
+#[derive(Debug, Default)]
+pub(super) struct Findings {
+    entries: Vec<Entry>,
+    /// `(service, feature)` pairs lowered exactly.
+    exact: BTreeSet<(String, &'static str)>,
+}
+
+impl Findings {
+    pub(super) fn exact(&mut self, service: &str, feature: &'static str) {
+        self.exact.insert((service.to_string(), feature));
+    }
+
+    pub(super) fn approximated(&mut self, span: Span, feature: &str, message: impl Into<String>) {
+        self.push(LoweringKind::Approximated, span, feature, message.into());
+    }
+
+    pub(super) fn dropped(&mut self, span: Span, feature: &str, message: impl Into<String>) {
+        self.push(LoweringKind::Dropped, span, feature, message.into());
+    }
+
+    fn push(&mut self, kind: LoweringKind, span: Span, feature: &str, message: String) {
+        let e = Entry {
+            kind,
+            span,
+            feature: feature.to_string(),
+            message,
+        };
+        if !self.entries.contains(&e) {
+            self.entries.push(e);
+        }
+    }
+}
+
+/// Moves the findings into `out`: the base's without an environment, each
+/// environment's only where the base has no identical entry.
+pub(super) fn finish(out: &mut Output, base: Findings, envs: Vec<(String, Findings)>) {
+    let mut exact = base.exact;
+    for e in &base.entries {
+        emit(out, e, None);
+    }
+    for (env, f) in envs {
+        for e in f.entries.iter().filter(|e| !base.entries.contains(e)) {
+            emit(out, e, Some(&env));
+        }
+        exact.extend(f.exact);
+    }
+    out.exact += exact.len();
+}
+
+fn emit(out: &mut Output, e: &Entry, env: Option<&str>) {
+    match e.kind {
+        LoweringKind::Approximated => out.approximated(e.span, env, &e.feature, e.message.clone()),
+        LoweringKind::Dropped => out.dropped(e.span, env, &e.feature, e.message.clone()),
+    }
+}

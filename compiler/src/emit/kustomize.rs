@@ -1,0 +1,358 @@
+//! Kustomize: a base and one overlay per environment holding only what
+//! differs.
+//!
+//! Input: the [`Models`]. Output:
+//!
+//! * `base/kustomization.yaml` and the base's objects: `namespace.yaml`,
+//!   `configmaps.yaml` and one `<service>.yaml` per service (its
+//!   Deployment, Service, PVCs, HPA, PDB, Ingress). The objects are exactly
+//!   those [`k8s::objects`] builds for the base model, labels and
+//!   `metadata.namespace` included, so `kubectl kustomize base` is the base
+//!   stack, except that services restricted to some environments
+//!   (`environments = [...]` not naming every environment) are left to the
+//!   overlays of the environments they run in;
+//! * `overlays/<env>/kustomization.yaml` (`resources: [../../base]`), plus
+//!   resource files for objects only that environment has and `patches/`
+//!   files. Its contents are computed, never copied: the environment's
+//!   objects ([`k8s::objects`] of the environment model) are compared with
+//!   the base's. Built-in transformers take what they express exactly
+//!   (`namespace`, `labels`, `replicas`, `images`; see `transform.rs`), and a
+//!   generic tree diff (`diff.rs`) turns what remains into patches
+//!   (`overlay.rs`): `$patch: delete` for objects the environment lacks,
+//!   strategic-merge patches for changes to maps, JSON 6902 operations for
+//!   changes inside lists. Every patch has a `target:` naming exactly one
+//!   object;
+//! * `secrets.example.yaml`: Secret templates with placeholders, outside
+//!   every kustomization so that `kubectl apply -k` never applies them.
+//!
+//! Invariant (checked by the tests with the real `kubectl kustomize`):
+//! `kubectl kustomize overlays/<env>` renders the same objects as the k8s
+//! target's `<env>.yaml`. Only current Kustomize fields are written:
+//! `resources`, `namespace`, `labels`, `images`, `replicas`, `patches`.
+//! The lowering report is the k8s target's: the rendered objects are the
+//! same.
+
+mod diff;
+mod overlay;
+mod transform;
+
+#[cfg(test)]
+mod tests;
+
+use super::k8s;
+use super::output::{hash_header, Output};
+use super::yaml::{self, Yaml};
+use super::{Models, Target};
+use crate::model::Model;
+use overlay::{Body, Overlay, Patch};
+
+use diff::Op;
+
+/// What Kustomize identifies an object by (all objects share a namespace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Id {
+    pub api: String,
+    pub kind: String,
+    pub name: String,
+}
+
+impl Id {
+    pub fn of(doc: &Yaml) -> Id {
+        let text = |v: Option<&Yaml>| match v {
+            Some(Yaml::Str(s)) => s.clone(),
+            _ => String::new(),
+        };
+        Id {
+            api: text(doc.get("apiVersion")),
+            kind: text(doc.get("kind")),
+            name: text(doc.get("metadata").and_then(|m| m.get("name"))),
+        }
+    }
+}
+
+/// An object with its identity and owning service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Obj {
+    pub id: Id,
+    pub service: Option<String>,
+    pub doc: Yaml,
+}
+
+impl From<k8s::Object> for Obj {
+    fn from(o: k8s::Object) -> Obj {
+        Obj {
+            id: Id::of(&o.doc),
+            service: o.service,
+            doc: o.doc,
+        }
+    }
+}
+
+const API_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
+
+pub fn emit(models: &Models) -> Output {
+    let mut out = Output::new(Target::Kustomize);
+    let envs: Vec<(&Model, Vec<Obj>)> = models
+        .envs
+        .iter()
+        .map(|m| (m, objs(k8s::objects(m, &mut out))))
+        .collect();
+    let mut scratch = Output::new(Target::Kustomize);
+    let base_out = if envs.is_empty() {
+        &mut out
+    } else {
+        &mut scratch
+    };
+    let base = base_objects(&models.base, base_out);
+    let order: Vec<&str> = models.base.services.keys().map(String::as_str).collect();
+    write_base(&mut out, &base, &order);
+    for (m, objs) in &envs {
+        let name = m.env_name().unwrap_or("base");
+        write_overlay(&mut out, name, &overlay::compute(&base, objs), &order);
+    }
+    write_secrets(&mut out, models);
+    out.finish()
+}
+
+fn objs(v: Vec<k8s::Object>) -> Vec<Obj> {
+    v.into_iter().map(Obj::from).collect()
+}
+
+/// The base model's objects, without those of services that do not run in
+/// every declared environment.
+fn base_objects(m: &Model, out: &mut Output) -> Vec<Obj> {
+    let everywhere = |svc: &str| {
+        let listed = m.services.get(svc).and_then(|s| s.environments.as_ref());
+        listed.is_none_or(|l| m.environments.iter().all(|e| l.contains(&e.name)))
+    };
+    objs(k8s::objects(m, out))
+        .into_iter()
+        .filter(|o| o.service.as_deref().is_none_or(everywhere))
+        .collect()
+}
+
+// ---------------------------------------------------------------- layout
+
+/// Objects grouped into files: objects of no service by kind first
+/// (`namespace.yaml`, `configmaps.yaml`), then one file per service in
+/// declaration order. A service whose file name is taken gets
+/// `<service>.service.yaml` (service names have no dots).
+fn files<'o>(objs: &'o [Obj], services: &[&str]) -> Vec<(String, Vec<&'o Obj>)> {
+    let mut groups: Vec<(String, Vec<&Obj>)> = Vec::new();
+    for o in objs.iter().filter(|o| o.service.is_none()) {
+        group(&mut groups, kind_file(&o.id.kind), o);
+    }
+    let mut taken: Vec<String> = groups.iter().map(|(f, _)| f.clone()).collect();
+    taken.push("kustomization.yaml".into());
+    let mut order: Vec<&str> = services.to_vec();
+    for s in objs.iter().filter_map(|o| o.service.as_deref()) {
+        if !order.contains(&s) {
+            order.push(s);
+        }
+    }
+    for s in order {
+        let mut file = format!("{s}.yaml");
+        if taken.contains(&file) {
+            file = format!("{s}.service.yaml");
+        }
+        for o in objs.iter().filter(|o| o.service.as_deref() == Some(s)) {
+            group(&mut groups, file.clone(), o);
+        }
+    }
+    groups
+}
+
+fn group<'o>(groups: &mut Vec<(String, Vec<&'o Obj>)>, file: String, o: &'o Obj) {
+    match groups.iter_mut().find(|(f, _)| *f == file) {
+        Some((_, v)) => v.push(o),
+        None => groups.push((file, vec![o])),
+    }
+}
+
+fn kind_file(kind: &str) -> String {
+    match kind {
+        "Namespace" => "namespace.yaml".into(),
+        "ConfigMap" => "configmaps.yaml".into(),
+        k => format!("{}s.yaml", k.to_ascii_lowercase()),
+    }
+}
+
+fn documents(docs: &[&Yaml]) -> String {
+    let mut s = hash_header();
+    let docs: Vec<Yaml> = docs.iter().map(|d| (*d).clone()).collect();
+    yaml::write_documents(&mut s, &docs);
+    s
+}
+
+fn kustomization() -> Yaml {
+    Yaml::map()
+        .with("apiVersion", Yaml::str(API_VERSION))
+        .with("kind", Yaml::str("Kustomization"))
+}
+
+fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Yaml {
+    Yaml::Seq(items.into_iter().map(Yaml::str).collect())
+}
+
+fn write_base(out: &mut Output, base: &[Obj], services: &[&str]) {
+    let groups = files(base, services);
+    for (file, objs) in &groups {
+        let docs: Vec<&Yaml> = objs.iter().map(|o| &o.doc).collect();
+        out.file(format!("base/{file}"), documents(&docs));
+    }
+    let k = kustomization().with("resources", strings(groups.iter().map(|(f, _)| f.as_str())));
+    let mut s = hash_header();
+    s.push_str("# The base: every object all environments share. Overlays change it.\n");
+    s.push_str(&yaml::to_string(&k));
+    out.file("base/kustomization.yaml", s);
+}
+
+fn write_overlay(out: &mut Output, env: &str, ov: &Overlay, services: &[&str]) {
+    let dir = format!("overlays/{env}");
+    let added = files(&ov.added, services);
+    for (file, objs) in &added {
+        let docs: Vec<&Yaml> = objs.iter().map(|o| &o.doc).collect();
+        out.file(format!("{dir}/{file}"), documents(&docs));
+    }
+    let mut resources = vec!["../../base"];
+    resources.extend(added.iter().map(|(f, _)| f.as_str()));
+    let mut k = kustomization().with("resources", strings(resources));
+    transformers(&mut k, &ov.transformers);
+    let mut entries = Vec::new();
+    for p in &ov.patches {
+        let (file, text) = patch_file(p);
+        out.file(format!("{dir}/{file}"), text);
+        entries.push(
+            Yaml::map()
+                .with("path", Yaml::str(file))
+                .with("target", target(&p.target)),
+        );
+    }
+    if !entries.is_empty() {
+        k.push_entry("patches", Yaml::Seq(entries));
+    }
+    let mut s = hash_header();
+    s.push_str(&format!(
+        "# Environment `{env}`: the base plus only what differs in `{env}`.\n"
+    ));
+    s.push_str(&yaml::to_string(&k));
+    out.file(format!("{dir}/kustomization.yaml"), s);
+}
+
+fn transformers(k: &mut Yaml, t: &transform::Transformers) {
+    if let Some(ns) = &t.namespace {
+        k.push_entry("namespace", Yaml::str(ns));
+    }
+    if !t.labels.is_empty() {
+        let mut pairs = Yaml::map();
+        for (key, v) in &t.labels {
+            pairs.push_entry(key.clone(), Yaml::str(v));
+        }
+        let entry = Yaml::map()
+            .with("pairs", pairs)
+            .with("includeSelectors", Yaml::Bool(false))
+            .with("includeTemplates", Yaml::Bool(true));
+        k.push_entry("labels", Yaml::Seq(vec![entry]));
+    }
+    if !t.images.is_empty() {
+        let images = t.images.iter().map(|i| {
+            let mut y = Yaml::map().with("name", Yaml::str(&i.name));
+            if let Some(n) = &i.new_name {
+                y.push_entry("newName", Yaml::str(n));
+            }
+            if let Some(n) = &i.new_tag {
+                y.push_entry("newTag", Yaml::str(n));
+            }
+            y
+        });
+        k.push_entry("images", Yaml::Seq(images.collect()));
+    }
+    if !t.replicas.is_empty() {
+        let replicas = t.replicas.iter().map(|(name, n)| {
+            Yaml::map()
+                .with("name", Yaml::str(name))
+                .with("count", Yaml::Int(*n))
+        });
+        k.push_entry("replicas", Yaml::Seq(replicas.collect()));
+    }
+}
+
+/// `patches/<kind>-<name>.yaml` (strategic merge) or
+/// `patches/<kind>-<name>.json6902.yaml`, and its text.
+fn patch_file(p: &Patch) -> (String, String) {
+    let stem = format!(
+        "patches/{}-{}",
+        p.target.kind.to_ascii_lowercase(),
+        p.target.name
+    );
+    let mut s = hash_header();
+    match &p.body {
+        Body::Strategic(doc) => {
+            s.push_str(&yaml::to_string(doc));
+            (format!("{stem}.yaml"), s)
+        }
+        Body::Json(ops) => {
+            let seq = Yaml::Seq(ops.iter().map(Op::to_yaml).collect());
+            s.push_str(&yaml::to_string(&seq));
+            (format!("{stem}.json6902.yaml"), s)
+        }
+    }
+}
+
+/// A selector matching exactly `id`: group, version, kind, and the name as
+/// a regex (Kustomize anchors it; metacharacters such as `.` are escaped).
+fn target(id: &Id) -> Yaml {
+    let (group, version) = id.api.rsplit_once('/').unwrap_or(("", &id.api));
+    let mut t = Yaml::map();
+    if !group.is_empty() {
+        t.push_entry("group", Yaml::str(group));
+    }
+    t.push_entry("version", Yaml::str(version));
+    t.push_entry("kind", Yaml::str(&id.kind));
+    t.push_entry("name", Yaml::str(regex_escape(&id.name)));
+    t
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// ---------------------------------------------------------------- secrets
+
+fn write_secrets(out: &mut Output, models: &Models) {
+    let mut docs = k8s::secret_templates(&models.base);
+    if docs.is_empty() {
+        return;
+    }
+    for d in &mut docs {
+        if let Some(Yaml::Map(md)) = d.doc.get_mut("metadata") {
+            md.retain(|(k, _)| k != "namespace");
+        }
+    }
+    let mut s = hash_header();
+    s.push_str(concat!(
+        "# Secret templates. Copy this file (e.g. to secrets.yaml, kept out of version control),\n",
+        "# replace the placeholders and create the Secrets in each environment's namespace:\n",
+    ));
+    for m in models.env_or_base() {
+        let env = m.env_name().unwrap_or("base");
+        s.push_str(&format!(
+            "#   {env}: kubectl apply -n {} -f secrets.yaml\n",
+            m.namespace()
+        ));
+    }
+    s.push_str(concat!(
+        "# No kustomization lists this file, so `kubectl apply -k` never applies placeholders.\n",
+        "# stackc never writes secret values.\n",
+    ));
+    let docs: Vec<Yaml> = docs.into_iter().map(|o| o.doc).collect();
+    yaml::write_documents(&mut s, &docs);
+    out.file("secrets.example.yaml", s);
+}

@@ -1,0 +1,181 @@
+//! One environment's overlay: the base objects transformed, then diffed
+//! object by object against the environment's objects.
+//!
+//! * an object only in the environment becomes a resource file of the
+//!   overlay;
+//! * an object only in the base gets a `$patch: delete` strategic-merge
+//!   patch;
+//! * an object in both gets its field operations ([`super::diff`]) split in
+//!   two patches, both with a `target:` naming exactly that object (kind,
+//!   group, version and the name as an anchored, escaped regex):
+//!   - a **strategic-merge** patch for the operations on paths made of map
+//!     keys only whose value holds no list and no null (labels,
+//!     annotations such as `checksum/config`, ConfigMap data, storage
+//!     requests, `minReplicas`); a removal is written as `key: null`.
+//!     Because it never holds a list, none of Kustomize's list merge or
+//!     replace rules can apply;
+//!   - a **JSON 6902** patch for everything else: any path through a list
+//!     (containers, env, ports, probes, volumes, Ingress rules), a list
+//!     added or removed wholesale, a value that changes type. The list
+//!     operations carry `test`s of item names (see [`super::diff`]).
+//!
+//! The two sets of operations touch disjoint subtrees, so their order does
+//! not matter.
+
+use super::diff::{self, Op, Seg};
+use super::transform::{self, Transformers};
+use super::{Id, Obj};
+use crate::emit::yaml::Yaml;
+
+/// The overlay of one environment, before layout.
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    pub transformers: Transformers,
+    /// Objects only in the environment, in environment order.
+    pub added: Vec<Obj>,
+    /// Patches, in base object order.
+    pub patches: Vec<Patch>,
+}
+
+/// One patch and the base object it targets (its identity before the
+/// overlay's transformers run, which is what Kustomize matches patches on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patch {
+    pub target: Id,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A strategic-merge patch document (including `$patch: delete`).
+    Strategic(Yaml),
+    /// JSON 6902 operations.
+    Json(Vec<Op>),
+}
+
+/// The overlay turning `base` into `env`.
+pub fn compute(base: &[Obj], env: &[Obj]) -> Overlay {
+    let (transformers, docs) = transform::choose(base, env);
+    let pairs = transform::matched(&docs, env);
+    let mut patches = Vec::new();
+    for (i, b) in base.iter().enumerate() {
+        match pairs.iter().find(|(j, _)| *j == i) {
+            Some((_, e)) => patches.extend(object_patches(b, &docs[i], &e.doc)),
+            None => patches.push(Patch {
+                target: b.id.clone(),
+                body: Body::Strategic(delete(b)),
+            }),
+        }
+    }
+    let added = env
+        .iter()
+        .filter(|e| !pairs.iter().any(|(_, m)| m.id == e.id))
+        .cloned()
+        .collect();
+    Overlay {
+        transformers,
+        added,
+        patches,
+    }
+}
+
+/// The head of a strategic-merge patch: enough to identify `b`.
+fn head(b: &Obj) -> Yaml {
+    let mut md = Yaml::map().with("name", Yaml::str(&b.id.name));
+    if let Some(ns) = b.doc.get("metadata").and_then(|m| m.get("namespace")) {
+        md.push_entry("namespace", ns.clone());
+    }
+    Yaml::map()
+        .with("apiVersion", Yaml::str(&b.id.api))
+        .with("kind", Yaml::str(&b.id.kind))
+        .with("metadata", md)
+}
+
+fn delete(b: &Obj) -> Yaml {
+    head(b).with("$patch", Yaml::str("delete"))
+}
+
+fn object_patches(b: &Obj, transformed: &Yaml, env: &Yaml) -> Vec<Patch> {
+    let (smp, json): (Vec<Op>, Vec<Op>) = diff::diff(transformed, env)
+        .into_iter()
+        .partition(|op| strategic(op, transformed));
+    let mut out = Vec::new();
+    if !smp.is_empty() {
+        let mut doc = head(b);
+        for op in &smp {
+            set_path(
+                &mut doc,
+                op.path(),
+                op.value().cloned().unwrap_or(Yaml::Null),
+            );
+        }
+        out.push(Patch {
+            target: b.id.clone(),
+            body: Body::Strategic(doc),
+        });
+    }
+    if !json.is_empty() {
+        out.push(Patch {
+            target: b.id.clone(),
+            body: Body::Json(json),
+        });
+    }
+    out
+}
+
+/// Whether a strategic-merge patch expresses `op` exactly: an add, a
+/// scalar-for-scalar replace or a remove on a path of map keys (not the
+/// object's identity), writing a value without lists, nulls or `$`
+/// directives.
+fn strategic(op: &Op, before: &Yaml) -> bool {
+    let keys: Option<Vec<&str>> = op
+        .path()
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            _ => None,
+        })
+        .collect();
+    let Some(keys) = keys else { return false };
+    let identity = matches!(
+        keys.as_slice(),
+        [] | ["apiVersion"] | ["kind"] | ["metadata"] | ["metadata", "name" | "namespace"]
+    );
+    let plain = match op {
+        Op::Add { value, .. } => mergeable(value),
+        Op::Replace { value, path } => scalar(value) && diff::get(before, path).is_some_and(scalar),
+        Op::Remove { .. } => true,
+        Op::Move { .. } | Op::Test { .. } => false,
+    };
+    !identity && plain && keys.iter().all(|k| !k.starts_with('$'))
+}
+
+fn scalar(v: &Yaml) -> bool {
+    !matches!(v, Yaml::Null | Yaml::Map(_) | Yaml::Seq(_))
+}
+
+/// A value a strategic merge writes as is: scalars and maps of them.
+fn mergeable(v: &Yaml) -> bool {
+    match v {
+        Yaml::Null | Yaml::Seq(_) => false,
+        Yaml::Map(m) => m.iter().all(|(k, v)| !k.starts_with('$') && mergeable(v)),
+        _ => true,
+    }
+}
+
+/// Sets `value` at a path of map keys, creating maps on the way.
+fn set_path(doc: &mut Yaml, path: &[Seg], value: Yaml) {
+    let Some((Seg::Key(last), parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = doc;
+    for seg in parents {
+        let Seg::Key(k) = seg else { return };
+        if !matches!(node.get(k), Some(Yaml::Map(_))) {
+            node.insert(k.clone(), Yaml::map());
+        }
+        let Some(next) = node.get_mut(k) else { return };
+        node = next;
+    }
+    node.insert(last.clone(), value);
+}
