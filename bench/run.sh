@@ -1,49 +1,68 @@
 #!/usr/bin/env bash
-# Benchmarks `stackc check` (and `stackc emit` where available) on generated
-# stacks of 100, 1,000 and 10,000 services. Prints a table; figures go into
-# the issue notes. Usage: bench/run.sh [SIZES...]   (default: 100 1000 10000)
-# Timing: best of 5 runs of the release binary, one core (taskset -c 0 when
-# available), wall clock; peak RSS from /usr/bin/time when available.
+# Benchmarks stackc on generated stacks of 100, 1,000 and 10,000 services
+# (bench/gen.py: templates, three environments, a pipeline).
+#
+#   bench/run.sh [SIZES...]        default: 100 1000 10000
+#   RUNS=5 bench/run.sh            runs per measurement (the best is kept)
+#
+# For each size it times, on one core (taskset -c 0 when available):
+#   check         stackc check FILE                      (every environment)
+#   k8s/prod      stackc emit FILE --target k8s --env prod
+#   k8s/all       stackc emit FILE --target k8s          (every environment)
+#   all           stackc emit FILE --target all          (compose, k8s, kustomize, helm)
+# and prints wall seconds (best of RUNS), CPU seconds of that run (user+sys),
+# peak RSS and the size of what was written. Figures go into the issue notes.
+# This is a benchmark, not a test: nothing here fails on slowness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES=("${@:-100 1000 10000}")
-read -r -a SIZES <<< "${SIZES[*]}"
+RUNS=${RUNS:-5}
+read -r -a SIZES <<< "${*:-100 1000 10000}"
 OUT=bench/out
 mkdir -p "$OUT"
 cargo build --release -q -p stackc
-BIN=target/release/stackc
-PIN=""
-command -v taskset >/dev/null && PIN="taskset -c 0"
+BIN=$PWD/target/release/stackc
+PIN=()
+command -v taskset >/dev/null && PIN=(taskset -c 0)
+TIME=()
+[ -x /usr/bin/time ] && TIME=(/usr/bin/time -f '%e %U %S %M')
 
-best_of() { # best_of N cmd... → prints best wall seconds
-  local n=$1; shift
-  local best=""
-  for _ in $(seq "$n"); do
-    local s e
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-    best=$(python3 -c "b='$best'; t=$e-$s; print(t if b=='' or t<float(b) else b)")
+# measure LABEL OUTDIR CMD... → one table row: best wall, its cpu, peak RSS, output MB
+measure() {
+  local label=$1 outdir=$2; shift 2
+  local best="" line
+  for _ in $(seq "$RUNS"); do
+    [ -n "$outdir" ] && rm -rf "$outdir"
+    if [ ${#TIME[@]} -gt 0 ]; then
+      line=$("${TIME[@]}" "${PIN[@]}" "$@" 2>&1 >/dev/null | tail -1)
+    else
+      local s e; s=$(date +%s.%N); "${PIN[@]}" "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+      line="$(python3 -c "print($e-$s)") 0 0 0"
+    fi
+    best=$(python3 - "$best" "$line" <<'PY'
+import sys
+best, line = sys.argv[1], sys.argv[2].split()
+if not best or float(line[0]) < float(best.split()[0]):
+    print(" ".join(line))
+else:
+    print(best)
+PY
+)
   done
-  printf '%.3f' "$best"
+  read -r wall user sys rss <<< "$best"
+  local mb="-"
+  [ -n "$outdir" ] && [ -d "$outdir" ] && mb=$(du -sm "$outdir" | cut -f1)
+  printf '%-9s %-10s %8.3f %8.2f %9.0f %8s\n' "$n" "$label" "$wall" "$(python3 -c "print($user+$sys)")" "$((rss / 1024))" "$mb"
 }
 
-peak_rss_mb() {
-  if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'
-  else
-    echo "n/a"
-  fi
-}
-
-printf '%-8s %10s %12s %10s %14s %10s %12s\n' services "lines" "check (s)" "svc/s" "emit k8s (s)" "k8s MB" "peak MB"
+printf '%-9s %-10s %8s %8s %9s %8s\n' services job "wall s" "cpu s" "peak MB" "out MB"
 for n in "${SIZES[@]}"; do
   f="$OUT/stack-$n.stack"
   [ -f "$f" ] || python3 bench/gen.py "$n" > "$f"
-  lines=$(wc -l < "$f")
-  t_check=$(best_of 5 $PIN "$BIN" check "$f")
-  rm -rf "$OUT/k8s-$n"
-  t_emit=$(best_of 3 $PIN "$BIN" emit "$f" --target k8s --out "$OUT/k8s-$n")
-  size=$(du -sm "$OUT/k8s-$n" 2>/dev/null | cut -f1 || echo 0)
-  rss=$(peak_rss_mb $PIN "$BIN" emit "$f" --target k8s --out "$OUT/k8s-$n")
-  rate=$(python3 -c "print(int($n/max($t_check,1e-9)))")
-  printf '%-8s %10s %12s %10s %14s %10s %12s\n' "$n" "$lines" "$t_check" "$rate" "$t_emit" "$size" "$rss"
+  measure check "" "$BIN" check "$f"
+  measure k8s/prod "$OUT/k8s-prod-$n" "$BIN" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-$n"
+  measure k8s/all "$OUT/k8s-$n" "$BIN" emit "$f" --target k8s --out "$OUT/k8s-$n"
+  measure all "$OUT/all-$n" "$BIN" emit "$f" --target all --out "$OUT/all-$n"
 done
+echo "stage breakdown (10,000 services, k8s/prod, one run):"
+f="$OUT/stack-${SIZES[-1]}.stack"
+STACKC_TIMINGS=1 "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-timing" 2>&1 | grep '^time:' || true

@@ -83,9 +83,10 @@ k8s_check_versions() {
   done
   k8s_versions_checked=1
 }
-k8s_check() { # LABEL FILE...   (kubernetes-validate --strict for each of K8S_VERSIONS)
+# Files under $TMP (rendered output, stdin) are named in messages by their label.
+declare -A LABEL_OF=()
+k8s_check() { # FILE...   (one kubernetes-validate --strict run per K8S_VERSIONS entry, all files at once)
   need_prefix kubernetes-validate; k8s_check_versions
-  local label="$1"; shift
   local v out rc=0 f
   for v in $K8S_VERSIONS; do
     if ! out="$(kubernetes-validate --strict --quiet -k "$v" "$@" 2>&1)"; then rc=1; fi
@@ -93,7 +94,7 @@ k8s_check() { # LABEL FILE...   (kubernetes-validate --strict for each of K8S_VE
       rc=1; out+=$'\n'"unknown apiVersion/kind for Kubernetes $v: fails (removed or misspelled API); K8S_ALLOW_UNKNOWN_KINDS=1 accepts CRDs"
     fi
     if [ -n "$out" ]; then
-      for f in "$@"; do [[ "$f" == "$TMP"/* ]] && out="${out//"$f"/$label}"; done
+      for f in "$@"; do [ -n "${LABEL_OF[$f]:-}" ] && out="${out//"$f"/${LABEL_OF[$f]}}"; done
       printf '[k8s %s] %s\n' "$v" "${out//$'\n'/$'\n'"[k8s $v] "}"
     fi
   done
@@ -196,7 +197,8 @@ do_k8s() {
       files+=("$p")
     fi
   done
-  k8s_check "stdin" "${files[@]}" || fail
+  LABEL_OF["$TMP/stdin.yaml"]="stdin"
+  k8s_check "${files[@]}" || fail
   [ $RC = 0 ] && echo "ok: k8s (${#files[@]} file(s), Kubernetes $K8S_VERSIONS)"
 }
 
@@ -211,14 +213,17 @@ do_kustomize() {
     [ -n "$found" ] || die "no kustomization.yaml under $p"
     mapfile -t -O ${#dirs[@]} dirs <<<"$found"
   done
+  local rendered=()
   for d in "${dirs[@]}"; do
     i=$((i+1))
     if ! kubectl kustomize "$d" > "$TMP/kustomize-$i.yaml" 2> "$TMP/err"; then
       echo "[kustomize] build failed: $d"
       sed 's/^E[0-9]* [0-9:.]* *[0-9]* [a-z_]*\.go:[0-9]*\] //' "$TMP/err"; fail; continue
     fi
-    k8s_check "$d (kustomize output)" "$TMP/kustomize-$i.yaml" || fail
+    LABEL_OF["$TMP/kustomize-$i.yaml"]="$d (kustomize output)"; rendered+=("$TMP/kustomize-$i.yaml")
   done
+  # one schema run for every rendering (kubernetes-validate starts in ~0.4 s)
+  if [ ${#rendered[@]} -gt 0 ]; then k8s_check "${rendered[@]}" || fail; fi
   [ $RC = 0 ] && echo "ok: kustomize (${#dirs[@]} kustomization(s), Kubernetes $K8S_VERSIONS)"
 }
 
@@ -236,7 +241,7 @@ do_helm() {
   for h in ${HELM_BINS:-helm3 helm4}; do need_prefix "$h"; done
   # private, empty helm homes: no repos, no plugins, nothing written to ~
   export HELM_CACHE_HOME="$TMP/helm/cache" HELM_CONFIG_HOME="$TMP/helm/config" HELM_DATA_HOME="$TMP/helm/data"
-  local n=0
+  local n=0 rendered=()
   for c in "${charts[@]}"; do
     # value sets: chart defaults; each values-*.yaml / values.*.yaml in the chart root; HELM_EXTRA_VALUES
     local sets=("") f
@@ -256,10 +261,14 @@ do_helm() {
         if ! "$h" template stackc "$c" "${vargs[@]}" > "$TMP/rendered-$n.yaml" 2> "$TMP/err"; then
           echo "[$label] helm template failed:"; cat "$TMP/err"; fail; continue
         fi
-        k8s_check "$label (rendered)" "$TMP/rendered-$n.yaml" || { echo "[$label] rendered manifests are invalid"; fail; }
+        LABEL_OF["$TMP/rendered-$n.yaml"]="$label (rendered)"; rendered+=("$TMP/rendered-$n.yaml")
       done
     done
   done
+  # one schema run for every rendering (kubernetes-validate starts in ~0.4 s)
+  if [ ${#rendered[@]} -gt 0 ]; then
+    k8s_check "${rendered[@]}" || { echo "[helm] rendered manifests are invalid"; fail; }
+  fi
   [ $RC = 0 ] && echo "ok: helm (${#charts[@]} chart(s), $n lint+template run(s) with ${HELM_BINS:-helm3 helm4}, Kubernetes $K8S_VERSIONS)"
 }
 

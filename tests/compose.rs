@@ -29,12 +29,12 @@ mod merge;
 mod tool;
 
 use serde_yaml::Value;
-use stackc::cli::DiskLoader;
-use stackc::diagnostics::{render, Diagnostic};
+use stackc::diagnostics::render;
 use stackc::emit::{self, compose, LoweringKind, Models, Output, Target};
 use stackc::source::MemoryLoader;
 use stackc::{compile, Compilation, EnvSelection};
-use std::path::{Path, PathBuf};
+use stackc_tests::stacks::{self, workspace};
+use std::path::PathBuf;
 
 // ---------------------------------------------------------------- cases
 
@@ -54,11 +54,9 @@ impl Case {
         Case::compile(name, compile("stack.stack", &loader, &EnvSelection::All))
     }
 
-    /// An example under `examples/`, compiled from the disk (it may import).
-    fn example(name: &str) -> Case {
-        let path = root().join("examples").join(name).join("stack.stack");
-        let c = compile(&path.to_string_lossy(), &DiskLoader, &EnvSelection::All);
-        Case::compile(&format!("example-{name}"), c)
+    /// An example under `examples/` (with the files it imports).
+    fn example(stack: &stacks::StackDir) -> Case {
+        Case::compile(&format!("example-{}", stack.name), stack.compile())
     }
 
     fn compile(name: &str, c: Compilation) -> Case {
@@ -106,18 +104,7 @@ impl Case {
 
     /// The lowering report as `stackc emit` prints it.
     fn report(&self) -> String {
-        let diags: Vec<Diagnostic> = self
-            .out
-            .lowerings
-            .iter()
-            .map(|l| l.to_diagnostic(false))
-            .collect();
-        let mut text = render::human(&self.c.program.map, &diags);
-        text.push_str(&format!("exact: {}\n", self.out.exact));
-        for n in &self.out.notes {
-            text.push_str(&format!("note: {n}\n"));
-        }
-        text
+        stacks::report(&self.c, &self.out)
     }
 
     fn features(&self, kind: LoweringKind) -> Vec<&str> {
@@ -126,15 +113,8 @@ impl Case {
     }
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 fn fixtures() -> PathBuf {
-    root().join("tests/fixtures/emit/compose")
+    workspace().join("tests/fixtures/emit/compose")
 }
 
 fn all_cases() -> Vec<Case> {
@@ -507,15 +487,8 @@ fn real_compose_accepts_every_example() {
     let Some(tool) = tool::compose_tool() else {
         return;
     };
-    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("stack.stack").is_file())
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    for name in names {
-        let case = Case::example(&name);
+    for stack in stacks::examples() {
+        let case = Case::example(&stack);
         tool::validate_with_tool(&tool, &case);
         for env in case.env_names() {
             let merged = merge::merge(

@@ -15,14 +15,15 @@
 //! // expect PATH exists | absent
 //! ```
 //!
-//! The examples (`examples/*/stack.stack`), when present, go through the
-//! equivalence and validator checks as well.
+//! The examples (`examples/*/stack.stack`) go through the structural and
+//! equivalence checks as well. `scripts/validate.sh kustomize` runs on every
+//! fixture and example in `conformance.rs`, with the other targets.
 //!
-//! The real tools come from `$STACKC_VALIDATORS_PREFIX/bin` (default
+//! `kubectl` comes from `$STACKC_VALIDATORS_PREFIX/bin` (default
 //! `/opt/stackc-validators/bin`, installed by
-//! `scripts/install-validators.sh`) or `PATH`. When they are missing the
-//! tool checks are skipped with a notice, unless `CI=true` or
-//! `STACKC_REQUIRE_VALIDATORS=1`, which make them fail.
+//! `scripts/install-validators.sh`) or `PATH`. When it is missing the
+//! equivalence check is skipped with a notice, unless `CI=true` or
+//! `STACKC_REQUIRE_VALIDATORS=1`, which make it fail.
 //!
 //! Adding a case: create `fixtures/emit/kustomize/<case>/stack.stack`, run
 //! `cargo insta test -p stackc-tests --test kustomize`, read every new
@@ -31,7 +32,10 @@
 use serde_yaml::Value;
 use stackc::emit::{self, Models, Output, Target};
 use stackc::source::MemoryLoader;
-use stackc::{compile, EnvSelection};
+use stackc::{compile, Compilation, EnvSelection};
+use stackc_tests::stacks::{self, workspace};
+use stackc_tests::tools::{tool, Scratch};
+use stackc_tests::yaml::{canonical, documents};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,9 +60,10 @@ impl Case {
         let c = compile(&root, &loader, &EnvSelection::All);
         let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{name}: {errors:#?}");
-        let models = Models::build(&c, None);
-        let kustomize = emit::emit(&models, Target::Kustomize);
-        let lowering = kustomize
+        let mut case = Case::build(name, &c);
+        case.source = source;
+        case.lowering = case
+            .kustomize
             .lowerings
             .iter()
             .map(|l| {
@@ -69,13 +74,19 @@ impl Case {
                 )
             })
             .collect();
+        case
+    }
+
+    /// Both targets' output, without source or lowering lines.
+    fn build(name: &str, c: &Compilation) -> Case {
+        let models = Models::build(c, None);
         Case {
             name: name.to_string(),
-            source,
+            source: String::new(),
             envs: c.environment_names(),
             k8s: emit::emit(&models, Target::K8s),
-            kustomize,
-            lowering,
+            kustomize: emit::emit(&models, Target::Kustomize),
+            lowering: String::new(),
         }
     }
 
@@ -102,13 +113,6 @@ impl Case {
     }
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 fn fixture_cases() -> Vec<Case> {
     let root = workspace().join("tests/fixtures/emit/kustomize");
     let mut names: Vec<String> = std::fs::read_dir(&root)
@@ -122,45 +126,13 @@ fn fixture_cases() -> Vec<Case> {
         .collect()
 }
 
-/// `examples/<name>/stack.stack`, when the examples exist.
+/// `examples/<name>/stack.stack`, named `example-<name>`.
 fn example_cases() -> Vec<Case> {
-    let Ok(entries) = std::fs::read_dir(workspace().join("examples")) else {
-        return Vec::new();
-    };
-    let mut dirs: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
-    dirs.sort();
-    dirs.iter()
-        .filter(|d| d.join("stack.stack").is_file())
-        .map(|d| load_dir(d))
-        .collect()
-}
-
-/// A multi-file example, loaded into memory under `<name>/…`.
-fn load_dir(dir: &Path) -> Case {
-    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-    let mut loader = MemoryLoader::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "stack") {
-            let file = p.file_name().unwrap().to_string_lossy().into_owned();
-            loader = loader.with(
-                &format!("{name}/{file}"),
-                &std::fs::read_to_string(&p).unwrap(),
-            );
-        }
-    }
-    let root = format!("{name}/stack.stack");
-    let c = compile(&root, &loader, &EnvSelection::All);
-    assert!(!c.has_errors(), "example {name} has errors");
-    let models = Models::build(&c, None);
-    Case {
-        name: format!("example-{name}"),
-        source: String::new(),
-        envs: c.environment_names(),
-        kustomize: emit::emit(&models, Target::Kustomize),
-        k8s: emit::emit(&models, Target::K8s),
-        lowering: String::new(),
-    }
+    let examples = stacks::examples();
+    let cases = examples
+        .iter()
+        .map(|s| Case::build(&format!("example-{}", s.name), &s.compile()));
+    cases.collect()
 }
 
 // ---------------------------------------------------------------- snapshots
@@ -372,9 +344,9 @@ fn overlays_render_like_k8s() {
     let Some(kubectl) = tool("kubectl") else {
         return;
     };
-    let root = scratch("render");
+    let scratch = Scratch::new("kustomize-render");
     for case in fixture_cases().iter().chain(&example_cases()) {
-        let dir = case.write(&root);
+        let dir = case.write(scratch.path());
         if case.envs.is_empty() {
             let got = render(&kubectl, &dir.join("base"));
             assert_same(case, "base", &got, case.k8s_file("base.yaml"));
@@ -384,7 +356,6 @@ fn overlays_render_like_k8s() {
             assert_same(case, env, &got, case.k8s_file(&format!("{env}.yaml")));
         }
     }
-    let _ = std::fs::remove_dir_all(root);
 }
 
 fn render(kubectl: &Path, dir: &Path) -> String {
@@ -409,115 +380,4 @@ fn assert_same(case: &Case, env: &str, rendered: &str, k8s: &str) {
     for (id, doc) in &want {
         assert_eq!(&got[id], doc, "{} {env}: {id:?}", case.name);
     }
-}
-
-fn documents(text: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .filter(|v: &Value| !v.is_null())
-        .collect()
-}
-
-/// Objects keyed by kind and name, each as YAML with sorted keys.
-fn canonical(text: &str) -> BTreeMap<(String, String), String> {
-    documents(text)
-        .into_iter()
-        .map(|d| {
-            let kind = d["kind"].as_str().unwrap().to_string();
-            let name = d["metadata"]["name"].as_str().unwrap().to_string();
-            ((kind, name), serde_yaml::to_string(&sorted(d)).unwrap())
-        })
-        .collect()
-}
-
-fn sorted(v: Value) -> Value {
-    match v {
-        Value::Mapping(m) => {
-            let mut entries: Vec<(Value, Value)> = m.into_iter().collect();
-            entries.sort_by(|a, b| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)));
-            Value::Mapping(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Sequence(s) => Value::Sequence(s.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-// ---------------------------------------------------------------- validator
-
-#[test]
-fn validator_accepts_every_tree() {
-    let Some(_) = tool("kubectl") else {
-        return;
-    };
-    let root = scratch("validate");
-    for case in fixture_cases().iter().chain(&example_cases()) {
-        case.write(&root);
-    }
-    let script = std::env::var_os("STACKC_VALIDATE")
-        .map_or_else(|| workspace().join("scripts/validate.sh"), PathBuf::from);
-    let out = Command::new("bash")
-        .arg(script)
-        .arg("kustomize")
-        .arg(&root)
-        .env("K8S_VERSIONS", k8s_versions())
-        .output()
-        .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _ = std::fs::remove_dir_all(&root);
-    if out.status.code() == Some(2) && !strict() {
-        eprintln!("note: skipping the kustomize validator: {log}");
-        return;
-    }
-    assert!(out.status.success(), "validate.sh kustomize:\n{log}");
-}
-
-// ---------------------------------------------------------------- tools
-
-/// Kubernetes schema versions: the oldest supported one locally (the
-/// validator costs about 0.4 s per kustomization and version), the full
-/// range when strict.
-fn k8s_versions() -> String {
-    match std::env::var("K8S_VERSIONS") {
-        Ok(v) => v,
-        Err(_) if strict() => "1.28.0 1.37.0".into(),
-        Err(_) => "1.28.0".into(),
-    }
-}
-
-fn strict() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-        || std::env::var("STACKC_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
-}
-
-/// A validator binary, or `None` (with a notice) when it is missing and
-/// the run is not strict.
-fn tool(name: &str) -> Option<PathBuf> {
-    let prefix = std::env::var("STACKC_VALIDATORS_PREFIX")
-        .unwrap_or_else(|_| "/opt/stackc-validators".into());
-    let installed = Path::new(&prefix).join("bin").join(name);
-    let on_path = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    let found = Some(installed).filter(|p| p.is_file()).or(on_path);
-    if found.is_none() {
-        assert!(
-            !strict(),
-            "{name} is missing (CI=true or STACKC_REQUIRE_VALIDATORS=1); run scripts/install-validators.sh"
-        );
-        eprintln!("note: skipping kustomize tool checks: {name} not found (scripts/install-validators.sh installs it)");
-    }
-    found
-}
-
-fn scratch(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stackc-kustomize-{what}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

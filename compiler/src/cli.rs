@@ -219,6 +219,35 @@ pub fn stack_roots(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Stage timings printed to stderr when `STACKC_TIMINGS` is set (used by
+/// `bench/run.sh`; the library itself never reads the clock).
+pub struct Timings {
+    enabled: bool,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    pub fn start() -> Self {
+        Timings {
+            enabled: std::env::var_os("STACKC_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Prints the time since the previous lap under `stage`.
+    pub fn lap(&mut self, io: &mut Io, stage: &str) {
+        if self.enabled {
+            let now = std::time::Instant::now();
+            let _ = writeln!(
+                io.err,
+                "time: {stage:<10} {:>8.1} ms",
+                (now - self.last).as_secs_f64() * 1000.0
+            );
+            self.last = now;
+        }
+    }
+}
+
 /// Display name of a path: as given, with `./` removed.
 pub fn display_name(p: &std::path::Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");

@@ -11,6 +11,7 @@
 //! [`Target`] variant and an arm in [`emit`].
 
 pub mod compose;
+pub mod helm;
 pub mod k8s;
 pub mod kustomize;
 pub mod output;
@@ -155,17 +156,8 @@ fn emit_all(models: &Models, target: Target) -> Output {
         Target::Compose => compose::emit(models),
         Target::K8s => k8s::emit(models),
         Target::Kustomize => kustomize::emit(models),
-        Target::Helm => unsupported(target),
+        Target::Helm => helm::emit(models),
     }
-}
-
-fn unsupported(target: Target) -> Output {
-    let mut out = Output::new(target);
-    out.note(format!(
-        "the {} backend is not available in this build",
-        target.name()
-    ));
-    out
 }
 
 /// The targets `--target all` emits: those the stack lists.

@@ -1,28 +1,14 @@
 //! The real Compose: where it is, and the checks run with it.
 
-use crate::{root, Case};
+use crate::Case;
+use stackc_tests::tools;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// `docker-compose`, or `None` (with a notice) when it is missing and the
+/// run is not strict.
 pub fn compose_tool() -> Option<PathBuf> {
-    let prefix = std::env::var("STACKC_VALIDATORS_PREFIX")
-        .unwrap_or_else(|_| "/opt/stackc-validators".into());
-    let tool = Path::new(&prefix).join("bin/docker-compose");
-    if tool.is_file() {
-        return Some(tool);
-    }
-    let required = std::env::var("CI").is_ok_and(|v| v == "true")
-        || std::env::var("STACKC_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{} is missing (run scripts/install-validators.sh)",
-        tool.display()
-    );
-    eprintln!(
-        "skipped: {} is missing (run scripts/install-validators.sh)",
-        tool.display()
-    );
-    None
+    tools::tool("docker-compose")
 }
 
 /// Writes the case's files and `.env` (a copy of `.env.example`) to a
@@ -68,7 +54,7 @@ pub fn validate_with_tool(tool: &Path, case: &Case) {
     let dir = write_case(case);
     let prefix = tool.parent().unwrap().parent().unwrap();
     let v = Command::new("bash")
-        .arg(root().join("scripts/validate.sh"))
+        .arg(tools::validate_script())
         .arg("compose")
         .arg(&dir)
         .env("STACKC_VALIDATORS_PREFIX", prefix)

@@ -8,12 +8,14 @@ use crate::emit::{self, Models, Output};
 use crate::EnvSelection;
 
 pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
+    let mut t = super::Timings::start();
     let root = stack_roots(std::slice::from_ref(&args.path))?.remove(0);
     let envs = args
         .env
         .clone()
         .map_or(EnvSelection::All, EnvSelection::Only);
     let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, true);
+    t.lap(io, "compile");
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -43,7 +45,9 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     // The process ends soon; skip freeing the compilation piece by piece.
     let models = std::mem::ManuallyDrop::new(models);
     let c = std::mem::ManuallyDrop::new(c);
+    t.lap(io, "model");
     let outputs: Vec<Output> = targets.iter().map(|t| emit::emit(&models, *t)).collect();
+    t.lap(io, "backends");
     let deny_lossy = args.deny.contains(&Deny::Lossy);
     let lowering: Vec<Diagnostic> = outputs
         .iter()
@@ -78,6 +82,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let written = write::write(&plan).map_err(|e| {
         miette::miette!(help = "nothing was changed in the output directory", "{e}")
     })?;
+    t.lap(io, "write");
     let _ = writeln!(
         io.err,
         "wrote {} files to {} ({} stale files removed)",

@@ -86,6 +86,7 @@ codes! {
     E0307 Error "`healthy` dependency on a service without a health check";
     E0308 Error "NodePort used twice";
     E0309 Warning "fixed replica count ignored by autoscaling";
+    E0310 Error "HTTP path that does not start with `/`";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

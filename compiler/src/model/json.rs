@@ -134,10 +134,11 @@ impl Conv<'_> {
         let s = v.span;
         out.insert("__span".into(), json!([s.file.0, s.start, s.end]));
         for (name, field) in &def.fields {
+            // Unset fields are left out: serde reads a missing `Option` as `None`.
             let j = match v.get(name) {
                 Some(x) => self.value(x, &field.ty),
                 None if matches!(field.ty, Ty::Map(..)) => J::Object(JMap::new()),
-                None => J::Null,
+                None => continue,
             };
             out.insert(name.clone(), j);
         }

@@ -16,6 +16,7 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         runnable(name, s, span, diags);
         exclusive(p, s, diags);
         resources(p, s, diags);
+        http_paths(s, diags);
         autoscale(p, s, diags);
         if is_production(w) {
             image_tag(name, s, w, diags);
@@ -138,6 +139,35 @@ fn conflict(span: Span, a: &str, other: Span, b: &str, why: &str) -> Diagnostic 
     .label(format!("`{a}` set here"))
     .secondary(other, format!("`{b}` set here"))
     .help(format!("{why}; remove one of them"))
+}
+
+/// E0310: HTTP probe paths and ingress paths start with `/`.
+fn http_paths(s: &Val, diags: &mut Vec<Diagnostic>) {
+    let probes = ["health", "liveness", "readiness", "startup"]
+        .into_iter()
+        .filter_map(|p| s.get(p)?.get("http"));
+    let ingress = s
+        .get("ingress")
+        .and_then(|i| i.get("paths"))
+        .map(Val::list)
+        .unwrap_or_default();
+    for v in probes.chain(ingress.iter()) {
+        let Some(path) = v.str() else { continue };
+        if path.starts_with('/') {
+            continue;
+        }
+        let fixed = format!("/{}", path.trim_start_matches(['.', ' ']));
+        diags.push(
+            Diagnostic::new(
+                Code::E0310,
+                v.span,
+                format!("the HTTP path `{path}` does not start with `/`"),
+            )
+            .label("not an absolute path")
+            .help(format!("write it from the root: \"{fixed}\""))
+            .fix(v.span, format!("\"{fixed}\"")),
+        );
+    }
 }
 
 /// E0303: request above limit.

@@ -1,0 +1,166 @@
+//! `values-<env>.yaml`: the environment's values minus the base values.
+//!
+//! [`diff`] follows Helm's own merge of a `-f` file over `values.yaml`:
+//! maps merge key by key, anything else (scalars, lists) is replaced whole,
+//! and a key set to `null` is deleted. So the diff holds, per map key, the
+//! environment's value where it differs, `null` where the environment has
+//! no such key, and nothing where both agree; merging it back yields the
+//! environment's tree exactly.
+//!
+//! Before diffing, [`inherit_disabled`] rewrites each map that the
+//! environment switches off (`enabled: false`) into the base's map with
+//! `enabled: false`: the other fields are inert then, so the diff says
+//! `ingress: {enabled: false}` instead of restating defaults.
+
+use crate::emit::yaml::Yaml;
+
+/// The changes that turn `base` into `env`; `None` when they are equal.
+pub fn diff(base: &Yaml, env: &Yaml) -> Option<Yaml> {
+    match (base, env) {
+        (Yaml::Map(b), Yaml::Map(e)) => {
+            let mut out = Yaml::map();
+            for (k, ev) in e {
+                match b.iter().find(|(bk, _)| bk == k) {
+                    Some((_, bv)) => {
+                        if let Some(d) = diff(bv, ev) {
+                            out.push_entry(k.clone(), d);
+                        }
+                    }
+                    None => out.push_entry(k.clone(), ev.clone()),
+                }
+            }
+            for (k, _) in b {
+                if !e.iter().any(|(ek, _)| ek == k) {
+                    out.push_entry(k.clone(), Yaml::Null);
+                }
+            }
+            (!out.is_empty()).then_some(out)
+        }
+        _ if base == env => None,
+        _ => Some(env.clone()),
+    }
+}
+
+/// Replaces every map of `env` holding `enabled: false` by its counterpart
+/// in `base` (when that is a map) with `enabled: false`.
+pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
+    let Yaml::Map(entries) = env else { return env };
+    if entries
+        .iter()
+        .any(|(k, v)| k == "enabled" && *v == Yaml::Bool(false))
+    {
+        if let Yaml::Map(_) = base {
+            let mut b = base.clone();
+            b.insert("enabled", Yaml::Bool(false));
+            return b;
+        }
+    }
+    let entries = entries
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match base.get(&k) {
+                Some(bv) => inherit_disabled(v, bv),
+                None => v,
+            };
+            (k, v)
+        })
+        .collect();
+    Yaml::Map(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Helm's merge of a `-f` file over the defaults: maps merge, `null`
+    /// deletes, anything else replaces.
+    fn helm_merge(base: &Yaml, over: &Yaml) -> Yaml {
+        match (base, over) {
+            (Yaml::Map(b), Yaml::Map(o)) => {
+                let mut out: Vec<(String, Yaml)> = Vec::new();
+                for (k, bv) in b {
+                    match o.iter().find(|(ok, _)| ok == k) {
+                        Some((_, Yaml::Null)) => {}
+                        Some((_, ov)) => out.push((k.clone(), helm_merge(bv, ov))),
+                        None => out.push((k.clone(), bv.clone())),
+                    }
+                }
+                for (k, ov) in o {
+                    if !b.iter().any(|(bk, _)| bk == k) && *ov != Yaml::Null {
+                        out.push((k.clone(), ov.clone()));
+                    }
+                }
+                Yaml::Map(out)
+            }
+            (_, over) => over.clone(),
+        }
+    }
+
+    /// Map equality regardless of key order.
+    fn same(a: &Yaml, b: &Yaml) -> bool {
+        match (a, b) {
+            (Yaml::Map(x), Yaml::Map(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && same(v, v2)))
+            }
+            _ => a == b,
+        }
+    }
+
+    /// Trees shaped like values: maps of a few keys, scalars, short lists, no nulls.
+    fn tree() -> impl Strategy<Value = Yaml> {
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(Yaml::Bool),
+            (0i64..4).prop_map(Yaml::Int),
+            "[ab]{0,2}".prop_map(Yaml::Str),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Yaml::Seq),
+                proptest::collection::btree_map("[a-d]", inner, 0..4)
+                    .prop_map(|m| Yaml::Map(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn merging_the_diff_gives_the_environment(base in tree(), env in tree()) {
+            let merged = match diff(&base, &env) {
+                Some(d) => helm_merge(&base, &d),
+                None => base.clone(),
+            };
+            prop_assert!(same(&merged, &env), "base {base:?}\nenv {env:?}\nmerged {merged:?}");
+        }
+    }
+
+    fn y(text: &str) -> Yaml {
+        crate::emit::yaml::from_serde_yaml(&serde_yaml::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn equal_trees_have_no_diff() {
+        assert_eq!(diff(&y("a: {b: 1, c: [1]}"), &y("a: {c: [1], b: 1}")), None);
+    }
+
+    #[test]
+    fn changed_added_and_removed_keys() {
+        let d = diff(
+            &y("a: {b: 1, c: 2}\nl: [1, 2]"),
+            &y("a: {b: 3, d: 4}\nl: [1]"),
+        );
+        assert_eq!(d, Some(y("a: {b: 3, d: 4, c: null}\nl: [1]")));
+    }
+
+    #[test]
+    fn disabled_maps_inherit_the_base() {
+        let base = y("ingress: {enabled: true, host: a}\nx: {enabled: true}");
+        let env = inherit_disabled(
+            y("ingress: {enabled: false, host: ''}\nx: {enabled: true}"),
+            &base,
+        );
+        assert_eq!(diff(&base, &env), Some(y("ingress: {enabled: false}")));
+    }
+}

@@ -1,0 +1,548 @@
+//! `values.schema.json`: the stack's types as JSON Schema (draft-07, which
+//! Helm 3 and Helm 4 both check on install, upgrade, template and lint).
+//!
+//! Every map the chart reads is closed (`additionalProperties: false`)
+//! except label and annotation maps and the keys of a config. Numbers carry
+//! the stdlib's ranges ([`STDLIB_RANGES`], checked against `stdlib/*.stack`
+//! by the tests), enums are the Kubernetes ones, and references are
+//! closed too: an env `secret` must be a key of `secrets`, a `config` a key
+//! of `configs`. Secret values are required exactly when
+//! `secrets.create` is true.
+
+use super::service_key;
+use super::values::{Built, Kind, Union};
+use crate::emit::output::HEADER;
+use serde_json::{json, Map, Value};
+
+/// `(record, field, min, max)`: the stdlib ranges the schema enforces.
+pub const STDLIB_RANGES: &[(&str, &str, i64, i64)] = &[
+    ("Service", "replicas", 0, 1000),
+    ("Port", "container", 1, 65535),
+    ("Port", "service", 1, 65535),
+    ("Port", "node_port", 1, 65535),
+    ("Autoscale", "min", 1, 1000),
+    ("Autoscale", "max", 1, 1000),
+    ("Autoscale", "cpu", 1, 100),
+    ("Autoscale", "memory", 1, 100),
+    ("Probe", "retries", 1, 100),
+    ("Probe", "success_threshold", 1, 100),
+    ("Security", "user", 0, 2147483647),
+    ("Security", "group", 0, 2147483647),
+    ("External", "port", 1, 65535),
+];
+
+/// `(stdlib enum, the Kubernetes values its variants lower to)`: the enums
+/// the schema takes from the stack's types (variant for variant, checked
+/// by the tests).
+pub const STDLIB_ENUMS: &[(&str, &[&str])] = &[
+    ("Protocol", &["TCP", "UDP"]),
+    (
+        "AccessMode",
+        &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"],
+    ),
+    ("RolloutStrategy", &["RollingUpdate", "Recreate"]),
+];
+
+/// The Kubernetes values of a stdlib enum.
+fn stdlib_enum(name: &str) -> Value {
+    let values = STDLIB_ENUMS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[][..], |(_, v)| *v);
+    enumeration(values)
+}
+
+fn range(record: &str, field: &str) -> Value {
+    let (_, _, min, max) = STDLIB_RANGES
+        .iter()
+        .find(|(r, f, _, _)| *r == record && *f == field)
+        .copied()
+        .unwrap_or((record, field, 0, i64::MAX));
+    json!({ "type": "integer", "minimum": min, "maximum": max })
+}
+
+const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+const DNS_SUBDOMAIN: &str = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
+const CPU: &str = "^([0-9]+m|[0-9]+(\\.[0-9]+)?)$";
+const BYTES: &str = "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$";
+
+/// The whole schema, as pretty JSON with the generated header first.
+pub fn schema(chart: &str, u: &Union, models: &[&Built]) -> String {
+    let secrets: Vec<String> = u.secrets.keys().cloned().collect();
+    let configs: Vec<String> = models
+        .first()
+        .map(|b| b.config_names.clone())
+        .unwrap_or_default();
+    let refs = Refs {
+        secrets: &secrets,
+        configs: &configs,
+    };
+    let mut props = chart_wide(u, &configs);
+    let mut required: Vec<String> = props.keys().filter(|k| *k != "global").cloned().collect();
+    for name in &u.services {
+        let kinds: Vec<&Kind> = models
+            .iter()
+            .filter_map(|b| b.services.get(name).map(|(k, _)| k))
+            .collect();
+        props.insert(service_key(name), service_schema(name, &kinds, &refs));
+        required.push(service_key(name));
+    }
+    let doc = json!({
+        "$comment": HEADER,
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": format!("Values of the {chart} chart"),
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": props,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The keys that are not services.
+fn chart_wide(u: &Union, configs: &[String]) -> Map<String, Value> {
+    let mut props = Map::new();
+    let mut add = |k: &str, v: Value, text: &str| {
+        props.insert(k.into(), described(v, text));
+    };
+    add(
+        "global",
+        json!({ "type": "object" }),
+        "Helm's values shared with subcharts (unused).",
+    );
+    add(
+        "nameOverride",
+        string(),
+        "Replaces the chart name in resource names.",
+    );
+    let full = "Replaces the <release>-<chart> prefix of every resource name (names are cut at 63 characters).";
+    add("fullnameOverride", string(), full);
+    add("commonLabels", string_map(), "Labels on every object.");
+    add("podAnnotations", string_map(), "Annotations on every pod.");
+    add(
+        "imagePullSecrets",
+        image_pull_secrets(),
+        "Secrets for pulling images from private registries.",
+    );
+    add(
+        "configs",
+        configs_schema(configs),
+        "Non-secret settings: one ConfigMap each.",
+    );
+    add(
+        "secrets",
+        secrets_schema(u),
+        "Secrets the services read (references by default).",
+    );
+    props
+}
+
+struct Refs<'a> {
+    secrets: &'a [String],
+    configs: &'a [String],
+}
+
+fn described(mut v: Value, text: &str) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.insert("description".into(), Value::String(text.into()));
+    }
+    v
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn boolean() -> Value {
+    json!({ "type": "boolean" })
+}
+
+fn strings() -> Value {
+    json!({ "type": "array", "items": { "type": "string" } })
+}
+
+fn string_map() -> Value {
+    json!({ "type": "object", "additionalProperties": { "type": "string" } })
+}
+
+fn pattern(p: &str) -> Value {
+    json!({ "type": "string", "pattern": p })
+}
+
+/// A closed object.
+fn object(props: Value, required: &[&str]) -> Value {
+    let mut v = json!({ "type": "object", "additionalProperties": false, "properties": props });
+    if !required.is_empty() {
+        v["required"] = json!(required);
+    }
+    v
+}
+
+fn enumeration(values: &[&str]) -> Value {
+    json!({ "enum": values })
+}
+
+fn quantity(p: &str) -> Value {
+    json!({ "type": ["string", "number"], "pattern": p })
+}
+
+fn int_or_percent() -> Value {
+    json!({ "anyOf": [
+        { "type": "integer", "minimum": 0 },
+        { "type": "string", "pattern": "^[0-9]+%$" },
+    ] })
+}
+
+/// `enabled: true` requires `keys`.
+fn when_enabled(mut v: Value, keys: &[&str]) -> Value {
+    v["if"] = json!({ "properties": { "enabled": { "const": true } }, "required": ["enabled"] });
+    v["then"] = json!({ "required": keys });
+    v
+}
+
+fn image_pull_secrets() -> Value {
+    let item = object(json!({ "name": pattern(DNS_SUBDOMAIN) }), &["name"]);
+    json!({ "type": "array", "items": item })
+}
+
+fn configs_schema(configs: &[String]) -> Value {
+    let mut props = Map::new();
+    for c in configs {
+        props.insert(c.clone(), string_map());
+    }
+    let required: Vec<&str> = configs.iter().map(String::as_str).collect();
+    object(Value::Object(props), &required)
+}
+
+fn secrets_schema(u: &Union) -> Value {
+    let mut props = Map::new();
+    props.insert(
+        "create".into(),
+        described(
+            boolean(),
+            "Create the Secrets from the values below (else they must exist).",
+        ),
+    );
+    let mut needed = Map::new();
+    for (name, secret) in &u.secrets {
+        let tls = secret.kind == crate::model::SecretKind::Tls;
+        let (ty, keys): (&str, &[&str]) = if tls {
+            ("kubernetes.io/tls", &["cert", "key"])
+        } else {
+            ("Opaque", &["value"])
+        };
+        let secret_name = json!({ "type": "string", "pattern": DNS_SUBDOMAIN, "maxLength": 253 });
+        let mut p = json!({ "name": secret_name, "type": { "const": ty } });
+        for k in keys {
+            p[*k] = json!({ "type": "string", "minLength": 1 });
+        }
+        props.insert(name.clone(), object(p, &["name", "type"]));
+        needed.insert(name.clone(), json!({ "required": keys }));
+    }
+    let mut required = vec!["create"];
+    required.extend(u.secrets.keys().map(String::as_str));
+    let mut v = object(Value::Object(props), &required);
+    if !u.secrets.is_empty() {
+        v["if"] = json!({ "properties": { "create": { "const": true } }, "required": ["create"] });
+        v["then"] = json!({ "properties": needed });
+    }
+    v
+}
+
+fn service_schema(name: &str, kinds: &[&Kind], refs: &Refs) -> Value {
+    let mut props = Map::new();
+    props.insert(
+        "enabled".into(),
+        described(boolean(), "Include the service in the release."),
+    );
+    props.insert("labels".into(), string_map());
+    let container = kinds.contains(&&Kind::Container);
+    if container {
+        container_props(&mut props, refs);
+    }
+    if kinds.contains(&&Kind::External) {
+        let ext = object(
+            json!({ "host": string(), "port": range("External", "port") }),
+            &[],
+        );
+        props.insert("external".into(), ext);
+    }
+    let v = described(
+        object(Value::Object(props), &["enabled"]),
+        &format!("Service `{name}`."),
+    );
+    if container && !kinds.contains(&&Kind::External) {
+        when_enabled(v, &["image", "replicaCount"])
+    } else {
+        v
+    }
+}
+
+fn container_props(props: &mut Map<String, Value>, refs: &Refs) {
+    let image = object(
+        json!({
+            "repository": { "type": "string", "minLength": 1 },
+            "tag": string(),
+            "pullPolicy": enumeration(&["", "Always", "IfNotPresent", "Never"]),
+        }),
+        &["repository"],
+    );
+    props.insert("replicaCount".into(), range("Service", "replicas"));
+    props.insert("image".into(), image);
+    props.insert("command".into(), strings());
+    props.insert("args".into(), strings());
+    props.insert("workingDir".into(), string());
+    props.insert("podAnnotations".into(), string_map());
+    props.insert("podSecurityContext".into(), pod_security());
+    props.insert("securityContext".into(), container_security());
+    props.insert(
+        "terminationGracePeriodSeconds".into(),
+        json!({ "type": "integer", "minimum": 0 }),
+    );
+    props.insert("strategy".into(), strategy());
+    props.insert("service".into(), service_ports());
+    props.insert(
+        "env".into(),
+        json!({ "type": "array", "items": env_item(refs) }),
+    );
+    props.insert(
+        "envFrom".into(),
+        json!({ "type": "array", "items": ref_enum(refs.configs) }),
+    );
+    props.insert("resources".into(), resources());
+    props.insert("livenessProbe".into(), probe(true));
+    props.insert("readinessProbe".into(), probe(true));
+    props.insert("startupProbe".into(), probe(false));
+    props.insert(
+        "volumes".into(),
+        json!({ "type": "array", "items": volume_item(refs) }),
+    );
+    props.insert("ingress".into(), ingress());
+    props.insert("autoscaling".into(), autoscaling());
+    props.insert("podDisruptionBudget".into(), disruption());
+    props.insert("nodeSelector".into(), string_map());
+    props.insert(
+        "tolerations".into(),
+        json!({ "type": "array", "items": { "type": "object" } }),
+    );
+    props.insert("affinity".into(), json!({ "type": "object" }));
+}
+
+/// A reference to one of `names` (nothing matches when there are none).
+fn ref_enum(names: &[String]) -> Value {
+    if names.is_empty() {
+        json!({ "not": {} })
+    } else {
+        json!({ "enum": names })
+    }
+}
+
+fn pod_security() -> Value {
+    let seccomp = object(
+        json!({
+            "type": enumeration(&["RuntimeDefault", "Localhost", "Unconfined"]),
+            "localhostProfile": string(),
+        }),
+        &["type"],
+    );
+    object(
+        json!({
+            "runAsNonRoot": boolean(),
+            "runAsUser": range("Security", "user"),
+            "runAsGroup": range("Security", "group"),
+            "fsGroup": range("Security", "group"),
+            "seccompProfile": seccomp,
+        }),
+        &[],
+    )
+}
+
+fn container_security() -> Value {
+    let caps = object(json!({ "drop": strings(), "add": strings() }), &[]);
+    object(
+        json!({
+            "allowPrivilegeEscalation": boolean(),
+            "readOnlyRootFilesystem": boolean(),
+            "privileged": boolean(),
+            "runAsNonRoot": boolean(),
+            "runAsUser": range("Security", "user"),
+            "runAsGroup": range("Security", "group"),
+            "capabilities": caps,
+        }),
+        &[],
+    )
+}
+
+fn strategy() -> Value {
+    let rolling = object(
+        json!({ "maxSurge": int_or_percent(), "maxUnavailable": int_or_percent() }),
+        &[],
+    );
+    object(
+        json!({ "type": stdlib_enum("RolloutStrategy"), "rollingUpdate": rolling }),
+        &["type"],
+    )
+}
+
+fn service_ports() -> Value {
+    let port = object(
+        json!({
+            "name": json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 15 }),
+            "port": range("Port", "service"),
+            "containerPort": range("Port", "container"),
+            "protocol": stdlib_enum("Protocol"),
+            "nodePort": range("Port", "node_port"),
+        }),
+        &["name", "port", "containerPort"],
+    );
+    object(
+        json!({
+            "type": enumeration(&["ClusterIP", "NodePort", "LoadBalancer"]),
+            "ports": { "type": "array", "items": port },
+        }),
+        &["type", "ports"],
+    )
+}
+
+fn env_item(refs: &Refs) -> Value {
+    let name = json!({ "type": "string", "pattern": "^[-._a-zA-Z][-._a-zA-Z0-9]*$" });
+    let host = object(json!({ "host": pattern(DNS_LABEL) }), &["host"]);
+    let parts = json!({ "type": "array", "items": { "anyOf": [string(), host] } });
+    let mut shapes = vec![object(
+        json!({ "name": name, "value": string() }),
+        &["name", "value"],
+    )];
+    if !refs.secrets.is_empty() {
+        shapes.push(object(
+            json!({ "name": name, "secret": ref_enum(refs.secrets) }),
+            &["name", "secret"],
+        ));
+    }
+    if !refs.configs.is_empty() {
+        let c = json!({ "name": name, "config": ref_enum(refs.configs), "key": string() });
+        shapes.push(object(c, &["name", "config", "key"]));
+    }
+    shapes.push(object(
+        json!({ "name": name, "parts": parts }),
+        &["name", "parts"],
+    ));
+    json!({ "oneOf": shapes })
+}
+
+fn resources() -> Value {
+    let amounts = object(
+        json!({ "cpu": quantity(CPU), "memory": quantity(BYTES) }),
+        &[],
+    );
+    object(json!({ "requests": amounts, "limits": amounts }), &[])
+}
+
+fn probe(bounded_failures: bool) -> Value {
+    let port = json!({ "anyOf": [pattern(DNS_LABEL), range("Port", "container")] });
+    let failures = if bounded_failures {
+        range("Probe", "retries")
+    } else {
+        json!({ "type": "integer", "minimum": 1 })
+    };
+    object(
+        json!({
+            "httpGet": object(json!({ "path": string(), "port": port }), &["port"]),
+            "tcpSocket": object(json!({ "port": port }), &["port"]),
+            "exec": object(json!({ "command": strings() }), &["command"]),
+            "grpc": object(json!({ "port": range("Port", "container"), "service": string() }), &["port"]),
+            "initialDelaySeconds": { "type": "integer", "minimum": 0 },
+            "periodSeconds": { "type": "integer", "minimum": 1 },
+            "timeoutSeconds": { "type": "integer", "minimum": 1 },
+            "successThreshold": range("Probe", "success_threshold"),
+            "failureThreshold": failures,
+            "terminationGracePeriodSeconds": { "type": "integer", "minimum": 1 },
+        }),
+        &[],
+    )
+}
+
+fn volume_item(refs: &Refs) -> Value {
+    let persistence = object(
+        json!({
+            "size": quantity(BYTES),
+            "accessMode": stdlib_enum("AccessMode"),
+            "storageClass": string(),
+            "existingClaim": string(),
+        }),
+        &["size"],
+    );
+    let empty_dir = object(
+        json!({ "medium": enumeration(&["", "Memory"]), "sizeLimit": quantity(BYTES) }),
+        &[],
+    );
+    let mut v = object(
+        json!({
+            "name": json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 63 }),
+            "mountPath": { "type": "string", "pattern": "^/" },
+            "subPath": string(),
+            "readOnly": boolean(),
+            "persistence": persistence,
+            "emptyDir": empty_dir,
+            "secret": ref_enum(refs.secrets),
+        }),
+        &["name", "mountPath"],
+    );
+    v["not"] = json!({ "anyOf": [
+        { "required": ["persistence", "emptyDir"] },
+        { "required": ["persistence", "secret"] },
+        { "required": ["emptyDir", "secret"] },
+    ] });
+    v
+}
+
+fn ingress() -> Value {
+    let path = object(
+        json!({ "path": { "type": "string", "pattern": "^/" }, "pathType": enumeration(&["Prefix", "Exact", "ImplementationSpecific"]) }),
+        &["path"],
+    );
+    let host = object(
+        json!({ "host": { "type": "string", "minLength": 1 }, "paths": { "type": "array", "minItems": 1, "items": path } }),
+        &["host", "paths"],
+    );
+    let tls = object(
+        json!({ "secretName": pattern(DNS_SUBDOMAIN), "hosts": strings() }),
+        &["hosts"],
+    );
+    let v = object(
+        json!({
+            "enabled": boolean(),
+            "className": string(),
+            "annotations": string_map(),
+            "hosts": { "type": "array", "items": host },
+            "tls": { "type": "array", "items": tls },
+            "port": json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 15 }),
+        }),
+        &["enabled"],
+    );
+    let mut v = when_enabled(v, &["hosts", "port"]);
+    v["then"]["properties"] = json!({ "hosts": { "minItems": 1 } });
+    v
+}
+
+fn autoscaling() -> Value {
+    let v = object(
+        json!({
+            "enabled": boolean(),
+            "minReplicas": range("Autoscale", "min"),
+            "maxReplicas": range("Autoscale", "max"),
+            "targetCPUUtilizationPercentage": range("Autoscale", "cpu"),
+            "targetMemoryUtilizationPercentage": range("Autoscale", "memory"),
+        }),
+        &["enabled"],
+    );
+    when_enabled(v, &["minReplicas", "maxReplicas"])
+}
+
+fn disruption() -> Value {
+    object(
+        json!({ "enabled": boolean(), "minAvailable": int_or_percent(), "maxUnavailable": int_or_percent() }),
+        &["enabled"],
+    )
+}

@@ -1,0 +1,582 @@
+//! The values tree of one model: what `values.yaml` holds for the base and
+//! what each `values-<env>.yaml` is diffed from.
+//!
+//! Top level: `nameOverride`, `fullnameOverride`, `commonLabels` (stack and
+//! environment labels), `podAnnotations` (stack annotations),
+//! `imagePullSecrets`, `configs` (one map per declared config), `secrets`
+//! (`create` plus one entry per secret a service reads, [`secret_key`]) and
+//! one key per service ([`service_key`]). A service the model does not run
+//! is `{enabled: false}`; a feature it does not use is `enabled: false`
+//! with `helm create`'s defaults. The chart holds the [`Union`] of the
+//! services and secrets of all models, so every values file has the same
+//! keys. Kubernetes structures (probes, resources, security
+//! contexts, strategy, volumes) are copied from the k8s backend's objects.
+
+use crate::emit::k8s::{k8s_name, render_parts, Object};
+use crate::emit::yaml::Yaml;
+use crate::model::{EnvValue, External, IntOrPercent, Model, Part, SecretKind, Service};
+use indexmap::IndexMap;
+
+/// Top-level values keys a service name could collide with (service names
+/// are lowercase DNS labels, so the camelCase keys never collide).
+pub const RESERVED_KEYS: &[&str] = &["configs", "secrets", "global"];
+
+/// The values key of a service: its name, or `<name>Service` for a name in
+/// [`RESERVED_KEYS`] (the templates strip the suffix again).
+pub fn service_key(name: &str) -> String {
+    if RESERVED_KEYS.contains(&name) {
+        format!("{name}Service")
+    } else {
+        name.to_string()
+    }
+}
+
+/// The values key of a secret under `secrets`: its name, except that a
+/// secret named `create` (the switch beside it) becomes `create_secret`
+/// (with `_2`, `_3`, … while that is taken by another declared secret).
+pub fn secret_key(name: &str, m: &Model) -> String {
+    if name != "create" {
+        return name.to_string();
+    }
+    let mut key = "create_secret".to_string();
+    let mut n = 1;
+    while m.secrets.contains_key(&key) {
+        n += 1;
+        key = format!("create_secret_{n}");
+    }
+    key
+}
+
+/// A secret as the chart sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretRef {
+    /// The Kubernetes Secret's name.
+    pub name: String,
+    pub kind: SecretKind,
+}
+
+/// What a service is in one model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// Runs as a Deployment.
+    Container,
+    /// An ExternalName Service (or nothing without a host).
+    External,
+}
+
+/// The values of one model, before the service union is known.
+#[derive(Debug, Clone)]
+pub struct Built {
+    common_labels: Yaml,
+    pod_annotations: Yaml,
+    configs: Yaml,
+    /// Secrets services read, by values key.
+    pub secrets: IndexMap<String, SecretRef>,
+    /// Renderable services in order: name → (kind, values).
+    pub services: IndexMap<String, (Kind, Yaml)>,
+    /// Config names (for the schema's enums).
+    pub config_names: Vec<String>,
+}
+
+impl Built {
+    pub fn new(m: &Model, objs: &[Object]) -> Built {
+        let mut services = IndexMap::new();
+        for (name, s) in &m.services {
+            if let Some(v) = service_values(m, name, s, objs) {
+                services.insert(name.clone(), v);
+            }
+        }
+        Built {
+            common_labels: common_labels(m),
+            pod_annotations: string_map(&m.stack.annotations),
+            configs: configs(m),
+            secrets: secrets_read(m),
+            services,
+            config_names: m.configs.keys().cloned().collect(),
+        }
+    }
+
+    /// The whole tree, with a key for every service and secret of `u`.
+    pub fn tree(&self, u: &Union) -> Yaml {
+        let mut t = Yaml::map();
+        t.push_entry("nameOverride", Yaml::str(""));
+        t.push_entry("fullnameOverride", Yaml::str(""));
+        t.push_entry("commonLabels", self.common_labels.clone());
+        t.push_entry("podAnnotations", self.pod_annotations.clone());
+        t.push_entry("imagePullSecrets", Yaml::seq());
+        t.push_entry("configs", self.configs.clone());
+        t.push_entry("secrets", secrets_tree(&u.secrets));
+        for name in &u.services {
+            let v = match self.services.get(name) {
+                Some((_, v)) => v.clone(),
+                None => Yaml::map().with("enabled", Yaml::Bool(false)),
+            };
+            t.push_entry(service_key(name), v);
+        }
+        t
+    }
+}
+
+fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
+    let mut t = Yaml::map().with("create", Yaml::Bool(false));
+    for (key, secret) in secrets {
+        let ty = if secret.kind == SecretKind::Tls {
+            "kubernetes.io/tls"
+        } else {
+            "Opaque"
+        };
+        let s = Yaml::map()
+            .with("name", Yaml::str(&secret.name))
+            .with("type", Yaml::str(ty));
+        t.push_entry(key.clone(), s);
+    }
+    t
+}
+
+/// What the chart holds for every environment: the services renderable in
+/// at least one model (base order first) and the secrets any of them reads.
+#[derive(Debug, Clone, Default)]
+pub struct Union {
+    pub services: Vec<String>,
+    pub secrets: IndexMap<String, SecretRef>,
+}
+
+impl Union {
+    pub fn of<'a>(models: impl Iterator<Item = &'a Built>) -> Union {
+        let mut u = Union::default();
+        for b in models {
+            for n in b.services.keys() {
+                if !u.services.contains(n) {
+                    u.services.push(n.clone());
+                }
+            }
+            for (key, secret) in &b.secrets {
+                u.secrets
+                    .entry(key.clone())
+                    .or_insert_with(|| secret.clone());
+            }
+        }
+        u
+    }
+}
+
+fn string_map(m: &IndexMap<String, String>) -> Yaml {
+    let mut y = Yaml::map();
+    for (k, v) in m {
+        y.insert(k.clone(), Yaml::str(v));
+    }
+    y
+}
+
+fn common_labels(m: &Model) -> Yaml {
+    let mut y = string_map(&m.stack.labels);
+    for (k, v) in m.environment.iter().flat_map(|e| e.labels.iter()) {
+        y.insert(k.clone(), Yaml::str(v));
+    }
+    y
+}
+
+fn configs(m: &Model) -> Yaml {
+    let mut y = Yaml::map();
+    for (name, data) in &m.configs {
+        y.push_entry(name.clone(), string_map(data));
+    }
+    y
+}
+
+/// Secrets the services reference, in declaration order.
+fn secrets_read(m: &Model) -> IndexMap<String, SecretRef> {
+    let mut read = IndexMap::new();
+    for (name, sec) in &m.secrets {
+        let used = m.services.values().any(|s| {
+            s.env
+                .values()
+                .any(|v| matches!(v, EnvValue::Secret { secret } if secret == name))
+        });
+        if used {
+            let secret = SecretRef {
+                name: k8s_name(name),
+                kind: sec.kind,
+            };
+            read.insert(secret_key(name, m), secret);
+        }
+    }
+    read
+}
+
+/// The values of one service; `None` when Kubernetes does not run it.
+fn service_values(m: &Model, name: &str, s: &Service, objs: &[Object]) -> Option<(Kind, Yaml)> {
+    if let Some(ext) = &s.external {
+        return Some((Kind::External, external_values(s, ext)));
+    }
+    let image = s.image_ref.as_ref()?;
+    let w = Workload::of(find(objs, "Deployment", name)?);
+    let mut v = Yaml::map();
+    v.push_entry("enabled", Yaml::Bool(true));
+    v.push_entry("replicaCount", Yaml::Int(i64::from(s.replicas)));
+    let img = Yaml::map()
+        .with("repository", Yaml::str(&image.repository))
+        .with("tag", Yaml::str(image.tag.clone().unwrap_or_default()))
+        .with("pullPolicy", Yaml::str(""));
+    v.push_entry("image", img);
+    for key in ["command", "args", "workingDir"] {
+        if let Some(x) = w.container.and_then(|c| c.get(key)) {
+            v.push_entry(key, x.clone());
+        }
+    }
+    v.push_entry("labels", string_map(&s.labels));
+    v.push_entry("podAnnotations", string_map(&s.annotations));
+    w.pod_settings(&mut v);
+    v.push_entry("service", service_ports(s, objs, name));
+    v.push_entry("env", env(m, s, w.container));
+    let env_from = s.env_from.iter().flatten().map(Yaml::str).collect();
+    v.push_entry("envFrom", Yaml::Seq(env_from));
+    for key in [
+        "resources",
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
+    ] {
+        v.push_entry(key, or_empty(w.container, key));
+    }
+    v.push_entry("volumes", volumes(m, w.pod, w.container, objs));
+    v.push_entry("ingress", ingress(s));
+    v.push_entry("autoscaling", autoscaling(s));
+    v.push_entry("podDisruptionBudget", disruption(s));
+    v.push_entry("nodeSelector", Yaml::map());
+    v.push_entry("tolerations", Yaml::seq());
+    v.push_entry("affinity", Yaml::map());
+    Some((Kind::Container, v))
+}
+
+fn external_values(s: &Service, ext: &External) -> Yaml {
+    let mut e = Yaml::map();
+    if let Some(h) = &ext.host {
+        e.push_entry("host", Yaml::str(h));
+    }
+    if let Some(p) = ext.port {
+        e.push_entry("port", Yaml::Int(i64::from(p)));
+    }
+    Yaml::map()
+        .with("enabled", Yaml::Bool(true))
+        .with("external", e)
+        .with("labels", string_map(&s.labels))
+}
+
+/// The parts of a k8s Deployment the values copy.
+struct Workload<'a> {
+    spec: Option<&'a Yaml>,
+    pod: Option<&'a Yaml>,
+    container: Option<&'a Yaml>,
+}
+
+impl<'a> Workload<'a> {
+    fn of(deployment: &'a Object) -> Workload<'a> {
+        let spec = deployment.doc.get("spec");
+        let pod = spec.and_then(|s| path(s, &["template", "spec"]));
+        let container = match pod.and_then(|p| p.get("containers")) {
+            Some(Yaml::Seq(items)) => items.first(),
+            _ => None,
+        };
+        Workload {
+            spec,
+            pod,
+            container,
+        }
+    }
+
+    /// Security contexts, grace period and rollout strategy.
+    fn pod_settings(&self, v: &mut Yaml) {
+        v.push_entry("podSecurityContext", or_empty(self.pod, "securityContext"));
+        v.push_entry(
+            "securityContext",
+            or_empty(self.container, "securityContext"),
+        );
+        if let Some(g) = self
+            .pod
+            .and_then(|p| p.get("terminationGracePeriodSeconds"))
+        {
+            v.push_entry("terminationGracePeriodSeconds", g.clone());
+        }
+        v.push_entry("strategy", or_empty(self.spec, "strategy"));
+    }
+}
+
+/// `y.key`, or `{}` when it is not set.
+fn or_empty(y: Option<&Yaml>, key: &str) -> Yaml {
+    y.and_then(|y| y.get(key))
+        .cloned()
+        .unwrap_or_else(Yaml::map)
+}
+
+fn find<'a>(objs: &'a [Object], kind: &str, name: &str) -> Option<&'a Object> {
+    objs.iter().find(|o| o.kind == kind && o.name == name)
+}
+
+fn path<'a>(y: &'a Yaml, keys: &[&str]) -> Option<&'a Yaml> {
+    keys.iter().try_fold(y, |y, k| y.get(k))
+}
+
+fn service_ports(s: &Service, objs: &[Object], name: &str) -> Yaml {
+    let ty = find(objs, "Service", name)
+        .and_then(|o| path(&o.doc, &["spec", "type"]))
+        .cloned()
+        .unwrap_or_else(|| Yaml::str("ClusterIP"));
+    let ports = s
+        .ports
+        .iter()
+        .map(|(pname, p)| {
+            let mut y = Yaml::map()
+                .with("name", Yaml::str(pname))
+                .with("port", Yaml::Int(i64::from(p.service_port())))
+                .with("containerPort", Yaml::Int(i64::from(p.container)))
+                .with("protocol", Yaml::str(p.protocol.upper()));
+            if let Some(np) = p.node_port {
+                y.push_entry("nodePort", Yaml::Int(i64::from(np)));
+            }
+            y
+        })
+        .collect();
+    Yaml::map().with("type", ty).with("ports", Yaml::Seq(ports))
+}
+
+/// `env`: a list in declaration order; each item has `name` and one of
+/// `value`, `secret`, `config` + `key`, or `parts` (text and `{host: svc}`).
+/// Whatever k8s renders as a plain value (literals, a file secret's path)
+/// is that value; only release-dependent text (hosts) stays structured.
+fn env(m: &Model, s: &Service, container: Option<&Yaml>) -> Yaml {
+    let rendered = match container.and_then(|c| c.get("env")) {
+        Some(Yaml::Seq(items)) => items.as_slice(),
+        _ => &[],
+    };
+    let items = s
+        .env
+        .iter()
+        .map(|(k, v)| {
+            let item = Yaml::map().with("name", Yaml::str(k));
+            let k8s = rendered
+                .iter()
+                .find(|e| e.get("name") == Some(&Yaml::str(k)));
+            let plain = k8s.and_then(|e| e.get("value")).cloned();
+            match (v, plain) {
+                (EnvValue::Interp { interp }, _) => interpolated(m, item, interp),
+                (_, Some(value)) => item.with("value", value),
+                (EnvValue::Secret { secret }, None) => {
+                    item.with("secret", Yaml::str(secret_key(secret, m)))
+                }
+                (EnvValue::ConfigKey { config, key }, None) => item
+                    .with("config", Yaml::str(config))
+                    .with("key", Yaml::str(key)),
+                (EnvValue::Literal(t), None) => item.with("value", Yaml::str(t)),
+            }
+        })
+        .collect();
+    Yaml::Seq(items)
+}
+
+/// An interpolation: hosts of services in this release stay references
+/// (the release prefixes them); everything else is text as k8s renders it.
+fn interpolated(m: &Model, item: Yaml, parts: &[Part]) -> Yaml {
+    let mut out: Vec<Yaml> = Vec::new();
+    let mut text = String::new();
+    for p in parts {
+        match p {
+            Part::Host(svc) if !has_external_host(m, svc) => {
+                if !text.is_empty() {
+                    out.push(Yaml::str(std::mem::take(&mut text)));
+                }
+                out.push(Yaml::map().with("host", Yaml::str(svc)));
+            }
+            other => text.push_str(&render_parts(m, std::slice::from_ref(other))),
+        }
+    }
+    if out.is_empty() {
+        return item.with("value", Yaml::str(text));
+    }
+    if !text.is_empty() {
+        out.push(Yaml::str(text));
+    }
+    item.with("parts", Yaml::Seq(out))
+}
+
+fn has_external_host(m: &Model, svc: &str) -> bool {
+    m.services
+        .get(svc)
+        .and_then(|s| s.external.as_ref())
+        .is_some_and(|e| e.host.is_some())
+}
+
+/// `volumes`: one item per mount, in the pod's order, with its source:
+/// `persistence` (a claim), `emptyDir`, or `secret` (a file secret).
+fn volumes(m: &Model, pod: Option<&Yaml>, container: Option<&Yaml>, objs: &[Object]) -> Yaml {
+    let mounts = match container.and_then(|c| c.get("volumeMounts")) {
+        Some(Yaml::Seq(items)) => items.as_slice(),
+        _ => &[],
+    };
+    let vols = match pod.and_then(|p| p.get("volumes")) {
+        Some(Yaml::Seq(items)) => items.as_slice(),
+        _ => &[],
+    };
+    let items = mounts
+        .iter()
+        .map(|mount| {
+            let name = mount.get("name").cloned().unwrap_or(Yaml::Null);
+            let vol = vols.iter().find(|v| v.get("name") == Some(&name));
+            volume_item(m, mount, vol, objs)
+        })
+        .collect();
+    Yaml::Seq(items)
+}
+
+fn volume_item(m: &Model, mount: &Yaml, vol: Option<&Yaml>, objs: &[Object]) -> Yaml {
+    let mut y = Yaml::map();
+    for key in ["name", "mountPath", "subPath", "readOnly"] {
+        if let Some(v) = mount.get(key) {
+            y.push_entry(key, v.clone());
+        }
+    }
+    let Some(vol) = vol else { return y };
+    if let Some(claim) = path(vol, &["persistentVolumeClaim", "claimName"]) {
+        let pvc = objs.iter().find(|o| {
+            o.kind == "PersistentVolumeClaim" && Some(&Yaml::str(&o.name)) == Some(claim)
+        });
+        y.push_entry("persistence", persistence(pvc));
+    } else if let Some(ed) = vol.get("emptyDir") {
+        y.push_entry("emptyDir", ed.clone());
+    } else if let Some(Yaml::Str(secret_name)) = path(vol, &["secret", "secretName"]) {
+        let key = m
+            .secrets
+            .keys()
+            .find(|k| k8s_name(k) == *secret_name)
+            .map_or_else(|| secret_name.clone(), |k| secret_key(k, m));
+        y.push_entry("secret", Yaml::str(key));
+    }
+    y
+}
+
+fn persistence(pvc: Option<&Object>) -> Yaml {
+    let spec = pvc.and_then(|o| o.doc.get("spec"));
+    let access = match spec.and_then(|s| s.get("accessModes")) {
+        Some(Yaml::Seq(modes)) => modes.first().cloned(),
+        _ => None,
+    };
+    let size = spec.and_then(|s| path(s, &["resources", "requests", "storage"]));
+    let mut y = Yaml::map();
+    y.push_entry("size", size.cloned().unwrap_or_else(|| Yaml::str("1Gi")));
+    y.push_entry(
+        "accessMode",
+        access.unwrap_or_else(|| Yaml::str("ReadWriteOnce")),
+    );
+    let class = spec.and_then(|s| s.get("storageClassName")).cloned();
+    y.push_entry("storageClass", class.unwrap_or_else(|| Yaml::str("")));
+    y.push_entry("existingClaim", Yaml::str(""));
+    y
+}
+
+fn ingress(s: &Service) -> Yaml {
+    let first_port = s.ports.keys().next().cloned();
+    let port = s
+        .ingress
+        .as_ref()
+        .and_then(|i| i.port.clone().or(first_port.clone()));
+    let (Some(ing), Some(port)) = (&s.ingress, port) else {
+        return ingress_off(first_port);
+    };
+    let paths = ing
+        .paths
+        .iter()
+        .map(|p| {
+            Yaml::map()
+                .with("path", Yaml::str(p))
+                .with("pathType", Yaml::str("Prefix"))
+        })
+        .collect();
+    let host = Yaml::map()
+        .with("host", Yaml::str(&ing.host))
+        .with("paths", Yaml::Seq(paths));
+    let tls = if ing.tls {
+        let secret = ing
+            .tls_secret
+            .clone()
+            .unwrap_or_else(|| format!("{}-tls", s.name));
+        vec![Yaml::map()
+            .with("secretName", Yaml::str(secret))
+            .with("hosts", Yaml::Seq(vec![Yaml::str(&ing.host)]))]
+    } else {
+        Vec::new()
+    };
+    Yaml::map()
+        .with("enabled", Yaml::Bool(true))
+        .with(
+            "className",
+            Yaml::str(ing.class.clone().unwrap_or_default()),
+        )
+        .with("annotations", string_map(&ing.annotations))
+        .with("hosts", Yaml::Seq(vec![host]))
+        .with("tls", Yaml::Seq(tls))
+        .with("port", Yaml::str(port))
+}
+
+/// A disabled ingress: the `helm create` defaults.
+fn ingress_off(port: Option<String>) -> Yaml {
+    let mut y = Yaml::map()
+        .with("enabled", Yaml::Bool(false))
+        .with("className", Yaml::str(""))
+        .with("annotations", Yaml::map())
+        .with("hosts", Yaml::seq())
+        .with("tls", Yaml::seq());
+    if let Some(p) = port {
+        y.push_entry("port", Yaml::str(p));
+    }
+    y
+}
+
+fn autoscaling(s: &Service) -> Yaml {
+    let Some(a) = &s.autoscale else {
+        return Yaml::map()
+            .with("enabled", Yaml::Bool(false))
+            .with("minReplicas", Yaml::Int(1))
+            .with("maxReplicas", Yaml::Int(100))
+            .with("targetCPUUtilizationPercentage", Yaml::Int(80));
+    };
+    let mut y = Yaml::map()
+        .with("enabled", Yaml::Bool(true))
+        .with("minReplicas", Yaml::Int(i64::from(a.min)))
+        .with("maxReplicas", Yaml::Int(i64::from(a.max)));
+    if let Some(p) = a.cpu {
+        y.push_entry(
+            "targetCPUUtilizationPercentage",
+            Yaml::Int(p.0.round() as i64),
+        );
+    }
+    if let Some(p) = a.memory {
+        y.push_entry(
+            "targetMemoryUtilizationPercentage",
+            Yaml::Int(p.0.round() as i64),
+        );
+    }
+    y
+}
+
+fn disruption(s: &Service) -> Yaml {
+    let Some(d) = &s.disruption else {
+        return Yaml::map()
+            .with("enabled", Yaml::Bool(false))
+            .with("minAvailable", Yaml::Int(1));
+    };
+    let mut y = Yaml::map().with("enabled", Yaml::Bool(true));
+    if let Some(v) = &d.min_available {
+        y.push_entry("minAvailable", int_or_percent(v));
+    }
+    if let Some(v) = &d.max_unavailable {
+        y.push_entry("maxUnavailable", int_or_percent(v));
+    }
+    y
+}
+
+fn int_or_percent(v: &IntOrPercent) -> Yaml {
+    match v {
+        IntOrPercent::Int(i) => Yaml::Int(*i),
+        IntOrPercent::Percent(p) => Yaml::str(p.to_string()),
+    }
+}

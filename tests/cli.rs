@@ -1,0 +1,507 @@
+//! End-to-end runs of the `stackc` command line: `stackc::cli::run`, the
+//! function `main` calls and whose return value `main` exits with, run
+//! in-process on real files (examples, `fixtures/cli/`, scratch copies).
+//!
+//! Cargo runs integration tests from the package directory (`tests/`), so
+//! fixture paths are given relative to it and appear as written in the
+//! output. Exit codes: 0 clean, 1 problems found (errors, `--deny`,
+//! `--check` differences), 2 usage errors (bad arguments, missing paths,
+//! unknown environments, refused writes).
+//!
+//! Fixtures: `fixtures/cli/errors.stack` (two errors), `warning.stack`
+//! (one warning), `lossy.stack` (valid; the k8s target drops a bind mount).
+
+use serde_json::Value as Json;
+use stackc_tests::cli::{stackc, Run};
+use stackc_tests::stacks::files_under;
+use stackc_tests::tools::Scratch;
+use std::path::Path;
+
+const ERRORS: &str = "fixtures/cli/errors.stack";
+const WARNING: &str = "fixtures/cli/warning.stack";
+const LOSSY: &str = "fixtures/cli/lossy.stack";
+const MINIMAL: &str = "../examples/minimal";
+const DOCSEARCH: &str = "../examples/docsearch";
+
+fn assert_exit(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "{}", run.log());
+}
+
+/// Relative paths of the files under `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    let files = files_under(dir).into_iter();
+    files
+        .map(|p| {
+            p.strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
+
+fn path_arg(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 temp path")
+}
+
+// ---------------------------------------------------------------- check
+
+#[test]
+fn check_exits_0_on_a_clean_stack() {
+    let run = stackc(["check", MINIMAL]);
+    assert_exit(&run, 0);
+    assert!(run.out.is_empty(), "{}", run.log());
+    assert!(run.err.contains("0 errors, 0 warnings"), "{}", run.log());
+}
+
+#[test]
+fn check_exits_1_on_errors_and_prints_them() {
+    let run = stackc(["check", ERRORS, "--color", "never"]);
+    assert_exit(&run, 1);
+    insta::assert_snapshot!("check_errors_human", run.err);
+}
+
+#[test]
+fn check_checks_every_path_given() {
+    let run = stackc(["check", MINIMAL, ERRORS, WARNING]);
+    assert_exit(&run, 1);
+    assert!(run.err.contains("2 errors, 1 warning"), "{}", run.log());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let cases: [&[&str]; 6] = [
+        &["check", "fixtures/cli/no-such.stack"],
+        &["check", "fixtures"],
+        &["check", "--no-such-flag", MINIMAL],
+        &["emit", MINIMAL],
+        &["emit", "fixtures/cli/no-such.stack", "--target", "k8s"],
+        &["frobnicate"],
+    ];
+    for args in cases {
+        let run = stackc(args.iter().copied());
+        assert_eq!(run.code, 2, "stackc {args:?}\n{}", run.log());
+        assert!(!run.err.trim().is_empty(), "stackc {args:?}: no message");
+    }
+    let missing = stackc(["check", "fixtures/cli/no-such.stack"]);
+    assert!(missing.err.contains("does not exist"), "{}", missing.log());
+    let no_root = stackc(["check", "fixtures"]);
+    assert!(
+        no_root.err.contains("holds no `stack.stack`"),
+        "{}",
+        no_root.log()
+    );
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let version = stackc(["--version"]);
+    assert_exit(&version, 0);
+    assert!(version.out.starts_with("stackc "), "{}", version.log());
+    let help = stackc(["--help"]);
+    assert_exit(&help, 0);
+    for cmd in ["check", "fmt", "explain", "eval", "emit"] {
+        assert!(
+            help.out.contains(cmd),
+            "--help lacks `{cmd}`:\n{}",
+            help.out
+        );
+    }
+}
+
+#[test]
+fn json_format_prints_one_diagnostic_per_line() {
+    let run = stackc(["check", ERRORS, WARNING, "--format", "json"]);
+    assert_exit(&run, 1);
+    let mut seen = Vec::new();
+    for line in run.out.lines() {
+        let d: Json = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let code = d["code"].as_str().expect("code");
+        let severity = d["severity"].as_str().expect("severity");
+        let span = &d["primary"]["span"];
+        assert!(span["line"].as_u64().is_some_and(|l| l >= 1), "{line}");
+        assert!(span["column"].as_u64().is_some_and(|c| c >= 1), "{line}");
+        assert!(
+            d["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{line}"
+        );
+        seen.push((
+            code.to_string(),
+            severity.to_string(),
+            span["line"].as_u64().unwrap(),
+        ));
+    }
+    let want = [
+        ("E0105", "error", 10),
+        ("E0104", "error", 11),
+        ("E0400", "warning", 6),
+    ];
+    let want: Vec<_> = want
+        .map(|(c, s, l)| (c.to_string(), s.to_string(), l))
+        .into();
+    assert_eq!(seen, want, "{}", run.log());
+    assert!(!run.err.contains("errors,"), "json prints no human summary");
+}
+
+#[test]
+fn github_format_prints_workflow_annotations() {
+    let run = stackc(["check", ERRORS, WARNING, "--format", "github"]);
+    assert_exit(&run, 1);
+    let lines: Vec<&str> = run.out.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.log());
+    assert!(
+        lines[0].starts_with(&format!("::error file={ERRORS},line=10,col=33,")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with(&format!("::error file={ERRORS},line=11,col=18,")),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with(&format!("::warning file={WARNING},line=6,col=8,")),
+        "{}",
+        lines[2]
+    );
+    for l in &lines {
+        let (head, message) = l[2..].split_once("::").expect("`::KIND props::message`");
+        assert!(head.contains("title=E0"), "{l}");
+        assert!(!message.contains('\n') && !message.is_empty(), "{l}");
+    }
+}
+
+#[test]
+fn deny_warnings_turns_a_warning_into_exit_1() {
+    assert_exit(&stackc(["check", WARNING]), 0);
+    let denied = stackc(["check", WARNING, "--deny", "warnings", "--format", "json"]);
+    assert_exit(&denied, 1);
+    let d: Json = serde_json::from_str(denied.out.lines().next().unwrap()).unwrap();
+    assert_eq!(d["code"], "E0400");
+    assert_eq!(d["severity"], "error");
+}
+
+#[test]
+fn unknown_environment_is_a_usage_error_that_lists_the_known_ones() {
+    let out = Scratch::new("cli-unknown-env");
+    let runs = [
+        stackc(["check", DOCSEARCH, "--env", "qa"]),
+        stackc(["eval", DOCSEARCH, "--env", "qa"]),
+        stackc([
+            "emit",
+            DOCSEARCH,
+            "--target",
+            "k8s",
+            "--env",
+            "qa",
+            "--out",
+            path_arg(out.path()),
+        ]),
+    ];
+    for run in &runs {
+        assert_exit(run, 2);
+        assert!(
+            run.err.contains("unknown environment `qa`"),
+            "{}",
+            run.log()
+        );
+        assert!(run.err.contains("dev, staging, prod"), "{}", run.log());
+    }
+    assert!(listing(out.path()).is_empty(), "emit wrote files");
+}
+
+#[test]
+fn check_one_environment() {
+    assert_exit(&stackc(["check", DOCSEARCH, "--env", "prod"]), 0);
+}
+
+// ---------------------------------------------------------------- explain
+
+#[test]
+fn explain_prints_a_code_and_rejects_unknown_ones() {
+    let run = stackc(["explain", "E0201"]);
+    assert_exit(&run, 0);
+    assert!(run.out.starts_with("# E0201"), "{}", run.log());
+    assert!(run.out.lines().count() > 3, "{}", run.log());
+    let unknown = stackc(["explain", "E9999"]);
+    assert_exit(&unknown, 2);
+    assert!(
+        unknown.err.contains("unknown diagnostic code `E9999`"),
+        "{}",
+        unknown.log()
+    );
+}
+
+// ---------------------------------------------------------------- eval
+
+#[test]
+fn eval_prints_the_model_as_json_or_yaml() {
+    let json = stackc(["eval", DOCSEARCH, "--env", "prod", "--format", "json"]);
+    assert_exit(&json, 0);
+    let j: Json = serde_json::from_str(&json.out).expect("eval --format json parses");
+    let yaml = stackc(["eval", DOCSEARCH, "--env", "prod", "--format", "yaml"]);
+    assert_exit(&yaml, 0);
+    let y: serde_yaml::Value = serde_yaml::from_str(&yaml.out).expect("eval --format yaml parses");
+    assert_eq!(
+        serde_json::to_value(&y).unwrap(),
+        j,
+        "yaml and json give the same model"
+    );
+    assert_eq!(j["environment"]["name"], "prod");
+    assert_eq!(j["services"]["backend"]["replicas"], 3);
+    assert!(
+        j["services"].get("grafana").is_none(),
+        "grafana runs only in dev"
+    );
+}
+
+#[test]
+fn eval_without_env_uses_the_default_environment() {
+    let run = stackc(["eval", DOCSEARCH]);
+    assert_exit(&run, 0);
+    let j: Json = serde_json::from_str(&run.out).unwrap();
+    assert_eq!(j["environment"]["name"], "dev", "docsearch's default_env");
+}
+
+#[test]
+fn eval_of_a_stack_with_errors_exits_1() {
+    let run = stackc(["eval", ERRORS]);
+    assert_exit(&run, 1);
+    assert!(run.out.is_empty(), "{}", run.log());
+    assert!(run.err.contains("E0104"), "{}", run.log());
+}
+
+// ---------------------------------------------------------------- emit
+
+fn emit(stack: &str, target: &str, out: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["emit", stack, "--target", target, "--out", path_arg(out)];
+    args.extend_from_slice(extra);
+    stackc(args)
+}
+
+#[test]
+fn emit_check_compares_with_the_disk() {
+    let scratch = Scratch::new("cli-emit-check");
+    let out = scratch.path().join("out");
+    let missing = emit(DOCSEARCH, "k8s", &out, &["--check"]);
+    assert_exit(&missing, 1);
+    assert!(missing.out.contains("missing:"), "{}", missing.log());
+    assert!(!out.exists(), "--check wrote files");
+    assert_exit(&emit(DOCSEARCH, "k8s", &out, &[]), 0);
+    let clean = emit(DOCSEARCH, "k8s", &out, &["--check"]);
+    assert_exit(&clean, 0);
+    assert!(clean.out.is_empty(), "{}", clean.log());
+    std::fs::write(
+        out.join("prod.yaml"),
+        "# generated by stackc\nedited: true\n",
+    )
+    .unwrap();
+    let changed = emit(DOCSEARCH, "k8s", &out, &["--check"]);
+    assert_exit(&changed, 1);
+    assert!(
+        changed.out.contains("changed:") && changed.out.contains("prod.yaml"),
+        "{}",
+        changed.log()
+    );
+}
+
+#[test]
+fn emit_writes_what_the_report_says() {
+    let scratch = Scratch::new("cli-emit-report");
+    let run = emit(
+        DOCSEARCH,
+        "kustomize",
+        scratch.path(),
+        &["--color", "never"],
+    );
+    assert_exit(&run, 0);
+    let files = listing(scratch.path());
+    let written = files.iter().filter(|f| *f != ".stackc-manifest").count();
+    assert!(
+        run.err
+            .contains(&format!("kustomize: {written} files; lowering: ")),
+        "{}",
+        run.log()
+    );
+    assert!(
+        run.err.contains(&format!("wrote {written} files to ")),
+        "{}",
+        run.log()
+    );
+    assert!(
+        run.err.contains("warning[E0800]"),
+        "the report lists drops:\n{}",
+        run.log()
+    );
+}
+
+/// A stack with environments `dev` and `prod`, written to `dir/stack.stack`.
+fn write_stack(dir: &Path, envs: &[&str]) {
+    let mut text = String::from(
+        "stack shop { namespace = \"shop\" }\n\
+         secret token { description = \"API token\" kind = token }\n\
+         service api {\n  image = \"ghcr.io/acme/api:1.0\"\n  port http { container = 8080 }\n  env { TOKEN = secret.token }\n}\n",
+    );
+    for e in envs {
+        text.push_str(&format!("environment {e} {{ namespace = \"shop-{e}\" }}\n"));
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("stack.stack"), text).unwrap();
+}
+
+#[test]
+fn emit_removes_its_stale_files_and_keeps_the_users() {
+    let scratch = Scratch::new("cli-emit-stale");
+    let (src, out) = (scratch.path().join("src"), scratch.path().join("out"));
+    let stack = path_arg(&src).to_string();
+    write_stack(&src, &["dev", "prod"]);
+    assert_exit(&emit(&stack, "k8s", &out, &[]), 0);
+    let user = out.join("NOTES.md");
+    std::fs::write(&user, "my notes\n").unwrap();
+    let prod = ["prod.secrets.example.yaml", "prod.yaml"];
+    assert!(
+        prod.iter().all(|f| out.join(f).is_file()),
+        "{:?}",
+        listing(&out)
+    );
+
+    write_stack(&src, &["dev"]);
+    let stale = emit(&stack, "k8s", &out, &["--check"]);
+    assert_exit(&stale, 1);
+    assert!(
+        stale.out.contains("stale:") && stale.out.contains("prod.yaml"),
+        "{}",
+        stale.log()
+    );
+    let run = emit(&stack, "k8s", &out, &[]);
+    assert_exit(&run, 0);
+    assert!(run.err.contains("(2 stale files removed)"), "{}", run.log());
+    assert!(
+        prod.iter().all(|f| !out.join(f).exists()),
+        "{:?}",
+        listing(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&user).unwrap(), "my notes\n");
+    assert_exit(&emit(&stack, "k8s", &out, &["--check"]), 0);
+}
+
+#[test]
+fn emit_refuses_to_overwrite_a_file_it_did_not_generate() {
+    let scratch = Scratch::new("cli-emit-user-file");
+    let (src, out) = (scratch.path().join("src"), scratch.path().join("out"));
+    write_stack(&src, &["dev"]);
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("dev.yaml"), "apiVersion: v1\nkind: List\n").unwrap();
+    let run = emit(path_arg(&src), "k8s", &out, &[]);
+    assert_exit(&run, 2);
+    assert!(run.err.contains("refusing to overwrite"), "{}", run.log());
+    assert!(run.err.contains("dev.yaml"), "{}", run.log());
+    let text = std::fs::read_to_string(out.join("dev.yaml")).unwrap();
+    assert_eq!(
+        text, "apiVersion: v1\nkind: List\n",
+        "the user's file changed"
+    );
+    assert_eq!(listing(&out), ["dev.yaml"], "nothing else is written");
+    let leftovers = std::fs::read_dir(scratch.path()).unwrap().count();
+    assert_eq!(
+        leftovers, 2,
+        "no temporary directory is left next to the output"
+    );
+}
+
+#[test]
+fn target_all_nests_each_declared_target() {
+    let scratch = Scratch::new("cli-emit-all");
+    let run = emit(DOCSEARCH, "all", scratch.path(), &[]);
+    assert_exit(&run, 0);
+    let files = listing(scratch.path());
+    let tops: std::collections::BTreeSet<&str> = files
+        .iter()
+        .filter(|f| *f != ".stackc-manifest")
+        .map(|f| f.split('/').next().unwrap())
+        .collect();
+    // docsearch declares `targets = [compose, kustomize, github]`; github
+    // has no backend yet.
+    assert_eq!(
+        tops.into_iter().collect::<Vec<_>>(),
+        ["compose", "kustomize"],
+        "{files:?}"
+    );
+    assert!(files.contains(&"compose/compose.yaml".to_string()));
+    assert!(files.contains(&"kustomize/overlays/prod/kustomization.yaml".to_string()));
+    assert_exit(&emit(DOCSEARCH, "all", scratch.path(), &["--check"]), 0);
+}
+
+#[test]
+fn deny_lossy_fails_when_a_feature_is_dropped_and_writes_nothing() {
+    let scratch = Scratch::new("cli-emit-lossy");
+    let out = scratch.path().join("out");
+    let denied = emit(LOSSY, "k8s", &out, &["--deny", "lossy", "--color", "never"]);
+    assert_exit(&denied, 1);
+    assert!(denied.err.contains("error[E0800]"), "{}", denied.log());
+    assert!(denied.err.contains("nothing written"), "{}", denied.log());
+    assert!(listing(&out).is_empty(), "{:?}", listing(&out));
+    assert_exit(&emit(LOSSY, "k8s", &out, &[]), 0);
+    let exact = emit(
+        MINIMAL,
+        "k8s",
+        &scratch.path().join("exact"),
+        &["--deny", "lossy"],
+    );
+    assert_exit(&exact, 0);
+}
+
+#[test]
+fn emit_of_a_stack_with_errors_exits_1_and_writes_nothing() {
+    let scratch = Scratch::new("cli-emit-errors");
+    let run = emit(ERRORS, "compose", scratch.path(), &[]);
+    assert_exit(&run, 1);
+    assert!(run.err.contains("2 errors"), "{}", run.log());
+    assert!(listing(scratch.path()).is_empty());
+}
+
+#[test]
+fn emit_one_environment() {
+    let scratch = Scratch::new("cli-emit-env");
+    assert_exit(
+        &emit(DOCSEARCH, "k8s", scratch.path(), &["--env", "staging"]),
+        0,
+    );
+    let files = listing(scratch.path());
+    assert!(files.contains(&"staging.yaml".to_string()), "{files:?}");
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.starts_with("prod") || f.starts_with("dev")),
+        "{files:?}"
+    );
+}
+
+// ---------------------------------------------------------------- fmt
+
+#[test]
+fn fmt_check_reports_unformatted_files() {
+    let scratch = Scratch::new("cli-fmt");
+    let file = scratch.path().join("messy.stack");
+    let messy = "stack   shop{namespace=\"shop\"}\nservice  web {image=\"nginx:1.27\"   }\n";
+    std::fs::write(&file, messy).unwrap();
+    let check = stackc(["fmt", "--check", path_arg(&file)]);
+    // Until `stackc fmt` lands, main's stub exits 2 and says nothing.
+    let unavailable = check.err.is_empty() || check.err.contains("not built");
+    if check.code == 2 && unavailable {
+        eprintln!("note: skipping: `stackc fmt` is not available in this build");
+        return;
+    }
+    assert_exit(&check, 1);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        messy,
+        "--check wrote"
+    );
+    assert_exit(&stackc(["fmt", path_arg(&file)]), 0);
+    assert_ne!(std::fs::read_to_string(&file).unwrap(), messy);
+    assert_exit(&stackc(["fmt", "--check", path_arg(&file)]), 0);
+}

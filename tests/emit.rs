@@ -1,0 +1,420 @@
+//! Every example × every target, emitted in-process: one insta snapshot per
+//! emitted file and one per lowering report, plus the properties every
+//! emitted tree must have whatever the target.
+//!
+//! The examples are found with `insta::glob!` over `examples/*/stack.stack`,
+//! so a new example is picked up without touching this file. The targets
+//! are those this build has a backend for ([`supported_targets`]). Each
+//! example is compiled from memory under `<example>/…` names, so rendered
+//! paths in the reports are stable.
+//!
+//! Snapshot names: `emit__<example>__<target>__<path>` for a file (`/` in
+//! the path becomes `__`, a leading dot is dropped) and
+//! `emit__<example>__<target>__report` for the lowering report.
+//!
+//! Properties checked for every example and target:
+//!
+//! * emitting twice gives byte-identical files and the same report;
+//! * every file whose format has comments starts with the generated-by
+//!   header; every YAML file (Helm's Go templates aside) starts with it on
+//!   its first line and parses; JSON files parse;
+//! * every environment (or the base, when none is declared) has its files;
+//! * secrets are references: Secret objects exist only in `*.example*`
+//!   files, holding placeholders; placeholders appear nowhere else; every
+//!   variable bound to a secret reads it (`secretKeyRef` in Kubernetes,
+//!   a required `${VAR:?…}` in Compose);
+//! * lowerings name only declared environments.
+//!
+//! Adding an example needs no change here: run `cargo insta test -p
+//! stackc-tests --test emit`, read every new snapshot, `cargo insta accept`.
+
+use serde_yaml::Value;
+use stackc::emit::{self, output::HEADER, Models, Output, Target};
+use stackc::model::{EnvValue, Model};
+use stackc::Compilation;
+use stackc_tests::stacks::{self, report, snapshot_component, supported_targets, StackDir};
+use stackc_tests::yaml::{documents, each_mapping, try_documents};
+use std::path::Path;
+
+// ---------------------------------------------------------------- emitting
+
+/// One example compiled, with every supported target's output.
+struct Emitted {
+    name: String,
+    c: Compilation,
+    models: Models,
+    outputs: Vec<Output>,
+}
+
+impl Emitted {
+    fn new(stack: &StackDir) -> Emitted {
+        let c = stack.compile();
+        let models = Models::build(&c, None);
+        let outputs = supported_targets()
+            .into_iter()
+            .map(|t| emit::emit(&models, t))
+            .collect();
+        Emitted {
+            name: stack.name.clone(),
+            c,
+            models,
+            outputs,
+        }
+    }
+
+    fn envs(&self) -> Vec<String> {
+        self.c.environment_names()
+    }
+
+    fn what(&self, out: &Output, path: &str) -> String {
+        format!("{} {} {path}", self.name, out.target.name())
+    }
+}
+
+fn all_examples() -> Vec<Emitted> {
+    let examples = stacks::examples();
+    assert!(!examples.is_empty(), "no examples/*/stack.stack");
+    examples.iter().map(Emitted::new).collect()
+}
+
+// ---------------------------------------------------------------- snapshots
+
+#[test]
+fn snapshots_of_every_file_and_report() {
+    insta::glob!("../examples", "*/stack.stack", |path| {
+        let dir = path.parent().unwrap();
+        let stack = StackDir {
+            name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+            dir: dir.to_path_buf(),
+        };
+        let e = Emitted::new(&stack);
+        let mut settings = insta::Settings::clone_current();
+        settings.remove_snapshot_suffix();
+        settings.bind(|| snapshot(&e));
+    });
+}
+
+fn snapshot(e: &Emitted) {
+    for out in &e.outputs {
+        let prefix = format!("{}__{}", e.name, out.target.name());
+        for f in &out.files {
+            let name = format!("{prefix}__{}", snapshot_component(&f.path));
+            insta::assert_snapshot!(name, &f.contents);
+        }
+        insta::assert_snapshot!(format!("{prefix}__report"), report(&e.c, out));
+    }
+}
+
+// ---------------------------------------------------------------- determinism
+
+#[test]
+fn emitting_twice_gives_the_same_bytes() {
+    for stack in stacks::examples() {
+        let (a, b) = (Emitted::new(&stack), Emitted::new(&stack));
+        for (x, y) in a.outputs.iter().zip(&b.outputs) {
+            let what = format!("{} {}", a.name, x.target.name());
+            assert_eq!(x.files, y.files, "{what}: files differ between runs");
+            assert_eq!(
+                report(&a.c, x),
+                report(&b.c, y),
+                "{what}: reports differ between runs"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- headers and parsing
+
+/// Helm's templates are Go templates, not YAML until rendered.
+fn is_template(out: &Output, path: &str) -> bool {
+    out.target == Target::Helm && path.contains("/templates/")
+}
+
+#[test]
+fn files_have_the_header_and_parse() {
+    for e in all_examples() {
+        for out in &e.outputs {
+            assert!(!out.files.is_empty(), "{}: no files", e.what(out, ""));
+            for f in &out.files {
+                check_file(&e.what(out, &f.path), out, &f.path, &f.contents);
+            }
+        }
+    }
+}
+
+fn check_file(what: &str, out: &Output, path: &str, text: &str) {
+    if path.ends_with(".json") {
+        let parsed = serde_json::from_str::<serde_json::Value>(text);
+        assert!(parsed.is_ok(), "{what}: not JSON: {parsed:?}");
+        return;
+    }
+    assert!(
+        text.lines().take(3).any(|l| l.contains(HEADER)),
+        "{what}: no generated-by header"
+    );
+    let yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+    if yaml && !is_template(out, path) {
+        assert!(
+            text.starts_with(&format!("# {HEADER}\n")),
+            "{what}: the header is not the first line"
+        );
+        if let Err(e) = try_documents(text) {
+            panic!("{what}: not YAML: {e}");
+        }
+    }
+    assert!(text.ends_with('\n'), "{what}: no final newline");
+}
+
+// ---------------------------------------------------------------- environments
+
+/// Files that must exist for each environment (or the base).
+fn env_files(target: Target, stack: &str, envs: &[String]) -> Vec<String> {
+    let base = |p: &str| vec![p.to_string()];
+    let per_env = |f: &dyn Fn(&str) -> String| envs.iter().map(|e| f(e)).collect::<Vec<_>>();
+    match target {
+        Target::Compose => [
+            base("compose.yaml"),
+            per_env(&|e| format!("compose.{e}.yaml")),
+        ]
+        .concat(),
+        Target::K8s if envs.is_empty() => base("base.yaml"),
+        Target::K8s => per_env(&|e| format!("{e}.yaml")),
+        Target::Kustomize => [
+            base("base/kustomization.yaml"),
+            per_env(&|e| format!("overlays/{e}/kustomization.yaml")),
+        ]
+        .concat(),
+        Target::Helm => [
+            base(&format!("{stack}/Chart.yaml")),
+            base(&format!("{stack}/values.yaml")),
+            per_env(&|e| format!("{stack}/values-{e}.yaml")),
+        ]
+        .concat(),
+    }
+}
+
+#[test]
+fn every_environment_has_its_files() {
+    for e in all_examples() {
+        let stack = &e.models.base.stack.name;
+        for out in &e.outputs {
+            for want in env_files(out.target, stack, &e.envs()) {
+                assert!(
+                    out.files.iter().any(|f| f.path == want),
+                    "{}: missing",
+                    e.what(out, &want)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn lowerings_name_declared_environments() {
+    for e in all_examples() {
+        let envs = e.envs();
+        for out in &e.outputs {
+            for l in &out.lowerings {
+                for env in &l.envs {
+                    assert!(
+                        envs.contains(env),
+                        "{}: lowering in `{env}`",
+                        e.what(out, "")
+                    );
+                }
+                let file = e.c.program.map.name(l.span.file);
+                assert!(
+                    file.starts_with(&format!("{}/", e.name)),
+                    "{}: lowering `{}` points into {file}",
+                    e.what(out, ""),
+                    l.feature
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- secrets
+
+fn is_example_file(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains(".example"))
+}
+
+/// The placeholder values of an example file: Secret `data`/`stringData`
+/// values and `.env.example` values.
+fn placeholders(path: &str, text: &str) -> Vec<String> {
+    if path.ends_with(".env.example") {
+        let lines = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty());
+        return lines
+            .map(|l| l.split_once('=').map_or("", |(_, v)| v).to_string())
+            .collect();
+    }
+    let mut out = Vec::new();
+    for doc in documents(text) {
+        out.extend(secret_values(&doc));
+    }
+    out
+}
+
+/// The `data`/`stringData` values of a Secret object (none for other kinds).
+fn secret_values(doc: &Value) -> Vec<String> {
+    if doc["kind"] != "Secret" {
+        return Vec::new();
+    }
+    let fields = ["data", "stringData"].map(|k| doc[k].as_mapping().cloned().unwrap_or_default());
+    let values = fields
+        .into_iter()
+        .flat_map(|m| m.into_iter().map(|(_, v)| v));
+    values
+        .map(|v| v.as_str().map_or_else(|| format!("{v:?}"), str::to_string))
+        .collect()
+}
+
+fn is_placeholder(v: &str) -> bool {
+    v == "change-me" || (v.starts_with('<') && v.ends_with('>') && v.len() > 2)
+}
+
+#[test]
+fn secrets_are_placeholders_only_in_example_files() {
+    for e in all_examples() {
+        for out in &e.outputs {
+            let mut seen = Vec::new();
+            for f in out.files.iter().filter(|f| is_example_file(&f.path)) {
+                for v in placeholders(&f.path, &f.contents) {
+                    let what = e.what(out, &f.path);
+                    assert!(is_placeholder(&v), "{what}: `{v}` is not a placeholder");
+                    seen.push(v);
+                }
+            }
+            seen.retain(|v| v != "change-me");
+            for f in out.files.iter().filter(|f| !is_example_file(&f.path)) {
+                no_secret_in_applied_file(&e.what(out, &f.path), out, f, &seen);
+            }
+        }
+    }
+}
+
+/// An applied (non-example) file holds no Secret object and no placeholder.
+fn no_secret_in_applied_file(what: &str, out: &Output, f: &emit::OutputFile, seen: &[String]) {
+    for p in seen {
+        assert!(
+            !f.contents.contains(p.as_str()),
+            "{what}: holds the placeholder `{p}`"
+        );
+    }
+    if f.path.ends_with(".yaml") && !is_template(out, &f.path) {
+        for doc in documents(&f.contents) {
+            assert!(doc["kind"] != "Secret", "{what}: applies a Secret object");
+        }
+    }
+}
+
+/// The variables bound to a secret, per service: `(service, var, secret)`.
+fn secret_vars(m: &Model) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (svc, s) in &m.services {
+        for (var, v) in &s.env {
+            if let EnvValue::Secret { secret } = v {
+                out.push((svc.clone(), var.clone(), secret.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn kubernetes_reads_secrets_through_secret_key_refs() {
+    for e in all_examples() {
+        let Some(out) = e.outputs.iter().find(|o| o.target == Target::K8s) else {
+            continue;
+        };
+        for m in e.models.env_or_base() {
+            let file = format!("{}.yaml", m.env_name().unwrap_or("base"));
+            let docs = documents(&out.files.iter().find(|f| f.path == file).unwrap().contents);
+            for (svc, var, secret) in secret_vars(m) {
+                let entry = env_entry(&docs, &svc, &var)
+                    .unwrap_or_else(|| panic!("{}: {svc} has no env {var}", e.what(out, &file)));
+                let name = secret.to_lowercase().replace('_', "-");
+                let what = format!("{}: {svc} env {var}", e.what(out, &file));
+                assert!(entry.get("value").is_none(), "{what}: has a value");
+                assert_eq!(
+                    entry["valueFrom"]["secretKeyRef"]["name"],
+                    name.as_str(),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+/// The env entry `var` of a container of the workload named `svc`.
+fn env_entry(docs: &[Value], svc: &str, var: &str) -> Option<Value> {
+    let workload = docs
+        .iter()
+        .find(|d| d["metadata"]["name"] == svc && d["kind"] != "Service" && has_containers(d))?;
+    let mut found = None;
+    each_mapping(workload, &mut |m| {
+        let Some(env) = m.get("env").and_then(Value::as_sequence) else {
+            return;
+        };
+        if m.get("image").is_some() {
+            found = found
+                .take()
+                .or_else(|| env.iter().find(|x| x["name"] == var).cloned());
+        }
+    });
+    found
+}
+
+fn has_containers(doc: &Value) -> bool {
+    let mut yes = false;
+    each_mapping(doc, &mut |m| yes |= m.contains_key("containers"));
+    yes
+}
+
+#[test]
+fn compose_reads_secrets_as_required_variables() {
+    for e in all_examples() {
+        let Some(out) = e.outputs.iter().find(|o| o.target == Target::Compose) else {
+            continue;
+        };
+        let file = |p: &str| {
+            out.files
+                .iter()
+                .find(|f| f.path == p)
+                .map(|f| documents(&f.contents))
+        };
+        let base = file("compose.yaml").unwrap().remove(0);
+        for m in e.models.env_or_base() {
+            let over = m
+                .env_name()
+                .and_then(|n| file(&format!("compose.{n}.yaml")));
+            let over = over.and_then(|mut d| (!d.is_empty()).then(|| d.remove(0)));
+            for (svc, var, secret) in secret_vars(m) {
+                let docs = [over.as_ref(), Some(&base)];
+                let service = |d: &&Value| !d["services"][svc.as_str()].is_null();
+                if !docs.iter().flatten().any(service) {
+                    continue; // not run by Compose (external): reported as a lowering
+                }
+                let what = format!("{} compose {svc} env {var}", e.name);
+                let v = docs
+                    .into_iter()
+                    .flatten()
+                    .map(|d| &d["services"][svc.as_str()]["environment"][var.as_str()])
+                    .find(|v| !v.is_null())
+                    .unwrap_or_else(|| panic!("{what}: not set"));
+                let v = v.as_str().unwrap_or_else(|| panic!("{what}: {v:?}"));
+                let ok = if m.secrets[&secret].file {
+                    v == format!("/run/secrets/{secret}")
+                } else {
+                    v.starts_with("${") && v.contains(":?") && v.ends_with('}')
+                };
+                assert!(ok, "{what}: `{v}`");
+            }
+        }
+    }
+}
