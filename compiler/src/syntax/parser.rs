@@ -1,18 +1,24 @@
-//! pest pairs → AST. The only file that sees `Pair`.
+//! pest pairs → AST. Only this module (with `parser/`) sees `Pair`.
 //!
 //! The file is parsed one item at a time (`item_start` anchored at the
 //! current offset). When an item fails, its error is reported and parsing
 //! resumes at the next line that starts in column 0 with something that can
 //! begin an item, so one run reports one syntax error per broken item.
-//! Naming: `item_*`, `expr_*` build nodes from pairs; `error_*` build
-//! diagnostics.
+//! Brackets nested deeper than [`MAX_DEPTH`] make the item an error before
+//! pest sees it. Naming: `*_of` build nodes from pairs; `error_*` build
+//! diagnostics. `schema` holds the declarations, `expr` the values.
+
+mod expr;
+mod schema;
 
 use super::ast::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
+use expr::{expr_of, str_of};
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
+use schema::{enum_decl_of, type_decl_of, union_decl_of};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "syntax/grammar.pest"]
@@ -34,6 +40,11 @@ impl Ctx<'_> {
     }
 }
 
+/// Brackets nested deeper than this make the item an error before pest
+/// sees it: pest, and every stage after it, recurses once per level, and a
+/// fixed limit keeps the outcome independent of the thread's stack size.
+const MAX_DEPTH: usize = 64;
+
 /// Parses a whole file; never fails. Broken items become [`Item::Error`].
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut ctx = Ctx {
@@ -50,7 +61,9 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
             break;
         }
         ctx.base = pos;
-        match Grammar::parse(Rule::item_start, &text[pos..]) {
+        let deep = super::trivia::too_deep(&text[pos..], MAX_DEPTH).map(|d| pos + d);
+        let input = deep.map_or(&text[pos..], |d| &text[pos..d]);
+        match Grammar::parse(Rule::item_start, input) {
             Ok(mut pairs) => {
                 let start = pairs.next().expect("item_start");
                 let consumed = start.as_span().end();
@@ -59,7 +72,10 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                 pos += consumed.max(1);
             }
             Err(e) => {
-                let (diag, err_at) = error_syntax(&ctx, pos, e);
+                let (diag, err_at) = match deep {
+                    Some(d) => (error_too_deep(&ctx, d), d),
+                    None => error_syntax(&ctx, pos, e),
+                };
                 ctx.diags.push(diag);
                 let resume = resume_point(text, err_at.max(pos + 1));
                 items.push(Item::Error(Span::new(
@@ -84,6 +100,7 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
 
 /// Skips whitespace and non-doc comments (doc comments start the next item).
 fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let b = text.as_bytes();
     loop {
         let rest = &text[pos..];
         let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{FEFF}']);
@@ -92,9 +109,9 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
         if trimmed.starts_with("//") && !doc {
             pos += trimmed.find('\n').unwrap_or(trimmed.len());
         } else if trimmed.starts_with("/*") {
-            match trimmed.find("*/") {
-                Some(end) if !trimmed[2..end].contains("/*") => pos += end + 2,
-                _ => return pos,
+            match super::trivia::block_comment_end(b, pos) {
+                Some(end) => pos = end,
+                None => return pos,
             }
         } else {
             return pos;
@@ -107,22 +124,23 @@ fn skip_ws(text: &str, pos: usize) -> usize {
 }
 
 /// The next line after `at` that starts in column 0 with an item start.
+/// Works on bytes: `at` need not be a character boundary.
 fn resume_point(text: &str, at: usize) -> usize {
-    let mut i = match text[at.min(text.len())..].find('\n') {
-        Some(n) => at + n + 1,
-        None => return text.len(),
+    let b = text.as_bytes();
+    let next_line = |from: usize| {
+        b.get(from..)
+            .and_then(|r| r.iter().position(|&c| c == b'\n'))
+            .map_or(b.len(), |n| from + n + 1)
     };
-    while i < text.len() {
-        let c = text.as_bytes()[i];
-        if c.is_ascii_alphabetic() || c == b'_' || text[i..].starts_with("///") {
+    let mut i = next_line(at);
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphabetic() || c == b'_' || b[i..].starts_with(b"///") {
             return i;
         }
-        i = match text[i..].find('\n') {
-            Some(n) => i + n + 1,
-            None => text.len(),
-        };
+        i = next_line(i);
     }
-    text.len()
+    b.len()
 }
 
 // ---------------------------------------------------------------- errors
@@ -157,6 +175,16 @@ fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnos
         d = d.help(h);
     }
     (d, at)
+}
+
+fn error_too_deep(ctx: &Ctx, at: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0001,
+        Span::new(ctx.file, at, at + 1),
+        format!("brackets nest more than {MAX_DEPTH} levels deep"),
+    )
+    .label("too deep")
+    .help("split the value into named blocks or `let` constants")
 }
 
 /// E0002 when the failure comes from a string or block comment that never ends.
@@ -359,14 +387,7 @@ fn label_of(ctx: &mut Ctx, p: P) -> Label {
 }
 
 fn body_of(ctx: &mut Ctx, p: P) -> Body {
-    // The body pair excludes the braces; widen to include them.
-    let inner_span = ctx.span(&p);
-    let open = ctx.text[..inner_span.start as usize]
-        .rfind('{')
-        .unwrap_or(inner_span.start as usize);
-    let close = ctx.text[inner_span.end as usize..]
-        .find('}')
-        .map_or(inner_span.end as usize, |i| inner_span.end as usize + i + 1);
+    let span = ctx.span(&p);
     let entries = p
         .into_inner()
         .map(|e| match e.as_rule() {
@@ -374,10 +395,7 @@ fn body_of(ctx: &mut Ctx, p: P) -> Body {
             _ => Entry::Block(block_of(ctx, e)),
         })
         .collect();
-    Body {
-        entries,
-        span: Span::new(ctx.file, open, close),
-    }
+    Body { entries, span }
 }
 
 fn attr_of(ctx: &mut Ctx, p: P) -> Attr {
@@ -414,368 +432,4 @@ fn key_of(ctx: &mut Ctx, p: P) -> Key {
             span,
         }
     }
-}
-
-// ---------------------------------------------------------------- schema
-
-fn type_decl_of(ctx: &mut Ctx, p: P) -> TypeDecl {
-    let span = ctx.span(&p);
-    let (docs, rest) = docs_and_rest(ctx, p);
-    let name = ident_of(ctx, &rest[1]);
-    if let Some(t) = rest.get(2).filter(|t| t.as_rule() == Rule::type_expr) {
-        let alias = Some(type_expr_of(ctx, t.clone()));
-        return TypeDecl {
-            docs,
-            name,
-            fields: Vec::new(),
-            alias,
-            span,
-        };
-    }
-    let fields = rest[2..]
-        .iter()
-        .cloned()
-        .map(|f| field_decl_of(ctx, f))
-        .collect();
-    TypeDecl {
-        docs,
-        name,
-        fields,
-        alias: None,
-        span,
-    }
-}
-
-fn field_decl_of(ctx: &mut Ctx, p: P) -> FieldDecl {
-    let span = ctx.span(&p);
-    let (docs, rest) = docs_and_rest(ctx, p);
-    let name = ident_of(ctx, &rest[0]);
-    let ty = type_expr_of(ctx, rest[1].clone());
-    let mut range = None;
-    let mut default = None;
-    for c in &rest[2..] {
-        match c.as_rule() {
-            Rule::range_bound => range = Some(range_bound_of(ctx, c.clone())),
-            Rule::expr => default = Some(expr_of(ctx, c.clone())),
-            _ => {}
-        }
-    }
-    FieldDecl {
-        docs,
-        name,
-        ty,
-        range,
-        default,
-        span,
-    }
-}
-
-fn range_bound_of(ctx: &mut Ctx, p: P) -> RangeBound {
-    let span = ctx.span(&p);
-    let text = p.as_str();
-    let mut min = None;
-    let mut max = None;
-    for n in p.into_inner() {
-        let lit = number_of(ctx, n.clone());
-        if ctx.span(&n).start == span.start && !text.starts_with("..") {
-            min = Some(lit);
-        } else {
-            max = Some(lit);
-        }
-    }
-    RangeBound { min, max, span }
-}
-
-fn type_expr_of(ctx: &mut Ctx, p: P) -> TypeExpr {
-    let span = ctx.span(&p);
-    let mut atoms: Vec<TypeExpr> = p.into_inner().map(|a| type_atom_of(ctx, a)).collect();
-    if atoms.len() == 1 {
-        return atoms.pop().expect("atom");
-    }
-    let optional = atoms.iter().any(|a| a.optional);
-    TypeExpr {
-        kind: TypeExprKind::Union(atoms),
-        optional,
-        span,
-    }
-}
-
-fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
-    let span = ctx.span(&p);
-    let mut it = p.into_inner();
-    let t = it.next().expect("type");
-    let optional = it.next().is_some();
-    let kind = match t.as_rule() {
-        Rule::list_type => TypeExprKind::List(Box::new(type_expr_of(
-            ctx,
-            t.into_inner().next().expect("elem"),
-        ))),
-        Rule::map_type => {
-            let mut key = None;
-            let mut val = None;
-            for c in t.into_inner() {
-                match c.as_rule() {
-                    Rule::map_key => key = c.into_inner().nth(1).map(|i| ident_of(ctx, &i)),
-                    _ => val = Some(type_expr_of(ctx, c)),
-                }
-            }
-            TypeExprKind::Map(key, Box::new(val.expect("map value")))
-        }
-        Rule::ref_type => {
-            TypeExprKind::Ref(ident_of(ctx, &t.into_inner().nth(1).expect("ref kind")))
-        }
-        _ => {
-            let mut inner = t.into_inner();
-            let name = ident_of(ctx, &inner.next().expect("name"));
-            let arg = inner.next().map(|a| Box::new(type_expr_of(ctx, a)));
-            TypeExprKind::Named(name, arg)
-        }
-    };
-    TypeExpr {
-        kind,
-        optional,
-        span,
-    }
-}
-
-fn enum_decl_of(ctx: &mut Ctx, p: P) -> EnumDecl {
-    let span = ctx.span(&p);
-    let (docs, rest) = docs_and_rest(ctx, p);
-    let name = ident_of(ctx, &rest[1]);
-    let variants = rest[2..]
-        .iter()
-        .cloned()
-        .map(|v| {
-            let (d, r) = docs_and_rest(ctx, v);
-            (d, ident_of(ctx, &r[0]))
-        })
-        .collect();
-    EnumDecl {
-        docs,
-        name,
-        variants,
-        span,
-    }
-}
-
-fn union_decl_of(ctx: &mut Ctx, p: P) -> UnionDecl {
-    let span = ctx.span(&p);
-    let (docs, rest) = docs_and_rest(ctx, p);
-    let name = ident_of(ctx, &rest[1]);
-    let arms = rest[2..]
-        .iter()
-        .cloned()
-        .map(|v| {
-            let (d, r) = docs_and_rest(ctx, v);
-            (d, ident_of(ctx, &r[0]), ident_of(ctx, &r[1]))
-        })
-        .collect();
-    UnionDecl {
-        docs,
-        name,
-        arms,
-        span,
-    }
-}
-
-// ---------------------------------------------------------------- expressions
-
-fn expr_of(ctx: &mut Ctx, p: P) -> Expr {
-    let span = ctx.span(&p);
-    let mut it = p.into_inner();
-    let first = primary_of(ctx, it.next().expect("primary"));
-    match (it.next(), it.next()) {
-        (Some(_), Some(hi)) => {
-            let hi = primary_of(ctx, hi);
-            Expr {
-                kind: ExprKind::Range(Box::new(first), Box::new(hi)),
-                span,
-            }
-        }
-        _ => first,
-    }
-}
-
-fn primary_of(ctx: &mut Ctx, p: P) -> Expr {
-    let span = ctx.span(&p);
-    let kind = match p.as_rule() {
-        Rule::string | Rule::mstring => ExprKind::Str(str_of(ctx, p)),
-        Rule::number => ExprKind::Number(number_of(ctx, p)),
-        Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
-        Rule::null => ExprKind::Null,
-        Rule::list => ExprKind::List(p.into_inner().map(|e| expr_of(ctx, e)).collect()),
-        Rule::object => ExprKind::Object(p.into_inner().map(|e| obj_entry_of(ctx, e)).collect()),
-        _ => ExprKind::Path(path_of(ctx, p)),
-    };
-    Expr { kind, span }
-}
-
-fn obj_entry_of(ctx: &mut Ctx, p: P) -> ObjEntry {
-    let span = ctx.span(&p);
-    let mut it = p.into_inner();
-    let path = key_path_of(ctx, it.next().expect("key"));
-    let value = expr_of(ctx, it.next().expect("value"));
-    ObjEntry { path, value, span }
-}
-
-fn path_of(ctx: &Ctx, p: P) -> Path {
-    let span = ctx.span(&p);
-    let segments = p.into_inner().map(|s| ident_of(ctx, &s)).collect();
-    Path { segments, span }
-}
-
-fn number_of(ctx: &mut Ctx, p: P) -> NumberLit {
-    let span = ctx.span(&p);
-    let text = p.as_str().to_string();
-    let unit = p.into_inner().next().map(|u| u.as_str().to_string());
-    let digits = &text[..text.len() - unit.as_ref().map_or(0, String::len)];
-    let clean = digits.replace('_', "");
-    let integer = !clean.contains(['.', 'e', 'E']);
-    let value = clean.parse::<f64>().unwrap_or(f64::NAN);
-    if !value.is_finite() || (integer && clean.parse::<i64>().is_err()) {
-        ctx.diags.push(
-            Diagnostic::new(
-                Code::E0005,
-                span,
-                format!("the number `{digits}` is too large"),
-            )
-            .label("out of range")
-            .help("numbers must fit in a signed 64-bit integer"),
-        );
-    }
-    NumberLit {
-        value: if value.is_finite() { value } else { 0.0 },
-        integer,
-        unit,
-        text,
-        span,
-    }
-}
-
-fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
-    let span = ctx.span(&p);
-    let multiline = p.as_rule() == Rule::mstring;
-    let mut parts: Vec<StrPart> = Vec::new();
-    for c in p.into_inner() {
-        match c.as_rule() {
-            Rule::interp => {
-                let path = path_of(ctx, c.into_inner().next().expect("path"));
-                parts.push(StrPart::Interp(path));
-            }
-            Rule::escape => {
-                let t = escape_of(ctx, &c);
-                push_text(&mut parts, &t);
-            }
-            _ => push_text(&mut parts, c.as_str()),
-        }
-    }
-    if multiline {
-        dedent(&mut parts);
-    }
-    StrLit {
-        parts,
-        multiline,
-        span,
-    }
-}
-
-fn push_text(parts: &mut Vec<StrPart>, t: &str) {
-    if let Some(StrPart::Text(last)) = parts.last_mut() {
-        last.push_str(t);
-    } else {
-        parts.push(StrPart::Text(t.to_string()));
-    }
-}
-
-fn escape_of(ctx: &mut Ctx, p: &P) -> String {
-    let s = p.as_str();
-    let c = s[1..].chars().next().unwrap_or(' ');
-    match c {
-        'n' => "\n".into(),
-        't' => "\t".into(),
-        'r' => "\r".into(),
-        '0' => "\0".into(),
-        '"' | '\\' | '$' | '\'' => c.to_string(),
-        '\n' => String::new(),
-        _ => {
-            ctx.diags.push(
-                Diagnostic::new(Code::E0003, ctx.span(p), format!("unknown escape `\\{c}`"))
-                    .label("not an escape")
-                    .help("the escapes are \\n \\t \\r \\0 \\\" \\\\ and \\$; write \\\\ for a backslash"),
-            );
-            s.to_string()
-        }
-    }
-}
-
-/// `"""` strings: drop the first newline and the closing line's indentation,
-/// and remove the common indentation of the lines.
-fn dedent(parts: &mut [StrPart]) {
-    if let Some(StrPart::Text(first)) = parts.first_mut() {
-        if let Some(rest) = first
-            .strip_prefix('\n')
-            .or_else(|| first.strip_prefix("\r\n"))
-        {
-            *first = rest.to_string();
-        }
-    }
-    if let Some(StrPart::Text(last)) = parts.last_mut() {
-        if let Some(i) = last.rfind('\n') {
-            if last[i + 1..].trim().is_empty() {
-                last.truncate(i + 1);
-            }
-        }
-    }
-    let indent = common_indent(parts);
-    if indent == 0 {
-        return;
-    }
-    let mut at_line_start = true;
-    for p in parts.iter_mut() {
-        if let StrPart::Text(t) = p {
-            *t = strip_indent(t, indent, at_line_start);
-            at_line_start = t.ends_with('\n');
-        } else {
-            at_line_start = false;
-        }
-    }
-}
-
-fn common_indent(parts: &[StrPart]) -> usize {
-    let mut min = usize::MAX;
-    let mut at_line_start = true;
-    for p in parts {
-        match p {
-            StrPart::Text(t) => {
-                for (i, line) in t.split('\n').enumerate() {
-                    if (i > 0 || at_line_start) && !line.trim().is_empty() {
-                        min = min.min(line.len() - line.trim_start_matches([' ', '\t']).len());
-                    }
-                }
-                at_line_start = t.ends_with('\n');
-            }
-            StrPart::Interp(_) => at_line_start = false,
-        }
-    }
-    if min == usize::MAX {
-        0
-    } else {
-        min
-    }
-}
-
-fn strip_indent(t: &str, indent: usize, at_line_start: bool) -> String {
-    let mut out = String::with_capacity(t.len());
-    for (i, line) in t.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if i > 0 || at_line_start {
-            let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
-            out.push_str(&line[ws.min(indent)..]);
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
 }

@@ -1,0 +1,289 @@
+//! Bad input never panics the front end.
+//!
+//! Property tests feed three kinds of text to `syntax::parse`,
+//! `syntax::format::format`, `stackc::compile` (through a `MemoryLoader`),
+//! the three diagnostic renderers and, when compilation reports no error,
+//! `model::build` for the base and every environment:
+//! * arbitrary bytes (made UTF-8 lossily);
+//! * sequences of the language's own tokens, which get further than bytes;
+//! * real files (examples, fixtures, the stdlib) with random ranges
+//!   deleted, duplicated or spliced elsewhere.
+//!
+//! Formatting must also never refuse a file that parses (that would be a
+//! formatter bug) and must be idempotent on whatever it accepts.
+//! `PROPTEST_CASES` raises the number of cases for a longer hunt.
+
+use proptest::prelude::*;
+use stackc::diagnostics::render;
+use stackc::source::{FileId, MemoryLoader};
+use stackc::syntax::format::{format, FormatError};
+use stackc::EnvSelection;
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn exercise(text: &str) {
+    let _ = stackc::syntax::parse(FileId(0), text);
+    match format(text, FileId(0)) {
+        Ok(out) => match format(&out, FileId(0)) {
+            Ok(again) => assert_eq!(again, out, "not idempotent on {text:?}"),
+            Err(e) => panic!("formatted text rejected: {e:?}\ninput: {text:?}\noutput: {out:?}"),
+        },
+        Err(FormatError::Unsafe(why)) => panic!("formatter refused ({why}) on {text:?}"),
+        Err(FormatError::Syntax(_)) => {}
+    }
+    let loader = MemoryLoader::new().with("main.stack", text);
+    let c = stackc::compile("main.stack", &loader, &EnvSelection::All);
+    let _ = render::human(&c.program.map, &c.diagnostics);
+    let _ = render::json(&c.program.map, &c.diagnostics);
+    let _ = render::github(&c.program.map, &c.diagnostics);
+    if !c.has_errors() {
+        let _ = stackc::model::build_all(&c);
+    }
+}
+
+/// Real `.stack` texts to mutate.
+fn corpus() -> &'static [String] {
+    static CORPUS: OnceLock<Vec<String>> = OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut out = Vec::new();
+        for dir in ["examples", "tests/fixtures", "stdlib", "fuzz/seeds"] {
+            collect(&root.join(dir), &mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
+    })
+}
+
+fn collect(dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| x == "stack") {
+            out.extend(std::fs::read_to_string(&p));
+        }
+    }
+}
+
+const TOKENS: &[&str] = &[
+    "stack",
+    "service",
+    "template",
+    "secret",
+    "config",
+    "environment",
+    "pipeline",
+    "job",
+    "steps",
+    "run",
+    "import",
+    "let",
+    "type",
+    "enum",
+    "union",
+    "as",
+    "in",
+    "ref",
+    "api",
+    "web",
+    "db",
+    "port",
+    "http",
+    "env",
+    "health",
+    "resources",
+    "replicas",
+    "image",
+    "depends_on",
+    "build",
+    "volume",
+    "ingress",
+    "autoscale",
+    "environments",
+    "namespace",
+    "version",
+    "targets",
+    "null",
+    "true",
+    "false",
+    "{",
+    "}",
+    "[",
+    "]",
+    "=",
+    ":",
+    ",",
+    ";",
+    ".",
+    "..",
+    "|",
+    "?",
+    "<",
+    ">",
+    "\"",
+    "\"x\"",
+    "\"\"\"",
+    "\"${api.host}\"",
+    "\"${{ github.sha }}\"",
+    "\\",
+    "${",
+    "0",
+    "8080",
+    "-1",
+    "1.5",
+    "30s",
+    "512Mi",
+    "250m",
+    "70%",
+    "1e9",
+    "99999999999999999999",
+    "//",
+    "// c\n",
+    "/*",
+    "*/",
+    "/* c */",
+    "///",
+    "/// d\n",
+    " ",
+    "\n",
+    "\t",
+    "é",
+    "\u{FEFF}",
+    "secret.db",
+    "config.app.K",
+    "'",
+    "==",
+    "api.port.http",
+];
+
+fn tokens() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(TOKENS), 0..80).prop_map(|t| t.join(" "))
+}
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Delete(usize, usize),
+    Duplicate(usize, usize),
+    Splice(usize, usize, usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let n = 0..100_000usize;
+    prop_oneof![
+        (n.clone(), 0..64usize).prop_map(|(a, l)| Edit::Delete(a, l)),
+        (n.clone(), 0..64usize).prop_map(|(a, l)| Edit::Duplicate(a, l)),
+        (n.clone(), 0..64usize, n).prop_map(|(a, l, to)| Edit::Splice(a, l, to)),
+    ]
+}
+
+/// The character boundary at or before `i % (len + 1)`.
+fn at(text: &str, i: usize) -> usize {
+    let mut i = i % (text.len() + 1);
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn apply(text: &str, e: &Edit) -> String {
+    let range = |a: usize, l: usize| {
+        let s = at(text, a);
+        (s, at(text, s + l).max(s))
+    };
+    match *e {
+        Edit::Delete(a, l) => {
+            let (s, e) = range(a, l);
+            format!("{}{}", &text[..s], &text[e..])
+        }
+        Edit::Duplicate(a, l) => {
+            let (s, e) = range(a, l);
+            format!("{}{}", &text[..e], &text[s..])
+        }
+        Edit::Splice(a, l, to) => {
+            let (s, e) = range(a, l);
+            let piece = &text[s..e];
+            let rest = format!("{}{}", &text[..s], &text[e..]);
+            let to = at(&rest, to);
+            format!("{}{piece}{}", &rest[..to], &rest[to..])
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        exercise(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn token_soup(text in tokens()) {
+        exercise(&text);
+    }
+
+    #[test]
+    fn mutated_real_files(pick in any::<usize>(), edits in prop::collection::vec(edit(), 1..6)) {
+        let corpus = corpus();
+        prop_assume!(!corpus.is_empty());
+        let mut text = corpus[pick % corpus.len()].clone();
+        for e in &edits {
+            text = apply(&text, e);
+        }
+        exercise(&text);
+    }
+}
+
+#[test]
+fn every_real_file_and_every_prefix_of_a_few() {
+    for text in corpus() {
+        exercise(text);
+    }
+    for text in corpus().iter().take(3) {
+        let mut i = 0;
+        while i < text.len() {
+            if text.is_char_boundary(i) {
+                exercise(&text[..i]);
+            }
+            i += 7;
+        }
+    }
+}
+
+/// Deep nesting: pest refuses input that would exhaust the stack ("stack
+/// limit reached"); what it accepts, the later stages must survive too.
+#[test]
+fn deep_nesting() {
+    for depth in [10, 100, 500, 1000, 2000, 5000, 20000] {
+        let list = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        let object = format!("{}1{}", "{ a = ".repeat(depth), " }".repeat(depth));
+        let blocks = format!("{}{}", "b { ".repeat(depth), "} ".repeat(depth));
+        exercise(&format!("let x = {list}\nlet y = {object}\n"));
+        exercise(&format!(
+            "stack s {{ version = \"1\" }}\nservice api {{ image = \"x\" labels = {object} }}\n"
+        ));
+        exercise(&format!("service api {{ image = \"x\" {blocks} }}\n"));
+        exercise(&format!("let s = \"{}\"\n", "${a}".repeat(depth)));
+    }
+}
+
+/// Inputs that once crashed the front end.
+#[test]
+fn former_crashers() {
+    for text in [
+        // `skip_trivia` sliced `[2..1]` looking for the end of `/*/`.
+        "/*/ */\nlet x = 1\n",
+        "/*/",
+        // Recovery resumed inside a multi-byte character.
+        "é",
+        "€ service a {}\nservice b {}",
+        // The comment scanner stepped into multi-byte characters.
+        "let x = \"é\" // ü\n/* € */",
+        "\"\\é",
+    ] {
+        exercise(text);
+    }
+}
