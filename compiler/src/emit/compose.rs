@@ -120,19 +120,28 @@ pub fn env_document(models: &Models, model: &Model) -> String {
 /// environment's own, and the base's for the services it skips, in base
 /// order; services only the environment runs come last.
 fn effective<'a>(base: &'a Built, env: &'a Built, m: &Model) -> Vec<&'a ServiceDoc> {
+    let by_name = |b: &'a Built| {
+        b.services
+            .iter()
+            .map(|s| (s.name.as_str(), s))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let (in_base, in_env) = (by_name(base), by_name(env));
+    let skipped: std::collections::HashSet<&str> =
+        m.skipped_services.iter().map(String::as_str).collect();
     let mut list: Vec<&ServiceDoc> = Vec::new();
     for b in &base.services {
-        if let Some(e) = env.get(&b.name) {
+        if let Some(e) = in_env.get(b.name.as_str()) {
             list.push(e);
-        } else if m.skipped_services.contains(&b.name) {
+        } else if skipped.contains(b.name.as_str()) {
             list.push(b);
         }
     }
-    for e in &env.services {
-        if base.get(&e.name).is_none() {
-            list.push(e);
-        }
-    }
+    list.extend(
+        env.services
+            .iter()
+            .filter(|e| !in_base.contains_key(e.name.as_str())),
+    );
     list
 }
 

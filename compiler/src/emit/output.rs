@@ -29,7 +29,7 @@ pub struct OutputFile {
 }
 
 /// How a feature lowers to a target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LoweringKind {
     /// Expressed with different semantics (e.g. a start order instead of a health gate).
     Approximated,
@@ -96,6 +96,8 @@ pub struct Output {
     pub exact: usize,
     /// Free-form notes for the report.
     pub notes: Vec<String>,
+    /// Index of `lowerings` by what makes two entries the same.
+    seen: std::collections::HashMap<(LoweringKind, Span, String, String), usize>,
 }
 
 impl Output {
@@ -106,6 +108,7 @@ impl Output {
             lowerings: Vec::new(),
             exact: 0,
             notes: Vec::new(),
+            seen: Default::default(),
         }
     }
 
@@ -150,10 +153,9 @@ impl Output {
         feature: &str,
         message: String,
     ) {
-        let same = |l: &&mut Lowering| {
-            l.kind == kind && l.span == span && l.feature == feature && l.message == message
-        };
-        if let Some(l) = self.lowerings.iter_mut().find(|l| same(l)) {
+        let key = (kind, span, feature.to_string(), message);
+        if let Some(&i) = self.seen.get(&key) {
+            let l = &mut self.lowerings[i];
             if let Some(e) = env {
                 if !l.envs.iter().any(|x| x == e) {
                     l.envs.push(e.to_string());
@@ -162,12 +164,14 @@ impl Output {
             return;
         }
         let envs = env.map(|e| vec![e.to_string()]).unwrap_or_default();
+        let (kind, span, feature, message) = key.clone();
+        self.seen.insert(key, self.lowerings.len());
         self.lowerings.push(Lowering {
             target: self.target,
             kind,
             span,
             envs,
-            feature: feature.to_string(),
+            feature,
             message,
         });
     }
@@ -181,6 +185,7 @@ impl Output {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.lowerings
             .sort_by(|a, b| (a.span, a.kind, &a.feature).cmp(&(b.span, b.kind, &b.feature)));
+        self.seen.clear();
         self
     }
 

@@ -40,8 +40,9 @@ fn diff_map<'a>(
     em: &'a [(String, Yaml)],
 ) -> Yaml {
     let mut out = Yaml::map();
+    let (bkeys, ekeys) = (Keys::of(bm), Keys::of(em));
     for (k, ev) in em {
-        match lookup(bm, k) {
+        match bkeys.get(k) {
             Some(bv) => {
                 path.push(k);
                 if let Some(d) = diff(path, bv, ev) {
@@ -53,7 +54,7 @@ fn diff_map<'a>(
         }
     }
     for (k, bv) in bm {
-        if lookup(em, k).is_none() {
+        if ekeys.get(k).is_none() {
             out.push_entry(k, reset(bv));
         }
     }
@@ -106,14 +107,39 @@ fn lookup<'a>(m: &'a [(String, Yaml)], key: &str) -> Option<&'a Yaml> {
     m.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
+/// Key lookup in a mapping: a scan for small ones, a hash index for large
+/// ones (the `services` mapping of a big stack), so diffs stay linear.
+enum Keys<'a> {
+    Small(&'a [(String, Yaml)]),
+    Large(std::collections::HashMap<&'a str, &'a Yaml>),
+}
+
+impl<'a> Keys<'a> {
+    fn of(m: &'a [(String, Yaml)]) -> Self {
+        if m.len() <= 16 {
+            Keys::Small(m)
+        } else {
+            Keys::Large(m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Yaml> {
+        match self {
+            Keys::Small(m) => lookup(m, key),
+            Keys::Large(h) => h.get(key).copied(),
+        }
+    }
+}
+
 /// Equality with mappings compared as unordered.
 fn same(a: &Yaml, b: &Yaml) -> bool {
     match (a, b) {
         (Yaml::Map(am), Yaml::Map(bm)) => {
+            let keys = Keys::of(bm);
             am.len() == bm.len()
                 && am
                     .iter()
-                    .all(|(k, av)| lookup(bm, k).is_some_and(|bv| same(av, bv)))
+                    .all(|(k, av)| keys.get(k).is_some_and(|bv| same(av, bv)))
         }
         (Yaml::Seq(a), Yaml::Seq(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))

@@ -52,10 +52,6 @@ pub(crate) struct Built {
 }
 
 impl Built {
-    pub(super) fn get(&self, name: &str) -> Option<&ServiceDoc> {
-        self.services.iter().find(|s| s.name == name)
-    }
-
     pub(super) fn all(&self) -> Vec<&ServiceDoc> {
         self.services.iter().collect()
     }

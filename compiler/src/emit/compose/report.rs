@@ -4,9 +4,10 @@
 
 use crate::emit::output::{LoweringKind, Output};
 use crate::source::Span;
+use indexmap::IndexSet;
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Entry {
     kind: LoweringKind,
     span: Span,
@@ -17,7 +18,8 @@ struct Entry {
 /// What lowering one model found.
 #[derive(Debug, Default)]
 pub(super) struct Findings {
-    entries: Vec<Entry>,
+    /// In insertion order, without duplicates.
+    entries: IndexSet<Entry>,
     /// `(service, feature)` pairs lowered exactly.
     exact: BTreeSet<(String, &'static str)>,
 }
@@ -42,9 +44,7 @@ impl Findings {
             feature: feature.to_string(),
             message,
         };
-        if !self.entries.contains(&e) {
-            self.entries.push(e);
-        }
+        self.entries.insert(e);
     }
 }
 
@@ -56,7 +56,7 @@ pub(super) fn finish(out: &mut Output, base: Findings, envs: Vec<(String, Findin
         emit(out, e, None);
     }
     for (env, f) in envs {
-        for e in f.entries.iter().filter(|e| !base.entries.contains(e)) {
+        for e in f.entries.iter().filter(|e| !base.entries.contains(*e)) {
             emit(out, e, Some(&env));
         }
         exact.extend(f.exact);
