@@ -262,7 +262,8 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::string | Rule::mstring => "a string",
         Rule::number => "a number",
         Rule::block | Rule::item => "an item (e.g. `service name { … }`)",
-        Rule::attr => "an attribute (`name = value`)",
+        Rule::attr | Rule::entry => "an attribute (`name = value`)",
+        Rule::assign | Rule::block_tail => "`=` or `{`",
         Rule::range_op => "`..`",
         Rule::templates => "`:`",
         Rule::type_expr | Rule::type_atom => "a type",
@@ -388,14 +389,64 @@ fn label_of(ctx: &mut Ctx, p: P) -> Label {
 
 fn body_of(ctx: &mut Ctx, p: P) -> Body {
     let span = ctx.span(&p);
-    let entries = p
-        .into_inner()
-        .map(|e| match e.as_rule() {
-            Rule::attr => Entry::Attr(attr_of(ctx, e)),
-            _ => Entry::Block(block_of(ctx, e)),
-        })
-        .collect();
+    let entries = p.into_inner().map(|e| entry_of(ctx, e)).collect();
     Body { entries, span }
+}
+
+/// `doc* key_path (= expr | label* templates? body)`.
+fn entry_of(ctx: &mut Ctx, p: P) -> Entry {
+    let span = ctx.span(&p);
+    let (docs, mut rest) = docs_and_rest(ctx, p);
+    let tail = rest.pop().expect("entry tail");
+    let path = key_path_of(ctx, rest.pop().expect("entry key"));
+    if tail.as_rule() == Rule::assign {
+        let value = expr_of(ctx, tail.into_inner().next().expect("value"));
+        return Entry::Attr(Attr {
+            docs,
+            path,
+            value,
+            span,
+        });
+    }
+    let kind = block_kind(ctx, &path);
+    let mut block = Block {
+        docs,
+        kind,
+        labels: Vec::new(),
+        templates: Vec::new(),
+        body: Body {
+            entries: Vec::new(),
+            span,
+        },
+        span,
+    };
+    for c in tail.into_inner() {
+        match c.as_rule() {
+            Rule::label => block.labels.push(label_of(ctx, c)),
+            Rule::templates => {
+                block.templates = c.into_inner().map(|t| ident_of(ctx, &t)).collect()
+            }
+            _ => block.body = body_of(ctx, c),
+        }
+    }
+    Entry::Block(block)
+}
+
+/// The keyword of a nested block: a single unquoted name.
+fn block_kind(ctx: &mut Ctx, path: &[Key]) -> Ident {
+    let first = &path[0];
+    if path.len() > 1 || first.quoted {
+        let span = first.span.to(path[path.len() - 1].span);
+        ctx.diags.push(
+            Diagnostic::new(Code::E0001, span, "a block starts with a plain name")
+                .label("expected a name such as `port` or `health`")
+                .help("write `name label { … }`; dotted or quoted keys are for attributes (`a.b = value`)"),
+        );
+    }
+    Ident {
+        name: first.name.clone(),
+        span: first.span,
+    }
 }
 
 fn attr_of(ctx: &mut Ctx, p: P) -> Attr {

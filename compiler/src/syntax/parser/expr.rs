@@ -29,7 +29,12 @@ fn primary_of(ctx: &mut Ctx, p: P) -> Expr {
         Rule::null => ExprKind::Null,
         Rule::list => ExprKind::List(p.into_inner().map(|e| expr_of(ctx, e)).collect()),
         Rule::object => ExprKind::Object(p.into_inner().map(|e| obj_entry_of(ctx, e)).collect()),
-        _ => ExprKind::Path(path_of(ctx, p)),
+        _ => match p.as_str() {
+            "true" => ExprKind::Bool(true),
+            "false" => ExprKind::Bool(false),
+            "null" => ExprKind::Null,
+            _ => ExprKind::Path(path_of(ctx, p)),
+        },
     };
     Expr { kind, span }
 }
