@@ -34,7 +34,7 @@ fn main() {
     eprintln!("evaluate prod {:?}", t.elapsed());
     let t = Instant::now();
     let mut ds = Vec::new();
-    stackc::check::rules::run(&c.program, &w, &mut ds);
+    stackc::check::rules::run(&c.program, &w, None, &mut ds);
     eprintln!("rules prod {:?}", t.elapsed());
     let t = Instant::now();
     let m = stackc::model::build(&c, Some("prod"));

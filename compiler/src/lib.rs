@@ -92,12 +92,17 @@ pub fn compile_with(
             .collect(),
         EnvSelection::Only(e) => vec![None, Some(e.clone())],
     };
+    let mut base_world: Option<std::sync::Arc<eval::Evaluated>> = None;
     for env in names {
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
-        check::rules::run(&c.program, &world, &mut diags);
+        check::rules::run(&c.program, &world, base_world.as_deref(), &mut diags);
+        let world = std::sync::Arc::new(world);
+        if env.is_none() {
+            base_world = Some(world.clone());
+        }
         if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep_worlds) {
-            let _ = slot.set(std::sync::Arc::new(world));
+            let _ = slot.set(world);
         }
     }
     check::rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);

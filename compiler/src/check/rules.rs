@@ -14,10 +14,20 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
 use crate::resolve::Program;
 
-/// Rules on one evaluated world.
-pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    services::run(p, w, diags);
-    ports::run(p, w, diags);
+/// Rules on one evaluated world. With `base`, the per-service rules skip
+/// the services the environment shares unchanged with the base (they were
+/// checked there); rules across services always run.
+pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec<Diagnostic>) {
+    let shared = |name: &str| -> bool {
+        let (Some(b), Some(s)) = (base, w.services.get(name)) else {
+            return false;
+        };
+        b.services
+            .get(name)
+            .is_some_and(|bs| std::sync::Arc::ptr_eq(bs, s))
+    };
+    services::run(p, w, &shared, diags);
+    ports::run(p, w, &shared, diags);
     pipelines::run(p, w, diags);
 }
 

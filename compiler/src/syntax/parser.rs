@@ -262,7 +262,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::string | Rule::mstring => "a string",
         Rule::number => "a number",
         Rule::block | Rule::item => "an item (e.g. `service name { … }`)",
-        Rule::attr | Rule::entry => "an attribute (`name = value`)",
+        Rule::entry => "an attribute (`name = value`)",
         Rule::assign | Rule::block_tail => "`=` or `{`",
         Rule::range_op => "`..`",
         Rule::templates => "`:`",
@@ -446,19 +446,6 @@ fn block_kind(ctx: &mut Ctx, path: &[Key]) -> Ident {
     Ident {
         name: first.name.clone(),
         span: first.span,
-    }
-}
-
-fn attr_of(ctx: &mut Ctx, p: P) -> Attr {
-    let span = ctx.span(&p);
-    let (docs, rest) = docs_and_rest(ctx, p);
-    let path = key_path_of(ctx, rest[0].clone());
-    let value = expr_of(ctx, rest[1].clone());
-    Attr {
-        docs,
-        path,
-        value,
-        span,
     }
 }
 

@@ -11,52 +11,66 @@ use crate::source::Span;
 use crate::value::{Part, Ref, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(prog: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+pub fn run(
+    prog: &Program,
+    w: &Evaluated,
+    shared: &dyn Fn(&str) -> bool,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut host_ports: IndexMap<(i64, String), (String, Span)> = IndexMap::new();
     let mut node_ports: IndexMap<i64, (String, Span)> = IndexMap::new();
     for (name, s) in &w.services {
-        let ports: Vec<&str> = port_names(s);
-        for probe in ["health", "liveness", "readiness", "startup"] {
-            let Some(pv) = s.get(probe) else { continue };
-            match pv.get("port") {
-                Some(port) => check_port_ref(name, port, &ports, probe, Code::E0301, diags),
-                None if ports.is_empty()
-                    && (pv.get("http").is_some()
-                        || pv.get("tcp").is_some_and(|t| t.bool() != Some(false))) =>
-                {
-                    diags.push(
-                        Diagnostic::new(Code::E0301, head_span(&prog.map, pv.span), format!("the {probe} probe of `{name}` needs a port, but `{name}` declares none"))
-                            .label("an HTTP or TCP check connects to a port")
-                            .help(format!("declare the port the process listens on, e.g. `port http {{ container = 8080 }}` in service `{name}`, or check with `exec = [ … ]`")),
-                    );
-                }
-                None => {}
-            }
-        }
-        if let Some(port) = s.get("ingress").and_then(|i| i.get("port")) {
-            check_port_ref(name, port, &ports, "ingress", Code::E0306, diags);
-        }
         interpolated_ports(prog, s, w, diags);
         for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
-            port_name(pname, head_span(&prog.map, p.span), diags);
             unique(&mut host_ports, p, "host", name, pname, diags);
             node_port(&mut node_ports, p, name, diags);
         }
-        for (vname, v) in s.get("volume").and_then(Val::as_map).into_iter().flatten() {
-            if !is_dns_label(vname) {
-                let fixed = crate::check::refs::to_dns_label(vname);
+        if !shared(name) {
+            own_ports(prog, name, s, diags);
+        }
+    }
+}
+
+/// Rules on one service's own ports, probes and volumes.
+fn own_ports(prog: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let ports: Vec<&str> = port_names(s);
+    for probe in ["health", "liveness", "readiness", "startup"] {
+        let Some(pv) = s.get(probe) else { continue };
+        match pv.get("port") {
+            Some(port) => check_port_ref(name, port, &ports, probe, Code::E0301, diags),
+            None if ports.is_empty()
+                && (pv.get("http").is_some()
+                    || pv.get("tcp").is_some_and(|t| t.bool() != Some(false))) =>
+            {
                 diags.push(
-                    Diagnostic::new(
-                        Code::E0207,
-                        head_span(&prog.map, v.span),
-                        format!("the volume name `{vname}` is not a valid DNS-1123 label"),
-                    )
-                    .label("used as a Kubernetes volume and claim name")
-                    .help(format!(
-                        "use lowercase letters, digits and `-`, e.g. `{fixed}`"
-                    )),
+                    Diagnostic::new(Code::E0301, head_span(&prog.map, pv.span), format!("the {probe} probe of `{name}` needs a port, but `{name}` declares none"))
+                        .label("an HTTP or TCP check connects to a port")
+                        .help(format!("declare the port the process listens on, e.g. `port http {{ container = 8080 }}` in service `{name}`, or check with `exec = [ … ]`")),
                 );
             }
+            None => {}
+        }
+    }
+    if let Some(port) = s.get("ingress").and_then(|i| i.get("port")) {
+        check_port_ref(name, port, &ports, "ingress", Code::E0306, diags);
+    }
+    for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
+        port_name(pname, head_span(&prog.map, p.span), diags);
+    }
+    for (vname, v) in s.get("volume").and_then(Val::as_map).into_iter().flatten() {
+        if !is_dns_label(vname) {
+            let fixed = crate::check::refs::to_dns_label(vname);
+            diags.push(
+                Diagnostic::new(
+                    Code::E0207,
+                    head_span(&prog.map, v.span),
+                    format!("the volume name `{vname}` is not a valid DNS-1123 label"),
+                )
+                .label("used as a Kubernetes volume and claim name")
+                .help(format!(
+                    "use lowercase letters, digits and `-`, e.g. `{fixed}`"
+                )),
+            );
         }
     }
 }

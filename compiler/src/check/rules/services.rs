@@ -10,14 +10,16 @@ use crate::source::Span;
 use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mut Vec<Diagnostic>) {
     for (name, s) in &w.services {
-        let span = p.symbols.services[name].name_span;
-        runnable(name, s, span, diags);
-        exclusive(p, s, diags);
-        resources(p, s, diags);
-        http_paths(s, diags);
-        autoscale(p, s, diags);
+        if !shared(name) {
+            let span = p.symbols.services[name].name_span;
+            runnable(name, s, span, diags);
+            exclusive(p, s, diags);
+            resources(p, s, diags);
+            http_paths(s, diags);
+            autoscale(p, s, diags);
+        }
         if is_production(w) {
             image_tag(name, s, w, diags);
         }
