@@ -41,6 +41,8 @@ pub struct Compilation {
     /// Evaluated worlds, once each: index 0 is the base, then environments
     /// in declaration order.
     worlds: Vec<std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>>,
+    /// Services converted to the model, by the address of their shared value.
+    model_cache: model::ServiceCache,
 }
 
 /// Which environments `compile` evaluates and checks.
@@ -82,6 +84,7 @@ pub fn compile_with(
         diagnostics: Vec::new(),
         base: Default::default(),
         worlds: Vec::new(),
+        model_cache: Default::default(),
     };
     c.worlds = (0..=c.program.symbols.environments.len())
         .map(|_| Default::default())
@@ -155,6 +158,14 @@ impl Compilation {
                 .clone(),
             None => std::sync::Arc::new(self.evaluate(env).0),
         }
+    }
+
+    /// Whether `v` is the shared base value of service `name`.
+    pub(crate) fn is_base_service(&self, name: &str, v: &std::sync::Arc<value::Val>) -> bool {
+        self.base
+            .get()
+            .and_then(|b| b.services.get(name))
+            .is_some_and(|b| std::sync::Arc::ptr_eq(b, v))
     }
 
     pub fn has_errors(&self) -> bool {

@@ -143,6 +143,30 @@ impl Model {
     }
 }
 
+/// Converted services by the address of the evaluated value they come
+/// from (values shared between environments are converted once). Clones of
+/// a compilation start with an empty cache.
+#[derive(Debug, Default)]
+pub struct ServiceCache(std::sync::Mutex<std::collections::HashMap<usize, Service>>);
+
+impl Clone for ServiceCache {
+    fn clone(&self) -> Self {
+        ServiceCache::default()
+    }
+}
+
+impl ServiceCache {
+    fn get(&self, key: usize) -> Option<Service> {
+        self.0.lock().ok()?.get(&key).cloned()
+    }
+
+    fn put(&self, key: usize, s: &Service) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, s.clone());
+        }
+    }
+}
+
 /// Builds the model of `env` (or of the base when `None`). The compilation
 /// must be free of errors; with errors the model is best-effort.
 pub fn build(c: &Compilation, env: Option<&str>) -> Model {

@@ -32,7 +32,7 @@ pub fn to_model_with(c: &Compilation, w: &Evaluated, with_services: bool) -> Mod
     let environments = cv.environment_summaries();
     let mut services = IndexMap::new();
     for (name, v) in w.services.iter().filter(|_| with_services) {
-        let mut s: Service = cv.record_as_named(v, "Service", name);
+        let mut s = cv.service(name, v);
         complete_service(&mut s, &stack, environment.as_ref());
         services.insert(name.clone(), s);
     }
@@ -71,6 +71,23 @@ pub fn to_model_with(c: &Compilation, w: &Evaluated, with_services: bool) -> Mod
 }
 
 impl Conv<'_> {
+    /// A service's model before the environment-dependent completion. A
+    /// service value shared by several environments (the same `Arc`) whose
+    /// conversion does not read other services is converted once.
+    fn service(&self, name: &str, v: &std::sync::Arc<Val>) -> Service {
+        let key = std::sync::Arc::as_ptr(v) as usize;
+        if let Some(s) = self.c.model_cache.get(key) {
+            return s;
+        }
+        let s: Service = self.record_as_named(v, "Service", name);
+        // Only values the compilation keeps for its lifetime (the shared
+        // base services) are keys: their addresses cannot be reused.
+        if self.c.is_base_service(name, v) && !reads_other_services(v) {
+            self.c.model_cache.put(key, &s);
+        }
+        s
+    }
+
     fn record_as<T: serde::de::DeserializeOwned>(&self, v: &Val, record: &str) -> T {
         let j = self.record(v, self.c.schema.expect_record(record));
         from_json(j, record)
@@ -266,6 +283,23 @@ fn from_json<T: serde::de::DeserializeOwned>(j: J, what: &str) -> T {
         Ok(t) => t,
         Err(e) => panic!("model: the evaluated {what} does not fit the model ({e}); value: {j}"),
     }
+}
+
+/// Whether converting a service looks at other services: interpolations
+/// outside `env` are rendered with other services' ports.
+fn reads_other_services(v: &Val) -> bool {
+    fn any_interp(v: &Val) -> bool {
+        match &v.kind {
+            ValKind::Interp(_) => true,
+            ValKind::Map(m) => m.values().any(any_interp),
+            ValKind::List(l) => l.iter().any(any_interp),
+            ValKind::Tagged(_, _, b) => any_interp(b),
+            ValKind::Range(a, b) => any_interp(a) || any_interp(b),
+            _ => false,
+        }
+    }
+    v.as_map()
+        .is_some_and(|m| m.iter().any(|(k, x)| k != "env" && any_interp(x)))
 }
 
 /// `db_password` → `DB_PASSWORD`.
