@@ -191,13 +191,32 @@ fn explain(code: &str, io: &mut Io) -> miette::Result<i32> {
     }
 }
 
-/// The root `.stack` files a path names: a file, or a directory's `stack.stack`.
-pub fn stack_roots(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
-    let paths = if paths.is_empty() {
+/// `--env NAME` must name a declared environment.
+pub fn known_env(c: &crate::Compilation, env: Option<&str>) -> miette::Result<()> {
+    match env {
+        Some(e) if !c.program.symbols.environments.contains_key(e) => Err(miette::miette!(
+            help = format!(
+                "environments declared: {}",
+                c.environment_names().join(", ")
+            ),
+            "unknown environment `{e}`"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The paths a command was given, or `.`.
+pub fn paths_or_cwd(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         paths.to_vec()
-    };
+    }
+}
+
+/// The root `.stack` files a path names: a file, or a directory's `stack.stack`.
+pub fn stack_roots(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
+    let paths = paths_or_cwd(paths);
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {

@@ -19,15 +19,7 @@ pub fn run(args: &CheckArgs, io: &mut Io) -> miette::Result<i32> {
     let mut total: Vec<Diagnostic> = Vec::new();
     for root in roots {
         let c = crate::compile(&display_name(&root), &DiskLoader, &envs);
-        if let Some(e) = &args.env {
-            if !c.program.symbols.environments.contains_key(e) {
-                let known = c.environment_names().join(", ");
-                return Err(miette::miette!(
-                    help = format!("environments declared: {known}"),
-                    "unknown environment `{e}`"
-                ));
-            }
-        }
+        super::known_env(&c, args.env.as_deref())?;
         let mut diags = c.diagnostics.clone();
         if deny_warnings {
             diags.iter_mut().for_each(|d| d.severity = Severity::Error);

@@ -26,17 +26,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         let _ = writeln!(io.err, "{}", render::summary(&c.diagnostics));
         return Ok(FAILED);
     }
-    if let Some(e) = &args.env {
-        if !c.program.symbols.environments.contains_key(e) {
-            return Err(miette::miette!(
-                help = format!(
-                    "environments declared: {}",
-                    c.environment_names().join(", ")
-                ),
-                "unknown environment `{e}`"
-            ));
-        }
-    }
+    super::known_env(&c, args.env.as_deref())?;
     let shell = crate::model::build_shell(&c);
     let targets = match args.target.target() {
         Some(t) => vec![t],

@@ -14,17 +14,7 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
         super::check_cmd::human(&c.program.map, &c.diagnostics, io.err_is_tty, io);
         return Ok(FAILED);
     }
-    if let Some(e) = &args.env {
-        if !c.program.symbols.environments.contains_key(e) {
-            return Err(miette::miette!(
-                help = format!(
-                    "environments declared: {}",
-                    c.environment_names().join(", ")
-                ),
-                "unknown environment `{e}`"
-            ));
-        }
-    }
+    super::known_env(&c, args.env.as_deref())?;
     // Without --env, the stack's `default_env` (else the base).
     let default_env = crate::model::build(&c, None).stack.default_env;
     let env = args.env.clone().or(default_env);

@@ -67,11 +67,7 @@ fn color(io: &Io) -> bool {
 
 /// The `.stack` files the paths name, sorted within each directory.
 fn stack_files(paths: &[PathBuf]) -> miette::Result<Vec<PathBuf>> {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths.to_vec()
-    };
+    let paths = super::paths_or_cwd(paths);
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
