@@ -388,16 +388,7 @@ impl<'p> Elab<'p> {
             Ty::Map(kk, elem) => self.map_block(out, b, kk, &elem, &field),
             Ty::List(elem) => self.list_block(out, b, &elem, &field),
             other => {
-                let d = Diagnostic::new(
-                    Code::E0201,
-                    b.kind.span,
-                    format!(
-                        "`{}` is {}, not a block",
-                        field.name,
-                        other.describe(self.schema)
-                    ),
-                )
-                .help(format!("write `{} = …`", field.name));
+                let d = self.value_not_block(b, &field, &other, "…");
                 self.report(d);
             }
         }
@@ -466,19 +457,24 @@ impl<'p> Elab<'p> {
         self.report(d);
     }
 
+    /// E0201: a block written for a field that takes a value.
+    fn value_not_block(&self, b: &Block, field: &FieldDef, ty: &Ty, example: &str) -> Diagnostic {
+        Diagnostic::new(
+            Code::E0201,
+            b.kind.span,
+            format!(
+                "`{}` is {}, not a block",
+                field.name,
+                ty.describe(self.schema)
+            ),
+        )
+        .help(format!("write `{} = {example}`", field.name))
+    }
+
     /// `steps { checkout {} run "x" { … } }`: a list of union blocks.
     fn list_block(&mut self, out: &mut Map, b: &Block, elem: &Ty, field: &FieldDef) {
         let Ty::Tagged(t) = elem else {
-            let d = Diagnostic::new(
-                Code::E0201,
-                b.kind.span,
-                format!(
-                    "`{}` is {}, not a block",
-                    field.name,
-                    field.ty.describe(self.schema)
-                ),
-            )
-            .help(format!("write `{} = [ … ]`", field.name));
+            let d = self.value_not_block(b, field, &field.ty, "[ … ]");
             self.report(d);
             return;
         };
