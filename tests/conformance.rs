@@ -74,7 +74,13 @@ fn emit_all(target: Target, scratch: &Path) -> Vec<PathBuf> {
 /// The CLI wrote exactly the backend's files (and its manifest).
 fn written_is_emitted(stack: &StackDir, target: Target, out: &Path) {
     let c = stack.compile();
-    let expected = emit::emit(&Models::build(&c, None), target).files;
+    let mut models = Models::build(&c, None);
+    if target == Target::Compose {
+        // The CLI rewrites host paths from the stack's directory to the output's.
+        let prefix = stackc::cli::relative_path(out, &stack.dir).expect("paths");
+        models.rebase_paths(&prefix);
+    }
+    let expected = emit::emit(&models, target).files;
     let on_disk: Vec<(String, String)> = files_under(out)
         .into_iter()
         .map(|p| {

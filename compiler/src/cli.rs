@@ -4,6 +4,7 @@
 
 mod check_cmd;
 mod emit_cmd;
+pub use emit_cmd::relative_path;
 mod eval_cmd;
 mod fmt_cmd;
 mod loader;

@@ -117,6 +117,29 @@ impl Models {
         Models { base, envs }
     }
 
+    /// Rewrites relative host paths (bind mounts, build contexts), which the
+    /// model holds relative to the `.stack` file, to be relative to the
+    /// output directory: `prefix` is the path from there to the stack's
+    /// directory. Used for Compose, which resolves paths against the
+    /// directory of `compose.yaml`.
+    pub fn rebase_paths(&mut self, prefix: &str) {
+        if prefix.is_empty() || prefix == "." {
+            return;
+        }
+        for m in std::iter::once(&mut self.base).chain(self.envs.iter_mut()) {
+            for s in m.services.values_mut() {
+                if let Some(b) = &mut s.build {
+                    b.context = rebase(prefix, &b.context);
+                }
+                for v in s.volumes.values_mut() {
+                    if let Some(src) = &mut v.bind {
+                        *src = rebase(prefix, src);
+                    }
+                }
+            }
+        }
+    }
+
     /// The environments, or the base alone when the stack declares none.
     pub fn env_or_base(&self) -> Vec<&Model> {
         if self.envs.is_empty() {
@@ -125,6 +148,20 @@ impl Models {
             self.envs.iter().collect()
         }
     }
+}
+
+/// `prefix/path` for a relative local path; absolute paths, home-relative
+/// paths and remote build contexts (`https://…`, `git@…`) stay as written.
+fn rebase(prefix: &str, path: &str) -> String {
+    let remote = path.contains("://") || path.starts_with("git@");
+    if path.starts_with('/') || path.starts_with('~') || remote {
+        return path.to_string();
+    }
+    let rest = path.trim_start_matches("./");
+    if rest.is_empty() || rest == "." {
+        return prefix.to_string();
+    }
+    format!("{}/{rest}", prefix.trim_end_matches('/'))
 }
 
 /// Runs one backend.

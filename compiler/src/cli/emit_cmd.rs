@@ -6,6 +6,7 @@ use super::{display_name, stack_roots, ColorChoice, Deny, DiskLoader, EmitArgs, 
 use crate::diagnostics::{render, Diagnostic};
 use crate::emit::{self, Models, Output};
 use crate::EnvSelection;
+use std::path::Path;
 
 pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let mut t = super::Timings::start();
@@ -54,7 +55,11 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let models = std::mem::ManuallyDrop::new(models);
     let c = std::mem::ManuallyDrop::new(c);
     t.lap(io, "model");
-    let outputs: Vec<Output> = targets.iter().map(|t| emit::emit(&models, *t)).collect();
+    let nested = targets.len() > 1;
+    let outputs: Vec<Output> = targets
+        .iter()
+        .map(|t| run_backend(&models, *t, &root, &args.out, nested))
+        .collect();
     t.lap(io, "backends");
     let deny_lossy = args.deny.contains(&Deny::Lossy);
     let lowering: Vec<Diagnostic> = outputs
@@ -99,6 +104,57 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         written.removed
     );
     Ok(OK)
+}
+
+/// Runs one backend; Compose gets host paths rebased to where its files land.
+fn run_backend(models: &Models, t: emit::Target, root: &Path, out: &Path, nested: bool) -> Output {
+    if t != emit::Target::Compose {
+        return emit::emit(models, t);
+    }
+    let dir = if nested {
+        out.join(t.name())
+    } else {
+        out.to_path_buf()
+    };
+    let from = root.parent().unwrap_or(Path::new("."));
+    match relative_path(&dir, from) {
+        Some(prefix) if prefix != "." => {
+            let mut rebased = models.clone();
+            rebased.rebase_paths(&prefix);
+            emit::emit(&rebased, t)
+        }
+        _ => emit::emit(models, t),
+    }
+}
+
+/// The path that leads from directory `from` to directory `to`, with `/`.
+pub fn relative_path(from: &Path, to: &Path) -> Option<String> {
+    let (from, to) = (
+        std::path::absolute(from).ok()?,
+        std::path::absolute(to).ok()?,
+    );
+    let norm = |p: &Path| -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::Normal(s) => v.push(s.to_string_lossy().into_owned()),
+                std::path::Component::ParentDir => {
+                    v.pop();
+                }
+                _ => {}
+            }
+        }
+        v
+    };
+    let (f, t) = (norm(&from), norm(&to));
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); f.len() - common];
+    parts.extend(t[common..].iter().cloned());
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 fn collect(outputs: Vec<Output>, nest: bool) -> Vec<emit::OutputFile> {

@@ -188,8 +188,8 @@ fn env_header(env: &str, built: &Built) -> String {
 fn notes(out: &mut Output, models: &Models, base: &Built) {
     if base.relative_paths {
         out.note(
-            "bind mounts and build contexts are relative to the .stack file's directory: \
-             emit into that directory, or run `docker compose --project-directory <that directory>`",
+            "bind mounts and build contexts are relative to the directory of compose.yaml \
+             (`stackc emit` rewrites them from the .stack file's directory)",
         );
     }
     for m in std::iter::once(&models.base).chain(&models.envs) {
