@@ -6,12 +6,14 @@
 //! * `Chart.yaml`: apiVersion v2, type application, `version` and
 //!   `appVersion` = the stack's version (`chart.rs`);
 //! * `values.yaml`: the base model in the `helm create` idiom, one key per
-//!   service plus the chart-wide `configs` and `secrets` (`values.rs`);
+//!   service plus the chart-wide `configs` and `secrets` (`values.rs`,
+//!   written by `values_file.rs`);
 //! * `values-<env>.yaml`: ONLY what the environment changes: a tree diff of
 //!   the environment's values against the base values, where a removed key
 //!   is `null` (Helm deletes it) and lists are replaced whole (`diff.rs`);
 //! * `values.schema.json`: the stack's types as JSON Schema, so that
-//!   `helm install` rejects a bad value (`schema.rs`);
+//!   `helm install` rejects a bad value (`schema.rs`, written by
+//!   `schema_file.rs`);
 //! * `templates/`: `_helpers.tpl` (names, labels, the service list), one
 //!   file per resource kind ranging over the services, `NOTES.txt` from the
 //!   declared endpoints (`templates.rs`), and `.helmignore`.
@@ -37,9 +39,13 @@
 //!   the `helm.sh/chart` label, `managed-by: Helm`, `checksum/*` values, the
 //!   Namespace object (Helm installs into `--namespace`; it does not own
 //!   namespaces) and document order. The values are read off the k8s
-//!   backend's objects ([`crate::emit::k8s::objects`]) wherever a value is
-//!   a Kubernetes structure (probes, resources, security contexts,
-//!   strategy, volumes), so the two targets agree by construction.
+//!   backend's objects ([`crate::emit::k8s::service_objects`]) wherever a
+//!   value is a Kubernetes structure (probes, resources, security
+//!   contexts, strategy, volumes), so the two targets agree by
+//!   construction.
+//! * Time and memory are linear in the stack: the values files and the
+//!   schema are built in one pass over the services, one service at a
+//!   time (`build.rs`).
 //! * User data never becomes template code: every string of the stack
 //!   lives in the values (which Helm never evaluates); the templates are
 //!   fixed text in `helm/templates/` plus names that are DNS labels, and
@@ -49,19 +55,23 @@
 //!   (named as in every Kubernetes target); with `secrets.create=true` it
 //!   creates them from values that are `required` and have no default.
 
+mod build;
 mod chart;
 mod diff;
 mod schema;
+mod schema_file;
 mod templates;
+#[cfg(test)]
+mod tests;
+mod union;
 mod values;
 mod values_file;
 
 pub use schema::{STDLIB_ENUMS, STDLIB_RANGES};
 pub use values::{service_key, RESERVED_KEYS};
 
-use super::k8s::{self, k8s_name};
+use super::k8s::k8s_name;
 use super::output::Output;
-use super::yaml::Yaml;
 use super::{Models, Target};
 use crate::model::Model;
 
@@ -87,87 +97,16 @@ pub fn emit(models: &Models) -> Output {
             models.base.stack.name
         ));
     }
-    let (base, envs) = build(models, &mut out);
-    let all: Vec<&values::Built> = std::iter::once(&base)
-        .chain(envs.iter().map(|(_, b)| b))
-        .collect();
-    let union = values::Union::of(all.iter().copied());
     let dir = |p: &str| format!("{chart}/{p}");
     let chart_yaml = chart::chart_yaml(&models.base, &chart, &mut out);
     out.file(dir("Chart.yaml"), chart_yaml);
     out.file(dir(".helmignore"), chart::helmignore());
-    for (path, text) in values_files(models, &chart, &union, &base, &envs, &mut out) {
+    let built = build::build(models, &chart, &mut out);
+    for (path, text) in built.files {
         out.file(dir(&path), text);
     }
-    let schema = schema::schema(&chart, &union, &all);
-    out.file(dir("values.schema.json"), schema);
-    for (path, text) in templates::files(&chart, &union.services) {
+    for (path, text) in templates::files(&chart, &built.services) {
         out.file(dir(&path), text);
     }
     out.finish()
-}
-
-/// The values of the base and of each environment, read off the k8s
-/// objects. Lowerings are reported for what k8s reports them for: the
-/// environments, or the base when there are none.
-fn build<'m>(
-    models: &'m Models,
-    out: &mut Output,
-) -> (values::Built, Vec<(&'m Model, values::Built)>) {
-    let mut base_report = Output::new(Target::Helm);
-    let report = if models.envs.is_empty() {
-        &mut *out
-    } else {
-        &mut base_report
-    };
-    let base = values::Built::new(&models.base, &k8s::objects(&models.base, report));
-    let envs = models
-        .envs
-        .iter()
-        .map(|m| (m, values::Built::new(m, &k8s::objects(m, out))))
-        .collect();
-    (base, envs)
-}
-
-/// `values.yaml` and one `values-<env>.yaml` per environment.
-fn values_files(
-    models: &Models,
-    chart: &str,
-    union: &values::Union,
-    base: &values::Built,
-    envs: &[(&Model, values::Built)],
-    out: &mut Output,
-) -> Vec<(String, String)> {
-    let base_tree = base.tree(union);
-    let mut files = vec![(
-        "values.yaml".to_string(),
-        values_file::base(&models.base, chart, &base_tree),
-    )];
-    for (m, built) in envs {
-        note_stack_changes(&models.base, m, out);
-        let tree = diff::inherit_disabled(built.tree(union), &base_tree);
-        let changes = diff::diff(&base_tree, &tree).unwrap_or_else(Yaml::map);
-        let name = m.env_name().unwrap_or("base");
-        let text = values_file::env(m, chart, &changes);
-        files.push((format!("values-{name}.yaml"), text));
-    }
-    files
-}
-
-/// Stack fields an environment may change that a chart cannot follow.
-fn note_stack_changes(base: &Model, m: &Model, out: &mut Output) {
-    let env = m.env_name().unwrap_or("base");
-    if m.stack.version != base.stack.version {
-        out.note(format!(
-            "environment `{env}` sets version `{}`: the chart's appVersion and the \
-             `app.kubernetes.io/version` label stay `{}` (image tags follow the environment)",
-            m.stack.version, base.stack.version
-        ));
-    }
-    if m.stack.name != base.stack.name {
-        out.note(format!(
-            "environment `{env}` renames the stack to `{}`: the chart and its release keep `{}`",
-            m.stack.name, base.stack.name
-        ));
-    }
 }

@@ -11,17 +11,22 @@
 //! environment switches off (`enabled: false`) into the base's map with
 //! `enabled: false`: the other fields are inert then, so the diff says
 //! `ingress: {enabled: false}` instead of restating defaults.
+//!
+//! Both are linear in the size of the trees: keys are looked up through
+//! [`Keys`], a hash index for maps past a few entries.
 
 use crate::emit::yaml::Yaml;
+use std::collections::HashMap;
 
 /// The changes that turn `base` into `env`; `None` when they are equal.
 pub fn diff(base: &Yaml, env: &Yaml) -> Option<Yaml> {
     match (base, env) {
         (Yaml::Map(b), Yaml::Map(e)) => {
+            let (bkeys, ekeys) = (Keys::new(b), Keys::new(e));
             let mut out = Yaml::map();
             for (k, ev) in e {
-                match b.iter().find(|(bk, _)| bk == k) {
-                    Some((_, bv)) => {
+                match bkeys.get(k) {
+                    Some(bv) => {
                         if let Some(d) = diff(bv, ev) {
                             out.push_entry(k.clone(), d);
                         }
@@ -30,7 +35,7 @@ pub fn diff(base: &Yaml, env: &Yaml) -> Option<Yaml> {
                 }
             }
             for (k, _) in b {
-                if !e.iter().any(|(ek, _)| ek == k) {
+                if ekeys.get(k).is_none() {
                     out.push_entry(k.clone(), Yaml::Null);
                 }
             }
@@ -55,10 +60,14 @@ pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
             return b;
         }
     }
+    let bkeys = match base {
+        Yaml::Map(b) => Keys::new(b),
+        _ => Keys::new(&[]),
+    };
     let entries = entries
         .into_iter()
         .map(|(k, v)| {
-            let v = match base.get(&k) {
+            let v = match bkeys.get(&k) {
                 Some(bv) => inherit_disabled(v, bv),
                 None => v,
             };
@@ -66,6 +75,38 @@ pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
         })
         .collect();
     Yaml::Map(entries)
+}
+
+/// Looks the keys of a map up as [`Yaml::get`] does (the first entry with
+/// the key): by a scan for a few entries, else through a hash index, so
+/// that a map of thousands of services or config keys is not quadratic.
+struct Keys<'a> {
+    entries: &'a [(String, Yaml)],
+    index: Option<HashMap<&'a str, usize>>,
+}
+
+impl<'a> Keys<'a> {
+    /// Maps up to this size are scanned.
+    const SCAN: usize = 16;
+
+    fn new(entries: &'a [(String, Yaml)]) -> Keys<'a> {
+        let index = (entries.len() > Self::SCAN).then(|| {
+            let mut index = HashMap::with_capacity(entries.len());
+            for (i, (k, _)) in entries.iter().enumerate() {
+                index.entry(k.as_str()).or_insert(i);
+            }
+            index
+        });
+        Keys { entries, index }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Yaml> {
+        let i = match &self.index {
+            Some(index) => *index.get(key)?,
+            None => self.entries.iter().position(|(k, _)| k == key)?,
+        };
+        Some(&self.entries[i].1)
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +193,48 @@ mod tests {
             &y("a: {b: 3, d: 4}\nl: [1]"),
         );
         assert_eq!(d, Some(y("a: {b: 3, d: 4, c: null}\nl: [1]")));
+    }
+
+    /// A map past the scan size, so that keys go through the index.
+    fn big(n: usize, f: impl Fn(usize) -> Option<Yaml>) -> Yaml {
+        Yaml::Map(
+            (0..n)
+                .filter_map(|i| f(i).map(|v| (format!("k{i}"), v)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn large_maps_diff_and_merge_back() {
+        let base = big(100, |i| Some(Yaml::Int(i as i64)));
+        // Changes every 7th key, removes every 11th, adds 100..110.
+        let env = big(110, |i| match i {
+            _ if i >= 100 => Some(Yaml::Int(-1)),
+            _ if i % 11 == 0 => None,
+            _ if i % 7 == 0 => Some(Yaml::Int(0)),
+            _ => Some(Yaml::Int(i as i64)),
+        });
+        let d = diff(&base, &env).unwrap();
+        assert_eq!(d.get("k7"), Some(&Yaml::Int(0)));
+        assert_eq!(d.get("k11"), Some(&Yaml::Null));
+        assert_eq!(d.get("k105"), Some(&Yaml::Int(-1)));
+        assert_eq!(d.get("k1"), None);
+        assert!(same(&helm_merge(&base, &d), &env));
+        assert_eq!(diff(&base, &base.clone()), None);
+    }
+
+    #[test]
+    fn large_maps_inherit_disabled_by_key() {
+        let entry = |on: bool, host: &str| {
+            Yaml::map()
+                .with("enabled", Yaml::Bool(on))
+                .with("host", Yaml::str(host))
+        };
+        let base = big(40, |i| Some(entry(true, &format!("h{i}"))));
+        let env = big(40, |i| Some(entry(i != 30, "")));
+        let env = inherit_disabled(env, &base);
+        assert_eq!(env.get("k30"), Some(&entry(false, "h30")));
+        assert_eq!(env.get("k29"), Some(&entry(true, "")));
     }
 
     #[test]

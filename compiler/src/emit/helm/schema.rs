@@ -8,10 +8,11 @@
 //! closed too: an env `secret` must be a key of `secrets`, a `config` a key
 //! of `configs`. Secret values are required exactly when
 //! `secrets.create` is true.
+//!
+//! This module builds the JSON values; `schema_file.rs` writes the file
+//! from them, service by service.
 
-use super::service_key;
-use super::values::{Built, Kind, Union};
-use crate::emit::output::HEADER;
+use super::union::Union;
 use serde_json::{json, Map, Value};
 
 /// `(record, field, min, max)`: the stdlib ranges the schema enforces.
@@ -66,43 +67,8 @@ const DNS_SUBDOMAIN: &str = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
 const CPU: &str = "^([0-9]+m|[0-9]+(\\.[0-9]+)?)$";
 const BYTES: &str = "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$";
 
-/// The whole schema, as pretty JSON with the generated header first.
-pub fn schema(chart: &str, u: &Union, models: &[&Built]) -> String {
-    let secrets: Vec<String> = u.secrets.keys().cloned().collect();
-    let configs: Vec<String> = models
-        .first()
-        .map(|b| b.config_names.clone())
-        .unwrap_or_default();
-    let refs = Refs {
-        secrets: &secrets,
-        configs: &configs,
-    };
-    let mut props = chart_wide(u, &configs);
-    let mut required: Vec<String> = props.keys().filter(|k| *k != "global").cloned().collect();
-    for name in &u.services {
-        let kinds: Vec<&Kind> = models
-            .iter()
-            .filter_map(|b| b.services.get(name).map(|(k, _)| k))
-            .collect();
-        props.insert(service_key(name), service_schema(name, &kinds, &refs));
-        required.push(service_key(name));
-    }
-    let doc = json!({
-        "$comment": HEADER,
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": format!("Values of the {chart} chart"),
-        "type": "object",
-        "additionalProperties": false,
-        "required": required,
-        "properties": props,
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// The keys that are not services.
-fn chart_wide(u: &Union, configs: &[String]) -> Map<String, Value> {
+/// The keys that are not services, in the schema's order.
+pub fn chart_wide(u: &Union, configs: &[String]) -> Map<String, Value> {
     let mut props = Map::new();
     let mut add = |k: &str, v: Value, text: &str| {
         props.insert(k.into(), described(v, text));
@@ -139,9 +105,11 @@ fn chart_wide(u: &Union, configs: &[String]) -> Map<String, Value> {
     props
 }
 
-struct Refs<'a> {
-    secrets: &'a [String],
-    configs: &'a [String],
+/// What env items and volumes may refer to: the keys of `secrets` and of
+/// `configs`.
+pub struct Refs<'a> {
+    pub secrets: &'a [String],
+    pub configs: &'a [String],
 }
 
 fn described(mut v: Value, text: &str) -> Value {
@@ -251,29 +219,28 @@ fn secrets_schema(u: &Union) -> Value {
     v
 }
 
-fn service_schema(name: &str, kinds: &[&Kind], refs: &Refs) -> Value {
+/// The schema of one service: `container` and `external` say which shapes
+/// the models give it (a service may be a container in one environment and
+/// external in another).
+pub fn service_schema(description: &str, container: bool, external: bool, refs: &Refs) -> Value {
     let mut props = Map::new();
     props.insert(
         "enabled".into(),
         described(boolean(), "Include the service in the release."),
     );
     props.insert("labels".into(), string_map());
-    let container = kinds.contains(&&Kind::Container);
     if container {
         container_props(&mut props, refs);
     }
-    if kinds.contains(&&Kind::External) {
+    if external {
         let ext = object(
             json!({ "host": string(), "port": range("External", "port") }),
             &[],
         );
         props.insert("external".into(), ext);
     }
-    let v = described(
-        object(Value::Object(props), &["enabled"]),
-        &format!("Service `{name}`."),
-    );
-    if container && !kinds.contains(&&Kind::External) {
+    let v = described(object(Value::Object(props), &["enabled"]), description);
+    if container && !external {
         when_enabled(v, &["image", "replicaCount"])
     } else {
         v

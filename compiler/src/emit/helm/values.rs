@@ -1,21 +1,28 @@
-//! The values tree of one model: what `values.yaml` holds for the base and
-//! what each `values-<env>.yaml` is diffed from.
+//! The values of one model: what `values.yaml` holds for the base and what
+//! each `values-<env>.yaml` is diffed from.
 //!
-//! Top level: `nameOverride`, `fullnameOverride`, `commonLabels` (stack and
-//! environment labels), `podAnnotations` (stack annotations),
-//! `imagePullSecrets`, `configs` (one map per declared config), `secrets`
-//! (`create` plus one entry per secret a service reads, [`secret_key`]) and
-//! one key per service ([`service_key`]). A service the model does not run
-//! is `{enabled: false}`; a feature it does not use is `enabled: false`
-//! with `helm create`'s defaults. The chart holds the [`Union`] of the
-//! services and secrets of all models, so every values file has the same
-//! keys. Kubernetes structures (probes, resources, security
-//! contexts, strategy, volumes) are copied from the k8s backend's objects.
+//! Top level ([`chart_wide`]): `nameOverride`, `fullnameOverride`,
+//! `commonLabels` (stack and environment labels), `podAnnotations` (stack
+//! annotations), `imagePullSecrets`, `configs` (one map per declared
+//! config), `secrets` (`create` plus one entry per secret a service reads,
+//! [`secret_key`]); then one key per service ([`service_key`],
+//! [`service_values`]). A service the model does not run is
+//! `{enabled: false}` ([`disabled`]); a feature it does not use is
+//! `enabled: false` with `helm create`'s defaults. The chart holds the
+//! [`Union`] of the services and secrets of all models, so every values
+//! file has the same keys. Kubernetes structures (probes, resources,
+//! security contexts, strategy, volumes) are copied from the k8s backend's
+//! objects of the service.
+//!
+//! Everything here is per model or per service and looks up by key, so
+//! building the values of a whole stack is linear in its size.
 
+use super::union::{SecretRef, Union};
 use crate::emit::k8s::{k8s_name, render_parts, Object};
 use crate::emit::yaml::Yaml;
 use crate::model::{EnvValue, External, IntOrPercent, Model, Part, SecretKind, Service};
 use indexmap::IndexMap;
+use std::collections::HashMap;
 
 /// Top-level values keys a service name could collide with (service names
 /// are lowercase DNS labels, so the camelCase keys never collide).
@@ -47,14 +54,6 @@ pub fn secret_key(name: &str, m: &Model) -> String {
     key
 }
 
-/// A secret as the chart sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecretRef {
-    /// The Kubernetes Secret's name.
-    pub name: String,
-    pub kind: SecretKind,
-}
-
 /// What a service is in one model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -64,57 +63,24 @@ pub enum Kind {
     External,
 }
 
-/// The values of one model, before the service union is known.
-#[derive(Debug, Clone)]
-pub struct Built {
-    common_labels: Yaml,
-    pod_annotations: Yaml,
-    configs: Yaml,
-    /// Secrets services read, by values key.
-    pub secrets: IndexMap<String, SecretRef>,
-    /// Renderable services in order: name → (kind, values).
-    pub services: IndexMap<String, (Kind, Yaml)>,
-    /// Config names (for the schema's enums).
-    pub config_names: Vec<String>,
+/// The chart-wide values of one model, in the order of `values.yaml`:
+/// everything but the services. The secrets are those of `u`, so that
+/// every values file has the same keys.
+pub fn chart_wide(m: &Model, u: &Union) -> Vec<(String, Yaml)> {
+    vec![
+        ("nameOverride".into(), Yaml::str("")),
+        ("fullnameOverride".into(), Yaml::str("")),
+        ("commonLabels".into(), common_labels(m)),
+        ("podAnnotations".into(), string_map(&m.stack.annotations)),
+        ("imagePullSecrets".into(), Yaml::seq()),
+        ("configs".into(), configs(m)),
+        ("secrets".into(), secrets_tree(&u.secrets)),
+    ]
 }
 
-impl Built {
-    pub fn new(m: &Model, objs: &[Object]) -> Built {
-        let mut services = IndexMap::new();
-        for (name, s) in &m.services {
-            if let Some(v) = service_values(m, name, s, objs) {
-                services.insert(name.clone(), v);
-            }
-        }
-        Built {
-            common_labels: common_labels(m),
-            pod_annotations: string_map(&m.stack.annotations),
-            configs: configs(m),
-            secrets: secrets_read(m),
-            services,
-            config_names: m.configs.keys().cloned().collect(),
-        }
-    }
-
-    /// The whole tree, with a key for every service and secret of `u`.
-    pub fn tree(&self, u: &Union) -> Yaml {
-        let mut t = Yaml::map();
-        t.push_entry("nameOverride", Yaml::str(""));
-        t.push_entry("fullnameOverride", Yaml::str(""));
-        t.push_entry("commonLabels", self.common_labels.clone());
-        t.push_entry("podAnnotations", self.pod_annotations.clone());
-        t.push_entry("imagePullSecrets", Yaml::seq());
-        t.push_entry("configs", self.configs.clone());
-        t.push_entry("secrets", secrets_tree(&u.secrets));
-        for name in &u.services {
-            let v = match self.services.get(name) {
-                Some((_, v)) => v.clone(),
-                None => Yaml::map().with("enabled", Yaml::Bool(false)),
-            };
-            t.push_entry(service_key(name), v);
-        }
-        t
-    }
+/// The values of a service a model does not render.
+pub fn disabled() -> Yaml {
+    Yaml::map().with("enabled", Yaml::Bool(false))
 }
 
 fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
@@ -131,33 +97,6 @@ fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
         t.push_entry(key.clone(), s);
     }
     t
-}
-
-/// What the chart holds for every environment: the services renderable in
-/// at least one model (base order first) and the secrets any of them reads.
-#[derive(Debug, Clone, Default)]
-pub struct Union {
-    pub services: Vec<String>,
-    pub secrets: IndexMap<String, SecretRef>,
-}
-
-impl Union {
-    pub fn of<'a>(models: impl Iterator<Item = &'a Built>) -> Union {
-        let mut u = Union::default();
-        for b in models {
-            for n in b.services.keys() {
-                if !u.services.contains(n) {
-                    u.services.push(n.clone());
-                }
-            }
-            for (key, secret) in &b.secrets {
-                u.secrets
-                    .entry(key.clone())
-                    .or_insert_with(|| secret.clone());
-            }
-        }
-        u
-    }
 }
 
 fn string_map(m: &IndexMap<String, String>) -> Yaml {
@@ -184,28 +123,35 @@ fn configs(m: &Model) -> Yaml {
     y
 }
 
-/// Secrets the services reference, in declaration order.
-fn secrets_read(m: &Model) -> IndexMap<String, SecretRef> {
-    let mut read = IndexMap::new();
-    for (name, sec) in &m.secrets {
-        let used = m.services.values().any(|s| {
-            s.env
-                .values()
-                .any(|v| matches!(v, EnvValue::Secret { secret } if secret == name))
-        });
-        if used {
-            let secret = SecretRef {
-                name: k8s_name(name),
-                kind: sec.kind,
-            };
-            read.insert(secret_key(name, m), secret);
-        }
-    }
-    read
+/// What the values read of a model besides the service at hand.
+pub struct ModelIndex<'m> {
+    /// Secret names by their Kubernetes name (the first declared wins).
+    secrets_by_k8s_name: HashMap<String, &'m str>,
 }
 
-/// The values of one service; `None` when Kubernetes does not run it.
-fn service_values(m: &Model, name: &str, s: &Service, objs: &[Object]) -> Option<(Kind, Yaml)> {
+impl<'m> ModelIndex<'m> {
+    pub fn new(m: &'m Model) -> Self {
+        let mut secrets_by_k8s_name = HashMap::new();
+        for name in m.secrets.keys() {
+            secrets_by_k8s_name
+                .entry(k8s_name(name))
+                .or_insert(name.as_str());
+        }
+        ModelIndex {
+            secrets_by_k8s_name,
+        }
+    }
+}
+
+/// The values of one service from its k8s objects (those of
+/// `k8s::service_objects`); `None` when Kubernetes does not run it.
+pub fn service_values(
+    m: &Model,
+    ix: &ModelIndex,
+    name: &str,
+    s: &Service,
+    objs: &[Object],
+) -> Option<(Kind, Yaml)> {
     if let Some(ext) = &s.external {
         return Some((Kind::External, external_values(s, ext)));
     }
@@ -246,7 +192,7 @@ fn service_values(m: &Model, name: &str, s: &Service, objs: &[Object]) -> Option
     ] {
         v.push_entry(key, or_empty(w.container, key));
     }
-    v.push_entry("volumes", volumes(m, w.pod, w.container, objs));
+    v.push_entry("volumes", volumes(m, ix, w.pod, w.container, objs));
     v.push_entry("ingress", ingress(s));
     v.push_entry("autoscaling", autoscaling(s));
     v.push_entry("podDisruptionBudget", disruption(s));
@@ -316,8 +262,14 @@ fn or_empty(y: Option<&Yaml>, key: &str) -> Yaml {
         .unwrap_or_else(Yaml::map)
 }
 
+/// The object of `kind` named `name` among one service's objects (a few).
 fn find<'a>(objs: &'a [Object], kind: &str, name: &str) -> Option<&'a Object> {
     objs.iter().find(|o| o.kind == kind && o.name == name)
+}
+
+/// Whether `y` is the string `s` (without allocating a `Yaml` to compare).
+fn is_str(y: &Yaml, s: &str) -> bool {
+    matches!(y, Yaml::Str(t) if t == s)
 }
 
 fn path<'a>(y: &'a Yaml, keys: &[&str]) -> Option<&'a Yaml> {
@@ -363,7 +315,7 @@ fn env(m: &Model, s: &Service, container: Option<&Yaml>) -> Yaml {
             let item = Yaml::map().with("name", Yaml::str(k));
             let k8s = rendered
                 .iter()
-                .find(|e| e.get("name") == Some(&Yaml::str(k)));
+                .find(|e| e.get("name").is_some_and(|n| is_str(n, k)));
             let plain = k8s.and_then(|e| e.get("value")).cloned();
             match (v, plain) {
                 (EnvValue::Interp { interp }, _) => interpolated(m, item, interp),
@@ -415,7 +367,13 @@ fn has_external_host(m: &Model, svc: &str) -> bool {
 
 /// `volumes`: one item per mount, in the pod's order, with its source:
 /// `persistence` (a claim), `emptyDir`, or `secret` (a file secret).
-fn volumes(m: &Model, pod: Option<&Yaml>, container: Option<&Yaml>, objs: &[Object]) -> Yaml {
+fn volumes(
+    m: &Model,
+    ix: &ModelIndex,
+    pod: Option<&Yaml>,
+    container: Option<&Yaml>,
+    objs: &[Object],
+) -> Yaml {
     let mounts = match container.and_then(|c| c.get("volumeMounts")) {
         Some(Yaml::Seq(items)) => items.as_slice(),
         _ => &[],
@@ -429,13 +387,19 @@ fn volumes(m: &Model, pod: Option<&Yaml>, container: Option<&Yaml>, objs: &[Obje
         .map(|mount| {
             let name = mount.get("name").cloned().unwrap_or(Yaml::Null);
             let vol = vols.iter().find(|v| v.get("name") == Some(&name));
-            volume_item(m, mount, vol, objs)
+            volume_item(m, ix, mount, vol, objs)
         })
         .collect();
     Yaml::Seq(items)
 }
 
-fn volume_item(m: &Model, mount: &Yaml, vol: Option<&Yaml>, objs: &[Object]) -> Yaml {
+fn volume_item(
+    m: &Model,
+    ix: &ModelIndex,
+    mount: &Yaml,
+    vol: Option<&Yaml>,
+    objs: &[Object],
+) -> Yaml {
     let mut y = Yaml::map();
     for key in ["name", "mountPath", "subPath", "readOnly"] {
         if let Some(v) = mount.get(key) {
@@ -444,17 +408,16 @@ fn volume_item(m: &Model, mount: &Yaml, vol: Option<&Yaml>, objs: &[Object]) -> 
     }
     let Some(vol) = vol else { return y };
     if let Some(claim) = path(vol, &["persistentVolumeClaim", "claimName"]) {
-        let pvc = objs.iter().find(|o| {
-            o.kind == "PersistentVolumeClaim" && Some(&Yaml::str(&o.name)) == Some(claim)
-        });
+        let pvc = objs
+            .iter()
+            .find(|o| o.kind == "PersistentVolumeClaim" && is_str(claim, &o.name));
         y.push_entry("persistence", persistence(pvc));
     } else if let Some(ed) = vol.get("emptyDir") {
         y.push_entry("emptyDir", ed.clone());
     } else if let Some(Yaml::Str(secret_name)) = path(vol, &["secret", "secretName"]) {
-        let key = m
-            .secrets
-            .keys()
-            .find(|k| k8s_name(k) == *secret_name)
+        let key = ix
+            .secrets_by_k8s_name
+            .get(secret_name)
             .map_or_else(|| secret_name.clone(), |k| secret_key(k, m));
         y.push_entry("secret", Yaml::str(key));
     }

@@ -9,43 +9,84 @@
 
 use crate::emit::output::hash_header;
 use crate::emit::yaml::{self, Yaml};
-use crate::model::Model;
+use crate::model::{Model, Secret};
+use std::collections::HashMap;
 
-/// `values.yaml`.
-pub fn base(m: &Model, chart: &str, tree: &Yaml) -> String {
-    let mut s = hash_header();
-    s.push_str(&format!(
-        "# Default values for the {chart} chart: the stack's settings before any environment.\n\
-         # values-<env>.yaml files hold only what an environment changes; install one with\n\
-         #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-<env>.yaml --namespace <ns> --create-namespace\n"
-    ));
-    let Yaml::Map(entries) = tree else {
-        return s;
-    };
-    for (key, value) in entries {
-        s.push('\n');
-        let comment = top_comment(key, m);
-        comment_lines(&mut s, &comment, 0);
-        match key.as_str() {
-            "secrets" => write_secrets(&mut s, m, value),
-            _ if is_service(key, value) => write_service(&mut s, key, value),
-            _ => entry(&mut s, key, value, 0),
-        }
-    }
-    s
+/// `values.yaml`, written entry by entry.
+pub struct Base<'m> {
+    m: &'m Model,
+    text: String,
+    /// Declared secrets by their values key ([`super::values::secret_key`]).
+    secrets: HashMap<String, (&'m str, &'m Secret)>,
 }
 
-/// `values-<env>.yaml`.
-pub fn env(m: &Model, chart: &str, changes: &Yaml) -> String {
-    let name = m.env_name().unwrap_or("base");
-    let mut s = hash_header();
-    s.push_str(&format!(
-        "# What environment `{name}` changes in values.yaml (a key set to null is removed):\n\
-         #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-{name}.yaml --namespace {ns} --create-namespace\n",
-        ns = m.namespace()
-    ));
-    yaml::write_document(&mut s, changes);
-    s
+impl<'m> Base<'m> {
+    pub fn new(m: &'m Model, chart: &str) -> Base<'m> {
+        let mut text = hash_header();
+        text.push_str(&format!(
+            "# Default values for the {chart} chart: the stack's settings before any environment.\n\
+             # values-<env>.yaml files hold only what an environment changes; install one with\n\
+             #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-<env>.yaml --namespace <ns> --create-namespace\n"
+        ));
+        let mut secrets = HashMap::new();
+        for (name, sec) in &m.secrets {
+            secrets
+                .entry(super::values::secret_key(name, m))
+                .or_insert((name.as_str(), sec));
+        }
+        Base { m, text, secrets }
+    }
+
+    /// One top-level entry, commented.
+    pub fn entry(&mut self, key: &str, value: Yaml) {
+        let s = &mut self.text;
+        s.push('\n');
+        let comment = top_comment(key, self.m);
+        comment_lines(s, &comment, 0);
+        match key {
+            "secrets" => write_secrets(s, &self.secrets, value),
+            _ if is_service(key, &value) => write_service(s, key, value),
+            _ => entry(s, key, value, 0),
+        }
+    }
+
+    pub fn finish(self) -> String {
+        self.text
+    }
+}
+
+/// `values-<env>.yaml`, written change by change.
+pub struct Env {
+    text: String,
+    empty: bool,
+}
+
+impl Env {
+    pub fn new(m: &Model, chart: &str) -> Env {
+        let name = m.env_name().unwrap_or("base");
+        let mut text = hash_header();
+        text.push_str(&format!(
+            "# What environment `{name}` changes in values.yaml (a key set to null is removed):\n\
+             #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-{name}.yaml --namespace {ns} --create-namespace\n",
+            ns = m.namespace()
+        ));
+        Env { text, empty: true }
+    }
+
+    /// One top-level key of the changes. Written alone, an entry of a
+    /// top-level map has the same text as in the whole map.
+    pub fn change(&mut self, key: String, value: Yaml) {
+        yaml::write_document(&mut self.text, &Yaml::Map(vec![(key, value)]));
+        self.empty = false;
+    }
+
+    /// The file; `{}` when the environment changes nothing.
+    pub fn finish(mut self) -> String {
+        if self.empty {
+            yaml::write_document(&mut self.text, &Yaml::map());
+        }
+        self.text
+    }
 }
 
 fn is_service(key: &str, value: &Yaml) -> bool {
@@ -97,7 +138,7 @@ fn service_comment(key: &str, m: &Model) -> String {
     format!("Service `{name}`: {what}.")
 }
 
-fn write_secrets(s: &mut String, m: &Model, value: &Yaml) {
+fn write_secrets(s: &mut String, declared: &HashMap<String, (&str, &Secret)>, value: Yaml) {
     let Yaml::Map(entries) = value else {
         return entry(s, "secrets", value, 0);
     };
@@ -106,36 +147,30 @@ fn write_secrets(s: &mut String, m: &Model, value: &Yaml) {
         let text = match k.as_str() {
             "create" => "Create the Secrets below from values (true) or use existing ones (false)."
                 .to_string(),
-            key => {
-                let declared = m
-                    .secrets
-                    .iter()
-                    .find(|(n, _)| super::values::secret_key(n, m) == key);
-                match declared {
-                    Some((_, sec)) if sec.description.is_some() => {
-                        sec.description.clone().unwrap_or_default()
-                    }
-                    Some((n, _)) => format!("Secret `{n}`."),
-                    None => format!("Secret `{key}`."),
+            key => match declared.get(key) {
+                Some((_, sec)) if sec.description.is_some() => {
+                    sec.description.clone().unwrap_or_default()
                 }
-            }
+                Some((n, _)) => format!("Secret `{n}`."),
+                None => format!("Secret `{key}`."),
+            },
         };
         comment_lines(s, &text, 2);
-        entry(s, k, v, 2);
+        entry(s, &k, v, 2);
     }
 }
 
-fn write_service(s: &mut String, key: &str, value: &Yaml) {
+fn write_service(s: &mut String, key: &str, value: Yaml) {
     let Yaml::Map(entries) = value else {
         return entry(s, key, value, 0);
     };
     // Service keys are DNS labels (or `<label>Service`): always plain.
     s.push_str(&format!("{key}:\n"));
     for (k, v) in entries {
-        if let Some(c) = service_key_comment(k) {
+        if let Some(c) = service_key_comment(&k) {
             comment_lines(s, c, 2);
         }
-        entry(s, k, v, 2);
+        entry(s, &k, v, 2);
     }
 }
 
@@ -173,8 +208,12 @@ fn service_key_comment(key: &str) -> Option<&'static str> {
 }
 
 /// `key: value` as its own document, indented by `indent`.
-fn entry(s: &mut String, key: &str, value: &Yaml, indent: usize) {
-    let text = yaml::to_string(&Yaml::map().with(key, value.clone()));
+fn entry(s: &mut String, key: &str, value: Yaml, indent: usize) {
+    let doc = Yaml::Map(vec![(key.to_string(), value)]);
+    if indent == 0 {
+        return yaml::write_document(s, &doc);
+    }
+    let text = yaml::to_string(&doc);
     for line in text.lines() {
         if !line.is_empty() {
             s.push_str(&" ".repeat(indent));
