@@ -6,6 +6,7 @@
 
 pub mod cron;
 mod graph;
+mod names;
 mod pipelines;
 mod ports;
 mod services;
@@ -27,6 +28,7 @@ pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec
             .is_some_and(|bs| std::sync::Arc::ptr_eq(bs, s))
     };
     services::run(p, w, &shared, diags);
+    names::run(p, w, diags);
     ports::run(p, w, &shared, diags);
     pipelines::run(p, w, diags);
 }

@@ -87,6 +87,7 @@ codes! {
     E0308 Error "NodePort used twice";
     E0309 Warning "fixed replica count ignored by autoscaling";
     E0310 Error "HTTP path that does not start with `/`";
+    E0311 Error "two declarations get the same Kubernetes name";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

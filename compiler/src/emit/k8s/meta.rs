@@ -4,20 +4,7 @@ use super::Object;
 use crate::emit::yaml::Yaml;
 use crate::model::{Model, SecretKind, Service};
 
-/// A declared name as a Kubernetes object name (lowercase, `_` → `-`).
-pub fn k8s_name(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    s.trim_matches('-').to_string()
-}
+pub use crate::model::k8s_name;
 
 /// Labels on every object (stack-wide).
 pub fn base_labels(m: &Model) -> Yaml {
@@ -123,20 +110,18 @@ pub fn configmaps(m: &Model) -> Vec<Object> {
 /// order. Secrets only pipelines use (kubeconfigs, registry tokens) are not
 /// cluster Secrets.
 pub fn secrets_read(m: &Model) -> Vec<&str> {
-    let read = |name: &str| {
-        m.services
-            .values()
-            .filter(|s| s.external.is_none())
-            .any(|s| {
-                s.env.values().any(
-                    |v| matches!(v, crate::model::EnvValue::Secret { secret } if secret == name),
-                )
-            })
-    };
+    let mut read = std::collections::HashSet::new();
+    for s in m.services.values().filter(|s| s.external.is_none()) {
+        for v in s.env.values() {
+            if let crate::model::EnvValue::Secret { secret } = v {
+                read.insert(secret.as_str());
+            }
+        }
+    }
     m.secrets
         .keys()
         .map(String::as_str)
-        .filter(|n| read(n))
+        .filter(|n| read.contains(n))
         .collect()
 }
 
