@@ -16,8 +16,8 @@
 //!   files. Its contents are computed, never copied: the environment's
 //!   objects ([`k8s::objects`] of the environment model) are compared with
 //!   the base's. Built-in transformers take what they express exactly
-//!   (`namespace`, `labels`, `replicas`, `images`; see `transform.rs`), and a
-//!   generic tree diff (`diff.rs`) turns what remains into patches
+//!   (`namespace`, `labels`, `replicas`, `images`; see `transform.rs` and
+//!   `images.rs`), and a generic tree diff (`diff.rs`) turns what remains into patches
 //!   (`overlay.rs`): `$patch: delete` for objects the environment lacks,
 //!   strategic-merge patches for changes to maps, JSON 6902 operations for
 //!   changes inside lists. Every patch has a `target:` naming exactly one
@@ -31,8 +31,14 @@
 //! `resources`, `namespace`, `labels`, `images`, `replicas`, `patches`.
 //! The lowering report is the k8s target's: the rendered objects are the
 //! same.
+//!
+//! Cost: linear in the number of objects. Base and environment objects are
+//! paired, files grouped and image entries matched through hash indexes,
+//! never by scanning a list per object; only one environment's objects
+//! (and no transformed copy of the base) are alive at a time.
 
 mod diff;
+mod images;
 mod overlay;
 mod transform;
 
@@ -45,11 +51,12 @@ use super::yaml::{self, Yaml};
 use super::{Models, Target};
 use crate::model::Model;
 use overlay::{Body, Overlay, Patch};
+use std::collections::{HashMap, HashSet};
 
 use diff::Op;
 
 /// What Kustomize identifies an object by (all objects share a namespace).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Id {
     pub api: String,
     pub kind: String,
@@ -90,25 +97,22 @@ impl From<k8s::Object> for Obj {
 
 const API_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
 
+/// Lowerings are reported for the environments' objects (as the k8s target
+/// does), the base's only when there are no environments. One
+/// environment's objects are alive at a time.
 pub fn emit(models: &Models) -> Output {
     let mut out = Output::new(Target::Kustomize);
-    let envs: Vec<(&Model, Vec<Obj>)> = models
-        .envs
-        .iter()
-        .map(|m| (m, objs(k8s::objects(m, &mut out))))
-        .collect();
-    let mut scratch = Output::new(Target::Kustomize);
-    let base_out = if envs.is_empty() {
-        &mut out
+    let base = if models.envs.is_empty() {
+        base_objects(&models.base, &mut out)
     } else {
-        &mut scratch
+        base_objects(&models.base, &mut Output::new(Target::Kustomize))
     };
-    let base = base_objects(&models.base, base_out);
     let order: Vec<&str> = models.base.services.keys().map(String::as_str).collect();
     write_base(&mut out, &base, &order);
-    for (m, objs) in &envs {
+    for m in &models.envs {
+        let objs = objs(k8s::objects(m, &mut out));
         let name = m.env_name().unwrap_or("base");
-        write_overlay(&mut out, name, &overlay::compute(&base, objs), &order);
+        write_overlay(&mut out, name, &overlay::compute(&base, &objs), &order);
     }
     write_secrets(&mut out, models);
     out.finish()
@@ -138,34 +142,51 @@ fn base_objects(m: &Model, out: &mut Output) -> Vec<Obj> {
 /// declaration order. A service whose file name is taken gets
 /// `<service>.service.yaml` (service names have no dots).
 fn files<'o>(objs: &'o [Obj], services: &[&str]) -> Vec<(String, Vec<&'o Obj>)> {
-    let mut groups: Vec<(String, Vec<&Obj>)> = Vec::new();
-    for o in objs.iter().filter(|o| o.service.is_none()) {
-        group(&mut groups, kind_file(&o.id.kind), o);
-    }
-    let mut taken: Vec<String> = groups.iter().map(|(f, _)| f.clone()).collect();
-    taken.push("kustomization.yaml".into());
+    let mut groups = Groups::default();
+    let mut by_service: HashMap<&str, Vec<&Obj>> = HashMap::new();
     let mut order: Vec<&str> = services.to_vec();
-    for s in objs.iter().filter_map(|o| o.service.as_deref()) {
-        if !order.contains(&s) {
-            order.push(s);
+    let mut known: HashSet<&str> = services.iter().copied().collect();
+    for o in objs {
+        match o.service.as_deref() {
+            None => groups.add(kind_file(&o.id.kind), [o]),
+            Some(s) => {
+                if known.insert(s) {
+                    order.push(s);
+                }
+                by_service.entry(s).or_default().push(o);
+            }
         }
     }
+    let mut taken: HashSet<String> = groups.index.keys().cloned().collect();
+    taken.insert("kustomization.yaml".into());
     for s in order {
+        let Some(objs) = by_service.remove(s) else {
+            continue;
+        };
         let mut file = format!("{s}.yaml");
         if taken.contains(&file) {
             file = format!("{s}.service.yaml");
         }
-        for o in objs.iter().filter(|o| o.service.as_deref() == Some(s)) {
-            group(&mut groups, file.clone(), o);
-        }
+        groups.add(file, objs);
     }
-    groups
+    groups.files
 }
 
-fn group<'o>(groups: &mut Vec<(String, Vec<&'o Obj>)>, file: String, o: &'o Obj) {
-    match groups.iter_mut().find(|(f, _)| *f == file) {
-        Some((_, v)) => v.push(o),
-        None => groups.push((file, vec![o])),
+/// Files in order of first use, with an index by name.
+#[derive(Default)]
+struct Groups<'o> {
+    files: Vec<(String, Vec<&'o Obj>)>,
+    index: HashMap<String, usize>,
+}
+
+impl<'o> Groups<'o> {
+    fn add(&mut self, file: String, objs: impl IntoIterator<Item = &'o Obj>) {
+        let next = self.files.len();
+        let i = *self.index.entry(file.clone()).or_insert(next);
+        if i == next {
+            self.files.push((file, Vec::new()));
+        }
+        self.files[i].1.extend(objs);
     }
 }
 
@@ -177,10 +198,16 @@ fn kind_file(kind: &str) -> String {
     }
 }
 
-fn documents(docs: &[&Yaml]) -> String {
+/// The header and the objects' documents separated by `---` lines (what
+/// [`yaml::write_documents`] writes, without copying the documents).
+fn documents(objs: &[&Obj]) -> String {
     let mut s = hash_header();
-    let docs: Vec<Yaml> = docs.iter().map(|d| (*d).clone()).collect();
-    yaml::write_documents(&mut s, &docs);
+    for (i, o) in objs.iter().enumerate() {
+        if i > 0 {
+            s.push_str("---\n");
+        }
+        yaml::write_document(&mut s, &o.doc);
+    }
     s
 }
 
@@ -197,8 +224,7 @@ fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Yaml {
 fn write_base(out: &mut Output, base: &[Obj], services: &[&str]) {
     let groups = files(base, services);
     for (file, objs) in &groups {
-        let docs: Vec<&Yaml> = objs.iter().map(|o| &o.doc).collect();
-        out.file(format!("base/{file}"), documents(&docs));
+        out.file(format!("base/{file}"), documents(objs));
     }
     let k = kustomization().with("resources", strings(groups.iter().map(|(f, _)| f.as_str())));
     let mut s = hash_header();
@@ -211,8 +237,7 @@ fn write_overlay(out: &mut Output, env: &str, ov: &Overlay, services: &[&str]) {
     let dir = format!("overlays/{env}");
     let added = files(&ov.added, services);
     for (file, objs) in &added {
-        let docs: Vec<&Yaml> = objs.iter().map(|o| &o.doc).collect();
-        out.file(format!("{dir}/{file}"), documents(&docs));
+        out.file(format!("{dir}/{file}"), documents(objs));
     }
     let mut resources = vec!["../../base"];
     resources.extend(added.iter().map(|(f, _)| f.as_str()));

@@ -20,8 +20,14 @@
 //! Invariant: applying the operations in order to `base` with RFC 6902
 //! semantics yields `env` (modulo map key order). Paths of two operations
 //! never nest except a `test` and the operation it guards.
+//!
+//! Cost: about linear in the size of the documents (times their depth):
+//! keys of large maps are looked up through a hash index, named items
+//! through a name index, and the index an item is moved from is counted in
+//! a Fenwick tree of the items not yet placed.
 
 use crate::emit::yaml::Yaml;
+use std::collections::{HashMap, HashSet};
 
 /// One step of a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +109,11 @@ pub fn pointer(path: &[Seg]) -> String {
 pub fn same(a: &Yaml, b: &Yaml) -> bool {
     match (a, b) {
         (Yaml::Map(x), Yaml::Map(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && {
+                let keys = Keys::of(y);
+                x.iter()
+                    .all(|(k, v)| keys.get(k).is_some_and(|w| same(v, w)))
+            }
         }
         (Yaml::Seq(x), Yaml::Seq(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
@@ -140,13 +150,34 @@ fn at(path: &Path, seg: Seg) -> Path {
     p
 }
 
-fn lookup<'a>(m: &'a [(String, Yaml)], k: &str) -> Option<&'a Yaml> {
-    m.iter().find(|(x, _)| x == k).map(|(_, v)| v)
+/// Key lookup in a mapping: a scan for small ones, a hash index for large
+/// ones (a ConfigMap with many keys), so diffs stay linear.
+enum Keys<'a> {
+    Small(&'a [(String, Yaml)]),
+    Large(HashMap<&'a str, &'a Yaml>),
+}
+
+impl<'a> Keys<'a> {
+    fn of(m: &'a [(String, Yaml)]) -> Self {
+        if m.len() <= 16 {
+            Keys::Small(m)
+        } else {
+            Keys::Large(m.iter().rev().map(|(k, v)| (k.as_str(), v)).collect())
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Yaml> {
+        match self {
+            Keys::Small(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Keys::Large(h) => h.get(key).copied(),
+        }
+    }
 }
 
 fn diff_map(base: &[(String, Yaml)], env: &[(String, Yaml)], path: &mut Path, ops: &mut Vec<Op>) {
+    let (bkeys, ekeys) = (Keys::of(base), Keys::of(env));
     for (k, _) in base {
-        if lookup(env, k).is_none() {
+        if ekeys.get(k).is_none() {
             ops.push(Op::Remove {
                 path: at(path, Seg::Key(k.clone())),
             });
@@ -154,7 +185,7 @@ fn diff_map(base: &[(String, Yaml)], env: &[(String, Yaml)], path: &mut Path, op
     }
     for (k, e) in env {
         path.push(Seg::Key(k.clone()));
-        match lookup(base, k) {
+        match bkeys.get(k) {
             Some(b) => walk(b, e, path, ops),
             None => ops.push(Op::Add {
                 path: path.clone(),
@@ -182,14 +213,14 @@ fn diff_seq(base: &[Yaml], env: &[Yaml], path: &mut Path, ops: &mut Vec<Op>) {
 /// The `name` of every item, when every item is a map with a distinct
 /// string `name`.
 fn names(items: &[Yaml]) -> Option<Vec<&str>> {
-    let mut out: Vec<&str> = Vec::with_capacity(items.len());
-    for item in items {
-        match item.get("name") {
-            Some(Yaml::Str(n)) if !out.contains(&n.as_str()) => out.push(n),
-            _ => return None,
-        }
-    }
-    Some(out)
+    let mut seen = HashSet::with_capacity(items.len());
+    items
+        .iter()
+        .map(|item| match item.get("name") {
+            Some(Yaml::Str(n)) if seen.insert(n.as_str()) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn test_name(path: &Path, i: usize, name: &str) -> Op {
@@ -208,15 +239,14 @@ fn by_name(
     path: &mut Path,
     ops: &mut Vec<Op>,
 ) {
-    let mut cur = remove_missing(bnames, enames, path, ops);
+    let mut rest = remove_missing(bnames, enames, path, ops);
     for (i, (item, name)) in env.iter().zip(enames).enumerate() {
-        if !place(&mut cur, i, name, item, path, ops) {
+        let Some(b) = place(&mut rest, i, name, item, path, ops) else {
             continue;
-        }
-        let b = &base[bnames.iter().position(|n| n == name).unwrap_or(0)];
+        };
         path.push(Seg::Index(i));
         let mut nested = Vec::new();
-        walk(b, item, path, &mut nested);
+        walk(&base[b], item, path, &mut nested);
         path.pop();
         if !nested.is_empty() {
             ops.push(test_name(path, i, name));
@@ -225,61 +255,106 @@ fn by_name(
     }
 }
 
-/// Removes the items `enames` lacks, last first; returns the names left.
+/// The base items the environment keeps and not yet placed. While item `i`
+/// of the environment is being placed, the list being patched is the `i`
+/// items already placed followed by these, in base order.
+struct Rest<'a> {
+    /// Name → (position among the kept items, index in the base list).
+    at: HashMap<&'a str, (usize, usize)>,
+    left: Left,
+}
+
+/// Removes the items `enames` lacks, last first; returns the items left.
 fn remove_missing<'a>(
     bnames: &[&'a str],
     enames: &[&str],
     path: &Path,
     ops: &mut Vec<Op>,
-) -> Vec<&'a str> {
-    let mut cur = bnames.to_vec();
+) -> Rest<'a> {
+    let wanted: HashSet<&str> = enames.iter().copied().collect();
     for i in (0..bnames.len()).rev() {
-        if !enames.contains(&bnames[i]) {
+        if !wanted.contains(bnames[i]) {
             ops.push(test_name(path, i, bnames[i]));
             ops.push(Op::Remove {
                 path: at(path, Seg::Index(i)),
             });
-            cur.remove(i);
         }
     }
-    cur
+    let kept = bnames
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| wanted.contains(*n));
+    let at: HashMap<_, _> = kept.enumerate().map(|(p, (i, n))| (*n, (p, i))).collect();
+    let left = Left::ones(at.len());
+    Rest { at, left }
 }
 
-/// Puts item `name` at index `i` of the list whose names are `cur`: moves
-/// it there or adds it. Returns whether it was already in the list.
-fn place<'a>(
-    cur: &mut Vec<&'a str>,
+/// Puts item `name` at index `i`: moves it there or adds it. Returns the
+/// item's index in the base list when the base has it.
+fn place(
+    rest: &mut Rest,
     i: usize,
-    name: &'a str,
+    name: &str,
     item: &Yaml,
     path: &Path,
     ops: &mut Vec<Op>,
-) -> bool {
-    match cur.iter().position(|n| *n == name) {
-        Some(j) if j == i => true,
-        Some(j) => {
-            ops.push(test_name(path, j, name));
-            ops.push(Op::Move {
-                from: at(path, Seg::Index(j)),
-                path: at(path, Seg::Index(i)),
-            });
-            cur.remove(j);
-            cur.insert(i, name);
-            true
+) -> Option<usize> {
+    let Some(&(p, b)) = rest.at.get(name) else {
+        let seg = if rest.left.total == 0 {
+            Seg::End
+        } else {
+            Seg::Index(i)
+        };
+        ops.push(Op::Add {
+            path: at(path, seg),
+            value: item.clone(),
+        });
+        return None;
+    };
+    let j = i + rest.left.before(p);
+    rest.left.take(p);
+    if j != i {
+        ops.push(test_name(path, j, name));
+        ops.push(Op::Move {
+            from: at(path, Seg::Index(j)),
+            path: at(path, Seg::Index(i)),
+        });
+    }
+    Some(b)
+}
+
+/// Which positions `0..n` are still set, with counts of set positions
+/// before any position in O(log n) (a Fenwick tree); all set at first.
+struct Left {
+    /// `tree[k]` counts the set positions in `k - lowbit(k) .. k`.
+    tree: Vec<usize>,
+    total: usize,
+}
+
+impl Left {
+    fn ones(n: usize) -> Left {
+        let tree = (0..=n).map(|k| k & k.wrapping_neg()).collect();
+        Left { tree, total: n }
+    }
+
+    /// How many of the positions before `p` are set.
+    fn before(&self, p: usize) -> usize {
+        let (mut k, mut sum) = (p, 0);
+        while k > 0 {
+            sum += self.tree[k];
+            k &= k - 1;
         }
-        None => {
-            let seg = if i == cur.len() {
-                Seg::End
-            } else {
-                Seg::Index(i)
-            };
-            ops.push(Op::Add {
-                path: at(path, seg),
-                value: item.clone(),
-            });
-            cur.insert(i, name);
-            false
+        sum
+    }
+
+    /// Clears position `p` (set).
+    fn take(&mut self, p: usize) {
+        let mut k = p + 1;
+        while k < self.tree.len() {
+            self.tree[k] -= 1;
+            k += k & k.wrapping_neg();
         }
+        self.total -= 1;
     }
 }
 
@@ -302,11 +377,36 @@ fn by_position(base: &[Yaml], env: &[Yaml], path: &mut Path, ops: &mut Vec<Op>) 
     }
 }
 
-/// The node at `path`, if there is one.
-pub fn get<'a>(doc: &'a Yaml, path: &[Seg]) -> Option<&'a Yaml> {
-    path.iter().try_fold(doc, |node, seg| match (node, seg) {
-        (Yaml::Map(_), Seg::Key(k)) => node.get(k),
-        (Yaml::Seq(s), Seg::Index(i)) => s.get(*i),
-        _ => None,
-    })
+/// Looks nodes of one document up by path. Every map a path goes through
+/// is indexed the first time (see [`Keys`]), so that many lookups among
+/// the children of one large map (a ConfigMap's `data`) stay linear.
+pub struct Finder<'a> {
+    doc: &'a Yaml,
+    /// By the address of the map in `doc`.
+    maps: HashMap<*const Yaml, Keys<'a>>,
+}
+
+impl<'a> Finder<'a> {
+    pub fn new(doc: &'a Yaml) -> Self {
+        Finder {
+            doc,
+            maps: HashMap::new(),
+        }
+    }
+
+    /// The node at `path`, if there is one.
+    pub fn get(&mut self, path: &[Seg]) -> Option<&'a Yaml> {
+        let mut node = self.doc;
+        for seg in path {
+            node = match (node, seg) {
+                (Yaml::Map(m), Seg::Key(k)) => {
+                    let keys = self.maps.entry(std::ptr::from_ref(node));
+                    keys.or_insert_with(|| Keys::of(m)).get(k)?
+                }
+                (Yaml::Seq(s), Seg::Index(i)) => s.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
 }

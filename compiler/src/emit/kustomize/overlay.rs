@@ -22,10 +22,12 @@
 //! The two sets of operations touch disjoint subtrees, so their order does
 //! not matter.
 
-use super::diff::{self, Op, Seg};
-use super::transform::{self, Transformers};
+use super::diff::{self, Finder, Op, Seg};
+use super::transform::{self, Apply, Transformed, Transformers};
 use super::{Id, Obj};
 use crate::emit::yaml::Yaml;
+use indexmap::IndexMap;
+use std::collections::HashSet;
 
 /// The overlay of one environment, before layout.
 #[derive(Debug, Clone, Default)]
@@ -55,21 +57,29 @@ pub enum Body {
 
 /// The overlay turning `base` into `env`.
 pub fn compute(base: &[Obj], env: &[Obj]) -> Overlay {
-    let (transformers, docs) = transform::choose(base, env);
-    let pairs = transform::matched(&docs, env);
+    let Transformed {
+        transformers,
+        pairs,
+    } = transform::choose(base, env);
+    let apply = Apply::new(&transformers);
     let mut patches = Vec::new();
     for (i, b) in base.iter().enumerate() {
-        match pairs.iter().find(|(j, _)| *j == i) {
-            Some((_, e)) => patches.extend(object_patches(b, &docs[i], &e.doc)),
+        match pairs[i] {
+            Some(j) => {
+                let mut doc = b.doc.clone();
+                apply.run(&mut doc);
+                patches.extend(object_patches(b, &doc, &env[j].doc));
+            }
             None => patches.push(Patch {
                 target: b.id.clone(),
                 body: Body::Strategic(delete(b)),
             }),
         }
     }
+    let matched: HashSet<&Id> = pairs.iter().flatten().map(|&j| &env[j].id).collect();
     let added = env
         .iter()
-        .filter(|e| !pairs.iter().any(|(_, m)| m.id == e.id))
+        .filter(|e| !matched.contains(&e.id))
         .cloned()
         .collect();
     Overlay {
@@ -96,22 +106,20 @@ fn delete(b: &Obj) -> Yaml {
 }
 
 fn object_patches(b: &Obj, transformed: &Yaml, env: &Yaml) -> Vec<Patch> {
+    let mut before = Finder::new(transformed);
     let (smp, json): (Vec<Op>, Vec<Op>) = diff::diff(transformed, env)
         .into_iter()
-        .partition(|op| strategic(op, transformed));
+        .partition(|op| strategic(op, &mut before));
     let mut out = Vec::new();
     if !smp.is_empty() {
-        let mut doc = head(b);
-        for op in &smp {
-            set_path(
-                &mut doc,
-                op.path(),
-                op.value().cloned().unwrap_or(Yaml::Null),
-            );
+        let mut doc = Node::from(head(b));
+        for op in smp {
+            let value = op.value().cloned().unwrap_or(Yaml::Null);
+            doc.set(op.path(), value);
         }
         out.push(Patch {
             target: b.id.clone(),
-            body: Body::Strategic(doc),
+            body: Body::Strategic(doc.into_yaml()),
         });
     }
     if !json.is_empty() {
@@ -127,7 +135,7 @@ fn object_patches(b: &Obj, transformed: &Yaml, env: &Yaml) -> Vec<Patch> {
 /// scalar-for-scalar replace or a remove on a path of map keys (not the
 /// object's identity), writing a value without lists, nulls or `$`
 /// directives.
-fn strategic(op: &Op, before: &Yaml) -> bool {
+fn strategic(op: &Op, before: &mut Finder) -> bool {
     let keys: Option<Vec<&str>> = op
         .path()
         .iter()
@@ -143,7 +151,7 @@ fn strategic(op: &Op, before: &Yaml) -> bool {
     );
     let plain = match op {
         Op::Add { value, .. } => mergeable(value),
-        Op::Replace { value, path } => scalar(value) && diff::get(before, path).is_some_and(scalar),
+        Op::Replace { value, path } => scalar(value) && before.get(path).is_some_and(scalar),
         Op::Remove { .. } => true,
         Op::Move { .. } | Op::Test { .. } => false,
     };
@@ -163,19 +171,51 @@ fn mergeable(v: &Yaml) -> bool {
     }
 }
 
-/// Sets `value` at a path of map keys, creating maps on the way.
-fn set_path(doc: &mut Yaml, path: &[Seg], value: Yaml) {
-    let Some((Seg::Key(last), parents)) = path.split_last() else {
-        return;
-    };
-    let mut node = doc;
-    for seg in parents {
-        let Seg::Key(k) = seg else { return };
-        if !matches!(node.get(k), Some(Yaml::Map(_))) {
-            node.insert(k.clone(), Yaml::map());
+/// A strategic-merge patch being built: maps are indexed by key, so that
+/// setting many keys of one map (a ConfigMap's `data`) stays linear.
+enum Node {
+    Leaf(Yaml),
+    Map(IndexMap<String, Node>),
+}
+
+impl Node {
+    fn from(y: Yaml) -> Node {
+        match y {
+            Yaml::Map(m) => Node::Map(m.into_iter().map(|(k, v)| (k, Node::from(v))).collect()),
+            other => Node::Leaf(other),
         }
-        let Some(next) = node.get_mut(k) else { return };
-        node = next;
     }
-    node.insert(last.clone(), value);
+
+    fn into_yaml(self) -> Yaml {
+        match self {
+            Node::Leaf(y) => y,
+            Node::Map(m) => Yaml::Map(m.into_iter().map(|(k, v)| (k, v.into_yaml())).collect()),
+        }
+    }
+
+    /// Sets `value` at a path of map keys, creating maps on the way (in
+    /// place of anything else there). A key already set keeps its
+    /// position.
+    fn set(&mut self, path: &[Seg], value: Yaml) {
+        let Some((Seg::Key(last), parents)) = path.split_last() else {
+            return;
+        };
+        let mut node = self;
+        for seg in parents {
+            let (Seg::Key(k), Node::Map(m)) = (seg, node) else {
+                return;
+            };
+            let child = m.entry(k.clone()).or_insert(Node::Leaf(Yaml::Null));
+            if let Node::Leaf(leaf) = child {
+                *child = match std::mem::replace(leaf, Yaml::Null) {
+                    map @ Yaml::Map(_) => Node::from(map),
+                    _ => Node::Map(IndexMap::new()),
+                };
+            }
+            node = child;
+        }
+        if let Node::Map(m) = node {
+            m.insert(last.clone(), Node::Leaf(value));
+        }
+    }
 }

@@ -2,8 +2,9 @@
 //! and whole overlays against a simulation of Kustomize.
 
 use super::diff::{diff, pointer, same, Op, Seg};
+use super::images::{self, ImageEntry, Matcher};
 use super::overlay::{self, Body, Overlay};
-use super::transform::{self, ImageEntry};
+use super::transform;
 use super::*;
 use crate::source::MemoryLoader;
 use proptest::prelude::*;
@@ -227,7 +228,7 @@ proptest! {
 
 #[test]
 fn images_split_like_kustomize() {
-    let split = transform::split_image;
+    let split = images::split_image;
     assert_eq!(split("redis:7.2"), Some(("redis", Some("7.2"))));
     assert_eq!(split("ghcr.io/acme/api"), Some(("ghcr.io/acme/api", None)));
     assert_eq!(
@@ -248,24 +249,16 @@ fn entry_names_match_as_kustomize_regexes() {
         new_name: None,
         new_tag: Some("2".into()),
     }];
-    assert_eq!(
-        transform::transformed(&entries, "ghcr.io/a:1").as_deref(),
-        Some("ghcr.io/a:2")
-    );
+    let m = Matcher::new(&entries);
+    assert_eq!(m.transformed("ghcr.io/a:1").as_deref(), Some("ghcr.io/a:2"));
     // `.` is a regex wildcard to Kustomize.
+    assert_eq!(m.transformed("ghcrxio/a:1").as_deref(), Some("ghcrxio/a:2"));
     assert_eq!(
-        transform::transformed(&entries, "ghcrxio/a:1").as_deref(),
-        Some("ghcrxio/a:2")
-    );
-    assert_eq!(
-        transform::transformed(&entries, "ghcr.io/ab:1").as_deref(),
+        m.transformed("ghcr.io/ab:1").as_deref(),
         Some("ghcr.io/ab:1")
     );
-    assert_eq!(
-        transform::transformed(&entries, "ghcr.io/a").as_deref(),
-        Some("ghcr.io/a:2")
-    );
-    assert_eq!(transform::transformed(&entries, "ghcr.io/a@sha256:0"), None);
+    assert_eq!(m.transformed("ghcr.io/a").as_deref(), Some("ghcr.io/a:2"));
+    assert_eq!(m.transformed("ghcr.io/a@sha256:0"), None);
 }
 
 #[test]
@@ -281,13 +274,110 @@ fn an_entry_that_would_rewrite_a_patched_container_is_dropped() {
         (Some("b:1".to_string()), "c:1".to_string()),
         (Some("a:1".to_string()), "b:1".to_string()),
     ];
-    let entries = vec![entry("b", "c")];
-    assert_eq!(
-        transform::wrongly_rewritten(&entries, &imgs),
-        Some("b".into())
-    );
+    let entries = vec![entry("b", "c"), entry("d", "e")];
+    assert_eq!(images::settle(&entries, &imgs), [entry("d", "e")]);
     let fine = vec![(Some("b:1".to_string()), "c:1".to_string())];
-    assert_eq!(transform::wrongly_rewritten(&entries, &fine), None);
+    assert_eq!(images::settle(&entries, &fine), entries);
+}
+
+/// Whether an entry's name, read as Kustomize's regex, matches `name`.
+fn matches(e: &ImageEntry, name: &str) -> bool {
+    e.name.len() == name.len()
+        && e.name
+            .bytes()
+            .zip(name.bytes())
+            .all(|(e, n)| e == n || e == b'.')
+}
+
+/// The reference for [`Matcher`]: a scan of the entries for the first
+/// that matches.
+fn scanned(entries: &[ImageEntry], image: &str) -> Option<String> {
+    let Some((name, tag)) = images::split_image(image) else {
+        let name = image.split('@').next().unwrap_or(image);
+        let hit = entries.iter().any(|e| matches(e, name));
+        return (!hit).then(|| image.to_string());
+    };
+    let valid = |t: &str| {
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        t.len() <= 128 && t.starts_with(word) && t.chars().all(|c| word(c) || c == '.' || c == '-')
+    };
+    let Some(e) = entries
+        .iter()
+        .find(|e| matches(e, name) && tag.is_none_or(valid))
+    else {
+        return Some(image.to_string());
+    };
+    let name = e.new_name.as_deref().unwrap_or(name);
+    Some(match e.new_tag.as_deref().or(tag) {
+        Some(t) => format!("{name}:{t}"),
+        None => name.to_string(),
+    })
+}
+
+/// The reference for [`images::settle`]: check every container from the
+/// first after each drop.
+fn settled_by_rescans(entries: &[ImageEntry], imgs: &[images::Images]) -> Vec<ImageEntry> {
+    let mut entries = entries.to_vec();
+    let wrong = |entries: &[ImageEntry]| {
+        imgs.iter().find_map(|(b, e)| {
+            let start = match b {
+                Some(b) if scanned(entries, b).as_deref() == Some(e.as_str()) => b,
+                _ => e,
+            };
+            if scanned(entries, start).as_deref() == Some(e.as_str()) {
+                return None;
+            }
+            let name = images::split_image(start);
+            Some(
+                name.map_or(start.split('@').next().unwrap_or(start), |x| x.0)
+                    .to_string(),
+            )
+        })
+    };
+    while let Some(bad) = wrong(&entries) {
+        let before = entries.len();
+        entries.retain(|x| !matches(x, &bad));
+        if entries.len() == before {
+            entries.clear();
+        }
+    }
+    entries
+}
+
+fn image() -> impl Strategy<Value = String> {
+    let names = prop::sample::select(vec![
+        "a", "b", "c.d", "cxd", "c.x", "r/a", "r.io/a", "rxio/a",
+    ]);
+    let tags = prop::sample::select(vec!["", ":1", ":2", ":-bad", "@sha256:0"]);
+    (names, tags).prop_map(|(n, t)| format!("{n}{t}"))
+}
+
+fn image_entry() -> impl Strategy<Value = ImageEntry> {
+    let names = prop::sample::select(vec!["a", "b", "c.d", "cxd", "c.x", "r/a", "r.io/a", "..."]);
+    let tags = prop::option::of(prop::sample::select(vec!["1", "2", "3"]));
+    (names.clone(), prop::option::of(names), tags).prop_map(|(n, new, tag)| ImageEntry {
+        name: n.into(),
+        new_name: new.map(str::to_string),
+        new_tag: tag.map(str::to_string),
+    })
+}
+
+proptest! {
+    #[test]
+    fn the_matcher_finds_what_a_scan_finds(
+        entries in prop::collection::vec(image_entry(), 0..6),
+        image in image(),
+    ) {
+        prop_assert_eq!(Matcher::new(&entries).transformed(&image), scanned(&entries, &image));
+    }
+
+    #[test]
+    fn settling_drops_what_rescanning_drops(
+        entries in prop::collection::vec(image_entry(), 0..6),
+        imgs in prop::collection::vec((prop::option::of(image()), image()), 0..8),
+    ) {
+        prop_assert_eq!(images::settle(&entries, &imgs), settled_by_rescans(&entries, &imgs));
+    }
 }
 
 // ---------------------------------------------------------------- overlays
