@@ -79,9 +79,71 @@ pub fn write(plan: &Plan) -> Result<Written, String> {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
     }
+    if let Some(done) = swap_whole(&tmp, out, &old, plan)? {
+        return Ok(done);
+    }
     let result = commit(&tmp, plan, &old);
     let _ = fs::remove_dir_all(&tmp);
     result
+}
+
+/// When the output directory does not exist, or holds nothing but what the
+/// last run generated, the staged tree replaces it with two renames instead
+/// of one per file. `None` when a file stackc did not write is in the way.
+fn swap_whole(
+    tmp: &Path,
+    out: &Path,
+    old: &BTreeSet<String>,
+    plan: &Plan,
+) -> Result<Option<Written>, String> {
+    let removed = old
+        .iter()
+        .filter(|p| !plan.files.iter().any(|f| &f.path == *p))
+        .count();
+    if !out.exists() {
+        fs::rename(tmp, out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
+        return Ok(Some(Written {
+            written: plan.files.len(),
+            removed: 0,
+        }));
+    }
+    let mut present = Vec::new();
+    if list_files(out, out, &mut present).is_err() {
+        return Ok(None);
+    }
+    let ours = |p: &String| p == MANIFEST || old.contains(p);
+    if !present.iter().all(ours) {
+        return Ok(None);
+    }
+    let trash = tmp.with_extension("old");
+    fs::rename(out, &trash).map_err(|e| format!("cannot move `{}` aside: {e}", out.display()))?;
+    if let Err(e) = fs::rename(tmp, out) {
+        let _ = fs::rename(&trash, out);
+        return Err(format!("cannot write `{}`: {e}", out.display()));
+    }
+    let _ = fs::remove_dir_all(&trash);
+    Ok(Some(Written {
+        written: plan.files.len(),
+        removed,
+    }))
+}
+
+/// Relative paths (with `/`) of every file under `dir`.
+fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            list_files(root, &path, out)?;
+        } else {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push(rel);
+        }
+    }
+    Ok(())
 }
 
 fn temp_dir(out: &Path) -> Result<PathBuf, String> {
