@@ -258,14 +258,21 @@ impl Timings {
     pub fn lap(&mut self, io: &mut Io, stage: &str) {
         if self.enabled {
             let now = std::time::Instant::now();
-            let _ = writeln!(
-                io.err,
-                "time: {stage:<10} {:>8.1} ms",
-                (now - self.last).as_secs_f64() * 1000.0
-            );
+            let ms = (now - self.last).as_secs_f64() * 1000.0;
+            let _ = writeln!(io.err, "time: {stage:<10} {ms:>8.1} ms{}", rss_mb());
             self.last = now;
         }
     }
+}
+
+/// `  rss N MB`: the process's resident memory, where /proc tells it.
+fn rss_mb() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok());
+    kb.map_or(String::new(), |kb| format!("  rss {:>6} MB", kb / 1024))
 }
 
 /// Display name of a path: as given, with `./` removed.

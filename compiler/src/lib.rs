@@ -160,6 +160,17 @@ impl Compilation {
         }
     }
 
+    /// Frees the syntax trees of the stack's files once nothing needs them:
+    /// after the models are built. Evaluating an environment not evaluated
+    /// before, or building a model of one, is not possible afterwards.
+    pub fn release_syntax(&mut self) {
+        for (i, f) in self.program.files.iter_mut().enumerate() {
+            if !self.program.stdlib.contains(&i) {
+                f.items = Vec::new();
+            }
+        }
+    }
+
     /// Whether `v` is the shared base value of service `name`.
     pub(crate) fn is_base_service(&self, name: &str, v: &std::sync::Arc<value::Val>) -> bool {
         self.base

@@ -44,8 +44,8 @@ pub fn emit(models: &Models) -> Output {
         } else {
             "base".to_string()
         };
-        let objs = objects(m, &mut out);
-        out.file(format!("{file}.yaml"), render(&objs));
+        let text = render_streaming(m, &mut out);
+        out.file(format!("{file}.yaml"), text);
         let secrets = meta::secret_templates(m);
         if !secrets.is_empty() {
             out.file(
@@ -56,6 +56,39 @@ pub fn emit(models: &Models) -> Output {
     }
     out.finish()
 }
+
+/// The manifests of one model, in the order of [`objects`], written one
+/// service at a time: each object goes into the buffer of its kind and is
+/// dropped, so no model-sized tree of objects is ever held.
+fn render_streaming(m: &Model, out: &mut Output) -> String {
+    let mut kinds: Vec<String> = vec![String::new(); KINDS + 1];
+    let put = |o: &Object, kinds: &mut Vec<String>| {
+        let buf = &mut kinds[kind_order(o.kind) as usize];
+        buf.push_str("---\n");
+        yaml::write_document(buf, &o.doc);
+    };
+    put(&meta::namespace(m), &mut kinds);
+    for o in meta::configmaps(m) {
+        put(&o, &mut kinds);
+    }
+    for (name, s) in &m.services {
+        for o in service_objects(m, name, s, out) {
+            put(&o, &mut kinds);
+        }
+    }
+    let mut text = hash_header();
+    text.reserve(kinds.iter().map(String::len).sum());
+    for k in &kinds {
+        text.push_str(k);
+    }
+    // The first document needs no separator.
+    let start = hash_header().len();
+    text.replace_range(start..start + 4, "");
+    text
+}
+
+/// Number of kinds `kind_order` ranks before the catch-all.
+const KINDS: usize = 9;
 
 /// Every object of one model, in apply order.
 pub fn objects(m: &Model, out: &mut Output) -> Vec<Object> {
