@@ -49,6 +49,9 @@ pub struct Checked {
     pub pipelines: IndexMap<String, Val>,
     /// Secrets referenced anywhere.
     pub used_secrets: IndexSet<String>,
+    /// The templates each service applies, in the order they merge (so
+    /// that evaluation needs no syntax tree).
+    pub template_chains: IndexMap<String, Vec<String>>,
     /// Fields whose value was rejected (name, key span): `eval` does not
     /// report them missing as well.
     pub rejected: Vec<(String, Span)>,
@@ -124,6 +127,10 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
     let syms = &p.symbols;
     out.templates = each(syms.templates.iter(), |r| cx.item_body(r, "Service"));
     out.services = each(syms.services.iter(), |r| cx.service(r));
+    out.template_chains = each(syms.services.iter(), |r| {
+        let chain = crate::resolve::template_chain(p, p.block(r));
+        chain.into_iter().filter_map(|t| p.block(t).name().map(|l| l.value.clone())).collect()
+    });
     out.secrets = each(syms.secrets.iter(), |r| cx.item_body(r, "Secret"));
     out.configs = each(syms.configs.iter(), |r| cx.config(p.block(r)));
     out.environments = each(syms.environments.iter(), |r| cx.environment(r));

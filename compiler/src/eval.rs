@@ -221,17 +221,16 @@ impl Evaluator<'_> {
     /// when it does not run in `env`.
     fn service(&self, name: &str, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<Val> {
         let r = self.p.symbols.services[name];
-        let block = self.p.block(r);
-        let mut v = Val::map(Map::new(), block.span);
-        for t in crate::resolve::template_chain(self.p, block) {
-            let tname = &self.p.block(t).name().expect("templates are named").value;
+        let own = &self.checked.services[name];
+        let mut v = Val::map(Map::new(), own.span);
+        for tname in self.checked.template_chains.get(name).into_iter().flatten() {
             if let Some(tv) = self.checked.templates.get(tname) {
                 v.merge(tv);
             }
         }
-        v.merge(&self.checked.services[name]);
-        own_ports_first(&mut v, &self.checked.services[name]);
-        v.span = block.span;
+        v.merge(own);
+        own_ports_first(&mut v, own);
+        v.span = own.span;
         let overlay = env
             .and_then(|e| self.checked.environments.get(e))
             .and_then(|o| o.services.get(name));

@@ -58,16 +58,27 @@ pub enum EnvSelection {
 /// Parses, resolves and checks the stack rooted at `root`, then evaluates
 /// the selected environments and runs the semantic rules on each.
 pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Compilation {
-    compile_with(root, loader, envs, false)
+    compile_with(root, loader, envs, Keep { worlds: false, syntax: true })
 }
 
-/// [`compile`], keeping the evaluated worlds for the models that follow
-/// (`emit`, `eval`) instead of evaluating them again.
+/// What a compilation keeps once it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    /// The evaluated worlds, for the models that follow (`emit`, `eval`).
+    pub worlds: bool,
+    /// The syntax trees (the LSP wants them; a command-line run does not,
+    /// and freeing them early lets evaluation reuse their memory).
+    pub syntax: bool,
+}
+
+/// [`compile`], keeping what `keep` says: evaluated worlds for the models
+/// that follow (`emit`, `eval`) instead of evaluating them again, and the
+/// syntax trees or not.
 pub fn compile_with(
     root: &str,
     loader: &dyn FileLoader,
     envs: &EnvSelection,
-    keep_worlds: bool,
+    keep: Keep,
 ) -> Compilation {
     let (program, mut diags) = resolve::load(root, loader);
     let (schema, d) = check::schema(&program);
@@ -86,6 +97,9 @@ pub fn compile_with(
         worlds: Vec::new(),
         model_cache: Default::default(),
     };
+    if !keep.syntax {
+        c.release_syntax();
+    }
     c.worlds = (0..=c.program.symbols.environments.len())
         .map(|_| Default::default())
         .collect();
@@ -104,7 +118,7 @@ pub fn compile_with(
         if env.is_none() {
             base_world = Some(world.clone());
         }
-        if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep_worlds) {
+        if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep.worlds) {
             let _ = slot.set(world);
         }
     }
@@ -160,9 +174,8 @@ impl Compilation {
         }
     }
 
-    /// Frees the syntax trees of the stack's files once nothing needs them:
-    /// after the models are built. Evaluating an environment not evaluated
-    /// before, or building a model of one, is not possible afterwards.
+    /// Frees the syntax trees of the stack's files. Evaluation and models
+    /// need no syntax tree; only the LSP's queries do.
     pub fn release_syntax(&mut self) {
         for (i, f) in self.program.files.iter_mut().enumerate() {
             if !self.program.stdlib.contains(&i) {

@@ -63,6 +63,8 @@ impl ItemKind {
 #[derive(Debug, Clone, Default)]
 pub struct Symbols {
     pub stack: Option<ItemRef>,
+    /// The `stack` block's name.
+    pub stack_name: Option<String>,
     pub services: IndexMap<String, ItemRef>,
     pub templates: IndexMap<String, ItemRef>,
     pub secrets: IndexMap<String, ItemRef>,
@@ -132,8 +134,7 @@ impl Program {
 
     /// The stack's name (the `stack` block's label), if declared.
     pub fn stack_name(&self) -> Option<&str> {
-        let r = self.symbols.stack?;
-        self.block(r).name().map(|l| l.value.as_str())
+        self.symbols.stack_name.as_deref()
     }
 
     /// Files that are not the stdlib.
@@ -390,7 +391,10 @@ fn collect_block(
                         "one compilation describes one stack; split it into separate stack files",
                     ),
             ),
-            None => syms.stack = Some(r),
+            None => {
+                syms.stack = Some(r);
+                syms.stack_name = Some(label.value.clone());
+            }
         }
         return;
     }

@@ -15,7 +15,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         .env
         .clone()
         .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, true);
+    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, crate::Keep { worlds: true, syntax: false });
     t.lap(io, "compile");
     let color = match args.color {
         ColorChoice::Always => true,
@@ -53,10 +53,6 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let models = Models::build_for(&c, args.env.as_deref(), &targets);
     // The process ends soon; skip freeing the compilation piece by piece.
     let models = std::mem::ManuallyDrop::new(models);
-    // The backends read only the models: the syntax trees can go, and the
-    // backends reuse their memory.
-    let mut c = c;
-    c.release_syntax();
     let c = std::mem::ManuallyDrop::new(c);
     t.lap(io, "model");
     let nested = targets.len() > 1;
