@@ -129,7 +129,10 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
     out.services = each(syms.services.iter(), |r| cx.service(r));
     out.template_chains = each(syms.services.iter(), |r| {
         let chain = crate::resolve::template_chain(p, p.block(r));
-        chain.into_iter().filter_map(|t| p.block(t).name().map(|l| l.value.clone())).collect()
+        chain
+            .into_iter()
+            .filter_map(|t| p.block(t).name().map(|l| l.value.clone()))
+            .collect()
     });
     out.secrets = each(syms.secrets.iter(), |r| cx.item_body(r, "Secret"));
     out.configs = each(syms.configs.iter(), |r| cx.config(p.block(r)));

@@ -382,7 +382,8 @@ impl Evaluator<'_> {
             (Ty::List(elem), ValKind::List(l)) => {
                 l.iter_mut().for_each(|e| self.defaults_in(e, elem))
             }
-            (Ty::Tagged(t), ValKind::Tagged(kw, _, body)) => {
+            (Ty::Tagged(t), ValKind::Tagged(tg)) => {
+                let (kw, body) = (&tg.0, &mut tg.2);
                 if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
                     self.apply_defaults(body, *r);
                 }
@@ -429,14 +430,15 @@ impl Evaluator<'_> {
                 self.check_required(v, *r, head, what, diags)
             }
             (Ty::Map(_, elem), ValKind::Map(m)) => {
-                for (k, e) in m {
+                for (k, e) in m.iter() {
                     self.required_in(e, elem, &What::Key(k, what), diags);
                 }
             }
             (Ty::List(elem), ValKind::List(l)) => l
                 .iter()
                 .for_each(|e| self.required_in(e, elem, what, diags)),
-            (Ty::Tagged(t), ValKind::Tagged(kw, _, body)) => {
+            (Ty::Tagged(t), ValKind::Tagged(tg)) => {
+                let (kw, body) = (&tg.0, &tg.2);
                 if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
                     let head = crate::check::head_span(&self.p.map, v.span);
                     self.check_required(body, *r, head, &What::Step(kw), diags);
@@ -567,7 +569,7 @@ fn rewrite_parts(v: &mut Val, f: &dyn Fn(&Part) -> Option<String>) {
         }
         ValKind::Map(m) => m.values_mut().for_each(|c| rewrite_parts(c, f)),
         ValKind::List(l) => l.iter_mut().for_each(|c| rewrite_parts(c, f)),
-        ValKind::Tagged(_, _, b) => rewrite_parts(b, f),
+        ValKind::Tagged(tg) => rewrite_parts(&mut tg.2, f),
         _ => {}
     }
 }
@@ -618,7 +620,7 @@ fn has_env_parts(v: &Val) -> bool {
             .any(|p| matches!(p, Part::Stack(_) | Part::EnvName | Part::Config(..))),
         ValKind::Map(m) => m.values().any(has_env_parts),
         ValKind::List(l) => l.iter().any(has_env_parts),
-        ValKind::Tagged(_, _, b) => has_env_parts(b),
+        ValKind::Tagged(tg) => has_env_parts(&tg.2),
         _ => false,
     }
 }

@@ -58,7 +58,15 @@ pub enum EnvSelection {
 /// Parses, resolves and checks the stack rooted at `root`, then evaluates
 /// the selected environments and runs the semantic rules on each.
 pub fn compile(root: &str, loader: &dyn FileLoader, envs: &EnvSelection) -> Compilation {
-    compile_with(root, loader, envs, Keep { worlds: false, syntax: true })
+    compile_with(
+        root,
+        loader,
+        envs,
+        Keep {
+            worlds: false,
+            syntax: true,
+        },
+    )
 }
 
 /// What a compilation keeps once it is checked.

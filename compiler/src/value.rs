@@ -30,10 +30,10 @@ pub enum ValKind {
     Enum(String),
     Ref(Ref),
     List(Vec<Val>),
-    /// Records and maps (insertion-ordered).
-    Map(Map),
+    /// Records and maps (insertion-ordered), boxed to keep every value small.
+    Map(Box<Map>),
     /// A block of a `union`: the keyword, its optional label, its body.
-    Tagged(String, Option<String>, Box<Val>),
+    Tagged(Box<(String, Option<String>, Val)>),
 }
 
 pub type Map = IndexMap<String, Val>;
@@ -54,7 +54,8 @@ pub enum Ref {
     Service(String),
     Secret(String),
     Config(String),
-    ConfigKey(String, String),
+    /// `config.NAME.KEY` (boxed: the rare two-string reference keeps values small).
+    ConfigKey(Box<(String, String)>),
     Environment(String),
     /// A port of the enclosing service (checked after evaluation).
     Port(String),
@@ -86,7 +87,7 @@ impl Val {
 
     pub fn map(map: Map, span: Span) -> Self {
         Val {
-            kind: ValKind::Map(map),
+            kind: ValKind::Map(Box::new(map)),
             span,
         }
     }
@@ -149,7 +150,7 @@ impl Val {
     pub fn merge(&mut self, over: &Val) {
         match (&mut self.kind, &over.kind) {
             (ValKind::Map(base), ValKind::Map(top)) => {
-                for (k, v) in top {
+                for (k, v) in top.iter() {
                     match base.get_mut(k) {
                         Some(b) if v.is_null() => b.kind = ValKind::Null,
                         Some(b) => b.merge(v),
@@ -171,7 +172,7 @@ impl Val {
                 m.values_mut().for_each(Val::prune_nulls);
             }
             ValKind::List(l) => l.iter_mut().for_each(Val::prune_nulls),
-            ValKind::Tagged(_, _, b) => b.prune_nulls(),
+            ValKind::Tagged(tg) => tg.2.prune_nulls(),
             _ => {}
         }
     }

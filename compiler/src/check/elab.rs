@@ -524,7 +524,7 @@ impl<'p> Elab<'p> {
         let label = step.name().map(|l| l.value.clone());
         let body = Val::map(self.body(&step.body, rec), step.span);
         Some(Val::new(
-            ValKind::Tagged(step.kind.name.clone(), label, Box::new(body)),
+            ValKind::Tagged(Box::new((step.kind.name.clone(), label, body))),
             step.span,
         ))
     }

@@ -95,7 +95,7 @@ impl Elab<'_> {
             (RefKind::ConfigKey, ["config", name, key]) => {
                 let c = self.config_ref(name, p.segments[1].span)?;
                 self.config_key(&c, key, p.segments[2].span)?;
-                Some(Ref::ConfigKey(c, key.to_string()))
+                Some(Ref::ConfigKey(Box::new((c, key.to_string()))))
             }
             (RefKind::Service, [name]) => self
                 .named_ref(RefKind::Service, name, p.span)

@@ -18,7 +18,15 @@ pub fn run(args: &CheckArgs, io: &mut Io) -> miette::Result<i32> {
     let mut failed = false;
     let mut total: Vec<Diagnostic> = Vec::new();
     for root in roots {
-        let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, crate::Keep { worlds: false, syntax: false });
+        let c = crate::compile_with(
+            &display_name(&root),
+            &DiskLoader,
+            &envs,
+            crate::Keep {
+                worlds: false,
+                syntax: false,
+            },
+        );
         super::known_env(&c, args.env.as_deref())?;
         let mut diags = c.diagnostics.clone();
         if deny_warnings {

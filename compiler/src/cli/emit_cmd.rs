@@ -15,7 +15,15 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         .env
         .clone()
         .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, crate::Keep { worlds: true, syntax: false });
+    let c = crate::compile_with(
+        &display_name(&root),
+        &DiskLoader,
+        &envs,
+        crate::Keep {
+            worlds: true,
+            syntax: false,
+        },
+    );
     t.lap(io, "compile");
     let color = match args.color {
         ColorChoice::Always => true,

@@ -9,7 +9,15 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
         .env
         .clone()
         .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, crate::Keep { worlds: true, syntax: false });
+    let c = crate::compile_with(
+        &display_name(&root),
+        &DiskLoader,
+        &envs,
+        crate::Keep {
+            worlds: true,
+            syntax: false,
+        },
+    );
     if c.has_errors() {
         super::check_cmd::human(&c.program.map, &c.diagnostics, io.err_is_tty, io);
         return Ok(FAILED);

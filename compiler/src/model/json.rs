@@ -179,7 +179,8 @@ impl Conv<'_> {
             (Ty::List(elem), ValKind::List(l)) => {
                 J::Array(l.iter().map(|x| self.value(x, elem)).collect())
             }
-            (Ty::Tagged(t), ValKind::Tagged(kw, label, body)) => {
+            (Ty::Tagged(t), ValKind::Tagged(tg)) => {
+                let (kw, label, body) = (&tg.0, &tg.1, &tg.2);
                 self.tagged(*t, kw, label.as_deref(), body, v)
             }
             (Ty::Range(inner), ValKind::Range(lo, hi)) => {
@@ -204,7 +205,7 @@ impl Conv<'_> {
     fn env_value(&self, v: &Val) -> J {
         match &v.kind {
             ValKind::Ref(Ref::Secret(s)) => json!({ "secret": s }),
-            ValKind::Ref(Ref::ConfigKey(c, k)) => json!({ "config": c, "key": k }),
+            ValKind::Ref(Ref::ConfigKey(ck)) => json!({ "config": ck.0, "key": ck.1 }),
             ValKind::Interp(parts) => {
                 json!({ "interp": parts.iter().map(|p| self.part(p)).collect::<Vec<_>>() })
             }
@@ -274,7 +275,7 @@ fn ref_name(r: &Ref) -> String {
         | Ref::Port(n)
         | Ref::Job(n)
         | Ref::Pipeline(n) => n.clone(),
-        Ref::ConfigKey(c, k) => format!("{c}.{k}"),
+        Ref::ConfigKey(ck) => format!("{}.{}", ck.0, ck.1),
     }
 }
 
@@ -293,7 +294,7 @@ fn reads_other_services(v: &Val) -> bool {
             ValKind::Interp(_) => true,
             ValKind::Map(m) => m.values().any(any_interp),
             ValKind::List(l) => l.iter().any(any_interp),
-            ValKind::Tagged(_, _, b) => any_interp(b),
+            ValKind::Tagged(tg) => any_interp(&tg.2),
             ValKind::Range(a, b) => any_interp(a) || any_interp(b),
             _ => false,
         }

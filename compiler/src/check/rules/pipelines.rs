@@ -90,9 +90,10 @@ fn needs_of(job: &Val) -> Vec<(String, crate::source::Span)> {
 }
 
 fn step(p: &Program, w: &Evaluated, step: &Val, targets: &[&str], diags: &mut Vec<Diagnostic>) {
-    let ValKind::Tagged(kind, _, body) = &step.kind else {
+    let ValKind::Tagged(tg) = &step.kind else {
         return;
     };
+    let (kind, body) = (&tg.0, &tg.2);
     match kind.as_str() {
         "docker_build" | "scan" => {
             let Some(ValKind::Ref(Ref::Service(svc))) = body.get("service").map(|v| &v.kind) else {
