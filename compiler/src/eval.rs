@@ -161,7 +161,7 @@ impl Evaluator<'_> {
             .get(name)
             .map(|r| r.name_span)
             .unwrap_or_default();
-        let mut v = fields.unwrap_or_else(|| Val::map(Map::new(), span));
+        let mut v = fields.unwrap_or_else(|| Val::map(Map::default(), span));
         self.apply_defaults(&mut v, rec);
         if let Some(m) = v.as_map_mut() {
             if !m.contains_key("tier") {
@@ -181,7 +181,7 @@ impl Evaluator<'_> {
             .checked
             .stack
             .clone()
-            .unwrap_or_else(|| Val::map(Map::new(), Default::default()));
+            .unwrap_or_else(|| Val::map(Map::default(), Default::default()));
         if let (Some(env), Some(m)) = (environment, v.as_map_mut()) {
             for key in ["namespace", "registry"] {
                 if let Some(x) = env.get(key) {
@@ -191,7 +191,7 @@ impl Evaluator<'_> {
             if let Some(labels) = env.get("labels") {
                 let slot = m
                     .entry("labels".to_string())
-                    .or_insert_with(|| Val::map(Map::new(), labels.span));
+                    .or_insert_with(|| Val::map(Map::default(), labels.span));
                 slot.merge(labels);
             }
         }
@@ -222,7 +222,7 @@ impl Evaluator<'_> {
     fn service(&self, name: &str, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<Val> {
         let r = self.p.symbols.services[name];
         let own = &self.checked.services[name];
-        let mut v = Val::map(Map::new(), own.span);
+        let mut v = Val::map(Map::default(), own.span);
         for tname in self.checked.template_chains.get(name).into_iter().flatten() {
             if let Some(tv) = self.checked.templates.get(tname) {
                 v.merge(tv);
@@ -407,7 +407,9 @@ impl Evaluator<'_> {
                 None if field.required() && !self.checked.was_rejected(v.span, name) => {
                     let d = Diagnostic::new(
                         Code::E0204,
-                        span,
+                        // The head of the block (`port http`), found only
+                        // when there is something to report.
+                        crate::check::head_span(&self.p.map, span),
                         format!("{what} is missing the required field `{name}`"),
                     )
                     .label(format!("`{name}` is not set"))
@@ -425,10 +427,7 @@ impl Evaluator<'_> {
 
     fn required_in(&self, v: &Val, ty: &Ty, what: &What, diags: &mut Vec<Diagnostic>) {
         match (ty, &v.kind) {
-            (Ty::Record(r), _) => {
-                let head = crate::check::head_span(&self.p.map, v.span);
-                self.check_required(v, *r, head, what, diags)
-            }
+            (Ty::Record(r), _) => self.check_required(v, *r, v.span, what, diags),
             (Ty::Map(_, elem), ValKind::Map(m)) => {
                 for (k, e) in m.iter() {
                     self.required_in(e, elem, &What::Key(k, what), diags);
@@ -440,8 +439,7 @@ impl Evaluator<'_> {
             (Ty::Tagged(t), ValKind::Tagged(tg)) => {
                 let (kw, body) = (&tg.0, &tg.2);
                 if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
-                    let head = crate::check::head_span(&self.p.map, v.span);
-                    self.check_required(body, *r, head, &What::Step(kw), diags);
+                    self.check_required(body, *r, v.span, &What::Step(kw), diags);
                 }
             }
             _ => {}

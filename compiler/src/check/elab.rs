@@ -69,7 +69,7 @@ impl<'p> Elab<'p> {
     /// `config NAME { KEY = value … }`: a map of scalars.
     pub fn config(&mut self, b: &Block) -> Val {
         let ty = Ty::OneOf(vec![Ty::String, Ty::Number, Ty::Bool]);
-        let mut out = Map::new();
+        let mut out = Map::default();
         self.scalar_entries(&mut out, &b.body, &ty, "config");
         Val::map(out, b.span)
     }
@@ -81,7 +81,7 @@ impl<'p> Elab<'p> {
         let rec = self.record("Environment");
         let service = self.record("Service");
         let mut ov = Overlay::default();
-        let mut fields = Map::new();
+        let mut fields = Map::default();
         for e in &b.body.entries {
             match e {
                 Entry::Block(inner) if inner.kind.name == "service" => {
@@ -180,7 +180,7 @@ impl<'p> Elab<'p> {
 
     /// A body checked against record `rec`.
     pub fn body(&mut self, body: &Body, rec: usize) -> Map {
-        let mut out = Map::new();
+        let mut out = Map::default();
         for e in &body.entries {
             self.entry(&mut out, e, rec);
         }
@@ -210,7 +210,7 @@ impl<'p> Elab<'p> {
         }
         let sub = out
             .entry(key.name.clone())
-            .or_insert_with(|| Val::map(Map::new(), key.span));
+            .or_insert_with(|| Val::map(Map::default(), key.span));
         let Some(sub_map) = sub.as_map_mut() else {
             let d = Diagnostic::new(
                 Code::E0206,
@@ -289,7 +289,7 @@ impl<'p> Elab<'p> {
         };
         let sub = out
             .entry(key.name.clone())
-            .or_insert_with(|| Val::map(Map::new(), key.span));
+            .or_insert_with(|| Val::map(Map::default(), key.span));
         if let Some(m) = sub.as_map_mut() {
             let mut m = std::mem::take(m);
             self.assign(&mut m, &path[1..], value, *r);
@@ -405,7 +405,7 @@ impl<'p> Elab<'p> {
     ) {
         let slot = out
             .entry(field.name.clone())
-            .or_insert_with(|| Val::map(Map::new(), b.span));
+            .or_insert_with(|| Val::map(Map::default(), b.span));
         let mut map = slot.as_map_mut().map(std::mem::take).unwrap_or_default();
         if let Ty::Record(r) = elem {
             match b.name() {

@@ -232,7 +232,7 @@ impl Elab<'_> {
             self.mismatch(e, "a block `{ name = value, … }`", field);
             return None;
         };
-        let mut out = Map::new();
+        let mut out = Map::default();
         let stub = field
             .cloned()
             .unwrap_or_else(|| anonymous_field(elem.clone(), e.span));
@@ -248,7 +248,7 @@ impl Elab<'_> {
             self.mismatch(e, &expected, None);
             return None;
         };
-        let mut out = Map::new();
+        let mut out = Map::default();
         for en in entries {
             self.assign(&mut out, &en.path, &en.value, r);
         }

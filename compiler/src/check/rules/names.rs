@@ -17,49 +17,80 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         .symbols
         .secrets
         .iter()
-        .map(|(n, r)| (k8s_name(n), format!("secret `{n}`"), r.name_span));
-    unique("Secret", secrets, diags);
+        .map(|(n, r)| (k8s_name(n), r.name_span));
+    unique(
+        "Secret",
+        secrets,
+        |i| {
+            format!(
+                "secret `{}`",
+                p.symbols.secrets.get_index(i).map_or("", |e| e.0)
+            )
+        },
+        diags,
+    );
     let configs = p
         .symbols
         .configs
         .iter()
-        .map(|(n, r)| (k8s_name(n), format!("config `{n}`"), r.name_span));
-    unique("ConfigMap", configs, diags);
-    let mut claims = Vec::new();
+        .map(|(n, r)| (k8s_name(n), r.name_span));
+    unique(
+        "ConfigMap",
+        configs,
+        |i| {
+            format!(
+                "config `{}`",
+                p.symbols.configs.get_index(i).map_or("", |e| e.0)
+            )
+        },
+        diags,
+    );
+    let mut claims: Vec<(String, Span, &str, &str)> = Vec::new();
     for (svc, s) in &w.services {
         for (vol, v) in s.get("volume").and_then(Val::as_map).into_iter().flatten() {
             if v.get("size").is_some() {
-                claims.push((
-                    claim_name(svc, vol),
-                    format!("volume `{vol}` of service `{svc}`"),
-                    head_span(&p.map, v.span),
-                ));
+                claims.push((claim_name(svc, vol), v.span, svc, vol));
             }
         }
     }
-    unique("PersistentVolumeClaim", claims.into_iter(), diags);
+    let what = |i: usize| format!("volume `{}` of service `{}`", claims[i].3, claims[i].2);
+    let items = claims.iter().map(|c| (c.0.clone(), c.1));
+    let before = diags.len();
+    unique("PersistentVolumeClaim", items, what, diags);
+    for d in &mut diags[before..] {
+        d.primary.span = head_span(&p.map, d.primary.span);
+        for l in &mut d.secondary {
+            l.span = head_span(&p.map, l.span);
+        }
+    }
 }
 
+/// E0311 for every name already taken; `what(i)` describes item `i`.
 fn unique(
     kind: &str,
-    items: impl Iterator<Item = (String, String, Span)>,
+    items: impl Iterator<Item = (String, Span)>,
+    what: impl Fn(usize) -> String,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<String, (String, Span)> = HashMap::new();
-    for (name, what, span) in items {
-        if let Some((first, first_span)) = seen.get(&name) {
+    let mut seen: HashMap<String, (usize, Span)> = HashMap::new();
+    for (i, (name, span)) in items.enumerate() {
+        if let Some(&(first, first_span)) = seen.get(&name) {
             diags.push(
                 Diagnostic::new(
                     Code::E0311,
                     span,
-                    format!("{what} and {first} both become the {kind} `{name}`"),
+                    format!(
+                        "{} and {} both become the {kind} `{name}`",
+                        what(i),
+                        what(first)
+                    ),
                 )
                 .label(format!("becomes {kind} `{name}`"))
-                .secondary(*first_span, format!("also becomes `{name}`"))
+                .secondary(first_span, format!("also becomes `{name}`"))
                 .help("rename one of them so that their Kubernetes names differ"),
             );
             continue;
         }
-        seen.insert(name, (what, span));
+        seen.insert(name, (i, span));
     }
 }

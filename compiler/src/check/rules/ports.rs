@@ -55,7 +55,7 @@ fn own_ports(prog: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
         check_port_ref(name, port, &ports, "ingress", Code::E0306, diags);
     }
     for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
-        port_name(pname, head_span(&prog.map, p.span), diags);
+        port_name(pname, || head_span(&prog.map, p.span), diags);
     }
     for (vname, v) in s.get("volume").and_then(Val::as_map).into_iter().flatten() {
         if !is_dns_label(vname) {
@@ -166,14 +166,14 @@ fn interp_span(p: &Program, span: Span, svc: &str, port: &str) -> Span {
 }
 
 /// Kubernetes port names: at most 15 characters, lowercase, a letter in them.
-fn port_name(name: &str, at: Span, diags: &mut Vec<Diagnostic>) {
+fn port_name(name: &str, at: impl FnOnce() -> Span, diags: &mut Vec<Diagnostic>) {
     let ok = is_dns_label(name)
         && name.len() <= 15
         && name.chars().any(|c| c.is_ascii_lowercase())
         && !name.contains("--");
     if !ok {
         diags.push(
-            Diagnostic::new(Code::E0207, at, format!("the port name `{name}` is not valid in Kubernetes"))
+            Diagnostic::new(Code::E0207, at(), format!("the port name `{name}` is not valid in Kubernetes"))
                 .label("port names are IANA service names")
                 .help("use at most 15 lowercase letters, digits and `-`, with at least one letter, e.g. `http`, `grpc`, `metrics`"),
         );
