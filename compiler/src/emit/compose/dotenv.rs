@@ -66,29 +66,40 @@ fn kind_hint(k: SecretKind) -> &'static str {
 
 /// `read as DB_URL by api, worker` / `mounted at /run/secrets/x in api`.
 fn used_by(name: &str, uses: &[&SecretUse]) -> String {
-    let mut by_var: Vec<String> = Vec::new();
-    let mut mounted: Vec<&str> = Vec::new();
+    let mut by_var: indexmap::IndexSet<String> = indexmap::IndexSet::new();
+    let mut mounted: indexmap::IndexSet<&str> = indexmap::IndexSet::new();
     for u in uses {
         if u.file {
-            if !mounted.contains(&u.service.as_str()) {
-                mounted.push(&u.service);
-            }
+            mounted.insert(&u.service);
         } else {
-            let entry = format!("{} ({})", u.service, u.var);
-            if !by_var.contains(&entry) {
-                by_var.push(entry);
-            }
+            by_var.insert(format!("{} ({})", u.service, u.var));
         }
     }
     let mut parts = Vec::new();
     if !by_var.is_empty() {
-        parts.push(format!("environment of {}", by_var.join(", ")));
+        parts.push(format!(
+            "environment of {}",
+            some(by_var.iter().map(String::as_str))
+        ));
     }
     if !mounted.is_empty() {
         parts.push(format!(
             "mounted at /run/secrets/{name} in {}",
-            mounted.join(", ")
+            some(mounted.iter().copied())
         ));
     }
     parts.join("; ")
+}
+
+/// `a, b, c` — at most ten names, then how many more.
+fn some<'a>(items: impl ExactSizeIterator<Item = &'a str>) -> String {
+    const SHOWN: usize = 10;
+    let n = items.len();
+    let mut s: Vec<&str> = items.take(SHOWN).collect();
+    let more;
+    if n > SHOWN {
+        more = format!("and {} more", n - SHOWN);
+        s.push(&more);
+    }
+    s.join(", ")
 }
