@@ -1,6 +1,10 @@
-//! Prints how long each front-end stage takes on one file (profiling aid).
+//! Prints how long each front-end stage takes on one file, and the resident
+//! memory after it (profiling aid; Linux).
 use stackc::source::FileLoader;
 use std::time::Instant;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 struct Disk;
 impl FileLoader for Disk {
@@ -12,35 +16,49 @@ impl FileLoader for Disk {
     }
 }
 
+fn rss() -> String {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or("")
+        .to_string()
+}
+
 fn main() {
     let path = std::env::args().nth(1).expect("path");
     let t = Instant::now();
     let (program, _) = stackc::resolve::load(&path, &Disk);
-    eprintln!("parse+resolve {:?}", t.elapsed());
+    eprintln!("parse+resolve {:?}  {}", t.elapsed(), rss());
     let t = Instant::now();
     let (schema, _) = stackc::check::schema(&program);
     let (_defaults, _) = stackc::check::defaults(&program, &schema);
-    let (_checked, d) = stackc::check::check(&program, &schema);
-    eprintln!("check {:?} ({} diags)", t.elapsed(), d.len());
+    let (checked, d) = stackc::check::check(&program, &schema);
+    eprintln!("check {:?} ({} diags)  {}", t.elapsed(), d.len(), rss());
+    drop((program, checked));
     let t = Instant::now();
-    let c = stackc::compile(&path, &Disk, &stackc::EnvSelection::All);
-    eprintln!(
-        "full compile {:?} ({} diags)",
-        t.elapsed(),
-        c.diagnostics.len()
+    let keep = stackc::Keep {
+        worlds: true,
+        syntax: false,
+    };
+    let c = stackc::compile_with(
+        &path,
+        &Disk,
+        &stackc::EnvSelection::Only("prod".into()),
+        keep,
     );
-    let t = Instant::now();
-    let (w, _) = c.evaluate(Some("prod"));
-    eprintln!("evaluate prod {:?}", t.elapsed());
-    let t = Instant::now();
-    let mut ds = Vec::new();
-    stackc::check::rules::run(&c.program, &w, None, &mut ds);
-    eprintln!("rules prod {:?}", t.elapsed());
+    eprintln!(
+        "compile (again, base + prod) {:?} ({} diags)  {}",
+        t.elapsed(),
+        c.diagnostics.len(),
+        rss()
+    );
     let t = Instant::now();
     let m = stackc::model::build(&c, Some("prod"));
     eprintln!(
-        "model prod {:?} ({} services)",
+        "model prod {:?} ({} services)  {}",
         t.elapsed(),
-        m.services.len()
+        m.services.len(),
+        rss()
     );
+    std::mem::forget((c, m));
 }

@@ -88,6 +88,7 @@ codes! {
     E0309 Warning "fixed replica count ignored by autoscaling";
     E0310 Error "HTTP path that does not start with `/`";
     E0311 Error "two declarations get the same Kubernetes name";
+    E0312 Error "autoscaling on a resource without a request";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

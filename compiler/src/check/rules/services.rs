@@ -230,6 +230,17 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for metric in ["cpu", "memory"] {
+        if let Some(target) = a.get(metric) {
+            if s.get("resources").and_then(|r| r.get(metric)).is_none() {
+                diags.push(
+                    Diagnostic::new(Code::E0312, target.span, format!("autoscaling on {metric} utilisation needs a {metric} request"))
+                        .label(format!("a percentage of the {metric} request"))
+                        .help(format!("set `resources {{ {metric} = REQUEST..LIMIT }}`; without a request the autoscaler cannot compute utilisation and never scales")),
+                );
+            }
+        }
+    }
     if a.get("cpu").is_none() && a.get("memory").is_none() {
         diags.push(
             Diagnostic::new(
