@@ -112,7 +112,8 @@ pub struct Body {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
     Attr(Attr),
-    Block(Block),
+    /// Boxed: blocks are larger than attributes and rarer.
+    Block(Box<Block>),
 }
 
 impl Entry {
@@ -165,7 +166,9 @@ pub struct Expr {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Str(StrLit),
-    Number(NumberLit),
+    /// Boxed: a number literal is the largest expression and keeps every
+    /// other one small.
+    Number(Box<NumberLit>),
     Bool(bool),
     Null,
     List(Vec<Expr>),

@@ -429,7 +429,7 @@ fn entry_of(ctx: &mut Ctx, p: P) -> Entry {
             _ => block.body = body_of(ctx, c),
         }
     }
-    Entry::Block(block)
+    Entry::Block(Box::new(block))
 }
 
 /// The keyword of a nested block: a single unquoted name.

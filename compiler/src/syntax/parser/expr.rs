@@ -24,7 +24,7 @@ fn primary_of(ctx: &mut Ctx, p: P) -> Expr {
     let span = ctx.span(&p);
     let kind = match p.as_rule() {
         Rule::string | Rule::mstring => ExprKind::Str(str_of(ctx, p)),
-        Rule::number => ExprKind::Number(number_of(ctx, p)),
+        Rule::number => ExprKind::Number(Box::new(number_of(ctx, p))),
         Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
         Rule::null => ExprKind::Null,
         Rule::list => ExprKind::List(p.into_inner().map(|e| expr_of(ctx, e)).collect()),
