@@ -192,6 +192,25 @@ fn explain(code: &str, io: &mut Io) -> miette::Result<i32> {
     }
 }
 
+/// Compiles the stack a path names for commands that build models (`emit`,
+/// `eval`): the selected environments' worlds are kept, the syntax trees
+/// are not. Returns the root file too.
+pub fn compile_for_models(
+    path: &std::path::Path,
+    env: Option<&str>,
+) -> miette::Result<(PathBuf, crate::Compilation)> {
+    let root = stack_roots(&[path.to_path_buf()])?.remove(0);
+    let envs = env.map_or(crate::EnvSelection::All, |e| {
+        crate::EnvSelection::Only(e.to_string())
+    });
+    let keep = crate::Keep {
+        worlds: true,
+        syntax: false,
+    };
+    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, keep);
+    Ok((root, c))
+}
+
 /// `--env NAME` must name a declared environment.
 pub fn known_env(c: &crate::Compilation, env: Option<&str>) -> miette::Result<()> {
     match env {

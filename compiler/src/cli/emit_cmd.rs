@@ -2,28 +2,14 @@
 //! then write the files (or compare them, with `--check`).
 
 use super::write::{self, Plan};
-use super::{display_name, stack_roots, ColorChoice, Deny, DiskLoader, EmitArgs, Io, FAILED, OK};
+use super::{ColorChoice, Deny, EmitArgs, Io, FAILED, OK};
 use crate::diagnostics::{render, Diagnostic};
 use crate::emit::{self, Models, Output};
-use crate::EnvSelection;
 use std::path::Path;
 
 pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let mut t = super::Timings::start();
-    let root = stack_roots(std::slice::from_ref(&args.path))?.remove(0);
-    let envs = args
-        .env
-        .clone()
-        .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile_with(
-        &display_name(&root),
-        &DiskLoader,
-        &envs,
-        crate::Keep {
-            worlds: true,
-            syntax: false,
-        },
-    );
+    let (root, c) = super::compile_for_models(&args.path, args.env.as_deref())?;
     t.lap(io, "compile");
     let color = match args.color {
         ColorChoice::Always => true,

@@ -1,23 +1,9 @@
 //! `stackc eval`.
 
-use super::{display_name, stack_roots, DataFormat, DiskLoader, EvalArgs, Io, FAILED, OK};
-use crate::EnvSelection;
+use super::{DataFormat, EvalArgs, Io, FAILED, OK};
 
 pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
-    let root = stack_roots(std::slice::from_ref(&args.path))?.remove(0);
-    let envs = args
-        .env
-        .clone()
-        .map_or(EnvSelection::All, EnvSelection::Only);
-    let c = crate::compile_with(
-        &display_name(&root),
-        &DiskLoader,
-        &envs,
-        crate::Keep {
-            worlds: true,
-            syntax: false,
-        },
-    );
+    let (_root, c) = super::compile_for_models(&args.path, args.env.as_deref())?;
     if c.has_errors() {
         super::check_cmd::human(&c.program.map, &c.diagnostics, io.err_is_tty, io);
         return Ok(FAILED);
