@@ -12,11 +12,10 @@
 //! need the merged, per-environment picture (cycles, ports, limits) live in
 //! [`rules`] and run on the evaluated model.
 
+pub mod cron;
 mod elab;
 pub(crate) mod refs;
-pub mod rules;
 pub mod schema;
-pub mod units;
 mod values;
 
 use crate::diagnostics::Diagnostic;
@@ -25,6 +24,9 @@ use crate::source::{SourceMap, Span};
 use crate::value::Val;
 use indexmap::{IndexMap, IndexSet};
 use schema::Schema;
+
+/// The stdlib defaults per record type: record index → field → value.
+pub type Defaults = Vec<IndexMap<String, Val>>;
 
 /// An environment's overlay, as written.
 #[derive(Debug, Clone, Default)]
@@ -100,7 +102,7 @@ pub fn schema(p: &Program) -> (Schema, Vec<Diagnostic>) {
 }
 
 /// The stdlib defaults, elaborated once: record index → field → value.
-pub fn defaults(p: &Program, schema: &Schema) -> (crate::eval::Defaults, Vec<Diagnostic>) {
+pub fn defaults(p: &Program, schema: &Schema) -> (Defaults, Vec<Diagnostic>) {
     let mut cx = elab::Elab::new(p, schema);
     let mut out = Vec::with_capacity(schema.records.len());
     for rec in &schema.records {

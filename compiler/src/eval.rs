@@ -12,15 +12,12 @@
 //! backends.
 
 use crate::check::schema::{Schema, Ty};
-use crate::check::Checked;
+use crate::check::{Checked, Defaults};
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::resolve::Program;
 use crate::value::{Map, Part, Val, ValKind};
 use indexmap::IndexMap;
 use std::sync::Arc;
-
-/// Defaults per record type: record index → field → value.
-pub type Defaults = Vec<IndexMap<String, Val>>;
 
 /// One environment's (or the base's) evaluated world.
 #[derive(Debug, Clone)]
@@ -628,9 +625,9 @@ pub fn text_of(v: &Val) -> String {
     match &v.kind {
         ValKind::Str(s) | ValKind::Enum(s) => s.clone(),
         ValKind::Int(i) => i.to_string(),
-        ValKind::Float(f) => crate::check::units::trim_float(*f),
+        ValKind::Float(f) => crate::units::trim_float(*f),
         ValKind::Bool(b) => b.to_string(),
-        ValKind::Quantity(q) => crate::check::units::format(*q),
+        ValKind::Quantity(q) => crate::units::format(*q),
         _ => String::new(),
     }
 }

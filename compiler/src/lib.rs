@@ -15,10 +15,13 @@ extern crate alloc;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+pub mod names;
 pub mod resolve;
+pub mod rules;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
+pub mod units;
 pub mod value;
 
 use check::schema::Schema;
@@ -33,7 +36,7 @@ pub struct Compilation {
     pub program: Program,
     pub schema: Schema,
     pub checked: Checked,
-    pub defaults: eval::Defaults,
+    pub defaults: check::Defaults,
     /// Every diagnostic, sorted by position, duplicates removed.
     pub diagnostics: Vec<Diagnostic>,
     /// The base services, evaluated once and shared by every environment.
@@ -121,7 +124,7 @@ pub fn compile_with(
     for env in names {
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
-        check::rules::run(&c.program, &world, base_world.as_deref(), &mut diags);
+        rules::run(&c.program, &world, base_world.as_deref(), &mut diags);
         let world = std::sync::Arc::new(world);
         if env.is_none() {
             base_world = Some(world.clone());
@@ -130,7 +133,7 @@ pub fn compile_with(
             let _ = slot.set(world);
         }
     }
-    check::rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
+    rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
     diagnostics::sort_dedup(&mut diags);
     c.diagnostics = diags;
     c

@@ -143,26 +143,7 @@ impl Model {
     }
 }
 
-/// A declared name as a Kubernetes object name (lowercase, `_` → `-`):
-/// the names of the ConfigMaps and Secrets every Kubernetes target writes.
-pub fn k8s_name(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    s.trim_matches('-').to_string()
-}
-
-/// The PersistentVolumeClaim of a service's persistent volume.
-pub fn claim_name(service: &str, volume: &str) -> String {
-    format!("{service}-{volume}")
-}
+pub use crate::names::{claim_name, k8s_name};
 
 /// Converted services by the address of the evaluated value they come
 /// from (values shared between environments are converted once). Clones of

@@ -294,7 +294,7 @@ impl Elab<'_> {
         Some(match v.kind {
             ValKind::Str(s) => vec![Part::Text(s)],
             ValKind::Interp(parts) => parts,
-            ValKind::Float(f) => vec![Part::Text(super::units::trim_float(f))],
+            ValKind::Float(f) => vec![Part::Text(crate::units::trim_float(f))],
             ValKind::Int(i) => vec![Part::Text(i.to_string())],
             ValKind::Bool(b) => vec![Part::Text(b.to_string())],
             _ => return None,

@@ -49,14 +49,7 @@ impl RefKind {
     }
 }
 
-/// Scalar kinds with units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Unit {
-    Duration,
-    Bytes,
-    Cpu,
-    Percent,
-}
+pub use crate::units::Unit;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ty {

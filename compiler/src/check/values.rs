@@ -4,10 +4,10 @@
 
 use super::elab::Elab;
 use super::schema::{FieldDef, RefKind, Ty, Unit};
-use super::units::{self, UnitError};
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{self, Expr, ExprKind};
+use crate::units::{self, UnitError};
 use crate::value::{Map, Val, ValKind};
 
 impl Elab<'_> {
@@ -260,7 +260,7 @@ impl Elab<'_> {
             (ExprKind::Str(s), Ty::String) => return self.string(s, e.span),
             (ExprKind::Str(s), Ty::Cron) => {
                 let text = s.as_plain().unwrap_or_default();
-                if let Err(msg) = super::rules::cron::validate(&text) {
+                if let Err(msg) = super::cron::validate(&text) {
                     let d = Diagnostic::new(Code::E0603, e.span, format!("malformed cron expression: {msg}"))
                         .label("not a valid schedule")
                         .help("five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * 1\" (03:00 every Monday)");

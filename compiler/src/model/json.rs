@@ -229,7 +229,7 @@ impl Conv<'_> {
             ValKind::Int(i) => J::from(*i),
             ValKind::Float(f) => json!(f),
             ValKind::Str(s) | ValKind::Enum(s) => J::String(s.clone()),
-            ValKind::Quantity(q) => J::String(crate::check::units::format(*q)),
+            ValKind::Quantity(q) => J::String(crate::units::format(*q)),
             ValKind::Ref(r) => J::String(ref_name(r)),
             ValKind::Interp(parts) => J::String(self.render_k8s(parts)),
             ValKind::Range(lo, hi) => json!({"request": self.scalar(lo), "limit": self.scalar(hi)}),

@@ -1,8 +1,7 @@
 //! Quantities in the model: exact integers inside, canonical strings in
 //! JSON (`"30s"`, `"512Mi"`, `"250m"`, `"70%"`).
 
-use crate::check::schema::Unit;
-use crate::check::units;
+use crate::units::{self, Unit};
 use crate::value::Quantity;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

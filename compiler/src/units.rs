@@ -1,11 +1,23 @@
-//! Literals with units: `30s`, `512Mi`, `250m`, `70%`.
+//! Units: literals like `30s`, `512Mi`, `250m`, `70%`.
+//!
+//! A leaf module shared by `check` (which parses literals), `eval` and
+//! `model` (which print them) and the backends; it imports nothing but
+//! the value type [`Quantity`].
 //!
 //! Parsing normalises to integers (milliseconds, bytes, millicores) so that
 //! comparisons and lowering are exact; `format_*` print the canonical form
 //! that `stackc eval` shows and the model reads back.
 
-use super::schema::Unit;
 use crate::value::Quantity;
+
+/// Scalar kinds with units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Duration,
+    Bytes,
+    Cpu,
+    Percent,
+}
 
 /// Why a literal does not fit a unit.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,10 +1,14 @@
-//! Semantic rules that need the merged, per-environment picture: cycles,
-//! ports, resource limits, autoscaling, exclusive fields, environments and
-//! pipelines. One file per rule family; each reads an evaluated world and
-//! pushes diagnostics. The driver runs them on the base and on every
-//! environment; identical findings are reported once.
+//! Rules: the semantic rules that need the merged, per-environment picture.
+//!
+//! Input: an evaluated world (`eval::Evaluated`) of the base or of one
+//! environment, and the program for spans. Output: diagnostics (cycles,
+//! ports, resource limits, autoscaling, exclusive fields, names that collide
+//! once lowered, environments and pipelines). This stage runs after `eval`
+//! and before `model`; it reads `check` (spans of heads and keys) and
+//! `eval`, and nothing reads it but the driver. One file per rule family;
+//! each reads a world and pushes diagnostics. The driver runs them on the
+//! base and on every environment; identical findings are reported once.
 
-pub mod cron;
 mod graph;
 mod names;
 mod pipelines;

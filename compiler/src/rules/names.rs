@@ -6,7 +6,7 @@
 use crate::check::head_span;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
-use crate::model::{claim_name, k8s_name};
+use crate::names::{claim_name, k8s_name};
 use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::Val;
