@@ -27,7 +27,7 @@
 //! their backends in `kustomize.rs` and `helm.rs`, over the examples as
 //! well as their fixtures.
 
-use stackc::emit::{self, Models, Target};
+use stackc::emit::{self, Target};
 use stackc_tests::cli::stackc;
 use stackc_tests::stacks::{self, files_under, supported_targets, StackDir};
 use stackc_tests::tools::{have_validators, jobs, validate_in_parallel, Scratch};
@@ -74,13 +74,14 @@ fn emit_all(target: Target, scratch: &Path) -> Vec<PathBuf> {
 /// The CLI wrote exactly the backend's files (and its manifest).
 fn written_is_emitted(stack: &StackDir, target: Target, out: &Path) {
     let c = stack.compile();
-    let mut models = Models::build(&c, None);
-    if target == Target::Compose {
-        // The CLI rewrites host paths from the stack's directory to the output's.
-        let prefix = stackc::cli::relative_path(out, &stack.dir).expect("paths");
-        models.rebase_paths(&prefix);
-    }
-    let expected = emit::emit(&models, target).files;
+    let models = c.models(None).expect("models");
+    // As the CLI does: host paths are rebased from the stack's directory to
+    // the output's for the targets whose registry entry asks for it.
+    let opts = emit::EmitOptions {
+        stack_dir: stackc::cli::relative_path(out, &stack.dir),
+    };
+    let backend = emit::backend(target).expect("a backend");
+    let expected = emit::run(backend, &models, &opts).files;
     let on_disk: Vec<(String, String)> = files_under(out)
         .into_iter()
         .map(|p| {

@@ -28,7 +28,7 @@
 
 use stackc::cli::{self, Io};
 use stackc::diagnostics::{render, sort_dedup, Code, Diagnostic, Severity};
-use stackc::emit::{self, Models, Target};
+use stackc::emit::{self, Target};
 use stackc::source::MemoryLoader;
 use stackc::{compile, Compilation, EnvSelection};
 use std::path::{Path, PathBuf};
@@ -100,7 +100,7 @@ fn add_lowerings(c: &mut Compilation, targets: &[Target], env: Option<&str>) {
         !c.has_errors(),
         "lowerings are only computed for valid stacks"
     );
-    let models = Models::build(c, env);
+    let models = c.models(env).expect("models");
     for t in targets {
         let out = emit::emit(&models, *t);
         c.diagnostics
@@ -455,7 +455,7 @@ impl Example {
         }
         let mut c = compile("example.stack", &loader, &EnvSelection::All);
         if lowering && !c.has_errors() {
-            let targets = emit::declared_targets(&Models::build(&c, None).base);
+            let targets = emit::declared_targets(&c.models(None).expect("models").base);
             add_lowerings(&mut c, &targets, None);
         }
         c

@@ -49,7 +49,7 @@ struct Emitted {
 impl Emitted {
     fn new(stack: &StackDir) -> Emitted {
         let c = stack.compile();
-        let models = Models::build(&c, None);
+        let models = c.models(None).expect("models");
         let outputs = supported_targets()
             .into_iter()
             .map(|t| emit::emit(&models, t))
@@ -190,6 +190,8 @@ fn env_files(target: Target, stack: &str, envs: &[String]) -> Vec<String> {
             per_env(&|e| format!("{stack}/values-{e}.yaml")),
         ]
         .concat(),
+        // No backend yet: nothing is expected (and nothing is emitted).
+        Target::Systemd | Target::Quadlet | Target::Github => Vec::new(),
     }
 }
 

@@ -30,7 +30,7 @@
 //! snapshot, `cargo insta accept`.
 
 use serde_yaml::Value;
-use stackc::emit::{self, Models, Output, Target};
+use stackc::emit::{self, Output, Target};
 use stackc::source::MemoryLoader;
 use stackc::{compile, Compilation, EnvSelection};
 use stackc_tests::stacks::{self, workspace};
@@ -79,7 +79,7 @@ impl Case {
 
     /// Both targets' output, without source or lowering lines.
     fn build(name: &str, c: &Compilation) -> Case {
-        let models = Models::build(c, None);
+        let models = c.models(None).expect("models");
         Case {
             name: name.to_string(),
             source: String::new(),
@@ -174,7 +174,7 @@ fn selecting_one_environment_keeps_the_base() {
         let loader = MemoryLoader::new().with(&name, &text);
         let env = case.envs.last().unwrap();
         let c = compile(&name, &loader, &EnvSelection::Only(env.clone()));
-        let one = emit::emit(&Models::build(&c, Some(env)), Target::Kustomize);
+        let one = emit::emit(&c.models(Some(env)).expect("models"), Target::Kustomize);
         let expected: Vec<_> = case
             .kustomize
             .files

@@ -27,12 +27,17 @@ fn rss() -> String {
 fn main() {
     let path = std::env::args().nth(1).expect("path");
     let t = Instant::now();
-    let (program, _) = stackc::resolve::load(&path, &Disk);
+    let prelude = stackc::prelude::get();
+    eprintln!(
+        "prelude (stdlib parsed, schema built) {:?}  {}",
+        t.elapsed(),
+        rss()
+    );
+    let t = Instant::now();
+    let (program, _) = stackc::resolve::load(&path, &Disk, &prelude.sources);
     eprintln!("parse+resolve {:?}  {}", t.elapsed(), rss());
     let t = Instant::now();
-    let (schema, _) = stackc::check::schema(&program);
-    let (_defaults, _) = stackc::check::defaults(&program, &schema);
-    let (checked, d) = stackc::check::check(&program, &schema);
+    let (checked, d) = stackc::check::check(&program, &prelude.schema);
     eprintln!("check {:?} ({} diags)  {}", t.elapsed(), d.len(), rss());
     drop((program, checked));
     let t = Instant::now();
@@ -53,7 +58,7 @@ fn main() {
         rss()
     );
     let t = Instant::now();
-    let m = stackc::model::build(&c, Some("prod"));
+    let m = c.model(Some("prod")).expect("model");
     eprintln!(
         "model prod {:?} ({} services)  {}",
         t.elapsed(),

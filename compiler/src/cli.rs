@@ -86,9 +86,10 @@ pub struct EvalArgs {
 pub struct EmitArgs {
     /// The stack file (or a directory holding `stack.stack`).
     pub path: PathBuf,
-    /// What to emit.
-    #[arg(long, value_enum)]
-    pub target: crate::emit::TargetArg,
+    /// What to emit: a target of the registry, or `all` (every target the
+    /// stack lists in `targets`).
+    #[arg(long, value_parser = target_values())]
+    pub target: String,
     /// Only this environment (default: every environment).
     #[arg(long)]
     pub env: Option<String>,
@@ -104,6 +105,19 @@ pub struct EmitArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
+
+/// `--target` values: one per entry of the target registry, and `all`.
+fn target_values() -> clap::builder::PossibleValuesParser {
+    let backends = crate::emit::BACKENDS
+        .iter()
+        .map(|b| clap::builder::PossibleValue::new(b.name()).help(b.summary));
+    let all = clap::builder::PossibleValue::new(ALL_TARGETS)
+        .help("every target the stack lists in `targets`");
+    clap::builder::PossibleValuesParser::new(backends.chain([all]))
+}
+
+/// The `--target` value that selects the stack's own list.
+pub const ALL_TARGETS: &str = "all";
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

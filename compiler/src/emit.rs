@@ -7,8 +7,10 @@
 //! express exactly, a [`Lowering`] (approximated or dropped) pointing at the
 //! source. Backends read only [`crate::model`] and `emit::{output, yaml}`.
 //!
-//! A backend is `fn(&Models) -> Output`; adding one is a new module, a
-//! [`Target`] variant and an arm in [`emit`].
+//! A backend is `fn(&Models) -> Output`, registered in [`BACKENDS`] with
+//! what it reads and how its output is placed; adding one is a new module
+//! and one entry there. The driver (`crate::Compilation::models`) builds
+//! the models; this module never sees the syntax tree or the compilation.
 
 pub mod compose;
 pub mod helm;
@@ -19,67 +21,129 @@ pub mod yaml;
 
 pub use output::{Lowering, LoweringKind, Output, OutputFile};
 
-use crate::model::{self, Model};
-use crate::Compilation;
+/// The language's targets (`targets = [...]`); the registry below says
+/// which of them have a backend.
+pub use crate::model::Target;
 
-/// A generated artifact family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Target {
-    Compose,
-    K8s,
-    Kustomize,
-    Helm,
+use crate::model::Model;
+
+/// One entry of the target registry: everything the driver, the command
+/// line, `--target all`, the lowering report and the docs need to know
+/// about a backend.
+#[derive(Debug, Clone, Copy)]
+pub struct Backend {
+    /// The target, named as `targets = [...]` and `--target` spell it.
+    pub target: Target,
+    /// One line for `--help` and the docs.
+    pub summary: &'static str,
+    /// Which models the backend reads.
+    pub reads: Reads,
+    /// Whether relative host paths (bind mounts, build contexts), which the
+    /// model holds relative to the `.stack` file, are rewritten to be
+    /// relative to the output directory (the format resolves them against
+    /// the directory its files land in).
+    pub rebases_host_paths: bool,
+    /// The backend.
+    pub emit: fn(&Models) -> Output,
 }
 
-impl Target {
-    pub const ALL: &'static [Target] = &[
-        Target::Compose,
-        Target::K8s,
-        Target::Kustomize,
-        Target::Helm,
-    ];
+/// Which models a backend reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// The base and the environments (a base file plus per-environment
+    /// differences, or the base alone when no environment is declared).
+    BaseAndEnvs,
+    /// The environments only; the base is read only when the stack
+    /// declares no environment (stack-level fields are always there).
+    Envs,
+}
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::Compose => "compose",
-            Target::K8s => "k8s",
-            Target::Kustomize => "kustomize",
-            Target::Helm => "helm",
-        }
-    }
-
-    /// The model's target enum value.
-    pub fn model_target(self) -> model::Target {
-        match self {
-            Target::Compose => model::Target::Compose,
-            Target::K8s => model::Target::K8s,
-            Target::Kustomize => model::Target::Kustomize,
-            Target::Helm => model::Target::Helm,
-        }
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        self.target.name()
     }
 }
 
-/// `--target` values.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetArg {
-    Compose,
-    K8s,
-    Kustomize,
-    Helm,
-    /// Every target the stack lists in `targets`.
-    All,
+/// The target registry: one entry per backend. Adding a backend is a
+/// module under `emit/` and one entry here.
+pub const BACKENDS: &[Backend] = &[
+    Backend {
+        target: Target::Compose,
+        summary: "Docker Compose: compose.yaml plus one override file per environment",
+        reads: Reads::BaseAndEnvs,
+        rebases_host_paths: true,
+        emit: compose::emit,
+    },
+    Backend {
+        target: Target::K8s,
+        summary: "Kubernetes manifests: one file per environment",
+        reads: Reads::Envs,
+        rebases_host_paths: false,
+        emit: k8s::emit,
+    },
+    Backend {
+        target: Target::Kustomize,
+        summary: "Kustomize: a base and one overlay per environment",
+        reads: Reads::BaseAndEnvs,
+        rebases_host_paths: false,
+        emit: kustomize::emit,
+    },
+    Backend {
+        target: Target::Helm,
+        summary: "a Helm chart with one values file per environment",
+        reads: Reads::BaseAndEnvs,
+        rebases_host_paths: false,
+        emit: helm::emit,
+    },
+];
+
+/// The backend of `target`, if this build has one.
+pub fn backend(target: Target) -> Option<&'static Backend> {
+    BACKENDS.iter().find(|b| b.target == target)
 }
 
-impl TargetArg {
-    pub fn target(self) -> Option<Target> {
-        match self {
-            TargetArg::Compose => Some(Target::Compose),
-            TargetArg::K8s => Some(Target::K8s),
-            TargetArg::Kustomize => Some(Target::Kustomize),
-            TargetArg::Helm => Some(Target::Helm),
-            TargetArg::All => None,
+/// The backend named `name` (`compose`, `k8s`, …).
+pub fn backend_named(name: &str) -> Option<&'static Backend> {
+    BACKENDS.iter().find(|b| b.name() == name)
+}
+
+/// Whether these backends need the base model with its services.
+pub fn need_base(backends: &[&Backend]) -> bool {
+    backends.iter().any(|b| b.reads == Reads::BaseAndEnvs)
+}
+
+/// The targets a stack lists, split into those with a backend (what
+/// `--target all` emits) and those without one yet.
+pub fn declared(targets: &[Target]) -> (Vec<&'static Backend>, Vec<Target>) {
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for t in Target::ALL {
+        match backend(t) {
+            _ if !targets.contains(&t) => {}
+            Some(b) => with.push(b),
+            None => without.push(t),
         }
     }
+    (with, without)
+}
+
+/// The targets `--target all` emits for the stack of `m`: those it lists
+/// that have a backend.
+pub fn declared_targets(m: &Model) -> Vec<Target> {
+    declared(&m.stack.targets)
+        .0
+        .iter()
+        .map(|b| b.target)
+        .collect()
+}
+
+/// How a backend's output is placed.
+#[derive(Debug, Clone, Default)]
+pub struct EmitOptions {
+    /// The path from the directory the backend's files land in to the
+    /// `.stack` file's directory (`/`-separated); `None` or `.`: the same
+    /// directory. Read by backends that rebase host paths.
+    pub stack_dir: Option<String>,
 }
 
 /// The models a backend reads.
@@ -92,36 +156,10 @@ pub struct Models {
 }
 
 impl Models {
-    /// Builds the base and the environments `only` selects (all when `None`).
-    pub fn build(c: &Compilation, only: Option<&str>) -> Models {
-        Self::build_for(c, only, Target::ALL)
-    }
-
-    /// Like [`Models::build`], for these targets only: when none of them
-    /// reads the base (plain Kubernetes with environments declared), the base
-    /// is a shell without services, which saves building it.
-    pub fn build_for(c: &Compilation, only: Option<&str>, targets: &[Target]) -> Models {
-        let needs_base =
-            c.environment_names().is_empty() || targets.iter().any(|t| *t != Target::K8s);
-        let base = if needs_base {
-            model::build(c, None)
-        } else {
-            model::build_shell(c)
-        };
-        let envs = c
-            .environment_names()
-            .iter()
-            .filter(|e| only.is_none_or(|o| o == e.as_str()))
-            .map(|e| model::build(c, Some(e)))
-            .collect();
-        Models { base, envs }
-    }
-
     /// Rewrites relative host paths (bind mounts, build contexts), which the
     /// model holds relative to the `.stack` file, to be relative to the
     /// output directory: `prefix` is the path from there to the stack's
-    /// directory. Used for Compose, which resolves paths against the
-    /// directory of `compose.yaml`.
+    /// directory.
     pub fn rebase_paths(&mut self, prefix: &str) {
         if prefix.is_empty() || prefix == "." {
             return;
@@ -148,6 +186,20 @@ impl Models {
             self.envs.iter().collect()
         }
     }
+
+    /// The models without the environments that are restricted to other
+    /// targets (`targets = [...]` in an environment); `None` when every
+    /// environment is emitted for `t`.
+    fn for_target(&self, t: Target) -> Option<Models> {
+        let excluded = |m: &Model| m.environment.as_ref().is_some_and(|e| !e.emits(t));
+        if !self.envs.iter().any(excluded) {
+            return None;
+        }
+        Some(Models {
+            base: self.base.clone(),
+            envs: self.envs.iter().filter(|m| !excluded(m)).cloned().collect(),
+        })
+    }
 }
 
 /// `prefix/path` for a relative local path; absolute paths, home-relative
@@ -164,46 +216,36 @@ fn rebase(prefix: &str, path: &str) -> String {
     format!("{}/{rest}", prefix.trim_end_matches('/'))
 }
 
-/// Runs one backend.
+/// Runs one backend: environments restricted to other targets are left
+/// out, and host paths are rebased when the backend asks for it.
+pub fn run(b: &Backend, models: &Models, opts: &EmitOptions) -> Output {
+    let prefix = opts
+        .stack_dir
+        .as_deref()
+        .filter(|p| b.rebases_host_paths && *p != ".");
+    let filtered = models.for_target(b.target);
+    let models = filtered.as_ref().unwrap_or(models);
+    match prefix {
+        Some(prefix) => {
+            let mut rebased = models.clone();
+            rebased.rebase_paths(prefix);
+            (b.emit)(&rebased)
+        }
+        None => (b.emit)(models),
+    }
+}
+
+/// Runs the backend of `target` with default options; a target without a
+/// backend gives an empty output with a note.
 pub fn emit(models: &Models, target: Target) -> Output {
-    let t = target.model_target();
-    let excluded = models
-        .envs
-        .iter()
-        .any(|m| m.environment.as_ref().is_some_and(|e| !e.emits(t)));
-    if excluded {
-        // Environments restricted to other targets are left out.
-        let envs = models
-            .envs
-            .iter()
-            .filter(|m| m.environment.as_ref().is_none_or(|e| e.emits(t)))
-            .cloned()
-            .collect();
-        let only = Models {
-            base: models.base.clone(),
-            envs,
-        };
-        return emit_all(&only, target);
+    match backend(target) {
+        Some(b) => run(b, models, &EmitOptions::default()),
+        None => {
+            let mut out = Output::new(target);
+            out.note(format!("no backend for `{}` yet", target.name()));
+            out
+        }
     }
-    emit_all(models, target)
-}
-
-fn emit_all(models: &Models, target: Target) -> Output {
-    match target {
-        Target::Compose => compose::emit(models),
-        Target::K8s => k8s::emit(models),
-        Target::Kustomize => kustomize::emit(models),
-        Target::Helm => helm::emit(models),
-    }
-}
-
-/// The targets `--target all` emits: those the stack lists.
-pub fn declared_targets(m: &Model) -> Vec<Target> {
-    Target::ALL
-        .iter()
-        .copied()
-        .filter(|t| m.stack.targets.contains(&t.model_target()))
-        .collect()
 }
 
 /// Hex SHA-256 of `data`: the `checksum/config` annotation that rolls pods

@@ -16,6 +16,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod eval;
 pub mod names;
+pub mod prelude;
 pub mod resolve;
 pub mod rules;
 pub mod source;
@@ -34,9 +35,11 @@ use source::FileLoader;
 #[derive(Debug, Clone)]
 pub struct Compilation {
     pub program: Program,
-    pub schema: Schema,
+    /// The stdlib's schema and defaults, shared by every compilation of the
+    /// process ([`prelude`]).
+    pub schema: &'static Schema,
     pub checked: Checked,
-    pub defaults: check::Defaults,
+    pub defaults: &'static check::Defaults,
     /// Every diagnostic, sorted by position, duplicates removed.
     pub diagnostics: Vec<Diagnostic>,
     /// The base services, evaluated once and shared by every environment.
@@ -91,12 +94,12 @@ pub fn compile_with(
     envs: &EnvSelection,
     keep: Keep,
 ) -> Compilation {
-    let (program, mut diags) = resolve::load(root, loader);
-    let (schema, d) = check::schema(&program);
+    let prelude = prelude::get();
+    let mut diags = prelude.diagnostics.clone();
+    let (program, d) = resolve::load(root, loader, &prelude.sources);
     diags.extend(d);
-    let (defaults, d) = check::defaults(&program, &schema);
-    diags.extend(d);
-    let (checked, d) = check::check(&program, &schema);
+    let (schema, defaults) = (&prelude.schema, &prelude.defaults);
+    let (checked, d) = check::check(&program, schema);
     diags.extend(d);
     let mut c = Compilation {
         program,
@@ -149,9 +152,9 @@ impl Compilation {
     pub fn evaluate(&self, env: Option<&str>) -> (eval::Evaluated, Vec<Diagnostic>) {
         let mut ev = eval::Evaluator {
             p: &self.program,
-            schema: &self.schema,
+            schema: self.schema,
             checked: &self.checked,
-            defaults: &self.defaults,
+            defaults: self.defaults,
             base: None,
         };
         let base = self.base.get_or_init(|| ev.base_services());
@@ -201,6 +204,69 @@ impl Compilation {
             .get()
             .and_then(|b| b.services.get(name))
             .is_some_and(|b| std::sync::Arc::ptr_eq(b, v))
+    }
+
+    /// The model of `env` (or of the base when `None`). The compilation
+    /// must be free of errors; with errors the model is best-effort.
+    pub fn model(&self, env: Option<&str>) -> Result<model::Model, Diagnostic> {
+        Ok(model::build(self, env))
+    }
+
+    /// The base model without services and pipelines: what backends that
+    /// do not read the base still get (stack name, namespace, secrets,
+    /// configs).
+    pub fn model_shell(&self) -> Result<model::Model, Diagnostic> {
+        Ok(model::build_shell(self))
+    }
+
+    /// The models every backend reads: the base and the environments `only`
+    /// selects (all when `None`).
+    pub fn models(&self, only: Option<&str>) -> Result<emit::Models, Diagnostic> {
+        let all: Vec<&emit::Backend> = emit::BACKENDS.iter().collect();
+        self.models_for(only, &all)
+    }
+
+    /// The models these backends read: when none of them reads the base
+    /// (plain Kubernetes with environments declared), the base is a shell
+    /// without services, which saves building it.
+    pub fn models_for(
+        &self,
+        only: Option<&str>,
+        backends: &[&emit::Backend],
+    ) -> Result<emit::Models, Diagnostic> {
+        let names = self.environment_names();
+        let base = if names.is_empty() || emit::need_base(backends) {
+            self.model(None)?
+        } else {
+            self.model_shell()?
+        };
+        let envs = names
+            .iter()
+            .filter(|e| only.is_none_or(|o| o == e.as_str()))
+            .map(|e| self.model(Some(e)))
+            .collect::<Result<_, _>>()?;
+        Ok(emit::Models { base, envs })
+    }
+
+    /// The targets the stack lists in `targets` (what `--target all`
+    /// writes), read from the evaluated stack without building a model.
+    pub fn stack_targets(&self) -> Vec<model::Target> {
+        let world = self.world(None);
+        let listed = world.stack.get("targets").map(value::Val::list);
+        listed
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.str().and_then(model::Target::from_name))
+            .collect()
+    }
+
+    /// The stack's `default_env`, if set.
+    pub fn default_env(&self) -> Option<String> {
+        match &self.world(None).stack.get("default_env")?.kind {
+            value::ValKind::Ref(value::Ref::Environment(e)) => Some(e.clone()),
+            value::ValKind::Str(e) => Some(e.clone()),
+            _ => None,
+        }
     }
 
     pub fn has_errors(&self) -> bool {

@@ -82,6 +82,36 @@ pub struct Environment {
     pub targets: Option<Vec<Target>>,
 }
 
+impl Target {
+    /// Every target of the language, in the order `--target all` writes them.
+    pub const ALL: [Target; 7] = [
+        Target::Compose,
+        Target::K8s,
+        Target::Kustomize,
+        Target::Helm,
+        Target::Systemd,
+        Target::Quadlet,
+        Target::Github,
+    ];
+
+    /// As `targets = [...]` and `--target` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Compose => "compose",
+            Target::K8s => "k8s",
+            Target::Kustomize => "kustomize",
+            Target::Helm => "helm",
+            Target::Systemd => "systemd",
+            Target::Quadlet => "quadlet",
+            Target::Github => "github",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
 impl Environment {
     /// Whether this environment is emitted for `t`.
     pub fn emits(&self, t: Target) -> bool {

@@ -151,8 +151,19 @@ impl Program {
     }
 }
 
-/// Loads, parses and resolves the stack rooted at `root`.
-pub fn load(root: &str, loader: &dyn FileLoader) -> (Program, Vec<Diagnostic>) {
+/// The stdlib as every compilation starts: its files registered first in a
+/// source map and their syntax trees. Parsed once per process by the
+/// driver (`crate::prelude`) and copied into each [`Program`].
+#[derive(Debug, Clone)]
+pub struct StdlibSources {
+    pub map: SourceMap,
+    pub files: Vec<ast::File>,
+    /// Syntax errors in the stdlib (none in a released compiler).
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Registers and parses the stdlib.
+pub fn parse_stdlib() -> StdlibSources {
     let mut map = SourceMap::new();
     let mut files = Vec::new();
     let mut diags = Vec::new();
@@ -161,6 +172,19 @@ pub fn load(root: &str, loader: &dyn FileLoader) -> (Program, Vec<Diagnostic>) {
         files.push(f);
         diags.extend(d);
     }
+    StdlibSources { map, files, diags }
+}
+
+/// Loads, parses and resolves the stack rooted at `root`, on top of the
+/// parsed stdlib `std` (its diagnostics are not repeated here).
+pub fn load(
+    root: &str,
+    loader: &dyn FileLoader,
+    std: &StdlibSources,
+) -> (Program, Vec<Diagnostic>) {
+    let map = std.map.clone();
+    let files = std.files.clone();
+    let diags = Vec::new();
     let stdlib: Vec<usize> = (0..files.len()).collect();
     let mut loading = Loading {
         loader,

@@ -4,7 +4,7 @@
 //! the same on every machine; compiled and emitted in-process.
 
 use stackc::diagnostics::{render, Diagnostic};
-use stackc::emit::{self, Models, Output, Target};
+use stackc::emit::{self, Output, Target};
 use stackc::source::MemoryLoader;
 use stackc::{compile, Compilation, EnvSelection};
 use std::path::{Path, PathBuf};
@@ -124,7 +124,7 @@ pub fn supported_targets() -> Vec<Target> {
     let loader = MemoryLoader::new().with("probe.stack", text);
     let c = compile("probe.stack", &loader, &EnvSelection::All);
     assert!(!c.has_errors(), "the probe stack has errors");
-    let models = Models::build(&c, None);
+    let models = c.models(None).expect("models");
     Target::ALL
         .iter()
         .copied()

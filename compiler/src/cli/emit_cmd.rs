@@ -4,7 +4,7 @@
 use super::write::{self, Plan};
 use super::{ColorChoice, Deny, EmitArgs, Io, FAILED, OK};
 use crate::diagnostics::{render, Diagnostic};
-use crate::emit::{self, Models, Output};
+use crate::emit::{self, Backend, EmitOptions, Output};
 use std::path::Path;
 
 pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
@@ -22,37 +22,29 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         return Ok(FAILED);
     }
     super::known_env(&c, args.env.as_deref())?;
-    let shell = crate::model::build_shell(&c);
-    let targets = match args.target.target() {
-        Some(t) => vec![t],
-        None => emit::declared_targets(&shell),
+    let backends = backends(&c, &args.target, io);
+    let models = match c.models_for(args.env.as_deref(), &backends) {
+        Ok(m) => m,
+        Err(d) => return Ok(internal_error(&c, d, color, io)),
     };
-    if args.target.target().is_none() {
-        let known: Vec<_> = emit::Target::ALL.iter().map(|t| t.model_target()).collect();
-        let missing: Vec<String> = shell
-            .stack
-            .targets
-            .iter()
-            .filter(|t| !known.contains(t))
-            .map(|t| format!("{t:?}").to_lowercase())
-            .collect();
-        if !missing.is_empty() {
-            let _ = writeln!(
-                io.err,
-                "note: no backend yet for {} (listed in `targets`); nothing written for them",
-                missing.join(", ")
-            );
-        }
-    }
-    let models = Models::build_for(&c, args.env.as_deref(), &targets);
     // The process ends soon; skip freeing the compilation piece by piece.
     let models = std::mem::ManuallyDrop::new(models);
     let c = std::mem::ManuallyDrop::new(c);
     t.lap(io, "model");
-    let nested = targets.len() > 1;
-    let outputs: Vec<Output> = targets
+    let nested = backends.len() > 1;
+    let outputs: Vec<Output> = backends
         .iter()
-        .map(|t| run_backend(&models, *t, &root, &args.out, nested))
+        .map(|b| {
+            let dir = if nested {
+                args.out.join(b.name())
+            } else {
+                args.out.clone()
+            };
+            let opts = EmitOptions {
+                stack_dir: relative_path(&dir, root.parent().unwrap_or(Path::new("."))),
+            };
+            emit::run(b, &models, &opts)
+        })
         .collect();
     t.lap(io, "backends");
     let deny_lossy = args.deny.contains(&Deny::Lossy);
@@ -74,7 +66,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         );
         return Ok(FAILED);
     }
-    let files = collect(outputs, targets.len() > 1);
+    let files = collect(outputs, nested);
     let plan = Plan {
         out: args.out.clone(),
         files,
@@ -100,25 +92,30 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     Ok(OK)
 }
 
-/// Runs one backend; Compose gets host paths rebased to where its files land.
-fn run_backend(models: &Models, t: emit::Target, root: &Path, out: &Path, nested: bool) -> Output {
-    if t != emit::Target::Compose {
-        return emit::emit(models, t);
+/// The backends `--target` selects: one, or with `all` those the stack
+/// lists (noting the listed targets that have no backend yet).
+fn backends(c: &crate::Compilation, target: &str, io: &mut Io) -> Vec<&'static Backend> {
+    if let Some(b) = emit::backend_named(target) {
+        return vec![b];
     }
-    let dir = if nested {
-        out.join(t.name())
-    } else {
-        out.to_path_buf()
-    };
-    let from = root.parent().unwrap_or(Path::new("."));
-    match relative_path(&dir, from) {
-        Some(prefix) if prefix != "." => {
-            let mut rebased = models.clone();
-            rebased.rebase_paths(&prefix);
-            emit::emit(&rebased, t)
-        }
-        _ => emit::emit(models, t),
+    let (with, without) = emit::declared(&c.stack_targets());
+    if !without.is_empty() {
+        let names: Vec<&str> = without.iter().map(|t| t.name()).collect();
+        let _ = writeln!(
+            io.err,
+            "note: no backend yet for {} (listed in `targets`); nothing written for them",
+            names.join(", ")
+        );
     }
+    with
+}
+
+/// A model that could not be built: a compiler bug, reported as such.
+fn internal_error(c: &crate::Compilation, d: Diagnostic, color: bool, io: &mut Io) -> i32 {
+    let diags = [d];
+    super::check_cmd::human(&c.program.map, &diags, color, io);
+    let _ = writeln!(io.err, "{}", render::summary(&diags));
+    FAILED
 }
 
 /// The path that leads from directory `from` to directory `to`, with `/`.

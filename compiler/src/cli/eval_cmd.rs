@@ -10,9 +10,14 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
     }
     super::known_env(&c, args.env.as_deref())?;
     // Without --env, the stack's `default_env` (else the base).
-    let default_env = crate::model::build(&c, None).stack.default_env;
-    let env = args.env.clone().or(default_env);
-    let model = crate::model::build(&c, env.as_deref());
+    let env = args.env.clone().or_else(|| c.default_env());
+    let model = match c.model(env.as_deref()) {
+        Ok(m) => m,
+        Err(d) => {
+            super::check_cmd::human(&c.program.map, &[d], io.err_is_tty, io);
+            return Ok(FAILED);
+        }
+    };
     let text = match args.format {
         DataFormat::Json => {
             serde_json::to_string_pretty(&model).map_err(|e| miette::miette!("{e}"))? + "\n"
