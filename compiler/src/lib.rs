@@ -1,20 +1,31 @@
 //! stackc: the compiler for `.stack` files.
 //!
-//! One pipeline: [`syntax`] (text → AST) → [`resolve`] (imports, names,
-//! templates) → [`check`] (types against the stdlib schema, units, ranges,
-//! references, semantic rules) → [`eval`] (templates, interpolation,
-//! environment overlays) → [`model`] (one resolved model per environment) →
-//! [`emit`] (one backend per target, reading only the model).
+//! One pipeline, each stage a module, arrows one way: [`syntax`] (text →
+//! AST) → [`resolve`] (imports, names, templates) → [`check`] (types against
+//! the stdlib schema, units, ranges, references) → [`eval`] (templates,
+//! overlays, defaults, interpolation: one world per environment) →
+//! [`rules`] (semantic rules over each evaluated world) → [`model`] (plain
+//! data per environment) → [`emit`] (one backend per target in the
+//! registry [`emit::BACKENDS`], reading only the model). [`prelude`] holds
+//! the stdlib parsed and its schema built once per process; [`units`] and
+//! [`names`] are leaves every stage may use. This file is the driver: it
+//! runs the stages in order ([`compile`]) and builds models on request
+//! ([`Compilation::models_for`]); no stage calls back into it.
 //!
 //! The library is pure: it reads files only through a [`source::FileLoader`]
-//! and never prints or exits.
+//! and never prints or exits. The `cli` feature (on by default) adds the
+//! command line and its dependencies (clap, miette, mimalloc); the
+//! language server builds without it.
 
-pub mod check;
 extern crate alloc;
 
+pub mod check;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+pub mod model;
 pub mod names;
 pub mod prelude;
 pub mod resolve;
@@ -273,5 +284,3 @@ impl Compilation {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
-pub mod cli;
-pub mod model;
