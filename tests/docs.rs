@@ -44,3 +44,63 @@ fn every_code_is_documented() {
         "codes missing from docs/language.md: {missing:?}"
     );
 }
+
+/// The target registry is documented: `docs/architecture.md` has a row
+/// for every backend, with the registry's summary, and no row for a target
+/// without one.
+#[test]
+fn every_backend_is_documented() {
+    let doc =
+        std::fs::read_to_string(repo().join("docs/architecture.md")).expect("docs/architecture.md");
+    for b in stackc::emit::BACKENDS {
+        let row = format!("| `{}` | {} |", b.name(), b.summary);
+        assert!(
+            doc.contains(&row),
+            "docs/architecture.md lacks the registry row `{row}`"
+        );
+    }
+    for t in stackc::model::Target::ALL {
+        if stackc::emit::backend(t).is_none() {
+            let row = format!("| `{}` |", t.name());
+            assert!(
+                !doc.contains(&row),
+                "docs/architecture.md lists `{}`, which has no backend",
+                t.name()
+            );
+        }
+    }
+}
+
+/// Every file the architecture document and the README name exists: a
+/// backticked path is looked up from the repository root, `compiler/src`
+/// and `compiler/src/diagnostics` (the document's own conventions).
+/// Patterns (`*`, `<…>`, `E0xxx`, `…`) are skipped.
+#[test]
+fn docs_name_only_files_that_exist() {
+    let bases = ["", "compiler/src", "compiler/src/diagnostics", "docs"];
+    for doc in ["docs/architecture.md", "README.md"] {
+        let text = std::fs::read_to_string(repo().join(doc)).expect("doc");
+        let missing: Vec<&str> = backticked_paths(&text)
+            .into_iter()
+            .filter(|p| !bases.iter().any(|b| repo().join(b).join(p).exists()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{doc} names files that do not exist: {missing:?}"
+        );
+    }
+}
+
+/// Backticked words that look like repository paths: a known extension or
+/// a trailing `/`, and no pattern characters.
+fn backticked_paths(text: &str) -> Vec<&str> {
+    let exts = [".rs", ".md", ".stack", ".sh", ".py", ".pest", ".toml"];
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| !w.contains(char::is_whitespace) && !w.contains(['*', '<', '>', '…', '{', '$']))
+        .filter(|w| !w.contains("xxx") && !w.starts_with("std/") && !w.contains("://"))
+        .filter(|w| !w.starts_with('.') || w.contains('/'))
+        .filter(|w| exts.iter().any(|e| w.ends_with(e)) || (w.ends_with('/') && w.len() > 1))
+        .collect()
+}
