@@ -9,6 +9,13 @@
 //! The library is pure: it reads files only through a [`source::FileLoader`]
 //! and never prints or exits.
 
+// The library's lints (the workspace's are in the root Cargo.toml): no
+// `unwrap` (a case user input can reach is handled; one it cannot is an
+// `expect` that says why), and no printing: diagnostics are values, and
+// only the CLI (`cli.rs`, which allows it) writes to the terminal.
+// `#[cfg(test)]` modules may unwrap (clippy.toml).
+#![deny(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 pub mod check;
 extern crate alloc;
 

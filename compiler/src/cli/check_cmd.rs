@@ -37,7 +37,7 @@ pub fn run(args: &CheckArgs, io: &mut Io) -> miette::Result<i32> {
         total.extend(diags);
         // The process ends soon: freeing a large compilation piece by piece
         // costs more time than it returns.
-        std::mem::forget(c);
+        let _ = std::mem::ManuallyDrop::new(c);
     }
     if args.format == Format::Human {
         let _ = writeln!(io.err, "{}", render::summary(&total));
