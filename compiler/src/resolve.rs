@@ -117,18 +117,20 @@ impl Program {
         &self.files[r.file].items[r.item]
     }
 
-    /// The block of a block item.
+    /// The block of a block item: `r` comes from one of the symbol
+    /// tables other than `lets`.
     pub fn block(&self, r: ItemRef) -> &ast::Block {
         match self.item(r) {
             ast::Item::Block(b) => b,
-            _ => unreachable!("symbol table points at a block"),
+            _ => unreachable!("collect_symbols files only blocks outside `lets`"),
         }
     }
 
+    /// The `let` item: `r` comes from `symbols.lets`.
     pub fn let_item(&self, r: ItemRef) -> &ast::Let {
         match self.item(r) {
             ast::Item::Let(l) => l,
-            _ => unreachable!("symbol table points at a let"),
+            _ => unreachable!("collect_symbols files only `let` items in `lets`"),
         }
     }
 
