@@ -9,7 +9,7 @@
 //! go-to-definition and completion.
 
 use crate::diagnostics::{suggest, Code, Diagnostic};
-use crate::source::{FileId, FileLoader, SourceMap, Span};
+use crate::source::{FileLoader, SourceMap, Span};
 use crate::stdlib;
 use crate::syntax::{self, ast};
 use indexmap::IndexMap;
@@ -554,9 +554,4 @@ fn chain_into(p: &Program, b: &ast::Block, out: &mut Vec<ItemRef>, seen: &mut Ve
             out.push(*r);
         }
     }
-}
-
-/// The file id of a `Program::files` index.
-pub fn file_id(p: &Program, idx: usize) -> FileId {
-    p.files[idx].id
 }
