@@ -12,7 +12,7 @@
 //! (one warning), `lossy.stack` (valid; the k8s target drops a bind mount).
 
 use serde_json::Value as Json;
-use stackc_tests::cli::{stackc, Run};
+use stackc_tests::cli::{stackc, stackc_on_a_terminal, Run};
 use stackc_tests::stacks::files_under;
 use stackc_tests::tools::Scratch;
 use std::path::Path;
@@ -272,6 +272,33 @@ fn eval_of_a_stack_with_errors_exits_1() {
     assert_exit(&run, 1);
     assert!(run.out.is_empty(), "{}", run.log());
     assert!(run.err.contains("E0104"), "{}", run.log());
+}
+
+#[test]
+fn eval_honours_color_and_no_color() {
+    // Colour is on when an ANSI escape is printed.
+    let coloured = |run: &Run| run.err.contains("\u{1b}[");
+    let always = stackc(["eval", ERRORS, "--color", "always"]);
+    assert_exit(&always, 1);
+    assert!(coloured(&always), "{}", always.log());
+    let never = stackc_on_a_terminal(["eval", ERRORS, "--color", "never"]);
+    assert_exit(&never, 1);
+    assert!(!coloured(&never), "{}", never.log());
+    assert!(never.err.contains("E0104"), "{}", never.log());
+    // `auto` (the default) colours a terminal unless NO_COLOR is set. No
+    // other test runs on a terminal, so setting NO_COLOR affects none.
+    let before = std::env::var_os("NO_COLOR");
+    std::env::set_var("NO_COLOR", "1");
+    let no_color = stackc_on_a_terminal(["eval", ERRORS]);
+    std::env::remove_var("NO_COLOR");
+    let auto = stackc_on_a_terminal(["eval", ERRORS]);
+    if let Some(v) = before {
+        std::env::set_var("NO_COLOR", v);
+    }
+    assert_exit(&no_color, 1);
+    assert!(!coloured(&no_color), "{}", no_color.log());
+    assert_exit(&auto, 1);
+    assert!(coloured(&auto), "{}", auto.log());
 }
 
 // ---------------------------------------------------------------- emit

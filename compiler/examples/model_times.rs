@@ -25,5 +25,5 @@ fn main() {
         out.files.len(),
         bytes / 1_000_000
     );
-    std::mem::forget((c, models, out));
+    let _ = std::mem::ManuallyDrop::new((c, models, out));
 }

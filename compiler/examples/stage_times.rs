@@ -65,5 +65,5 @@ fn main() {
         m.services.len(),
         rss()
     );
-    std::mem::forget((c, m));
+    let _ = std::mem::ManuallyDrop::new((c, m));
 }

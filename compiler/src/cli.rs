@@ -2,6 +2,11 @@
 //! run commands in-process. miette reports the CLI's own errors (I/O,
 //! arguments); diagnostics about stacks go through `diagnostics::render`.
 
+// The command line is where output reaches the terminal, so it may print
+// (lib.rs denies printing everywhere else). Commands still write through
+// [`Io`], so tests capture what they say.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod check_cmd;
 mod emit_cmd;
 pub use emit_cmd::relative_path;
@@ -57,9 +62,8 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long, value_enum)]
     pub deny: Vec<Deny>,
-    /// Colour for human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub color: ColorArg,
 }
 
 #[derive(clap::Args, Debug)]
@@ -69,6 +73,8 @@ pub struct FmtArgs {
     /// Do not write; exit 1 when a file is not formatted.
     #[arg(long)]
     pub check: bool,
+    #[command(flatten)]
+    pub color: ColorArg,
 }
 
 #[derive(clap::Args, Debug)]
@@ -80,6 +86,8 @@ pub struct EvalArgs {
     pub env: Option<String>,
     #[arg(long, value_enum, default_value_t = DataFormat::Json)]
     pub format: DataFormat,
+    #[command(flatten)]
+    pub color: ColorArg,
 }
 
 #[derive(clap::Args, Debug)]
@@ -102,6 +110,16 @@ pub struct EmitArgs {
     /// Turn lossy lowerings (dropped features) into errors.
     #[arg(long, value_enum)]
     pub deny: Vec<Deny>,
+    #[command(flatten)]
+    pub color: ColorArg,
+}
+
+/// `--color`, shared by every command that prints diagnostics; read it
+/// with [`use_color`].
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct ColorArg {
+    /// Colour for diagnostics on stderr (`auto`: only on a terminal, and
+    /// not when NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -156,6 +174,17 @@ pub struct Io<'a> {
     pub err: &'a mut dyn Write,
     /// Whether stderr is a terminal (for colour).
     pub err_is_tty: bool,
+}
+
+/// Whether diagnostics on stderr are coloured: `--color always` or
+/// `never` decides; `auto` colours a terminal unless `NO_COLOR` is set.
+/// Every command that renders diagnostics asks this, and nothing else.
+pub fn use_color(arg: ColorArg, io: &Io) -> bool {
+    match arg.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io.err_is_tty && std::env::var_os("NO_COLOR").is_none(),
+    }
 }
 
 /// Runs `stackc` with `args` (including the program name); returns the exit code.

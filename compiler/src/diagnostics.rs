@@ -115,48 +115,6 @@ impl Diagnostic {
     }
 }
 
-/// Collects diagnostics from every stage.
-#[derive(Debug, Clone, Default)]
-pub struct Sink {
-    items: Vec<Diagnostic>,
-}
-
-impl Sink {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn push(&mut self, d: Diagnostic) {
-        self.items.push(d);
-    }
-
-    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
-        self.items.extend(ds);
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.items.iter().any(Diagnostic::is_error)
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter()
-    }
-
-    /// Sorted by position, duplicates (same code, span and message) removed.
-    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        sort_dedup(&mut self.items);
-        self.items
-    }
-}
-
 /// Sorts diagnostics by file, position and code, and drops exact duplicates.
 pub fn sort_dedup(items: &mut Vec<Diagnostic>) {
     items.sort_by(|a, b| {

@@ -17,6 +17,13 @@
 //! command line and its dependencies (clap, miette, mimalloc); the
 //! language server builds without it.
 
+// The library's lints (the workspace's are in the root Cargo.toml): no
+// `unwrap` (a case user input can reach is handled; one it cannot is an
+// `expect` that says why), and no printing: diagnostics are values, and
+// only the CLI (`cli.rs`, which allows it) writes to the terminal.
+// `#[cfg(test)]` modules may unwrap (clippy.toml).
+#![deny(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 extern crate alloc;
 
 pub mod check;

@@ -1,5 +1,9 @@
 //! The `stackc` binary: parses arguments and exits with the command's code.
 
+// The binary is the program's edge: it may print (the library may not; see
+// lib.rs). It hands stdout and stderr to `cli::run` rather than printing.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::IsTerminal;
 
 /// mimalloc: the compiler allocates many small, short-lived values; it is

@@ -9,7 +9,7 @@
 //! go-to-definition and completion.
 
 use crate::diagnostics::{suggest, Code, Diagnostic};
-use crate::source::{FileId, FileLoader, SourceMap, Span};
+use crate::source::{FileLoader, SourceMap, Span};
 use crate::stdlib;
 use crate::syntax::{self, ast};
 use indexmap::IndexMap;
@@ -117,18 +117,20 @@ impl Program {
         &self.files[r.file].items[r.item]
     }
 
-    /// The block of a block item.
+    /// The block of a block item: `r` comes from one of the symbol
+    /// tables other than `lets`.
     pub fn block(&self, r: ItemRef) -> &ast::Block {
         match self.item(r) {
             ast::Item::Block(b) => b,
-            _ => unreachable!("symbol table points at a block"),
+            _ => unreachable!("collect_symbols files only blocks outside `lets`"),
         }
     }
 
+    /// The `let` item: `r` comes from `symbols.lets`.
     pub fn let_item(&self, r: ItemRef) -> &ast::Let {
         match self.item(r) {
             ast::Item::Let(l) => l,
-            _ => unreachable!("symbol table points at a let"),
+            _ => unreachable!("collect_symbols files only `let` items in `lets`"),
         }
     }
 
@@ -576,9 +578,4 @@ fn chain_into(p: &Program, b: &ast::Block, out: &mut Vec<ItemRef>, seen: &mut Ve
             out.push(*r);
         }
     }
-}
-
-/// The file id of a `Program::files` index.
-pub fn file_id(p: &Program, idx: usize) -> FileId {
-    p.files[idx].id
 }

@@ -28,6 +28,23 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString>,
 {
+    run(args, false)
+}
+
+/// [`stackc`] with stderr taken for a terminal, as `--color auto` sees it.
+pub fn stackc_on_a_terminal<I, T>(args: I) -> Run
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    run(args, true)
+}
+
+fn run<I, T>(args: I, err_is_tty: bool) -> Run
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
     let mut argv: Vec<OsString> = vec!["stackc".into()];
     argv.extend(args.into_iter().map(Into::into));
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -36,7 +53,7 @@ where
         &mut Io {
             out: &mut out,
             err: &mut err,
-            err_is_tty: false,
+            err_is_tty,
         },
     );
     Run {

@@ -335,7 +335,7 @@ impl Elab<'_> {
                     return None;
                 }
             },
-            _ => unreachable!("number() is called for numeric types"),
+            _ => unreachable!("scalar() calls number() for Int, Number and Quantity only"),
         };
         self.range_check(n, field)?;
         Some(Val::new(kind, n.span))
@@ -403,7 +403,7 @@ impl Elab<'_> {
                 ),
                 (Some(l), None) => format!("at least {}", units::trim_float(l)),
                 (None, Some(h)) => format!("at most {}", units::trim_float(h)),
-                _ => unreachable!("a bound exists"),
+                (None, None) => return Some(()),
             };
             let mut d = Diagnostic::new(
                 Code::E0203,

@@ -1,8 +1,6 @@
 //! `stackc check`.
 
-use super::{
-    display_name, stack_roots, CheckArgs, ColorChoice, Deny, DiskLoader, Format, Io, FAILED, OK,
-};
+use super::{display_name, stack_roots, CheckArgs, Deny, DiskLoader, Format, Io, FAILED, OK};
 use crate::diagnostics::{render, Diagnostic, Severity};
 use crate::source::SourceMap;
 use crate::EnvSelection;
@@ -37,7 +35,7 @@ pub fn run(args: &CheckArgs, io: &mut Io) -> miette::Result<i32> {
         total.extend(diags);
         // The process ends soon: freeing a large compilation piece by piece
         // costs more time than it returns.
-        std::mem::forget(c);
+        let _ = std::mem::ManuallyDrop::new(c);
     }
     if args.format == Format::Human {
         let _ = writeln!(io.err, "{}", render::summary(&total));
@@ -53,14 +51,7 @@ fn print(map: &SourceMap, diags: &[Diagnostic], args: &CheckArgs, io: &mut Io) {
         Format::Github => {
             let _ = write!(io.out, "{}", render::github(map, diags));
         }
-        Format::Human => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => io.err_is_tty && std::env::var_os("NO_COLOR").is_none(),
-            };
-            human(map, diags, color, io);
-        }
+        Format::Human => human(map, diags, super::use_color(args.color, io), io),
     }
 }
 

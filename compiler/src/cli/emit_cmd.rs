@@ -2,7 +2,7 @@
 //! then write the files (or compare them, with `--check`).
 
 use super::write::{self, Plan};
-use super::{ColorChoice, Deny, EmitArgs, Io, FAILED, OK};
+use super::{Deny, EmitArgs, Io, FAILED, OK};
 use crate::diagnostics::{render, Diagnostic};
 use crate::emit::{self, Backend, EmitOptions, Output};
 use std::path::Path;
@@ -11,11 +11,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let mut t = super::Timings::start();
     let (root, c) = super::compile_for_models(&args.path, args.env.as_deref())?;
     t.lap(io, "compile");
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => io.err_is_tty && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = super::use_color(args.color, io);
     if c.has_errors() {
         super::check_cmd::human(&c.program.map, &c.diagnostics, color, io);
         let _ = writeln!(io.err, "{}", render::summary(&c.diagnostics));

@@ -5,7 +5,8 @@ use super::{DataFormat, EvalArgs, Io, FAILED, OK};
 pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
     let (_root, c) = super::compile_for_models(&args.path, args.env.as_deref())?;
     if c.has_errors() {
-        super::check_cmd::human(&c.program.map, &c.diagnostics, io.err_is_tty, io);
+        let color = super::use_color(args.color, io);
+        super::check_cmd::human(&c.program.map, &c.diagnostics, color, io);
         return Ok(FAILED);
     }
     super::known_env(&c, args.env.as_deref())?;

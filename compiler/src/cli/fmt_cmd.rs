@@ -18,7 +18,7 @@ pub fn run(args: &FmtArgs, io: &mut Io) -> miette::Result<i32> {
     let files = stack_files(&args.paths)?;
     let mut failed = false;
     for file in &files {
-        failed |= !one_file(file, args.check, io)?;
+        failed |= !one_file(file, args, io)?;
     }
     if args.check && failed {
         let _ = writeln!(io.err, "run `stackc fmt` to format the files listed above");
@@ -27,7 +27,7 @@ pub fn run(args: &FmtArgs, io: &mut Io) -> miette::Result<i32> {
 }
 
 /// Formats (or checks) one file; `Ok(false)` when it fails the run.
-fn one_file(path: &Path, check: bool, io: &mut Io) -> miette::Result<bool> {
+fn one_file(path: &Path, args: &FmtArgs, io: &mut Io) -> miette::Result<bool> {
     let name = display_name(path);
     let text =
         std::fs::read_to_string(path).map_err(|e| miette::miette!("cannot read `{name}`: {e}"))?;
@@ -36,7 +36,8 @@ fn one_file(path: &Path, check: bool, io: &mut Io) -> miette::Result<bool> {
     let formatted = match format(&text, id) {
         Ok(f) => f,
         Err(FormatError::Syntax(diags)) => {
-            super::check_cmd::human(&map, &diags, color(io), io);
+            let color = super::use_color(args.color, io);
+            super::check_cmd::human(&map, &diags, color, io);
             let _ = writeln!(io.err, "`{name}` was not formatted: it has syntax errors");
             return Ok(false);
         }
@@ -52,17 +53,13 @@ fn one_file(path: &Path, check: bool, io: &mut Io) -> miette::Result<bool> {
     if formatted == text {
         return Ok(true);
     }
-    if check {
+    if args.check {
         let _ = write!(io.out, "{}", diff_hint(&name, &text, &formatted));
         return Ok(false);
     }
     write_atomically(path, &formatted)
         .map_err(|e| miette::miette!("cannot write `{name}`: {e}"))?;
     Ok(true)
-}
-
-fn color(io: &Io) -> bool {
-    io.err_is_tty && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// The `.stack` files the paths name, sorted within each directory.

@@ -155,14 +155,6 @@ fn kind_order(kind: &str) -> u8 {
     }
 }
 
-/// A multi-document YAML file with the generated header.
-pub fn render(objs: &[Object]) -> String {
-    let mut s = hash_header();
-    s.reserve(objs.len() * 1024);
-    write_objects(&mut s, objs);
-    s
-}
-
 /// Documents separated by `---`, written straight from the objects.
 fn write_objects(s: &mut String, objs: &[Object]) {
     for (i, o) in objs.iter().enumerate() {

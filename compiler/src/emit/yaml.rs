@@ -47,6 +47,12 @@
 //!
 //! * Keys of one map are unique ([`Yaml::insert`] guarantees it; callers of
 //!   [`Yaml::push_entry`] promise it). The writer does not check.
+//! * [`Yaml::insert`], [`Yaml::with`] and [`Yaml::push_entry`] extend a
+//!   mapping, [`Yaml::push`] a sequence; on any other node they panic. That
+//!   is a bug in a backend, never an outcome of a stack: backends extend the
+//!   nodes they built (`Yaml::map()`, `Yaml::seq()`), stack values enter as
+//!   scalars or whole trees, and code that extends a node it looked up
+//!   (`get_mut`) first matches it as a mapping.
 //! * Each document ends with a newline; nothing but `---` separates two.
 use std::fmt::Write as _;
 
@@ -120,11 +126,14 @@ impl Yaml {
     pub fn push(&mut self, item: Yaml) {
         match self {
             Yaml::Seq(items) => items.push(item),
-            other => panic!("Yaml::push on a non-sequence: {other:?}"),
+            other => panic!("Yaml::push on a non-sequence (a backend bug): {other:?}"),
         }
     }
 
     /// Builder form of [`Yaml::insert`].
+    ///
+    /// # Panics
+    /// If `self` is not a [`Yaml::Map`].
     pub fn with(mut self, key: impl Into<String>, value: Yaml) -> Self {
         self.insert(key, value);
         self
@@ -160,7 +169,7 @@ impl Yaml {
     fn entries_mut(&mut self, op: &str) -> &mut Vec<(String, Yaml)> {
         match self {
             Yaml::Map(entries) => entries,
-            other => panic!("Yaml::{op} on a non-mapping: {other:?}"),
+            other => panic!("Yaml::{op} on a non-mapping (a backend bug): {other:?}"),
         }
     }
 }

@@ -7,6 +7,10 @@
 //! Brackets nested deeper than [`MAX_DEPTH`] make the item an error before
 //! pest sees it. Naming: `*_of` build nodes from pairs; `error_*` build
 //! diagnostics. `schema` holds the declarations, `expr` the values.
+//!
+//! `expect("grammar: …")` takes a child pair that `grammar.pest` says is
+//! there: pest only builds trees that match the grammar, so no input reaches
+//! these panics (the no-panic property tests feed the parser arbitrary text).
 
 mod expr;
 mod schema;
@@ -65,9 +69,12 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         let input = deep.map_or(&text[pos..], |d| &text[pos..d]);
         match Grammar::parse(Rule::item_start, input) {
             Ok(mut pairs) => {
-                let start = pairs.next().expect("item_start");
+                let start = pairs.next().expect("grammar: one item_start");
                 let consumed = start.as_span().end();
-                let item = start.into_inner().next().expect("item");
+                let item = start
+                    .into_inner()
+                    .next()
+                    .expect("grammar: item_start has an item");
                 items.push(item_of(&mut ctx, item));
                 pos += consumed.max(1);
             }
@@ -275,7 +282,10 @@ fn rule_name(r: Rule) -> Option<&'static str> {
 // ---------------------------------------------------------------- items
 
 fn item_of(ctx: &mut Ctx, p: P) -> Item {
-    let inner = p.into_inner().next().expect("item kind");
+    let inner = p
+        .into_inner()
+        .next()
+        .expect("grammar: item has one alternative");
     match inner.as_rule() {
         Rule::import => Item::Import(import_of(ctx, inner)),
         Rule::let_item => Item::Let(let_of(ctx, inner)),
@@ -342,7 +352,7 @@ fn block_of(ctx: &mut Ctx, p: P) -> Block {
     let span = ctx.span(&p);
     let (docs, rest) = docs_and_rest(ctx, p);
     let mut it = rest.into_iter();
-    let kind = ident_of(ctx, &it.next().expect("block kind"));
+    let kind = ident_of(ctx, &it.next().expect("grammar: block has a kind"));
     let mut labels = Vec::new();
     let mut templates = Vec::new();
     let mut body = None;
@@ -370,7 +380,10 @@ fn block_of(ctx: &mut Ctx, p: P) -> Block {
 
 fn label_of(ctx: &mut Ctx, p: P) -> Label {
     let span = ctx.span(&p);
-    let inner = p.into_inner().next().expect("label");
+    let inner = p
+        .into_inner()
+        .next()
+        .expect("grammar: label is a string or ident");
     if inner.as_rule() == Rule::string {
         let s = str_of(ctx, inner);
         Label {
@@ -397,10 +410,15 @@ fn body_of(ctx: &mut Ctx, p: P) -> Body {
 fn entry_of(ctx: &mut Ctx, p: P) -> Entry {
     let span = ctx.span(&p);
     let (docs, mut rest) = docs_and_rest(ctx, p);
-    let tail = rest.pop().expect("entry tail");
-    let path = key_path_of(ctx, rest.pop().expect("entry key"));
+    let tail = rest.pop().expect("grammar: entry has a tail");
+    let path = key_path_of(ctx, rest.pop().expect("grammar: entry has a key"));
     if tail.as_rule() == Rule::assign {
-        let value = expr_of(ctx, tail.into_inner().next().expect("value"));
+        let value = expr_of(
+            ctx,
+            tail.into_inner()
+                .next()
+                .expect("grammar: assign has an expr"),
+        );
         return Entry::Attr(Attr {
             docs,
             path,
@@ -455,7 +473,10 @@ fn key_path_of(ctx: &mut Ctx, p: P) -> Vec<Key> {
 
 fn key_of(ctx: &mut Ctx, p: P) -> Key {
     let span = ctx.span(&p);
-    let inner = p.into_inner().next().expect("key");
+    let inner = p
+        .into_inner()
+        .next()
+        .expect("grammar: key is a string or ident");
     if inner.as_rule() == Rule::string {
         let s = str_of(ctx, inner);
         Key {

@@ -181,7 +181,7 @@ fn namespace_change(base: &[Obj], env: &[Obj]) -> Option<String> {
 fn apply_namespace(t: &Transformers, d: &mut Yaml) {
     let Some(ns) = &t.namespace else { return };
     let namespace_kind = matches!(d.get("kind"), Some(Yaml::Str(k)) if k == "Namespace");
-    let Some(md) = d.get_mut("metadata") else {
+    let Some(md @ Yaml::Map(_)) = d.get_mut("metadata") else {
         return;
     };
     let key = if namespace_kind { "name" } else { "namespace" };
@@ -234,7 +234,7 @@ fn apply_replicas(counts: &HashMap<&str, i64>, d: &mut Yaml) {
         Some(Yaml::Str(name)) => counts.get(name.as_str()).copied(),
         _ => None,
     };
-    if let (Some(n), Some(spec)) = (name, d.get_mut("spec")) {
+    if let (Some(n), Some(spec @ Yaml::Map(_))) = (name, d.get_mut("spec")) {
         spec.insert("replicas", Yaml::Int(n));
     }
 }

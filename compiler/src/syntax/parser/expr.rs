@@ -7,7 +7,7 @@ use crate::syntax::ast::*;
 pub(super) fn expr_of(ctx: &mut Ctx, p: P) -> Expr {
     let span = ctx.span(&p);
     let mut it = p.into_inner();
-    let first = primary_of(ctx, it.next().expect("primary"));
+    let first = primary_of(ctx, it.next().expect("grammar: expr has a primary"));
     match (it.next(), it.next()) {
         (Some(_), Some(hi)) => {
             let hi = primary_of(ctx, hi);
@@ -42,8 +42,8 @@ fn primary_of(ctx: &mut Ctx, p: P) -> Expr {
 fn obj_entry_of(ctx: &mut Ctx, p: P) -> ObjEntry {
     let span = ctx.span(&p);
     let mut it = p.into_inner();
-    let path = key_path_of(ctx, it.next().expect("key"));
-    let value = expr_of(ctx, it.next().expect("value"));
+    let path = key_path_of(ctx, it.next().expect("grammar: obj_entry has a key"));
+    let value = expr_of(ctx, it.next().expect("grammar: obj_entry has an expr"));
     ObjEntry { path, value, span }
 }
 
@@ -88,7 +88,10 @@ pub(super) fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
     for c in p.into_inner() {
         match c.as_rule() {
             Rule::interp => {
-                let path = path_of(ctx, c.into_inner().next().expect("path"));
+                let path = path_of(
+                    ctx,
+                    c.into_inner().next().expect("grammar: interp has a path"),
+                );
                 parts.push(StrPart::Interp(path));
             }
             Rule::escape => {

@@ -76,7 +76,7 @@ fn type_expr_of(ctx: &mut Ctx, p: P) -> TypeExpr {
     let span = ctx.span(&p);
     let mut atoms: Vec<TypeExpr> = p.into_inner().map(|a| type_atom_of(ctx, a)).collect();
     if atoms.len() == 1 {
-        return atoms.pop().expect("atom");
+        return atoms.pop().expect("len() == 1");
     }
     let optional = atoms.iter().any(|a| a.optional);
     TypeExpr {
@@ -89,12 +89,14 @@ fn type_expr_of(ctx: &mut Ctx, p: P) -> TypeExpr {
 fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
     let span = ctx.span(&p);
     let mut it = p.into_inner();
-    let t = it.next().expect("type");
+    let t = it.next().expect("grammar: type_atom has a type");
     let optional = it.next().is_some();
     let kind = match t.as_rule() {
         Rule::list_type => TypeExprKind::List(Box::new(type_expr_of(
             ctx,
-            t.into_inner().next().expect("elem"),
+            t.into_inner()
+                .next()
+                .expect("grammar: list_type has a type"),
         ))),
         Rule::map_type => {
             let mut key = None;
@@ -105,14 +107,15 @@ fn type_atom_of(ctx: &mut Ctx, p: P) -> TypeExpr {
                     _ => val = Some(type_expr_of(ctx, c)),
                 }
             }
-            TypeExprKind::Map(key, Box::new(val.expect("map value")))
+            TypeExprKind::Map(key, Box::new(val.expect("grammar: map_type has a type")))
         }
-        Rule::ref_type => {
-            TypeExprKind::Ref(ident_of(ctx, &t.into_inner().nth(1).expect("ref kind")))
-        }
+        Rule::ref_type => TypeExprKind::Ref(ident_of(
+            ctx,
+            &t.into_inner().nth(1).expect("grammar: ref_type has a kind"),
+        )),
         _ => {
             let mut inner = t.into_inner();
-            let name = ident_of(ctx, &inner.next().expect("name"));
+            let name = ident_of(ctx, &inner.next().expect("grammar: named_type has a name"));
             let arg = inner.next().map(|a| Box::new(type_expr_of(ctx, a)));
             TypeExprKind::Named(name, arg)
         }
