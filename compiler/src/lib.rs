@@ -211,7 +211,11 @@ impl Compilation {
     pub fn release_syntax(&mut self) {
         for (i, f) in self.program.files.iter_mut().enumerate() {
             if !self.program.stdlib.contains(&i) {
-                f.items = Vec::new();
+                *f = std::sync::Arc::new(syntax::ast::File {
+                    id: f.id,
+                    items: Vec::new(),
+                    span: f.span,
+                });
             }
         }
     }

@@ -13,6 +13,7 @@ use crate::source::{FileLoader, SourceMap, Span};
 use crate::stdlib;
 use crate::syntax::{self, ast};
 use indexmap::IndexMap;
+use std::sync::Arc;
 
 /// Where a top-level item lives: file index in `Program::files`, item index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +105,9 @@ impl Symbols {
 #[derive(Debug, Clone)]
 pub struct Program {
     pub map: SourceMap,
-    pub files: Vec<ast::File>,
+    /// Every parsed file; the stdlib's trees are shared with the prelude
+    /// (and so with every other compilation of the process).
+    pub files: Vec<Arc<ast::File>>,
     /// Indices into `files` of the stdlib files.
     pub stdlib: Vec<usize>,
     /// Index into `files` of the root file.
@@ -145,11 +148,11 @@ impl Program {
             .iter()
             .enumerate()
             .filter(|(i, _)| !self.stdlib.contains(i))
-            .map(|(_, f)| f)
+            .map(|(_, f)| &**f)
     }
 
     pub fn stdlib_files(&self) -> Vec<&ast::File> {
-        self.stdlib.iter().map(|i| &self.files[*i]).collect()
+        self.stdlib.iter().map(|i| &*self.files[*i]).collect()
     }
 }
 
@@ -159,7 +162,7 @@ impl Program {
 #[derive(Debug, Clone)]
 pub struct StdlibSources {
     pub map: SourceMap,
-    pub files: Vec<ast::File>,
+    pub files: Vec<Arc<ast::File>>,
     /// Syntax errors in the stdlib (none in a released compiler).
     pub diags: Vec<Diagnostic>,
 }
@@ -171,7 +174,7 @@ pub fn parse_stdlib() -> StdlibSources {
     let mut diags = Vec::new();
     for id in stdlib::register(&mut map) {
         let (f, d) = syntax::parse(id, map.text(id));
-        files.push(f);
+        files.push(Arc::new(f));
         diags.extend(d);
     }
     StdlibSources { map, files, diags }
@@ -208,11 +211,11 @@ pub fn load(
                 )
                 .help("check the path"),
             );
-            loading.files.push(ast::File {
+            loading.files.push(Arc::new(ast::File {
                 id,
                 items: Vec::new(),
                 span: Span::new(id, 0, 0),
-            });
+            }));
             loading.files.len() - 1
         }
     };
@@ -237,7 +240,7 @@ pub fn load(
 struct Loading<'l> {
     loader: &'l dyn FileLoader,
     map: SourceMap,
-    files: Vec<ast::File>,
+    files: Vec<Arc<ast::File>>,
     diags: Vec<Diagnostic>,
     /// Names of the files being loaded (for cycle detection).
     stack: Vec<String>,
@@ -259,7 +262,7 @@ impl Loading<'_> {
                 _ => None,
             })
             .collect();
-        self.files.push(file);
+        self.files.push(Arc::new(file));
         let idx = self.files.len() - 1;
         for im in &imports {
             self.import(name, im);
