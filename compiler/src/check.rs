@@ -9,8 +9,12 @@
 //! Bodies are checked as *partial* values: templates, services and
 //! environment overlays are all checked the same way, and required fields
 //! are enforced by `eval` once templates and overlays are merged. Rules that
-//! need the merged, per-environment picture (cycles, ports, limits) live in
-//! [`rules`] and run on the evaluated model.
+//! need the merged, per-environment picture (cycles, ports, limits) are a
+//! later stage, [`crate::rules`], run on the evaluated worlds.
+//!
+//! [`schema()`] and [`defaults()`] read only the stdlib; the driver runs them
+//! once per process ([`crate::prelude`]). This stage imports nothing of the
+//! stages after it (`tests/architecture.rs`).
 
 pub mod cron;
 mod elab;

@@ -16,7 +16,7 @@
 //! # How an override is computed
 //!
 //! Each model is lowered to a complete Compose document by the same code
-//! ([`document`]), then [`diff`] computes the smallest override that Compose's
+//! (`document`), then `diff` computes the smallest override that Compose's
 //! merge rules turn back into the environment's document: mappings merge key
 //! by key (so `environment`, `labels`, `deploy` and `depends_on` are written
 //! as mappings), a removed key becomes `!reset`, `command`/`entrypoint`/
@@ -52,7 +52,7 @@
 //!
 //! Everything lowered exactly is counted once per (service, feature) in
 //! `out.exact`; everything else is an approximated or dropped lowering at
-//! the source span ([`report`]), reported for the base and again for an
+//! the source span (`report`), reported for the base and again for an
 //! environment only where it differs.
 
 mod diff;
