@@ -4,6 +4,12 @@
 #
 #   bench/run.sh [SIZES...]        default: 100 1000 10000
 #   RUNS=5 bench/run.sh            runs per measurement (the best is kept)
+#   BASELINE=/path/to/stackc bench/run.sh
+#                                  also times that binary (e.g. a build of the
+#                                  previous commit) in the same run, each job
+#                                  right after the current binary's, and prints
+#                                  the ratio current/baseline of wall and CPU:
+#                                  a figure that carries across machines.
 #
 # For each size it times, on one core (taskset -c 0 when available):
 #   check         stackc check FILE                      (every environment)
@@ -51,17 +57,32 @@ PY
   read -r wall user sys rss <<< "$best"
   local mb="-"
   [ -n "$outdir" ] && [ -d "$outdir" ] && mb=$(du -sm "$outdir" | cut -f1)
-  printf '%-9s %-10s %8.3f %8.2f %9.0f %8s\n' "$n" "$label" "$wall" "$(python3 -c "print($user+$sys)")" "$((rss / 1024))" "$mb"
+  LAST_WALL=$wall LAST_CPU=$(python3 -c "print($user+$sys)")
+  printf '%-9s %-10s %8.3f %8.2f %9.0f %8s' "$n" "$label" "$wall" "$LAST_CPU" "$((rss / 1024))" "$mb"
+}
+
+# job LABEL OUTDIR ARGS... → the current binary's row, then (with
+# BASELINE) the baseline's figures and the ratios.
+job() {
+  local label=$1 outdir=$2; shift 2
+  measure "$label" "$outdir" "$BIN" "$@"
+  if [ -n "${BASELINE:-}" ]; then
+    local wall=$LAST_WALL cpu=$LAST_CPU
+    measure "$label" "$outdir" "$BASELINE" "$@" >/dev/null
+    printf ' | base %7.3f %7.2f | x%.2f wall x%.2f cpu' "$LAST_WALL" "$LAST_CPU" \
+      "$(python3 -c "print($wall/max($LAST_WALL,1e-9))")" "$(python3 -c "print($cpu/max($LAST_CPU,1e-9))")"
+  fi
+  echo
 }
 
 printf '%-9s %-10s %8s %8s %9s %8s\n' services job "wall s" "cpu s" "peak MB" "out MB"
 for n in "${SIZES[@]}"; do
   f="$OUT/stack-$n.stack"
   [ -f "$f" ] || python3 bench/gen.py "$n" > "$f"
-  measure check "" "$BIN" check "$f"
-  measure k8s/prod "$OUT/k8s-prod-$n" "$BIN" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-$n"
-  measure k8s/all "$OUT/k8s-$n" "$BIN" emit "$f" --target k8s --out "$OUT/k8s-$n"
-  measure all "$OUT/all-$n" "$BIN" emit "$f" --target all --out "$OUT/all-$n"
+  job check "" check "$f"
+  job k8s/prod "$OUT/k8s-prod-$n" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-$n"
+  job k8s/all "$OUT/k8s-$n" emit "$f" --target k8s --out "$OUT/k8s-$n"
+  job all "$OUT/all-$n" emit "$f" --target all --out "$OUT/all-$n"
 done
 echo "stage breakdown (10,000 services, k8s/prod, one run):"
 f="$OUT/stack-${SIZES[-1]}.stack"
