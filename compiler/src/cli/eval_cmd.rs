@@ -4,8 +4,8 @@ use super::{DataFormat, EvalArgs, Io, FAILED, OK};
 
 pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
     let (_root, c) = super::compile_for_models(&args.path, args.env.as_deref())?;
+    let color = super::use_color(args.color, io);
     if c.has_errors() {
-        let color = super::use_color(args.color, io);
         super::check_cmd::human(&c.program.map, &c.diagnostics, color, io);
         return Ok(FAILED);
     }
@@ -15,7 +15,7 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
     let model = match c.model(env.as_deref()) {
         Ok(m) => m,
         Err(d) => {
-            super::check_cmd::human(&c.program.map, &[d], io.err_is_tty, io);
+            super::check_cmd::human(&c.program.map, &[d], color, io);
             return Ok(FAILED);
         }
     };
