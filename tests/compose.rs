@@ -62,7 +62,7 @@ impl Case {
     fn compile(name: &str, c: Compilation) -> Case {
         let diags = render::human(&c.program.map, &c.diagnostics);
         assert!(!c.has_errors(), "{name}: {diags}");
-        let models = Models::build(&c, None);
+        let models = Models::build(&c, None).expect("the model builds");
         let out = emit::emit(&models, Target::Compose);
         Case {
             name: name.to_string(),

@@ -74,7 +74,7 @@ fn emit_all(target: Target, scratch: &Path) -> Vec<PathBuf> {
 /// The CLI wrote exactly the backend's files (and its manifest).
 fn written_is_emitted(stack: &StackDir, target: Target, out: &Path) {
     let c = stack.compile();
-    let mut models = Models::build(&c, None);
+    let mut models = Models::build(&c, None).expect("the model builds");
     if target == Target::Compose {
         // The CLI rewrites host paths from the stack's directory to the output's.
         let prefix = stackc::cli::relative_path(out, &stack.dir).expect("paths");

@@ -49,7 +49,7 @@ struct Emitted {
 impl Emitted {
     fn new(stack: &StackDir) -> Emitted {
         let c = stack.compile();
-        let models = Models::build(&c, None);
+        let models = Models::build(&c, None).expect("the model builds");
         let outputs = supported_targets()
             .into_iter()
             .map(|t| emit::emit(&models, t))

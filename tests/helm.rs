@@ -87,7 +87,10 @@ fn compile_root(case: &str, root: &str) -> Compilation {
 }
 
 fn helm_output(c: &Compilation) -> Output {
-    emit::emit(&Models::build(c, None), Target::Helm)
+    emit::emit(
+        &Models::build(c, None).expect("the model builds"),
+        Target::Helm,
+    )
 }
 
 // ------------------------------------------------------------------ snapshots
@@ -291,13 +294,19 @@ fn lint_and_equivalence() {
 fn k8s_renderings(c: &Compilation, chart: &std::path::Path) -> Vec<(String, String)> {
     let envs = c.environment_names();
     if envs.is_empty() {
-        let out = emit::emit(&Models::build(c, None), Target::K8s);
+        let out = emit::emit(
+            &Models::build(c, None).expect("the model builds"),
+            Target::K8s,
+        );
         return vec![("base".into(), file(&out, "base.yaml"))];
     }
     envs.into_iter()
         .filter(|e| chart.join(format!("values-{e}.yaml")).exists())
         .filter_map(|e| {
-            let out = emit::emit(&Models::build(c, Some(&e)), Target::K8s);
+            let out = emit::emit(
+                &Models::build(c, Some(&e)).expect("the model builds"),
+                Target::K8s,
+            );
             let path = format!("{e}.yaml");
             let text = out.files.iter().find(|f| f.path == path)?.contents.clone();
             Some((e, text))
@@ -306,7 +315,7 @@ fn k8s_renderings(c: &Compilation, chart: &std::path::Path) -> Vec<(String, Stri
 }
 
 fn namespace(c: &Compilation, env: &str) -> String {
-    let models = Models::build(c, (env != "base").then_some(env));
+    let models = Models::build(c, (env != "base").then_some(env)).expect("the model builds");
     models.env_or_base()[0].namespace().to_string()
 }
 
@@ -579,7 +588,7 @@ fn config_changes_roll_only_the_pods_that_read_them() {
 #[test]
 fn lowerings_are_the_k8s_ones() {
     for (case, root) in all_stacks() {
-        let models = Models::build(&compile_root(&case, &root), None);
+        let models = Models::build(&compile_root(&case, &root), None).expect("the model builds");
         let helm = emit::emit(&models, Target::Helm);
         let charted = |env: &String| {
             helm.files

@@ -79,7 +79,7 @@ impl Case {
 
     /// Both targets' output, without source or lowering lines.
     fn build(name: &str, c: &Compilation) -> Case {
-        let models = Models::build(c, None);
+        let models = Models::build(c, None).expect("the model builds");
         Case {
             name: name.to_string(),
             source: String::new(),
@@ -174,7 +174,10 @@ fn selecting_one_environment_keeps_the_base() {
         let loader = MemoryLoader::new().with(&name, &text);
         let env = case.envs.last().unwrap();
         let c = compile(&name, &loader, &EnvSelection::Only(env.clone()));
-        let one = emit::emit(&Models::build(&c, Some(env)), Target::Kustomize);
+        let one = emit::emit(
+            &Models::build(&c, Some(env)).expect("the model builds"),
+            Target::Kustomize,
+        );
         let expected: Vec<_> = case
             .kustomize
             .files

@@ -10,7 +10,7 @@ fn main() {
     let c = stackc::compile(&path, &stackc::cli::DiskLoader, &stackc::EnvSelection::All);
     eprintln!("compile {:?}", t.elapsed());
     let t = Instant::now();
-    let models = stackc::emit::Models::build(&c, None);
+    let models = stackc::emit::Models::build(&c, None).expect("the model builds");
     eprintln!(
         "models (base + {} envs) {:?}",
         models.envs.len(),

@@ -53,7 +53,7 @@ fn main() {
         rss()
     );
     let t = Instant::now();
-    let m = stackc::model::build(&c, Some("prod"));
+    let m = c.model(Some("prod")).expect("the model builds");
     eprintln!(
         "model prod {:?} ({} services)  {}",
         t.elapsed(),

@@ -19,6 +19,7 @@ pub mod yaml;
 
 pub use output::{Lowering, LoweringKind, Output, OutputFile};
 
+use crate::diagnostics::Diagnostic;
 use crate::model::{self, Model};
 use crate::Compilation;
 
@@ -93,28 +94,34 @@ pub struct Models {
 
 impl Models {
     /// Builds the base and the environments `only` selects (all when `None`).
-    pub fn build(c: &Compilation, only: Option<&str>) -> Models {
+    #[allow(clippy::result_large_err)] // E0900 is a compiler bug: the error path is cold.
+    pub fn build(c: &Compilation, only: Option<&str>) -> Result<Models, Diagnostic> {
         Self::build_for(c, only, Target::ALL)
     }
 
     /// Like [`Models::build`], for these targets only: when none of them
     /// reads the base (plain Kubernetes with environments declared), the base
     /// is a shell without services, which saves building it.
-    pub fn build_for(c: &Compilation, only: Option<&str>, targets: &[Target]) -> Models {
+    #[allow(clippy::result_large_err)] // E0900 is a compiler bug: the error path is cold.
+    pub fn build_for(
+        c: &Compilation,
+        only: Option<&str>,
+        targets: &[Target],
+    ) -> Result<Models, Diagnostic> {
         let needs_base =
             c.environment_names().is_empty() || targets.iter().any(|t| *t != Target::K8s);
         let base = if needs_base {
-            model::build(c, None)
+            c.model(None)?
         } else {
-            model::build_shell(c)
+            c.model_shell()?
         };
         let envs = c
             .environment_names()
             .iter()
             .filter(|e| only.is_none_or(|o| o == e.as_str()))
-            .map(|e| model::build(c, Some(e)))
-            .collect();
-        Models { base, envs }
+            .map(|e| c.model(Some(e)))
+            .collect::<Result<_, _>>()?;
+        Ok(Models { base, envs })
     }
 
     /// Rewrites relative host paths (bind mounts, build contexts), which the

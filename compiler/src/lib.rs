@@ -192,17 +192,58 @@ impl Compilation {
         }
     }
 
-    /// Whether `v` is the shared base value of service `name`.
-    pub(crate) fn is_base_service(&self, name: &str, v: &std::sync::Arc<value::Val>) -> bool {
-        self.base
-            .get()
-            .and_then(|b| b.services.get(name))
-            .is_some_and(|b| std::sync::Arc::ptr_eq(b, v))
-    }
-
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
 pub mod cli;
 pub mod model;
+
+/// The models: the driver gathers what [`model::build`] reads.
+#[allow(clippy::result_large_err)] // E0900 is a compiler bug: the error path is cold.
+impl Compilation {
+    /// The model of `env` (of the base when `None`). The compilation must be
+    /// free of errors; with errors the model is best-effort. An error here
+    /// is E0900, a compiler bug.
+    pub fn model(&self, env: Option<&str>) -> Result<model::Model, Diagnostic> {
+        self.model_with(env, &self.environment_summaries()?, true)
+    }
+
+    /// The base model without services and pipelines: what backends that do
+    /// not read the base still get (stack name, namespace, secrets, configs).
+    pub fn model_shell(&self) -> Result<model::Model, Diagnostic> {
+        self.model_with(None, &self.environment_summaries()?, false)
+    }
+
+    /// The models of the base and of every environment.
+    pub fn models_all(&self) -> Result<(model::Model, Vec<model::Model>), Diagnostic> {
+        let summaries = self.environment_summaries()?;
+        let base = self.model_with(None, &summaries, true)?;
+        let envs = self.program.symbols.environments.keys();
+        let envs = envs.map(|e| self.model_with(Some(e), &summaries, true));
+        Ok((base, envs.collect::<Result<_, _>>()?))
+    }
+
+    fn model_with(
+        &self,
+        env: Option<&str>,
+        environments: &[model::EnvironmentSummary],
+        services: bool,
+    ) -> Result<model::Model, Diagnostic> {
+        let world = self.world(env);
+        model::build(&model::Inputs {
+            world: &world,
+            environments,
+            cache: &self.model_cache,
+            shared: self.base.get().map(|b| &b.services),
+            services,
+        })
+    }
+
+    /// What pipelines need to know of every environment.
+    fn environment_summaries(&self) -> Result<Vec<model::EnvironmentSummary>, Diagnostic> {
+        let overlay = |e: &str| self.checked.environments.get(e)?.fields.as_ref();
+        let names = self.program.symbols.environments.keys();
+        model::summaries(names.map(|e| (e.as_str(), overlay(e))))
+    }
+}

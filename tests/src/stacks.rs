@@ -124,7 +124,7 @@ pub fn supported_targets() -> Vec<Target> {
     let loader = MemoryLoader::new().with("probe.stack", text);
     let c = compile("probe.stack", &loader, &EnvSelection::All);
     assert!(!c.has_errors(), "the probe stack has errors");
-    let models = Models::build(&c, None);
+    let models = Models::build(&c, None).expect("the model builds");
     Target::ALL
         .iter()
         .copied()

@@ -22,7 +22,10 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         return Ok(FAILED);
     }
     super::known_env(&c, args.env.as_deref())?;
-    let shell = crate::model::build_shell(&c);
+    let shell = match c.model_shell() {
+        Ok(m) => m,
+        Err(d) => return Ok(internal_error(&c, d, color, io)),
+    };
     let targets = match args.target.target() {
         Some(t) => vec![t],
         None => emit::declared_targets(&shell),
@@ -44,7 +47,10 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
             );
         }
     }
-    let models = Models::build_for(&c, args.env.as_deref(), &targets);
+    let models = match Models::build_for(&c, args.env.as_deref(), &targets) {
+        Ok(m) => m,
+        Err(d) => return Ok(internal_error(&c, d, color, io)),
+    };
     // The process ends soon; skip freeing the compilation piece by piece.
     let models = std::mem::ManuallyDrop::new(models);
     let c = std::mem::ManuallyDrop::new(c);
@@ -98,6 +104,17 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         written.removed
     );
     Ok(OK)
+}
+
+/// A model that could not be built (E0900): printed, exit 1.
+pub(super) fn internal_error(
+    c: &crate::Compilation,
+    d: Diagnostic,
+    color: bool,
+    io: &mut Io,
+) -> i32 {
+    super::check_cmd::human(&c.program.map, &[d], color, io);
+    FAILED
 }
 
 /// Runs one backend; Compose gets host paths rebased to where its files land.

@@ -9,7 +9,7 @@ fn models(text: &str) -> Models {
     let loader = MemoryLoader::new().with("stack.stack", text);
     let c = crate::compile("stack.stack", &loader, &Default::default());
     assert!(!c.has_errors(), "{:?}", c.diagnostics);
-    Models::build(&c, None)
+    Models::build(&c, None).expect("the model builds")
 }
 
 /// Models of a stack the checker rejects with exactly `code`.
@@ -21,7 +21,7 @@ fn models_despite(code: crate::diagnostics::Code, text: &str) -> Models {
         "{:?}",
         c.diagnostics
     );
-    Models::build(&c, None)
+    Models::build(&c, None).expect("the model builds")
 }
 
 fn file<'a>(out: &'a Output, path: &str) -> &'a str {

@@ -457,7 +457,7 @@ type EnvOverlay = (String, Vec<Obj>, Overlay);
 fn overlays(root: &str, loader: &MemoryLoader) -> (Vec<Obj>, Vec<EnvOverlay>) {
     let c = crate::compile(root, loader, &Default::default());
     assert!(!c.has_errors(), "{root}");
-    let models = Models::build(&c, None);
+    let models = Models::build(&c, None).expect("the model builds");
     let mut out = Output::new(Target::Kustomize);
     let base = base_objects(&models.base, &mut out);
     let envs = models.envs.iter().map(|m| {
