@@ -112,16 +112,25 @@ impl<T: FromVal> FromVal for IndexMap<String, T> {
         let Some(m) = v.as_map() else {
             return misfit(v, "a block of entries");
         };
-        m.iter()
-            .map(|(k, x)| Ok((k.clone(), T::from_val(x, cx)?)))
-            .collect()
+        // Sized up front: collecting through `Result` would over-allocate.
+        let mut out = IndexMap::with_capacity(m.len());
+        for (k, x) in m.iter() {
+            out.insert(k.clone(), T::from_val(x, cx)?);
+        }
+        Ok(out)
     }
 }
 
 impl<T: FromVal> FromVal for Vec<T> {
     fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
         match &v.kind {
-            ValKind::List(l) => l.iter().map(|x| T::from_val(x, cx)).collect(),
+            ValKind::List(l) => {
+                let mut out = Vec::with_capacity(l.len());
+                for x in l {
+                    out.push(T::from_val(x, cx)?);
+                }
+                Ok(out)
+            }
             _ => misfit(v, "a list"),
         }
     }
