@@ -1,7 +1,7 @@
 //! Each model enum reads exactly the keywords the stdlib declares, and they
 //! are the names it prints as.
 
-use super::Keyword;
+use super::{interp, Keyword};
 use crate::check::schema::Schema;
 use crate::model::*;
 use crate::source::MemoryLoader;
@@ -71,4 +71,33 @@ fn a_misfit_is_an_internal_error_diagnostic() {
     assert_eq!(d.code, crate::diagnostics::Code::E0900);
     assert_eq!(d.span(), span);
     assert!(d.primary.message.contains("u32"), "{}", d.primary.message);
+}
+
+/// Outside `env`, `${svc.host}`/`${svc.port.NAME}` render as the k8s
+/// backend renders env values: an external service at its `external` host
+/// and port (they once rendered as `db:5432` there).
+#[test]
+fn interpolations_outside_env_reach_external_services_there() {
+    let text = r#"stack s { targets = [k8s] }
+secret db_url { kind = url }
+service db {
+  external { host = "db.example.com" port = 5433 url = secret.db_url }
+  port main { container = 5432 }
+}
+service api {
+  image = "acme/api:1.0"
+  args = ["--db=${db.host}:${db.port.main}"]
+  env { DB = "${db.host}:${db.port.main}" }
+}
+"#;
+    let loader = MemoryLoader::new().with("main.stack", text);
+    let c = crate::compile("main.stack", &loader, &crate::EnvSelection::All);
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
+    let m = c.model(None).expect("the model builds");
+    let api = &m.services["api"];
+    assert_eq!(api.args, Some(vec!["--db=db.example.com:5433".to_string()]));
+    let EnvValue::Interp { interp } = &api.env["DB"] else {
+        panic!("DB is an interpolation");
+    };
+    assert_eq!(interp::k8s(&m.services, interp), "db.example.com:5433");
 }
