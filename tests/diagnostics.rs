@@ -354,6 +354,14 @@ fn truncated_fixtures_do_not_panic() {
 
 // ---------------------------------------------------------------- registry
 
+/// Internal errors: compiler bugs no input can provoke (a fixture producing
+/// one would be a bug to fix), so they have an explanation but neither a
+/// fixture nor a failing example. Keep this list short.
+const INTERNAL: &[Code] = &[
+    // A value the checker accepted that the model cannot hold.
+    Code::E0900,
+];
+
 /// The code a fixture's file name starts with (`E0303_…`), if any.
 fn code_prefix(name: &str) -> Option<&str> {
     name.split('_').next().filter(|p| p.starts_with('E'))
@@ -374,7 +382,7 @@ fn every_code_has_an_explanation_and_a_fixture() {
         let covered = cases
             .iter()
             .any(|c| c.header.expect.iter().any(|e| e.code == code.as_str()));
-        if !covered {
+        if !covered && !INTERNAL.contains(code) {
             problems.push(format!("{code}: no fixture expects it"));
         }
     }
@@ -408,7 +416,7 @@ fn every_code_has_an_explanation_and_a_fixture() {
 #[test]
 fn explanation_examples_are_true() {
     let mut problems = Vec::new();
-    for code in Code::ALL {
+    for code in Code::ALL.iter().filter(|c| !INTERNAL.contains(c)) {
         let examples = examples(code.explanation());
         let (Some(bad), fixed) = (examples.first(), examples.get(1)) else {
             problems.push(format!("{code}: no ```stack example"));

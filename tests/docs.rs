@@ -72,12 +72,19 @@ fn every_backend_is_documented() {
 }
 
 /// Every file the architecture document and the README name exists: a
-/// backticked path is looked up from the repository root, `compiler/src`
-/// and `compiler/src/diagnostics` (the document's own conventions).
+/// backticked path is looked up from the repository root, `compiler/src`,
+/// `compiler/src/diagnostics`, `docs` and `scripts` (the documents' own
+/// conventions).
 /// Patterns (`*`, `<…>`, `E0xxx`, `…`) are skipped.
 #[test]
 fn docs_name_only_files_that_exist() {
-    let bases = ["", "compiler/src", "compiler/src/diagnostics", "docs"];
+    let bases = [
+        "",
+        "compiler/src",
+        "compiler/src/diagnostics",
+        "docs",
+        "scripts",
+    ];
     for doc in ["docs/architecture.md", "README.md"] {
         let text = std::fs::read_to_string(repo().join(doc)).expect("doc");
         let missing: Vec<&str> = backticked_paths(&text)

@@ -175,7 +175,7 @@ fn messages(c: &stackc::Compilation) -> Vec<String> {
 }
 
 fn model_json(c: &stackc::Compilation, env: Option<&str>) -> serde_json::Value {
-    let mut v = serde_json::to_value(stackc::model::build(c, env)).unwrap();
+    let mut v = serde_json::to_value(c.model(env).unwrap()).unwrap();
     strip_spans(&mut v);
     v
 }

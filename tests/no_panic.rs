@@ -3,7 +3,7 @@
 //! Property tests feed three kinds of text to `syntax::parse`,
 //! `syntax::format::format`, `stackc::compile` (through a `MemoryLoader`),
 //! the three diagnostic renderers and, when compilation reports no error,
-//! `model::build` for the base and every environment:
+//! `Compilation::models` (the base and every environment):
 //! * arbitrary bytes (made UTF-8 lossily);
 //! * sequences of the language's own tokens, which get further than bytes;
 //! * real files (examples, fixtures, the stdlib) with random ranges
@@ -37,7 +37,10 @@ fn exercise(text: &str) {
     let _ = render::json(&c.program.map, &c.diagnostics);
     let _ = render::github(&c.program.map, &c.diagnostics);
     if !c.has_errors() {
-        let _ = stackc::model::build_all(&c);
+        // A model that cannot be built (E0900) is a compiler bug too.
+        if let Err(d) = c.models(None) {
+            panic!("{}: {}", d.code, d.primary.message);
+        }
     }
 }
 

@@ -220,56 +220,6 @@ impl Compilation {
         }
     }
 
-    /// Whether `v` is the shared base value of service `name`.
-    pub(crate) fn is_base_service(&self, name: &str, v: &std::sync::Arc<value::Val>) -> bool {
-        self.base
-            .get()
-            .and_then(|b| b.services.get(name))
-            .is_some_and(|b| std::sync::Arc::ptr_eq(b, v))
-    }
-
-    /// The model of `env` (or of the base when `None`). The compilation
-    /// must be free of errors; with errors the model is best-effort.
-    pub fn model(&self, env: Option<&str>) -> Result<model::Model, Diagnostic> {
-        Ok(model::build(self, env))
-    }
-
-    /// The base model without services and pipelines: what backends that
-    /// do not read the base still get (stack name, namespace, secrets,
-    /// configs).
-    pub fn model_shell(&self) -> Result<model::Model, Diagnostic> {
-        Ok(model::build_shell(self))
-    }
-
-    /// The models every backend reads: the base and the environments `only`
-    /// selects (all when `None`).
-    pub fn models(&self, only: Option<&str>) -> Result<emit::Models, Diagnostic> {
-        let all: Vec<&emit::Backend> = emit::BACKENDS.iter().collect();
-        self.models_for(only, &all)
-    }
-
-    /// The models these backends read: when none of them reads the base
-    /// (plain Kubernetes with environments declared), the base is a shell
-    /// without services, which saves building it.
-    pub fn models_for(
-        &self,
-        only: Option<&str>,
-        backends: &[&emit::Backend],
-    ) -> Result<emit::Models, Diagnostic> {
-        let names = self.environment_names();
-        let base = if names.is_empty() || emit::need_base(backends) {
-            self.model(None)?
-        } else {
-            self.model_shell()?
-        };
-        let envs = names
-            .iter()
-            .filter(|e| only.is_none_or(|o| o == e.as_str()))
-            .map(|e| self.model(Some(e)))
-            .collect::<Result<_, _>>()?;
-        Ok(emit::Models { base, envs })
-    }
-
     /// The targets the stack lists in `targets` (what `--target all`
     /// writes), read from the evaluated stack without building a model.
     pub fn stack_targets(&self) -> Vec<model::Target> {
@@ -293,5 +243,71 @@ impl Compilation {
 
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+/// The models: the driver gathers what [`model::build`] reads.
+#[allow(clippy::result_large_err)] // E0900 is a compiler bug: the error path is cold.
+impl Compilation {
+    /// The model of `env` (of the base when `None`). The compilation must be
+    /// free of errors; with errors the model is best-effort. An error here
+    /// is E0900, a compiler bug.
+    pub fn model(&self, env: Option<&str>) -> Result<model::Model, Diagnostic> {
+        self.model_with(env, &self.environment_summaries()?, true)
+    }
+
+    /// The base model without services and pipelines: what backends that do
+    /// not read the base still get (stack name, namespace, secrets, configs).
+    pub fn model_shell(&self) -> Result<model::Model, Diagnostic> {
+        self.model_with(None, &self.environment_summaries()?, false)
+    }
+
+    /// The models every backend reads: the base and the environments `only`
+    /// selects (all when `None`).
+    pub fn models(&self, only: Option<&str>) -> Result<emit::Models, Diagnostic> {
+        let all: Vec<&emit::Backend> = emit::BACKENDS.iter().collect();
+        self.models_for(only, &all)
+    }
+
+    /// The models these backends read: when none of them reads the base
+    /// (plain Kubernetes with environments declared), the base is a shell
+    /// without services, which saves building it.
+    pub fn models_for(
+        &self,
+        only: Option<&str>,
+        backends: &[&emit::Backend],
+    ) -> Result<emit::Models, Diagnostic> {
+        let summaries = self.environment_summaries()?;
+        let names = self.environment_names();
+        let full_base = names.is_empty() || emit::need_base(backends);
+        let base = self.model_with(None, &summaries, full_base)?;
+        let envs = names
+            .iter()
+            .filter(|e| only.is_none_or(|o| o == e.as_str()))
+            .map(|e| self.model_with(Some(e), &summaries, true))
+            .collect::<Result<_, _>>()?;
+        Ok(emit::Models { base, envs })
+    }
+
+    fn model_with(
+        &self,
+        env: Option<&str>,
+        environments: &[model::EnvironmentSummary],
+        services: bool,
+    ) -> Result<model::Model, Diagnostic> {
+        let world = self.world(env);
+        model::build(&model::Inputs {
+            world: &world,
+            environments,
+            cache: &self.model_cache,
+            shared: self.base.get().map(|b| &b.services),
+            services,
+        })
+    }
+
+    /// What pipelines need to know of every environment.
+    fn environment_summaries(&self) -> Result<Vec<model::EnvironmentSummary>, Diagnostic> {
+        let overlay = |e: &str| self.checked.environments.get(e)?.fields.as_ref();
+        let names = self.program.symbols.environments.keys();
+        model::summaries(names.map(|e| (e.as_str(), overlay(e))))
     }
 }

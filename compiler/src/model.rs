@@ -1,29 +1,34 @@
 //! The resolved, typed model of one environment: the contract between the
 //! front end and the backends, and what `stackc eval` prints.
 //!
-//! Built from an evaluated world (`eval::Evaluated`) by converting its
-//! values to JSON and deserialising them into these structs, so the structs
-//! mirror the stdlib schema field for field (`port` → `ports`, `volume` →
-//! `volumes`). A few conveniences are computed once here for every backend:
-//! the full image reference, effective probes (`health` merged into
+//! Built from an evaluated world (`eval::Evaluated`) and plain inputs
+//! ([`Inputs`]; the driver's `Compilation::model` gathers them) by
+//! converting its values directly ([`from_val`]), so the structs mirror the
+//! stdlib schema field for field (`port` → `ports`, `volume` → `volumes`).
+//! A few conveniences are computed once here for every backend: the full
+//! image reference, effective probes (`health` merged into
 //! `liveness`/`readiness`) and probe ports. Records carry the span of the
-//! block they came from, for lowering reports.
+//! block they came from, for lowering reports. The model never calls back
+//! into the driver.
 
-mod json;
+mod build;
+mod from_val;
+pub mod interp;
 pub mod pipeline;
 pub mod service;
 pub mod units;
+
+pub use build::{build, summaries, Inputs};
 
 pub use pipeline::*;
 pub use service::*;
 pub use units::{Bytes, Cpu, Duration, Percent};
 
 use crate::source::Span;
-use crate::Compilation;
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Model {
     pub stack: Stack,
     /// The environment this model is for; `None` for the base.
@@ -32,29 +37,26 @@ pub struct Model {
     pub environments: Vec<EnvironmentSummary>,
     pub services: IndexMap<String, Service>,
     /// Declared services that do not run in this environment.
-    #[serde(default)]
     pub skipped_services: Vec<String>,
     pub secrets: IndexMap<String, Secret>,
     pub configs: IndexMap<String, IndexMap<String, String>>,
     pub pipelines: IndexMap<String, Pipeline>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stack {
     pub name: String,
     pub description: Option<String>,
     pub namespace: Option<String>,
     pub registry: Option<String>,
     pub version: String,
-    #[serde(default)]
     pub labels: IndexMap<String, String>,
-    #[serde(default)]
     pub annotations: IndexMap<String, String>,
     pub targets: Vec<Target>,
     pub default_env: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     Compose,
@@ -66,7 +68,7 @@ pub enum Target {
     Github,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Environment {
     pub name: String,
     pub description: Option<String>,
@@ -76,7 +78,6 @@ pub struct Environment {
     pub tag: Option<String>,
     pub approval: bool,
     pub url: Option<String>,
-    #[serde(default)]
     pub labels: IndexMap<String, String>,
     /// Targets this environment is emitted for; `None`: all of the stack's.
     pub targets: Option<Vec<Target>>,
@@ -107,8 +108,9 @@ impl Target {
         }
     }
 
+    /// The target `targets = [...]` names `name` (the stdlib's keywords).
     pub fn from_name(name: &str) -> Option<Target> {
-        Target::ALL.into_iter().find(|t| t.name() == name)
+        <Target as from_val::Keyword>::from_name(name)
     }
 }
 
@@ -119,7 +121,7 @@ impl Environment {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Development,
@@ -128,7 +130,7 @@ pub enum Tier {
 }
 
 /// What pipelines need to know about every environment.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EnvironmentSummary {
     pub name: String,
     pub tier: Tier,
@@ -137,9 +139,9 @@ pub struct EnvironmentSummary {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Secret {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub description: Option<String>,
     pub kind: SecretKind,
@@ -148,7 +150,7 @@ pub struct Secret {
     pub file: bool,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum SecretKind {
     Opaque,
@@ -199,29 +201,16 @@ impl ServiceCache {
     }
 }
 
-/// Builds the model of `env` (or of the base when `None`). The compilation
-/// must be free of errors; with errors the model is best-effort.
-pub fn build(c: &Compilation, env: Option<&str>) -> Model {
-    let world = c.world(env);
-    json::to_model(c, &world)
-}
+#[cfg(test)]
+mod target_tests {
+    use super::Target;
 
-/// The base model without services and pipelines: what backends that do
-/// not read the base still get (stack name, namespace, secrets, configs).
-pub fn build_shell(c: &Compilation) -> Model {
-    let world = c.world(None);
-    let mut m = json::to_model_with(c, &world, false);
-    m.pipelines.clear();
-    m
-}
-
-/// The models of the base and of every environment.
-pub fn build_all(c: &Compilation) -> (Model, Vec<Model>) {
-    let base = build(c, None);
-    let envs = c
-        .environment_names()
-        .iter()
-        .map(|e| build(c, Some(e)))
-        .collect();
-    (base, envs)
+    /// `name` (what `--target` and the lowering report print) and the
+    /// stdlib keywords the model reads agree for every target.
+    #[test]
+    fn target_names_round_trip() {
+        for t in Target::ALL {
+            assert_eq!(Target::from_name(t.name()), Some(t));
+        }
+    }
 }

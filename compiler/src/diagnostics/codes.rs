@@ -109,6 +109,8 @@ codes! {
     // Lowering to targets (reported by `stackc emit`).
     E0800 Warning "feature not expressible by the target, dropped";
     E0801 Warning "feature approximated by the target";
+    // Internal errors (compiler bugs; no input should produce them).
+    E0900 Error "internal compiler error: an evaluated value does not fit the model";
 }
 
 impl std::fmt::Display for Code {

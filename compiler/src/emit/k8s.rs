@@ -18,7 +18,6 @@ mod storage;
 mod workload;
 
 pub use meta::{k8s_name, labels, secret_templates, selector_labels};
-pub use workload::render_parts;
 
 use super::output::{hash_header, Output};
 use super::yaml::{self, Yaml};

@@ -4,23 +4,22 @@ use super::service::EnvValue;
 use super::units::Duration;
 use crate::source::Span;
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Pipeline {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub name: Option<String>,
     pub on: Triggers,
     pub concurrency: Option<Concurrency>,
     pub permissions: Option<Permissions>,
-    #[serde(default)]
     pub env: IndexMap<String, EnvValue>,
-    #[serde(rename = "job", default)]
+    #[serde(rename = "job")]
     pub jobs: IndexMap<String, Job>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Triggers {
     pub push: Option<RefFilter>,
     pub pull_request: Option<RefFilter>,
@@ -29,7 +28,7 @@ pub struct Triggers {
     pub after: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct RefFilter {
     pub branches: Option<Vec<String>>,
     pub tags: Option<Vec<String>>,
@@ -37,16 +36,16 @@ pub struct RefFilter {
     pub paths_ignore: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Concurrency {
     pub group: String,
     pub cancel_in_progress: bool,
 }
 
 /// Token permissions per scope (unset scopes: none, once any is set).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Permissions {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub actions: Option<Permission>,
     pub attestations: Option<Permission>,
@@ -91,7 +90,7 @@ impl Permissions {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     Read,
@@ -99,43 +98,40 @@ pub enum Permission {
     None,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Job {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub name: Option<String>,
     pub runs_on: String,
     pub needs: Option<Vec<String>>,
     #[serde(rename = "if")]
     pub if_: Option<String>,
-    #[serde(default)]
     pub matrix: IndexMap<String, Vec<String>>,
     pub fail_fast: bool,
     pub timeout: Duration,
     pub environment: Option<String>,
-    #[serde(default)]
     pub env: IndexMap<String, EnvValue>,
     pub steps: Vec<Step>,
 }
 
 /// A step; `name` is the block label when one was written.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Step {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub name: Option<String>,
     #[serde(flatten)]
     pub kind: StepKind,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StepKind {
     Run {
         script: String,
         working_dir: Option<String>,
         shell: Option<String>,
-        #[serde(default)]
         env: IndexMap<String, EnvValue>,
         #[serde(rename = "if")]
         if_: Option<String>,
@@ -204,7 +200,7 @@ pub enum StepKind {
     },
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeCache {
     Npm,
@@ -212,7 +208,7 @@ pub enum NodeCache {
     Yarn,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TagScheme {
     Semver,
@@ -220,7 +216,7 @@ pub enum TagScheme {
     Ref,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
@@ -229,7 +225,7 @@ pub enum Severity {
     Low,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DeployVia {
     Kustomize,
@@ -237,7 +233,7 @@ pub enum DeployVia {
     K8s,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum NotifyWhen {
     Always,

@@ -3,11 +3,11 @@
 use super::units::{Bytes, Cpu, Duration, Percent};
 use crate::source::Span;
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Service {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub name: String,
     /// As written (`name[:tag]`); see [`Service::image_ref`] for the full reference.
@@ -19,12 +19,11 @@ pub struct Service {
     pub command: Option<Vec<String>>,
     pub args: Option<Vec<String>>,
     pub workdir: Option<String>,
-    #[serde(rename = "port", default)]
+    #[serde(rename = "port")]
     pub ports: IndexMap<String, Port>,
-    #[serde(default)]
     pub env: IndexMap<String, EnvValue>,
     pub env_from: Option<Vec<String>>,
-    #[serde(rename = "volume", default)]
+    #[serde(rename = "volume")]
     pub volumes: IndexMap<String, Volume>,
     pub health: Option<Probe>,
     /// Effective liveness probe: `liveness` over `health` (computed).
@@ -39,19 +38,16 @@ pub struct Service {
     pub restart: Restart,
     pub rollout: Option<Rollout>,
     pub security: Option<Security>,
-    #[serde(default)]
     pub depends_on: IndexMap<String, Condition>,
     pub ingress: Option<Ingress>,
     pub external: Option<External>,
     pub host: Option<Host>,
-    #[serde(default)]
     pub labels: IndexMap<String, String>,
-    #[serde(default)]
     pub annotations: IndexMap<String, String>,
     pub environments: Option<Vec<String>>,
     pub stop_grace: Option<Duration>,
     /// Where each field that is set was written (for lowering reports).
-    #[serde(rename = "__fields", default)]
+    #[serde(rename = "__fields")]
     pub field_spans: IndexMap<String, Span>,
 }
 
@@ -83,7 +79,7 @@ impl Service {
 }
 
 /// `registry/name:tag`, split.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ImageRef {
     /// Repository including the registry host and path, e.g. `ghcr.io/acme/backend`.
     pub repository: String,
@@ -92,19 +88,18 @@ pub struct ImageRef {
     pub reference: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Build {
     pub context: String,
     pub dockerfile: Option<String>,
     pub target: Option<String>,
-    #[serde(default)]
     pub args: IndexMap<String, String>,
     pub platforms: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Port {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub container: u16,
     pub service: Option<u16>,
@@ -120,7 +115,7 @@ impl Port {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Protocol {
     Tcp,
@@ -144,7 +139,7 @@ impl Protocol {
 }
 
 /// The value of an environment variable.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum EnvValue {
     Literal(String),
@@ -154,7 +149,7 @@ pub enum EnvValue {
 }
 
 /// A piece of an interpolated string that depends on the target.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     Text(String),
@@ -164,9 +159,9 @@ pub enum Part {
     Port(String, String),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Volume {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub mount: String,
     pub size: Option<Bytes>,
@@ -177,7 +172,7 @@ pub struct Volume {
     pub access: AccessMode,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessMode {
     ReadWriteOnce,
@@ -195,9 +190,9 @@ impl AccessMode {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Probe {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub http: Option<String>,
     pub tcp: Option<bool>,
@@ -212,22 +207,22 @@ pub struct Probe {
     pub success_threshold: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Resources {
     pub cpu: Option<Range<Cpu>>,
     pub memory: Option<Range<Bytes>>,
 }
 
 /// `request..limit`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Range<T> {
     pub request: T,
     pub limit: T,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Autoscale {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub min: u32,
     pub max: u32,
@@ -236,22 +231,22 @@ pub struct Autoscale {
 }
 
 /// An absolute count or a percentage.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum IntOrPercent {
     Int(i64),
     Percent(Percent),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Disruption {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub min_available: Option<IntOrPercent>,
     pub max_unavailable: Option<IntOrPercent>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Restart {
     Always,
@@ -260,25 +255,25 @@ pub enum Restart {
     Never,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Rollout {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub strategy: RolloutStrategy,
     pub max_surge: Option<IntOrPercent>,
     pub max_unavailable: Option<IntOrPercent>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RolloutStrategy {
     Rolling,
     Recreate,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Security {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub non_root: bool,
     pub user: Option<u32>,
@@ -289,7 +284,7 @@ pub struct Security {
     pub add_capabilities: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
     Started,
@@ -297,9 +292,9 @@ pub enum Condition {
     Completed,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Ingress {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub host: String,
     pub paths: Vec<String>,
@@ -308,22 +303,21 @@ pub struct Ingress {
     pub class: Option<String>,
     pub tls: bool,
     pub tls_secret: Option<String>,
-    #[serde(default)]
     pub annotations: IndexMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct External {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub host: Option<String>,
     pub port: Option<u16>,
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Host {
-    #[serde(rename = "__span", default)]
+    #[serde(rename = "__span")]
     pub span: Span,
     pub exec: String,
     pub args: Option<Vec<String>>,
@@ -335,7 +329,7 @@ pub struct Host {
     pub after: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Hardening {
     None,

@@ -1,12 +1,12 @@
 //! Quantities in the model: exact integers inside, canonical strings in
 //! JSON (`"30s"`, `"512Mi"`, `"250m"`, `"70%"`).
 
-use crate::units::{self, Unit};
+use crate::units;
 use crate::value::Quantity;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 macro_rules! quantity {
-    ($name:ident, $unit:expr, $variant:ident, $inner:ty, $doc:literal) => {
+    ($name:ident, $variant:ident, $inner:ty, $doc:literal) => {
         #[doc = $doc]
         #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
         pub struct $name(pub $inner);
@@ -14,19 +14,6 @@ macro_rules! quantity {
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&units::format(Quantity::$variant(self.0)))
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                match units::parse($unit, &s) {
-                    Some(Quantity::$variant(v)) => Ok($name(v)),
-                    _ => Err(serde::de::Error::custom(format!(
-                        "invalid {}: `{s}`",
-                        stringify!($name)
-                    ))),
-                }
             }
         }
 
@@ -38,22 +25,10 @@ macro_rules! quantity {
     };
 }
 
-quantity!(
-    Duration,
-    Unit::Duration,
-    Duration,
-    u64,
-    "A duration in milliseconds."
-);
-quantity!(Bytes, Unit::Bytes, Bytes, u64, "A size in bytes.");
-quantity!(Cpu, Unit::Cpu, Cpu, u64, "CPU in millicores.");
-quantity!(
-    Percent,
-    Unit::Percent,
-    Percent,
-    f64,
-    "A percentage (70.0 = 70%)."
-);
+quantity!(Duration, Duration, u64, "A duration in milliseconds.");
+quantity!(Bytes, Bytes, u64, "A size in bytes.");
+quantity!(Cpu, Cpu, u64, "CPU in millicores.");
+quantity!(Percent, Percent, f64, "A percentage (70.0 = 70%).");
 
 impl Duration {
     /// Whole seconds, rounded up (Kubernetes probe fields are in seconds).

@@ -18,8 +18,9 @@
 //! building the values of a whole stack is linear in its size.
 
 use super::union::{SecretRef, Union};
-use crate::emit::k8s::{k8s_name, render_parts, Object};
+use crate::emit::k8s::{k8s_name, Object};
 use crate::emit::yaml::Yaml;
+use crate::model::interp::{self, Services};
 use crate::model::{EnvValue, External, IntOrPercent, Model, Part, SecretKind, Service};
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -340,13 +341,13 @@ fn interpolated(m: &Model, item: Yaml, parts: &[Part]) -> Yaml {
     let mut text = String::new();
     for p in parts {
         match p {
-            Part::Host(svc) if !has_external_host(m, svc) => {
+            Part::Host(svc) if m.services.external_host(svc).is_none() => {
                 if !text.is_empty() {
                     out.push(Yaml::str(std::mem::take(&mut text)));
                 }
                 out.push(Yaml::map().with("host", Yaml::str(svc)));
             }
-            other => text.push_str(&render_parts(m, std::slice::from_ref(other))),
+            other => text.push_str(&interp::k8s(&m.services, std::slice::from_ref(other))),
         }
     }
     if out.is_empty() {
@@ -356,13 +357,6 @@ fn interpolated(m: &Model, item: Yaml, parts: &[Part]) -> Yaml {
         out.push(Yaml::str(text));
     }
     item.with("parts", Yaml::Seq(out))
-}
-
-fn has_external_host(m: &Model, svc: &str) -> bool {
-    m.services
-        .get(svc)
-        .and_then(|s| s.external.as_ref())
-        .is_some_and(|e| e.host.is_some())
 }
 
 /// `volumes`: one item per mount, in the pod's order, with its source:

@@ -4,7 +4,8 @@ use super::meta::{k8s_name, labels, metadata, object, selector_labels};
 use super::Object;
 use crate::emit::output::Output;
 use crate::emit::yaml::Yaml;
-use crate::model::{Condition, EnvValue, Model, Part, Probe, Restart, RolloutStrategy, Service};
+use crate::model::interp;
+use crate::model::{Condition, EnvValue, Model, Probe, Restart, RolloutStrategy, Service};
 
 pub fn deployment(m: &Model, name: &str, s: &Service, out: &mut Output) -> Object {
     let env = m.env_name();
@@ -227,7 +228,7 @@ fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
     let e = Yaml::map().with("name", Yaml::str(key));
     match v {
         EnvValue::Literal(t) => e.with("value", Yaml::str(t)),
-        EnvValue::Interp { interp } => e.with("value", Yaml::str(render_parts(m, interp))),
+        EnvValue::Interp { interp } => e.with("value", Yaml::str(interp::k8s(&m.services, interp))),
         EnvValue::Secret { secret } if m.secrets.get(secret).is_some_and(|s| s.file) => {
             // A file secret is mounted at /run/secrets/NAME; the variable holds
             // the path (the `*_FILE` convention), as in Compose.
@@ -255,42 +256,6 @@ fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
             e.with("valueFrom", Yaml::map().with("configMapKeyRef", r))
         }
     }
-}
-
-/// An interpolated string as Kubernetes sees it: service names as hosts,
-/// Service ports as ports.
-pub fn render_parts(m: &Model, parts: &[Part]) -> String {
-    let mut out = String::new();
-    for p in parts {
-        match p {
-            Part::Text(t) => out.push_str(t),
-            Part::Host(svc) => out.push_str(&host_of(m, svc)),
-            Part::Port(svc, port) => out.push_str(&port_of(m, svc, port)),
-        }
-    }
-    out
-}
-
-fn host_of(m: &Model, svc: &str) -> String {
-    match m
-        .services
-        .get(svc)
-        .and_then(|s| s.external.as_ref())
-        .and_then(|e| e.host.clone())
-    {
-        Some(h) => h,
-        None => svc.to_string(),
-    }
-}
-
-fn port_of(m: &Model, svc: &str, port: &str) -> String {
-    let s = m.services.get(svc);
-    if let Some(p) = s.and_then(|s| s.external.as_ref()).and_then(|e| e.port) {
-        return p.to_string();
-    }
-    s.and_then(|s| s.ports.get(port))
-        .map(|p| p.service_port().to_string())
-        .unwrap_or_default()
 }
 
 fn resources(s: &Service) -> Option<Yaml> {
