@@ -67,10 +67,10 @@ job() {
   local label=$1 outdir=$2; shift 2
   measure "$label" "$outdir" "$BIN" "$@"
   if [ -n "${BASELINE:-}" ]; then
-    local wall=$LAST_WALL cpu=$LAST_CPU
+    local cur_wall=$LAST_WALL cur_cpu=$LAST_CPU
     measure "$label" "$outdir" "$BASELINE" "$@" >/dev/null
     printf ' | base %7.3f %7.2f | x%.2f wall x%.2f cpu' "$LAST_WALL" "$LAST_CPU" \
-      "$(python3 -c "print($wall/max($LAST_WALL,1e-9))")" "$(python3 -c "print($cpu/max($LAST_CPU,1e-9))")"
+      "$(python3 -c "print($cur_wall/max($LAST_WALL,1e-9))")" "$(python3 -c "print($cur_cpu/max($LAST_CPU,1e-9))")"
   fi
   echo
 }
