@@ -1,0 +1,76 @@
+//! Compiler values → LSP values: byte spans to UTF-16 ranges, diagnostics
+//! to LSP diagnostics. The only place that knows the protocol's positions.
+//!
+//! A diagnostic keeps its code (`E0201`), severity, message and primary
+//! range; its secondary labels become related information (with their
+//! messages), and its notes and `help:` are appended to the message as
+//! `stackc check` prints them, so an editor shows the same text.
+
+use stackc::diagnostics::{Diagnostic, Severity};
+use stackc::source::{SourceMap, Span};
+use tower_lsp::lsp_types as lsp;
+
+/// The LSP range of a span (0-based lines, UTF-16 columns).
+pub fn range(map: &SourceMap, span: Span) -> lsp::Range {
+    let file = map.get(span.file);
+    let pos = |offset: u32| {
+        let (line, character) = file.lines.utf16_position(&file.text, offset as usize);
+        lsp::Position { line, character }
+    };
+    lsp::Range {
+        start: pos(span.start),
+        end: pos(span.end),
+    }
+}
+
+/// One diagnostic; `uri_of` names the document a span's file is.
+pub fn diagnostic(
+    map: &SourceMap,
+    d: &Diagnostic,
+    uri_of: &dyn Fn(Span) -> Option<lsp::Url>,
+) -> lsp::Diagnostic {
+    let related: Vec<lsp::DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .filter_map(|l| {
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location::new(uri_of(l.span)?, range(map, l.span)),
+                message: l.message.clone(),
+            })
+        })
+        .collect();
+    lsp::Diagnostic {
+        range: range(map, d.primary.span),
+        severity: Some(severity(d.severity)),
+        code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),
+        code_description: None,
+        source: Some("stackc".to_string()),
+        message: message(d),
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
+    }
+}
+
+/// The message, then the primary label, the notes and the help, one per
+/// line, as `stackc check` prints them.
+pub fn message(d: &Diagnostic) -> String {
+    let mut text = d.message.clone();
+    if !d.primary.message.is_empty() {
+        text.push_str(&format!("\n{}", d.primary.message));
+    }
+    for n in &d.notes {
+        text.push_str(&format!("\nnote: {n}"));
+    }
+    if let Some(h) = &d.help {
+        text.push_str(&format!("\nhelp: {h}"));
+    }
+    text
+}
+
+fn severity(s: Severity) -> lsp::DiagnosticSeverity {
+    match s {
+        Severity::Error => lsp::DiagnosticSeverity::ERROR,
+        Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+    }
+}

@@ -1,0 +1,117 @@
+//! The tower-lsp `LanguageServer`: routing only. Each notification updates
+//! the [`State`] and publishes what the re-checked documents report; each
+//! request asks the state.
+//!
+//! Capabilities: full-text document sync (open, change, save, close),
+//! diagnostics pushed on every change, formatting (`stackc fmt`).
+
+use std::sync::Mutex;
+
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer};
+
+use crate::state::{Published, State};
+
+pub struct Server {
+    client: Client,
+    state: Mutex<State>,
+}
+
+impl Server {
+    pub fn new(client: Client) -> Self {
+        Server {
+            client,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Runs `f` on the state (a poisoned lock is taken over: the state is
+    /// plain data, and a panic elsewhere must not silence the server).
+    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut guard = match self.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// Re-checks `name` and every open document that read it; publishes.
+    async fn recheck(&self, name: &str) {
+        let published: Vec<Published> = self.with_state(|s| {
+            s.affected(name)
+                .iter()
+                .flat_map(|root| s.check(root))
+                .collect()
+        });
+        for p in published {
+            self.client
+                .publish_diagnostics(p.uri, p.diagnostics, p.version)
+                .await;
+        }
+    }
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Server {
+    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+        let sync = TextDocumentSyncOptions {
+            open_close: Some(true),
+            change: Some(TextDocumentSyncKind::FULL),
+            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+            ..Default::default()
+        };
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                text_document_sync: Some(TextDocumentSyncCapability::Options(sync)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "stackc-lsp".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, p: DidOpenTextDocumentParams) {
+        let d = p.text_document;
+        let name = self.with_state(|s| s.open(d.uri, d.text, d.version));
+        self.recheck(&name).await;
+    }
+
+    async fn did_change(&self, p: DidChangeTextDocumentParams) {
+        // Full sync: the last change holds the whole text.
+        let Some(change) = p.content_changes.into_iter().last() else {
+            return;
+        };
+        let (uri, version) = (p.text_document.uri, p.text_document.version);
+        let name = self.with_state(|s| s.change(&uri, change.text, version));
+        self.recheck(&name).await;
+    }
+
+    async fn did_save(&self, p: DidSaveTextDocumentParams) {
+        let name = crate::state::name_of(&p.text_document.uri);
+        self.recheck(&name).await;
+    }
+
+    async fn did_close(&self, p: DidCloseTextDocumentParams) {
+        let uri = p.text_document.uri;
+        let (name, orphans) = self.with_state(|s| s.close(&uri));
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        // Documents that import it now read it from the disk, and the open
+        // files it imported are checked on their own again.
+        self.recheck(&name).await;
+        for o in orphans {
+            self.recheck(&o).await;
+        }
+    }
+
+    async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        Ok(self.with_state(|s| s.format(&p.text_document.uri)))
+    }
+}

@@ -1,0 +1,393 @@
+//! The real `stackc-lsp` binary driven over stdio by a small JSON-RPC
+//! client: initialize, diagnostics for every diagnostics fixture compared
+//! with what `stackc check --format json` reports, re-checks through
+//! imports, formatting, and survival of half-typed input.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for something else.
+    pending: Vec<Value>,
+    /// The server's answer to `initialize`.
+    capabilities: Value,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stackc-lsp"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start stackc-lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            while let Some(msg) = read_message(&mut r) {
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut c = Client {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+            pending: Vec::new(),
+            capabilities: Value::Null,
+        };
+        c.capabilities = c.request("initialize", json!({ "capabilities": {} }));
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn send(&mut self, v: Value) {
+        let body = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut msg = json!({ "jsonrpc": "2.0", "id": id, "method": method });
+        if !params.is_null() {
+            msg["params"] = params;
+        }
+        self.send(msg);
+        loop {
+            let msg = self.recv(&format!("the answer to `{method}`"));
+            if msg["id"] == json!(id) {
+                assert!(msg.get("error").is_none(), "{method}: {msg}");
+                return msg["result"].clone();
+            }
+            self.pending.push(msg);
+        }
+    }
+
+    fn recv(&mut self, what: &str) -> Value {
+        self.rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no message from stackc-lsp: waited for {what}"))
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        self.diagnostics_of(uri, None)
+    }
+
+    /// The next diagnostics published for `uri` at `version` (publishes
+    /// for earlier versions are skipped).
+    fn diagnostics_at(&mut self, uri: &str, version: i32) -> Vec<Value> {
+        self.diagnostics_of(uri, Some(version))
+    }
+
+    fn diagnostics_of(&mut self, uri: &str, version: Option<i32>) -> Vec<Value> {
+        let is_for = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && version.is_none_or(|v| m["params"]["version"] == v)
+        };
+        if let Some(i) = self.pending.iter().position(is_for) {
+            let m = self.pending.remove(i);
+            return m["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let m = self.recv(&format!("diagnostics for {uri}"));
+            if is_for(&m) {
+                return m["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+            }
+            self.pending.push(m);
+        }
+        panic!("no diagnostics published for {uri}");
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        let doc = json!({ "uri": uri, "languageId": "stack", "version": 1, "text": text });
+        self.notify("textDocument/didOpen", json!({ "textDocument": doc }));
+    }
+
+    fn change(&mut self, uri: &str, version: i32, text: &str) {
+        let doc = json!({ "uri": uri, "version": version });
+        let changes = json!([{ "text": text }]);
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": doc, "contentChanges": changes }),
+        );
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(r: &mut impl BufRead) -> Option<Value> {
+    let mut len = 0usize;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length: ") {
+            len = v.parse().ok()?;
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// Reads the disk, as `stackc check` does.
+struct Disk;
+
+impl stackc::source::FileLoader for Disk {
+    fn resolve(&self, from: &str, path: &str) -> String {
+        stackc::source::join_relative(from, path)
+    }
+
+    fn load(&self, name: &str) -> Result<String, String> {
+        std::fs::read_to_string(name).map_err(|e| e.to_string())
+    }
+}
+
+/// What `stackc check --format json` reports for `path`, as the LSP would
+/// carry it: code, severity, the range of the primary span (0-based lines,
+/// UTF-16 columns, computed here from byte offsets), the message with its
+/// label, notes and help, and the secondary labels.
+fn expected(path: &Path) -> Vec<Value> {
+    let name = path.to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let c = stackc::compile(&name, &Disk, &stackc::EnvSelection::All);
+    c.diagnostics
+        .iter()
+        .map(|d| stackc::diagnostics::render::json_value(&c.program.map, d))
+        .filter(|j| j["primary"]["span"]["file"] == name.as_str())
+        .map(|j| {
+            let mut message = j["message"].as_str().unwrap_or_default().to_string();
+            let label = j["primary"]["message"].as_str().unwrap_or_default();
+            if !label.is_empty() {
+                message.push_str(&format!("\n{label}"));
+            }
+            for n in j["notes"].as_array().into_iter().flatten() {
+                message.push_str(&format!("\nnote: {}", n.as_str().unwrap_or_default()));
+            }
+            if let Some(h) = j["help"].as_str() {
+                message.push_str(&format!("\nhelp: {h}"));
+            }
+            let span = &j["primary"]["span"];
+            let at = |key: &str| position(&text, span[key].as_u64().unwrap_or(0) as usize);
+            let secondary: Vec<String> = j["secondary"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|l| l["span"]["file"] == name.as_str())
+                .map(|l| l["message"].as_str().unwrap_or_default().to_string())
+                .collect();
+            json!({
+                "code": j["code"],
+                "severity": if j["severity"] == "error" { 1 } else { 2 },
+                "range": { "start": at("start"), "end": at("end") },
+                "message": message,
+                "related": secondary,
+            })
+        })
+        .collect()
+}
+
+/// An LSP position of a byte offset, computed independently of the server.
+fn position(text: &str, offset: usize) -> Value {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character: usize = before[start..].encode_utf16().count();
+    json!({ "line": line, "character": character })
+}
+
+/// The same fields from what the server published.
+fn received(published: &[Value]) -> Vec<Value> {
+    published
+        .iter()
+        .map(|d| {
+            let related: Vec<String> = d["relatedInformation"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| r["message"].as_str().unwrap_or_default().to_string())
+                .collect();
+            json!({
+                "code": d["code"],
+                "severity": d["severity"],
+                "range": d["range"],
+                "message": d["message"],
+                "related": related,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn initialize_announces_full_sync_and_formatting() {
+    let c = Client::start();
+    let caps = &c.capabilities["capabilities"];
+    assert_eq!(caps["textDocumentSync"]["change"], 1, "{caps}"); // full
+    assert_eq!(caps["textDocumentSync"]["openClose"], true, "{caps}");
+    assert_eq!(caps["documentFormattingProvider"], true, "{caps}");
+    assert_eq!(c.capabilities["serverInfo"]["name"], "stackc-lsp");
+}
+
+#[test]
+fn every_diagnostics_fixture_matches_stackc_check() {
+    let dir = repo().join("tests/fixtures/diagnostics");
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "stack"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() > 50, "fixtures found: {}", fixtures.len());
+    let mut c = Client::start();
+    let mut reporting = 0;
+    for path in fixtures {
+        let path = path.canonicalize().expect("path");
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let u = uri(&path);
+        c.open(&u, &text);
+        let got = received(&c.diagnostics(&u));
+        let want = expected(&path);
+        assert_eq!(got, want, "{}", path.display());
+        reporting += usize::from(!want.is_empty());
+        c.notify(
+            "textDocument/didClose",
+            json!({ "textDocument": { "uri": u } }),
+        );
+        let _ = c.diagnostics(&u); // cleared on close
+    }
+    // Lowering fixtures (E08xx) report only when emitting; every other does.
+    assert!(reporting > 50, "fixtures with diagnostics: {reporting}");
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stackc-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn a_change_to_an_imported_file_rechecks_its_importers() {
+    let dir = scratch("imports");
+    let lib = dir.join("lib.stack");
+    let main = dir.join("main.stack");
+    let lib_ok = "secret token {\n    kind = token\n}\n";
+    let main_text = "import \"./lib.stack\"\n\nstack shop {}\n\nservice api {\n    image = \"nginx:1.27\"\n    env {\n        TOKEN = secret.token\n    }\n}\n";
+    std::fs::write(&lib, lib_ok).expect("write");
+    std::fs::write(&main, main_text).expect("write");
+    let mut c = Client::start();
+    c.open(&uri(&main), main_text);
+    assert_eq!(c.diagnostics(&uri(&main)), Vec::<Value>::new());
+    // Open the library and rename the secret: main now uses an undeclared one.
+    // Opening the library re-checks its importer, which now reads the
+    // buffer and reports for both files (the library is no stack of its
+    // own: no E0109 for its missing `stack` block).
+    c.open(&uri(&lib), lib_ok);
+    assert_eq!(c.diagnostics(&uri(&main)), Vec::<Value>::new());
+    assert_eq!(c.diagnostics_at(&uri(&lib), 1), Vec::<Value>::new());
+    c.change(&uri(&lib), 2, "secret tokn {\n    kind = token\n}\n");
+    let codes = |ds: Vec<Value>| ds.iter().map(|d| d["code"].clone()).collect::<Vec<_>>();
+    let main_codes = codes(c.diagnostics(&uri(&main)));
+    assert_eq!(codes(c.diagnostics_at(&uri(&lib), 2)), vec![json!("E0400")]);
+    assert!(main_codes.contains(&json!("E0105")), "{main_codes:?}");
+    // Closing the importer checks the library on its own again.
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri(&main) } }),
+    );
+    assert_eq!(c.diagnostics(&uri(&main)), Vec::<Value>::new());
+    let own = codes(c.diagnostics_at(&uri(&lib), 2));
+    assert!(own.contains(&json!("E0109")), "{own:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn formatting_is_stackc_fmt() {
+    let dir = scratch("fmt");
+    let path = dir.join("stack.stack");
+    let text = "stack   shop {\nnamespace=\"shop\"\n}\n";
+    let mut c = Client::start();
+    c.open(&uri(&path), text);
+    let _ = c.diagnostics(&uri(&path));
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri(&path) }, "options": { "tabSize": 4, "insertSpaces": true } }),
+    );
+    let want = stackc::syntax::format::format(text, stackc::source::FileId(0)).expect("formats");
+    assert_eq!(edits[0]["newText"], want.as_str(), "{edits}");
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn half_typed_input_keeps_the_server_answering() {
+    let dir = scratch("typing");
+    let path = dir.join("stack.stack");
+    let u = uri(&path);
+    let mut c = Client::start();
+    c.open(&u, "");
+    let _ = c.diagnostics(&u);
+    let steps = [
+        "stack shop {",
+        "stack shop {}\nservice api { port http { container = } }",
+        "stack shop {}\nservice api { env { X = } }",
+        "stack shop {}\nservice api { image = \"",
+        "stack shop {}\nservice api { image = \"nginx:1.27\" }\n\u{1F600} = ${",
+    ];
+    for (i, text) in steps.iter().enumerate() {
+        c.change(&u, i as i32 + 2, text);
+        let ds = c.diagnostics(&u);
+        assert!(!ds.is_empty(), "step {i}: broken input reports something");
+    }
+    let shutdown = c.request("shutdown", Value::Null);
+    assert_eq!(shutdown, Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
