@@ -4,7 +4,9 @@
 //! A diagnostic keeps its code (`E0201`), severity, message and primary
 //! range; its secondary labels become related information (with their
 //! messages), and its notes and `help:` are appended to the message as
-//! `stackc check` prints them, so an editor shows the same text.
+//! `stackc check` prints them, so an editor shows the same text. A
+//! mechanical fix travels in the diagnostic's `data` and comes back as a
+//! quick-fix code action.
 
 use stackc::diagnostics::{Diagnostic, Severity};
 use stackc::source::{SourceMap, Span};
@@ -48,8 +50,35 @@ pub fn diagnostic(
         message: message(d),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: None,
+        data: d.fix.as_ref().map(|f| fix_data(map, f)),
     }
+}
+
+/// A diagnostic's mechanical fix, carried in its `data` so that a code
+/// action needs no state: `{ "range", "newText" }` in the primary file.
+fn fix_data(map: &SourceMap, f: &stackc::diagnostics::Fix) -> serde_json::Value {
+    serde_json::json!({ "range": range(map, f.span), "newText": f.replacement })
+}
+
+/// The quick fix of a published diagnostic that carries one.
+pub fn code_action(uri: &lsp::Url, d: &lsp::Diagnostic) -> Option<lsp::CodeAction> {
+    let data = d.data.as_ref()?;
+    let range: lsp::Range = serde_json::from_value(data.get("range")?.clone()).ok()?;
+    let new_text = data.get("newText")?.as_str()?.to_string();
+    let title = match new_text.as_str() {
+        "" => "remove it".to_string(),
+        t => format!("replace with `{t}`"),
+    };
+    let edit = lsp::TextEdit::new(range, new_text);
+    let changes = std::collections::HashMap::from([(uri.clone(), vec![edit])]);
+    Some(lsp::CodeAction {
+        title,
+        kind: Some(lsp::CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![d.clone()]),
+        edit: Some(lsp::WorkspaceEdit::new(changes)),
+        is_preferred: Some(true),
+        ..Default::default()
+    })
 }
 
 /// The message, then the primary label, the notes and the help, one per

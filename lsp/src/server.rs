@@ -3,7 +3,8 @@
 //! request asks the state.
 //!
 //! Capabilities: full-text document sync (open, change, save, close),
-//! diagnostics pushed on every change, formatting (`stackc fmt`).
+//! diagnostics pushed on every change, quick fixes from the diagnostics
+//! that carry one, formatting (`stackc fmt`).
 
 use std::sync::Mutex;
 
@@ -65,6 +66,12 @@ impl LanguageServer for Server {
             capabilities: ServerCapabilities {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(sync)),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..Default::default()
+                    },
+                )),
                 ..Default::default()
             },
             server_info: Some(ServerInfo {
@@ -109,6 +116,19 @@ impl LanguageServer for Server {
         for o in orphans {
             self.recheck(&o).await;
         }
+    }
+
+    /// Quick fixes: one per diagnostic in the request that carries a fix.
+    async fn code_action(&self, p: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = p.text_document.uri;
+        let actions: Vec<CodeActionOrCommand> = p
+            .context
+            .diagnostics
+            .iter()
+            .filter_map(|d| crate::convert::code_action(&uri, d))
+            .map(CodeActionOrCommand::CodeAction)
+            .collect();
+        Ok(Some(actions))
     }
 
     async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {

@@ -391,3 +391,45 @@ fn half_typed_input_keeps_the_server_answering() {
     assert_eq!(shutdown, Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_diagnostic_with_a_fix_offers_it_as_a_quick_fix() {
+    let path = repo()
+        .join("tests/fixtures/diagnostics/E0201_quoted_enum_value.stack")
+        .canonicalize()
+        .expect("fixture");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let u = uri(&path);
+    let mut c = Client::start();
+    c.open(&u, &text);
+    let diags = c.diagnostics(&u);
+    let with_fix: Vec<Value> = diags
+        .iter()
+        .filter(|d| !d["data"].is_null())
+        .cloned()
+        .collect();
+    assert_eq!(with_fix.len(), 1, "{diags:?}");
+    let d = &with_fix[0];
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": u }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let action = &actions[0];
+    assert_eq!(action["kind"], "quickfix", "{actions}");
+    let edit = &action["edit"]["changes"][u.as_str()][0];
+    assert_eq!(edit["newText"], d["data"]["newText"]);
+    // The edit is the compiler's fix, at the compiler's span.
+    let name = path.to_string_lossy().into_owned();
+    let compiled = stackc::compile(&name, &Disk, &stackc::EnvSelection::All);
+    let fix = compiled
+        .diagnostics
+        .iter()
+        .find_map(|d| d.fix.clone())
+        .expect("the fixture's diagnostic has a fix");
+    assert_eq!(edit["newText"], fix.replacement.as_str());
+    assert_eq!(
+        edit["range"]["start"],
+        position(&text, fix.span.start as usize)
+    );
+    assert_eq!(edit["range"]["end"], position(&text, fix.span.end as usize));
+}
