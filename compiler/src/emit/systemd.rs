@@ -214,14 +214,16 @@ fn readme(m: &Model, units: &[unit::Unit]) -> String {
     }
     for u in units {
         if !u.writable.is_empty() {
+            // A dynamic user has no fixed uid to own a directory (systemd
+            // manages only those under /var/lib/, as StateDirectory=).
             let owner = u
                 .user
                 .as_deref()
-                .map_or(String::new(), |o| format!(" -o {o}"));
+                .map_or(" -m 1777".to_string(), |o| format!(" -o {o} -m 0750"));
             say(
                 &mut r,
                 format!(
-                    "Directories {} writes: install -d{owner} -m 0750 {}",
+                    "Directories {} writes: install -d{owner} {}",
                     u.service,
                     u.writable.join(" ")
                 ),

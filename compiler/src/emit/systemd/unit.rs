@@ -5,7 +5,7 @@ use super::quote::{self, bytes, env_assignment, exec_word, path_word, sh_word, s
 use super::Cx;
 use crate::emit::output::hash_header;
 use crate::model::{
-    Condition, EnvValue, Hardening, Host, Probe, Restart, SecretKind, Service, Volume,
+    Condition, EnvValue, Hardening, Host, Model, Probe, Restart, SecretKind, Service, Volume,
 };
 use indexmap::IndexMap;
 
@@ -40,6 +40,18 @@ enum Var {
 /// run by `ExecStartPost=`).
 pub(super) fn has_gate(s: &Service) -> bool {
     s.readiness.as_ref().is_some_and(|p| p.http.is_some())
+}
+
+/// Whether `s` is a job another service waits for (`depends_on = completed`)
+/// that may run as `Type=oneshot`: it does not restart after a success, so
+/// the unit is started once it has exited, and what is ordered after it
+/// starts then.
+pub(super) fn is_job(m: &Model, s: &Service) -> bool {
+    let waited = m
+        .services
+        .values()
+        .any(|o| o.depends_on.get(&s.name) == Some(&Condition::Completed));
+    waited && matches!(s.restart, Restart::Never | Restart::OnFailure)
 }
 
 pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
@@ -85,7 +97,13 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
     }
 
     // ---------------------------------------------------------- [Service]
-    line(&mut svc, "Type", "exec");
+    let job = is_job(m, s);
+    line(&mut svc, "Type", if job { "oneshot" } else { "exec" });
+    if job {
+        // Stays active once it has succeeded; a long job is not cut short.
+        line(&mut svc, "RemainAfterExit", "yes");
+        line(&mut svc, "TimeoutStartSec", "infinity");
+    }
     let mut cmd = vec![exec_word(&h.exec)];
     cmd.extend(h.args.iter().flatten().map(|a| exec_word(a)));
     line(&mut svc, "ExecStart", &cmd.join(" "));
@@ -112,7 +130,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
     if let Some(g) = &h.group {
         line(&mut svc, "Group", g);
     }
-    let health_gate = health(cx, s, &mut svc);
+    let health_gate = health(cx, s, job, &mut svc);
 
     // environment
     let vars = variables(cx, s);
@@ -167,7 +185,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
 
     resources(cx, s, &mut svc);
     let writable = volumes(cx, s, h, &mut svc);
-    hardening(cx, s, h, &writable, &mut svc);
+    let writable = hardening(cx, s, h, &writable, &mut svc);
     k8s_only(cx, s);
 
     let mut text = hash_header();
@@ -313,11 +331,14 @@ fn depends(
             "depends_on",
             format!("`{dep}` has no HTTP health check to wait for: ordered after it starts"),
         ),
+        Condition::Completed if target.is_some_and(|t| is_job(cx.model, t)) => {
+            cx.exact(&s.name, "depends_on")
+        }
         Condition::Completed => cx.out.approximated(
             span,
             cx.env,
             "depends_on",
-            format!("ordered after `{dep}` starts, not after it completes"),
+            format!("`{dep}` restarts always, so it cannot run as a oneshot job: ordered after it starts, not after it completes"),
         ),
     }
 }
@@ -325,9 +346,9 @@ fn depends(
 /// The readiness probe as a start gate: `ExecStartPost=` polls an HTTP
 /// probe until it answers, so the unit (and what is ordered after it)
 /// becomes active only once the service is healthy. Returns whether it did.
-fn health(cx: &mut Cx, s: &Service, svc: &mut String) -> bool {
+fn health(cx: &mut Cx, s: &Service, job: bool, svc: &mut String) -> bool {
     let mut gate = false;
-    if let Some(p) = &s.readiness {
+    if let Some(p) = s.readiness.as_ref().filter(|_| !job) {
         match (&p.http, probe_port(s, p)) {
             (Some(path), Some(port)) => {
                 let url = format!("http://localhost:{port}{path}");
@@ -474,15 +495,44 @@ fn is_tmp(v: &Volume) -> bool {
 /// Sandboxing by `host.hardening`. `strict` scores "OK" (≤ 2.5) with
 /// `systemd-analyze security`; `MemoryDenyWriteExecute=` is left out on
 /// purpose: it breaks JIT runtimes (.NET, the JVM, Node.js).
-fn hardening(cx: &mut Cx, s: &Service, h: &Host, writable: &[String], svc: &mut String) {
+///
+/// Writable directories: with a dynamic user (which implies a read-only
+/// system), one under `/var/lib/` becomes `StateDirectory=` (systemd
+/// creates it and hands it to the user); the others are `ReadWritePaths=`
+/// when the system is read-only. Returns the directories the
+/// administrator creates.
+fn hardening(
+    cx: &mut Cx,
+    s: &Service,
+    h: &Host,
+    writable: &[String],
+    svc: &mut String,
+) -> Vec<String> {
     let low_port = s.ports.values().any(|p| p.container < 1024);
     let root = h.user.as_deref() == Some("root");
     if low_port && !root {
         svc.push_str("AmbientCapabilities=CAP_NET_BIND_SERVICE\n");
     }
+    let dynamic = h.user.is_none();
+    let read_only = dynamic || h.hardening == Hardening::Strict;
+    let mut create = Vec::new();
+    for w in writable {
+        match w
+            .strip_prefix("/var/lib/")
+            .filter(|r| dynamic && !r.is_empty())
+        {
+            Some(rest) => svc.push_str(&format!("StateDirectory={}\n", path_word(rest))),
+            None => {
+                if read_only {
+                    svc.push_str(&format!("ReadWritePaths={}\n", path_word(w)));
+                }
+                create.push(w.clone());
+            }
+        }
+    }
     if h.hardening == Hardening::None {
         cx.exact(&s.name, "host.hardening");
-        return;
+        return create;
     }
     svc.push_str("NoNewPrivileges=yes\nPrivateTmp=yes\nProtectHome=yes\n");
     if h.hardening == Hardening::Strict {
@@ -492,11 +542,9 @@ fn hardening(cx: &mut Cx, s: &Service, h: &Host, writable: &[String], svc: &mut 
         } else {
             svc.push_str("CapabilityBoundingSet=\nPrivateUsers=yes\n");
         }
-        for w in writable {
-            svc.push_str(&format!("ReadWritePaths={}\n", path_word(w)));
-        }
     }
     cx.exact(&s.name, "host.hardening");
+    create
 }
 
 const STRICT: &str = "\
