@@ -18,6 +18,11 @@
 //!   (about 0.4 s per `kubernetes-validate`) paid once or twice, and every
 //!   core busy.
 //!
+//! systemd: every environment's directory is verified as one set
+//! (`systemd-analyze verify`, host binaries stubbed), and every `strict`
+//! unit must score "OK" (≤ 2.5) with `systemd-analyze security
+//! --offline=true`.
+//!
 //! Kubernetes schemas: `$K8S_VERSIONS`, else 1.28.0 and 1.37.0 when strict
 //! (`CI=true` or `STACKC_REQUIRE_VALIDATORS=1`), else 1.28.0 alone. A
 //! missing tool skips a target with a notice, or fails when strict.
@@ -28,9 +33,10 @@
 //! well as their fixtures.
 
 use stackc::emit::{self, Target};
+use stackc::model::Hardening;
 use stackc_tests::cli::stackc;
 use stackc_tests::stacks::{self, files_under, supported_targets, StackDir};
-use stackc_tests::tools::{have_validators, jobs, validate_in_parallel, Scratch};
+use stackc_tests::tools::{have_validators, jobs, validate, validate_in_parallel, Scratch};
 use std::path::{Path, PathBuf};
 
 /// Every example and every emit fixture.
@@ -157,4 +163,119 @@ fn kustomize_output_builds_and_passes_the_schemas() {
 #[test]
 fn helm_charts_lint_template_and_pass_the_schemas() {
     conforms(Target::Helm);
+}
+
+// ---------------------------------------------------------------- systemd
+
+/// The highest `systemd-analyze security` exposure a `strict` unit may
+/// have: systemd rates up to 2.5 "OK".
+const MAX_STRICT_EXPOSURE: f64 = 2.5;
+
+/// Every emitted unit passes `systemd-analyze verify` (one run per
+/// environment directory, its units together, so `Requires=` between them
+/// resolves; `Exec*=` binaries of the deployed host are stubbed, as
+/// `validate.sh` does with `SYSTEMD_STUB_EXEC=1`), and every service whose
+/// `host.hardening` is `strict` scores at most [`MAX_STRICT_EXPOSURE`]
+/// with `systemd-analyze security --offline=true`. Scores are printed.
+#[test]
+fn systemd_units_verify_and_strict_units_score_ok() {
+    let target = Target::Systemd;
+    if !supported_targets().contains(&target) || !have_validators(target.name()) {
+        return;
+    }
+    let scratch = Scratch::new("conformance-systemd");
+    let dirs = emit_all(target, scratch.path());
+    // A host runs one environment: each directory holding units is a set.
+    let unit_dirs: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| {
+            let mut sets: Vec<PathBuf> = files_under(d)
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "target"))
+                .map(|p| p.parent().unwrap().to_path_buf())
+                .collect();
+            sets.dedup();
+            sets
+        })
+        .collect();
+    assert!(!unit_dirs.is_empty(), "no systemd units emitted");
+    // One run per directory: environments share unit names, and
+    // `validate.sh` verifies the units it is given as one set.
+    let size = unit_dirs.len().div_ceil(jobs());
+    std::thread::scope(|s| {
+        for group in unit_dirs.chunks(size) {
+            let scratch = &scratch;
+            s.spawn(move || {
+                for dir in group {
+                    let v = validate(target.name(), std::slice::from_ref(dir));
+                    let what = dir.strip_prefix(scratch.path()).unwrap_or(dir).display();
+                    assert_eq!(
+                        v.code,
+                        Some(0),
+                        "validate.sh systemd rejected {what}:\n{}",
+                        v.log
+                    );
+                    let ok = v.log.lines().filter(|l| l.starts_with("ok:"));
+                    eprintln!("{what}: {}", ok.collect::<Vec<_>>().join("; "));
+                }
+            });
+        }
+    });
+
+    let mut scored = 0;
+    for (stack, out) in all_stacks().iter().zip(&dirs) {
+        let c = stack.compile();
+        let models = c.models(None).expect("models");
+        for m in models.env_or_base() {
+            let dir = m.env_name().map_or(out.clone(), |e| out.join(e));
+            for s in m.services.values() {
+                let strict = s
+                    .host
+                    .as_ref()
+                    .is_some_and(|h| h.hardening == Hardening::Strict);
+                if !strict || s.external.is_some() {
+                    continue;
+                }
+                let unit = dir.join(format!("{}.service", s.name));
+                let score = exposure(&unit);
+                eprintln!(
+                    "security: {} {}: {score:.1}",
+                    stack.name,
+                    unit.strip_prefix(out).unwrap().display()
+                );
+                assert!(
+                    score <= MAX_STRICT_EXPOSURE,
+                    "{}: exposure {score} > {MAX_STRICT_EXPOSURE}",
+                    unit.display()
+                );
+                scored += 1;
+            }
+        }
+    }
+    assert!(scored > 0, "no strict unit was scored");
+}
+
+/// `systemd-analyze security --offline=true UNIT`: the overall exposure.
+fn exposure(unit: &Path) -> f64 {
+    let run = std::process::Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(unit)
+        .output()
+        .expect("systemd-analyze runs");
+    let text = String::from_utf8_lossy(&run.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Overall exposure level"))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no exposure level:\n{text}{}",
+                unit.display(),
+                String::from_utf8_lossy(&run.stderr)
+            )
+        });
+    let after = line.rsplit_once(": ").map_or("", |(_, r)| r);
+    let number = after.split_whitespace().next().unwrap_or("");
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("{}: cannot read `{line}`", unit.display()))
 }

@@ -190,8 +190,17 @@ fn env_files(target: Target, stack: &str, envs: &[String]) -> Vec<String> {
             per_env(&|e| format!("{stack}/values-{e}.yaml")),
         ]
         .concat(),
+        // One complete directory per environment (a host runs one).
+        Target::Systemd if envs.is_empty() => {
+            [base(&format!("{stack}.target")), base("README.txt")].concat()
+        }
+        Target::Systemd => [
+            per_env(&|e| format!("{e}/{stack}.target")),
+            per_env(&|e| format!("{e}/README.txt")),
+        ]
+        .concat(),
         // No backend yet: nothing is expected (and nothing is emitted).
-        Target::Systemd | Target::Quadlet | Target::Github => Vec::new(),
+        Target::Quadlet | Target::Github => Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod helm;
 pub mod k8s;
 pub mod kustomize;
 pub mod output;
+pub mod systemd;
 pub mod yaml;
 
 pub use output::{Lowering, LoweringKind, Output, OutputFile};
@@ -94,6 +95,13 @@ pub const BACKENDS: &[Backend] = &[
         reads: Reads::BaseAndEnvs,
         rebases_host_paths: false,
         emit: helm::emit,
+    },
+    Backend {
+        target: Target::Systemd,
+        summary: "systemd units for one Linux host: one directory per environment",
+        reads: Reads::Envs,
+        rebases_host_paths: false,
+        emit: systemd::emit,
     },
 ];
 
