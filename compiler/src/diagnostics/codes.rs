@@ -90,6 +90,7 @@ codes! {
     E0311 Error "two declarations get the same Kubernetes name";
     E0312 Error "autoscaling on a resource without a request";
     E0313 Error "reference to a service that does not run in the environment";
+    E0314 Error "Docker Compose keyword in a probe's `exec`";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";
