@@ -647,3 +647,53 @@ fn kustomize_keys_read_exist_in_their_secret_or_config_map() {
         }
     }
 }
+
+/// The same for Compose: an env value built from `${svc…}` interpolations
+/// is set and non-empty in the environment's merged view (its override,
+/// else `compose.yaml`).
+#[test]
+fn compose_interpolated_env_values_are_not_empty() {
+    for e in all_stacks() {
+        let Some(out) = e.outputs.iter().find(|o| o.target == Target::Compose) else {
+            continue;
+        };
+        let file = |p: &str| {
+            out.files
+                .iter()
+                .find(|f| f.path == p)
+                .map(|f| documents(&f.contents))
+        };
+        let Some(mut base) = file("compose.yaml") else {
+            continue;
+        };
+        let base = base.remove(0);
+        for m in e.models.env_or_base() {
+            let over = m
+                .env_name()
+                .and_then(|n| file(&format!("compose.{n}.yaml")));
+            let over = over.and_then(|mut d| (!d.is_empty()).then(|| d.remove(0)));
+            for (svc, s) in m.services.iter().filter(|(_, s)| s.external.is_none()) {
+                for (var, v) in &s.env {
+                    if !matches!(v, EnvValue::Interp { .. }) {
+                        continue;
+                    }
+                    let value = [over.as_ref(), Some(&base)]
+                        .into_iter()
+                        .flatten()
+                        .map(|d| &d["services"][svc.as_str()]["environment"][var.as_str()])
+                        .find(|v| !v.is_null());
+                    let Some(value) = value else { continue };
+                    let what = format!(
+                        "{} compose {} {svc} env {var}",
+                        e.name,
+                        m.env_name().unwrap_or("base")
+                    );
+                    assert!(
+                        value.as_str().is_some_and(|t| !t.is_empty()),
+                        "{what}: `{value:?}`"
+                    );
+                }
+            }
+        }
+    }
+}
