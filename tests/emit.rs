@@ -429,3 +429,280 @@ fn compose_reads_secrets_as_required_variables() {
         }
     }
 }
+
+// ---------------------------------------------------------------- empty values and dangling keys
+
+/// Every example and every backend's emit fixture, with every supported
+/// target's output.
+fn all_stacks() -> Vec<Emitted> {
+    let mut stacks = stacks::examples();
+    stacks.extend(stacks::emit_fixtures());
+    stacks.iter().map(Emitted::new).collect()
+}
+
+/// Where a rendered string shows an empty interpolation result: an empty
+/// port before a path (`http://api:/`), an empty host (`http://:8080`,
+/// `://:`), or a host with an empty port at the end (`api:`).
+fn empty_interpolation(s: &str) -> Option<&'static str> {
+    if s.contains("://:") || s.contains("://\"") {
+        return Some("empty host");
+    }
+    let b = s.as_bytes();
+    for (i, w) in b.windows(2).enumerate() {
+        let host_before = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'-');
+        let not_scheme = b.get(i + 2) != Some(&b'/');
+        if w == b":/" && host_before && not_scheme {
+            return Some("empty port before a path");
+        }
+    }
+    let host_port = |t: &str| {
+        t.strip_suffix(':').is_some_and(|h| {
+            !h.is_empty()
+                && h.contains(|c: char| c.is_ascii_alphabetic())
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        })
+    };
+    if host_port(s) || s.split("://").nth(1).is_some_and(host_port) {
+        return Some("empty port");
+    }
+    None
+}
+
+/// Every string scalar (not keys) of a YAML value.
+fn each_string<'a>(v: &'a Value, f: &mut dyn FnMut(&'a str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Mapping(m) => m.values().for_each(|v| each_string(v, f)),
+        Value::Sequence(s) => s.iter().for_each(|v| each_string(v, f)),
+        Value::Tagged(t) => each_string(&t.value, f),
+        _ => {}
+    }
+}
+
+/// The class of the silent wrong outputs of issue 10: no emitted file of
+/// any example or fixture holds an interpolation that rendered empty.
+#[test]
+fn no_empty_interpolation_results() {
+    for e in all_stacks() {
+        for out in &e.outputs {
+            for f in &out.files {
+                let what = e.what(out, &f.path);
+                let yaml = f.path.ends_with(".yaml") && !is_template(out, &f.path);
+                if yaml {
+                    for doc in documents(&f.contents) {
+                        each_string(&doc, &mut |s| {
+                            if let Some(why) = empty_interpolation(s) {
+                                panic!("{what}: `{s}`: {why}");
+                            }
+                        });
+                    }
+                } else if !is_template(out, &f.path) {
+                    for line in f.contents.lines().filter(|l| !l.starts_with('#')) {
+                        let value = line.split_once('=').map_or(line, |(_, v)| v);
+                        if let Some(why) = empty_interpolation(value.trim()) {
+                            panic!("{what}: `{line}`: {why}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An env value that is an interpolation of services never renders empty
+/// in Kubernetes.
+#[test]
+fn kubernetes_interpolated_env_values_are_not_empty() {
+    for e in all_stacks() {
+        let Some(out) = e.outputs.iter().find(|o| o.target == Target::K8s) else {
+            continue;
+        };
+        for m in e.models.env_or_base() {
+            let file = format!("{}.yaml", m.env_name().unwrap_or("base"));
+            let Some(f) = out.files.iter().find(|f| f.path == file) else {
+                continue;
+            };
+            let docs = documents(&f.contents);
+            for (svc, s) in m.services.iter().filter(|(_, s)| s.external.is_none()) {
+                for (var, v) in &s.env {
+                    if !matches!(v, EnvValue::Interp { .. }) {
+                        continue;
+                    }
+                    let Some(entry) = env_entry(&docs, svc, var) else {
+                        continue;
+                    };
+                    let value = entry["value"].as_str().unwrap_or_default();
+                    assert!(
+                        !value.is_empty(),
+                        "{}: {svc} env {var} is empty",
+                        e.what(out, &file)
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The keys of the Secrets and ConfigMaps of some YAML documents, by name.
+fn object_keys(docs: &[Value]) -> Vec<(String, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for d in docs {
+        let kind = d["kind"].as_str().unwrap_or_default();
+        if kind != "Secret" && kind != "ConfigMap" {
+            continue;
+        }
+        let name = d["metadata"]["name"].as_str().unwrap_or_default();
+        let keys = ["data", "stringData"]
+            .iter()
+            .filter_map(|k| d[*k].as_mapping())
+            .flat_map(|m| m.keys().filter_map(Value::as_str).map(str::to_string))
+            .collect();
+        out.push((kind.to_string(), name.to_string(), keys));
+    }
+    out
+}
+
+/// Every key a workload reads from a Secret or ConfigMap (`secretKeyRef`,
+/// `configMapKeyRef`, volume `items`): (kind, name, key, where).
+fn keys_read(docs: &[Value]) -> Vec<(&'static str, String, String, &'static str)> {
+    let mut out = Vec::new();
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    for d in docs {
+        each_mapping(d, &mut |m| {
+            let get = |k: &str| m.get(k);
+            if let Some(r) = get("secretKeyRef") {
+                out.push(("Secret", s(&r["name"]), s(&r["key"]), "secretKeyRef"));
+            }
+            if let Some(r) = get("configMapKeyRef") {
+                out.push(("ConfigMap", s(&r["name"]), s(&r["key"]), "configMapKeyRef"));
+            }
+            for (field, kind, name) in [
+                ("secret", "Secret", "secretName"),
+                ("configMap", "ConfigMap", "name"),
+            ] {
+                let Some(v) = get(field) else { continue };
+                for item in v["items"].as_sequence().into_iter().flatten() {
+                    out.push((kind, s(&v[name]), s(&item["key"]), "volume items"));
+                }
+            }
+        });
+    }
+    out
+}
+
+/// Every key a Kubernetes workload reads from a Secret or ConfigMap is a
+/// key the emitted object (or, for Secrets, its template in
+/// `*.secrets.example.yaml`) has: a pod never waits for a missing key.
+#[test]
+fn kubernetes_keys_read_exist_in_their_secret_or_config_map() {
+    for e in all_stacks() {
+        let Some(out) = e.outputs.iter().find(|o| o.target == Target::K8s) else {
+            continue;
+        };
+        for f in out.files.iter().filter(|f| !is_example_file(&f.path)) {
+            let env = f.path.trim_end_matches(".yaml");
+            let template = format!("{env}.secrets.example.yaml");
+            let mut docs = documents(&f.contents);
+            let applied = docs.len();
+            if let Some(t) = out.files.iter().find(|t| t.path == template) {
+                docs.extend(documents(&t.contents));
+            }
+            let objects = object_keys(&docs);
+            for (kind, name, key, how) in keys_read(&docs[..applied]) {
+                let what = e.what(out, &f.path);
+                let Some((_, _, keys)) = objects.iter().find(|(k, n, _)| k == kind && *n == name)
+                else {
+                    panic!("{what}: {how} reads {kind} `{name}`, which is neither emitted nor templated");
+                };
+                assert!(
+                    keys.contains(&key),
+                    "{what}: {how} reads key `{key}` of {kind} `{name}`, which has only {keys:?}"
+                );
+            }
+        }
+    }
+}
+
+/// The same for Kustomize: the objects of `base/` and of the overlays
+/// (patches aside; the Kustomize tests check that overlays render what the
+/// k8s backend writes) against `base/`'s objects and `secrets.example.yaml`.
+#[test]
+fn kustomize_keys_read_exist_in_their_secret_or_config_map() {
+    for e in all_stacks() {
+        let Some(out) = e.outputs.iter().find(|o| o.target == Target::Kustomize) else {
+            continue;
+        };
+        let objects_file = |p: &str| {
+            p.ends_with(".yaml") && !p.contains("/patches/") && !p.ends_with("kustomization.yaml")
+        };
+        let mut docs = Vec::new();
+        for f in out.files.iter().filter(|f| objects_file(&f.path)) {
+            docs.extend(documents(&f.contents));
+        }
+        let objects = object_keys(&docs);
+        for (kind, name, key, how) in keys_read(&docs) {
+            let what = e.what(out, "");
+            let Some((_, _, keys)) = objects.iter().find(|(k, n, _)| k == kind && *n == name)
+            else {
+                panic!(
+                    "{what}: {how} reads {kind} `{name}`, which is neither emitted nor templated"
+                );
+            };
+            assert!(
+                keys.contains(&key),
+                "{what}: {how} reads key `{key}` of {kind} `{name}`, which has only {keys:?}"
+            );
+        }
+    }
+}
+
+/// The same for Compose: an env value built from `${svc…}` interpolations
+/// is set and non-empty in the environment's merged view (its override,
+/// else `compose.yaml`).
+#[test]
+fn compose_interpolated_env_values_are_not_empty() {
+    for e in all_stacks() {
+        let Some(out) = e.outputs.iter().find(|o| o.target == Target::Compose) else {
+            continue;
+        };
+        let file = |p: &str| {
+            out.files
+                .iter()
+                .find(|f| f.path == p)
+                .map(|f| documents(&f.contents))
+        };
+        let Some(mut base) = file("compose.yaml") else {
+            continue;
+        };
+        let base = base.remove(0);
+        for m in e.models.env_or_base() {
+            let over = m
+                .env_name()
+                .and_then(|n| file(&format!("compose.{n}.yaml")));
+            let over = over.and_then(|mut d| (!d.is_empty()).then(|| d.remove(0)));
+            for (svc, s) in m.services.iter().filter(|(_, s)| s.external.is_none()) {
+                for (var, v) in &s.env {
+                    if !matches!(v, EnvValue::Interp { .. }) {
+                        continue;
+                    }
+                    let value = [over.as_ref(), Some(&base)]
+                        .into_iter()
+                        .flatten()
+                        .map(|d| &d["services"][svc.as_str()]["environment"][var.as_str()])
+                        .find(|v| !v.is_null());
+                    let Some(value) = value else { continue };
+                    let what = format!(
+                        "{} compose {} {svc} env {var}",
+                        e.name,
+                        m.env_name().unwrap_or("base")
+                    );
+                    assert!(
+                        value.as_str().is_some_and(|t| !t.is_empty()),
+                        "{what}: `{value:?}`"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -142,10 +142,12 @@ pub fn compile_with(
         EnvSelection::Only(e) => vec![None, Some(e.clone())],
     };
     let mut base_world: Option<std::sync::Arc<eval::Evaluated>> = None;
+    let mut absent = rules::absent::Absent::default();
     for env in names {
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
         rules::run(&c.program, &world, base_world.as_deref(), &mut diags);
+        rules::absent::collect(&c.program, &world, &mut absent);
         let world = std::sync::Arc::new(world);
         if env.is_none() {
             base_world = Some(world.clone());
@@ -154,6 +156,11 @@ pub fn compile_with(
             let _ = slot.set(world);
         }
     }
+    let restricted = |svc: &str| {
+        let list = c.checked.services.get(svc)?.get("environments")?;
+        Some(list.span)
+    };
+    rules::absent::report(absent, &restricted, &mut diags);
     rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
     diagnostics::sort_dedup(&mut diags);
     c.diagnostics = diags;

@@ -9,6 +9,7 @@
 //! each reads a world and pushes diagnostics. The driver runs them on the
 //! base and on every environment; identical findings are reported once.
 
+pub mod absent;
 mod graph;
 mod names;
 mod pipelines;

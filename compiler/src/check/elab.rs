@@ -71,7 +71,48 @@ impl<'p> Elab<'p> {
         let ty = Ty::OneOf(vec![Ty::String, Ty::Number, Ty::Bool]);
         let mut out = Map::default();
         self.scalar_entries(&mut out, &b.body, &ty, "config");
+        for (key, v) in &out {
+            self.service_address_in_config(key, v);
+        }
         Val::map(out, b.span)
+    }
+
+    /// E0702: `${svc.host}` / `${svc.port.NAME}` in a config value. Configs
+    /// are one text for every target (a ConfigMap, Compose `environment`
+    /// values), but a service's address differs per target (the Service port
+    /// in Kubernetes, the container port in Compose, a Helm release prefix),
+    /// so only a service's `env` can hold it.
+    fn service_address_in_config(&mut self, key: &str, v: &Val) {
+        let ValKind::Interp(parts) = &v.kind else {
+            return;
+        };
+        let Some(reference) = parts.iter().find_map(|p| match p {
+            crate::value::Part::Host(svc) => Some(format!("{svc}.host")),
+            crate::value::Part::Port(svc, port) => Some(format!("{svc}.port.{port}")),
+            _ => None,
+        }) else {
+            return;
+        };
+        let text = self.p.map.snippet(v.span);
+        let span = match text.find(&reference) {
+            Some(i) => crate::source::Span::new(
+                v.span.file,
+                v.span.start as usize + i,
+                v.span.start as usize + i + reference.len(),
+            ),
+            None => v.span,
+        };
+        let d = Diagnostic::new(
+            Code::E0702,
+            span,
+            format!("config key `{key}` refers to a service's address (`${{{reference}}}`)"),
+        )
+        .label("a config value is the same text in every target")
+        .note("a service's address depends on the target (the Kubernetes Service port, the Compose container port, the Helm release name), so a config cannot hold it")
+        .help(format!(
+            "set it in the `env` of the services that read it, where each target renders it: `env {{ {key} = {text} }}`"
+        ));
+        self.report(d);
     }
 
     /// `environment NAME { … }`: Environment fields plus `service` and

@@ -89,6 +89,8 @@ codes! {
     E0310 Error "HTTP path that does not start with `/`";
     E0311 Error "two declarations get the same Kubernetes name";
     E0312 Error "autoscaling on a resource without a request";
+    E0313 Error "reference to a service that does not run in the environment";
+    E0314 Error "Docker Compose keyword in a probe's `exec`";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";
@@ -106,6 +108,7 @@ codes! {
     // Strings.
     E0700 Error "secret interpolated into a string";
     E0701 Error "value cannot be interpolated";
+    E0702 Error "service address in a config value";
     // Lowering to targets (reported by `stackc emit`).
     E0800 Warning "feature not expressible by the target, dropped";
     E0801 Warning "feature approximated by the target";

@@ -264,7 +264,7 @@ fn complete_service(s: &mut Service, stack: &Stack, env: Option<&Environment>) {
     .into_iter()
     .flatten()
     {
-        if p.port.is_none() && p.exec.is_none() {
+        if p.port.is_none() && p.exec.is_none() && p.shell.is_none() {
             p.port = first.clone();
         }
     }

@@ -197,6 +197,8 @@ pub struct Probe {
     pub http: Option<String>,
     pub tcp: Option<bool>,
     pub exec: Option<Vec<String>>,
+    /// A command line run by `/bin/sh -c`.
+    pub shell: Option<String>,
     /// Port name; filled with the service's first port when unset (computed).
     pub port: Option<String>,
     pub interval: Duration,

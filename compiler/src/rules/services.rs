@@ -18,6 +18,7 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             exclusive(p, s, diags);
             resources(p, s, diags);
             http_paths(s, diags);
+            exec_keywords(s, diags);
             autoscale(p, s, diags);
         }
         if is_production(w) {
@@ -84,8 +85,8 @@ fn exclusive(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
         if let Some(v) = s.get(probe) {
             one_of_opt(
                 v,
-                &["http", "tcp", "exec"],
-                "a probe checks one thing: `http`, `tcp` or `exec`",
+                &["http", "tcp", "exec", "shell"],
+                "a probe checks one thing: `http`, `tcp`, `exec` or `shell`",
                 diags,
             );
         }
@@ -141,6 +142,62 @@ fn conflict(span: Span, a: &str, other: Span, b: &str, why: &str) -> Diagnostic 
     .label(format!("`{a}` set here"))
     .secondary(other, format!("`{b}` set here"))
     .help(format!("{why}; remove one of them"))
+}
+
+/// E0314: `exec = ["CMD-SHELL", …]` (and `CMD`, `NONE`): Compose's test
+/// keywords inside `exec`, which runs its list as written. Compose would
+/// get `[CMD, CMD-SHELL, …]` and Kubernetes would run a program named
+/// `CMD-SHELL`.
+fn exec_keywords(s: &Val, diags: &mut Vec<Diagnostic>) {
+    for probe in ["health", "liveness", "readiness", "startup"] {
+        let Some(exec) = s.get(probe).and_then(|p| p.get("exec")) else {
+            continue;
+        };
+        let items = exec.list();
+        let Some(first) = items.first() else { continue };
+        let Some(word) = first.str() else { continue };
+        let rest: Vec<String> = items[1..]
+            .iter()
+            .map(|v| format!("{:?}", v.str().unwrap_or_default()))
+            .collect();
+        let (help, fix) = match word {
+            "CMD-SHELL" => {
+                let line = items[1..]
+                    .iter()
+                    .filter_map(Val::str)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (
+                    format!("replace `exec` with `shell = {line:?}`, which runs the line with `/bin/sh -c` in every target"),
+                    None,
+                )
+            }
+            "CMD" => {
+                let list = format!("[{}]", rest.join(", "));
+                (
+                    format!("`exec` runs its list as written; leave out `CMD`: `exec = {list}`"),
+                    Some(list),
+                )
+            }
+            "NONE" => (
+                format!("to have no check, remove the `{probe}` block (or set `{probe} = null` in an environment)"),
+                None,
+            ),
+            _ => continue,
+        };
+        let mut d = Diagnostic::new(
+            Code::E0314,
+            first.span,
+            format!("`{word}` is a Docker Compose keyword, not a command to run"),
+        )
+        .label("`exec` runs this list as written")
+        .note(format!("stackc adds Compose's `CMD` itself; Kubernetes would try to run a program named `{word}`"))
+        .help(help);
+        if let Some(list) = fix {
+            d = d.fix(exec.span, list);
+        }
+        diags.push(d);
+    }
 }
 
 /// E0310: HTTP probe paths and ingress paths start with `/`.

@@ -30,7 +30,7 @@ pub(super) fn healthcheck(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         );
     }
     doc.push_entry("healthcheck", h);
-    if p.exec.is_some() {
+    if p.exec.is_some() || p.shell.is_some() {
         cx.findings.exact(&svc.name, "healthcheck");
     }
 }
@@ -68,6 +68,9 @@ fn test(cx: &mut Cx, svc: &Service, p: &Probe) -> Option<Yaml> {
         let mut items = vec![Yaml::str("CMD")];
         items.extend(cmd.iter().map(|c| lit_yaml(c)));
         return Some(Yaml::Seq(items));
+    }
+    if let Some(line) = &p.shell {
+        return Some(Yaml::Seq(vec![Yaml::str("CMD-SHELL"), lit_yaml(line)]));
     }
     let Some(port) = probe_port(svc, p) else {
         cx.findings.dropped(

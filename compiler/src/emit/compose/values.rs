@@ -97,6 +97,13 @@ fn secret_ref(cx: &mut Cx, svc: &Service, var: &str, name: &str, sd: &mut Servic
         if !sd.secrets.contains(&name.to_string()) {
             sd.secrets.push(name.to_string());
         }
+        if secret.kind == crate::model::SecretKind::Tls {
+            cx.findings.approximated(
+                secret.span,
+                "file",
+                format!("Compose mounts TLS secret `{name}` as one file, {} (certificate and key in the one value); Kubernetes mounts a directory holding `tls.crt` and `tls.key`", secret_path(name)),
+            );
+        }
         cx.findings.exact(&svc.name, "secret files");
         return secret_path(name);
     }

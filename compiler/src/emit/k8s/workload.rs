@@ -235,12 +235,8 @@ fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
             e.with("value", Yaml::str(format!("/run/secrets/{secret}")))
         }
         EnvValue::Secret { secret } => {
-            let key = if m
-                .secrets
-                .get(secret)
-                .is_some_and(|s| s.kind == crate::model::SecretKind::Tls)
-            {
-                "tls.crt"
+            let key = if is_tls(m, secret) {
+                TLS_KEYS[0]
             } else {
                 "value"
             };
@@ -341,6 +337,9 @@ pub fn probe(p: &Probe) -> Yaml {
         );
     } else if let Some(cmd) = &p.exec {
         y.push_entry("exec", Yaml::map().with("command", strings(cmd)));
+    } else if let Some(line) = &p.shell {
+        let cmd = ["sh".to_string(), "-c".to_string(), line.clone()];
+        y.push_entry("exec", Yaml::map().with("command", strings(&cmd)));
     } else {
         y.push_entry("tcpSocket", Yaml::map().with("port", port()));
     }
@@ -384,6 +383,15 @@ fn container_security(s: &Service) -> Option<Yaml> {
 }
 
 /// Secrets this service mounts as files (`file = true` secrets it references).
+/// The keys of a `kubernetes.io/tls` Secret.
+pub const TLS_KEYS: [&str; 2] = ["tls.crt", "tls.key"];
+
+fn is_tls(m: &Model, secret: &str) -> bool {
+    m.secrets
+        .get(secret)
+        .is_some_and(|s| s.kind == crate::model::SecretKind::Tls)
+}
+
 fn file_secrets<'m>(s: &Service, m: &'m Model) -> Vec<&'m str> {
     let mut out: Vec<&str> = Vec::new();
     for v in s.env.values() {
@@ -414,13 +422,16 @@ fn mounts(s: &Service, m: &Model) -> Vec<Yaml> {
     }
     for sec in file_secrets(s, m) {
         let n = format!("secret-{}", k8s_name(sec));
-        v.push(
-            Yaml::map()
-                .with("name", Yaml::str(n))
-                .with("mountPath", Yaml::str(format!("/run/secrets/{sec}")))
-                .with("subPath", Yaml::str(sec))
-                .with("readOnly", Yaml::Bool(true)),
-        );
+        let mut y = Yaml::map()
+            .with("name", Yaml::str(n))
+            .with("mountPath", Yaml::str(format!("/run/secrets/{sec}")));
+        // A TLS secret is a directory holding `tls.crt` and `tls.key`; any
+        // other secret is the one file `value` becomes.
+        if !is_tls(m, sec) {
+            y.push_entry("subPath", Yaml::str(sec));
+        }
+        y.push_entry("readOnly", Yaml::Bool(true));
+        v.push(y);
     }
     if s.security.as_ref().is_some_and(|sec| sec.read_only_root)
         && !s.volumes.values().any(|v| v.mount == "/tmp")
@@ -457,9 +468,17 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
         out.exact += 1;
     }
     for sec in file_secrets(s, m) {
-        let items = Yaml::Seq(vec![Yaml::map()
-            .with("key", Yaml::str("value"))
-            .with("path", Yaml::str(sec))]);
+        let item = |key: &str, path: &str| {
+            Yaml::map()
+                .with("key", Yaml::str(key))
+                .with("path", Yaml::str(path))
+        };
+        // The items name the keys the Secret has (see `meta::secret_templates`).
+        let items = Yaml::Seq(if is_tls(m, sec) {
+            TLS_KEYS.iter().map(|k| item(k, k)).collect()
+        } else {
+            vec![item("value", sec)]
+        });
         let secret = Yaml::map()
             .with("secretName", Yaml::str(k8s_name(sec)))
             .with("items", items);

@@ -106,6 +106,7 @@ impl FromVal for Probe {
             http: r.opt("http")?,
             tcp: r.opt("tcp")?,
             exec: r.opt("exec")?,
+            shell: r.opt("shell")?,
             port: r.opt("port")?,
             interval: r.req("interval")?,
             timeout: r.req("timeout")?,

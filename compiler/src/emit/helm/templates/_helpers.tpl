@@ -210,6 +210,9 @@ Takes (dict "root" $ "name" <service> "values" <service values>).
 {{- else if .secret }}
 {{- $secret := index $ctx.root.Values.secrets .secret }}
 {{- $items := list (dict "key" "value" "path" (.subPath | default .secret)) }}
+{{- if eq $secret.type "kubernetes.io/tls" }}
+{{- $items = list (dict "key" "tls.crt" "path" "tls.crt") (dict "key" "tls.key" "path" "tls.key") }}
+{{- end }}
 {{- $volumes = append $volumes (dict "name" .name "secret" (dict "secretName" $secret.name "items" $items)) }}
 {{- end }}
 {{- end }}
