@@ -608,18 +608,7 @@ fn kubernetes_keys_read_exist_in_their_secret_or_config_map() {
             if let Some(t) = out.files.iter().find(|t| t.path == template) {
                 docs.extend(documents(&t.contents));
             }
-            let objects = object_keys(&docs);
-            for (kind, name, key, how) in keys_read(&docs[..applied]) {
-                let what = e.what(out, &f.path);
-                let Some((_, _, keys)) = objects.iter().find(|(k, n, _)| k == kind && *n == name)
-                else {
-                    panic!("{what}: {how} reads {kind} `{name}`, which is neither emitted nor templated");
-                };
-                assert!(
-                    keys.contains(&key),
-                    "{what}: {how} reads key `{key}` of {kind} `{name}`, which has only {keys:?}"
-                );
-            }
+            assert_keys_exist(&e.what(out, &f.path), &docs[..applied], &docs);
         }
     }
 }
@@ -640,20 +629,22 @@ fn kustomize_keys_read_exist_in_their_secret_or_config_map() {
         for f in out.files.iter().filter(|f| objects_file(&f.path)) {
             docs.extend(documents(&f.contents));
         }
-        let objects = object_keys(&docs);
-        for (kind, name, key, how) in keys_read(&docs) {
-            let what = e.what(out, "");
-            let Some((_, _, keys)) = objects.iter().find(|(k, n, _)| k == kind && *n == name)
-            else {
-                panic!(
-                    "{what}: {how} reads {kind} `{name}`, which is neither emitted nor templated"
-                );
-            };
-            assert!(
-                keys.contains(&key),
-                "{what}: {how} reads key `{key}` of {kind} `{name}`, which has only {keys:?}"
-            );
-        }
+        assert_keys_exist(&e.what(out, ""), &docs, &docs);
+    }
+}
+
+/// Every key that an object of `readers` reads names a key of a Secret or
+/// ConfigMap among `objects` (emitted or templated).
+fn assert_keys_exist(what: &str, readers: &[Value], objects: &[Value]) {
+    let objects = object_keys(objects);
+    for (kind, name, key, how) in keys_read(readers) {
+        let Some((_, _, keys)) = objects.iter().find(|(k, n, _)| k == kind && *n == name) else {
+            panic!("{what}: {how} reads {kind} `{name}`, which is neither emitted nor templated");
+        };
+        assert!(
+            keys.contains(&key),
+            "{what}: {how} reads key `{key}` of {kind} `{name}`, which has only {keys:?}"
+        );
     }
 }
 
