@@ -290,3 +290,26 @@ fn former_crashers() {
         exercise(text);
     }
 }
+
+/// Inputs that once took exponential time: unterminated, nested `/*`
+/// comments made pest try every way to pair their openers (20–30 s for the
+/// 2 KiB inputs the fuzzer kept in `fuzz/former-slow/`; a language server
+/// would have hung on such a buffer). They finish in microseconds now; how
+/// long they take is a benchmark's business, this test only runs them.
+#[test]
+fn former_slow_units() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/former-slow");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz/former-slow") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("readable");
+        exercise(&String::from_utf8_lossy(&bytes));
+        seen += 1;
+    }
+    assert!(seen >= 2, "fuzz/former-slow lost its inputs");
+    for openers in [8, 30, 64] {
+        let nested = "/* a ".repeat(openers);
+        exercise(&format!("service api {{\n  image = \"x\" {nested}\n  replicas = 2\n}}\n"));
+        exercise(&format!("{nested} */ */\nlet x = 1\n"));
+        exercise(&format!("let x = [1, {nested}\n"));
+    }
+}
