@@ -308,7 +308,9 @@ fn former_slow_units() {
     assert!(seen >= 2, "fuzz/former-slow lost its inputs");
     for openers in [8, 30, 64] {
         let nested = "/* a ".repeat(openers);
-        exercise(&format!("service api {{\n  image = \"x\" {nested}\n  replicas = 2\n}}\n"));
+        exercise(&format!(
+            "service api {{\n  image = \"x\" {nested}\n  replicas = 2\n}}\n"
+        ));
         exercise(&format!("{nested} */ */\nlet x = 1\n"));
         exercise(&format!("let x = [1, {nested}\n"));
     }
