@@ -145,6 +145,33 @@ fn conforms(target: Target) {
     eprintln!("{}", v.log.trim_end());
 }
 
+/// Every workflow of every stack with pipelines: actionlint, the workflow
+/// schema, shellcheck on every `run:` script and zizmor's audits
+/// (`validate.sh gha`).
+#[test]
+fn github_workflows_pass_actionlint_the_schema_shellcheck_and_zizmor() {
+    if !have_validators("gha") {
+        return;
+    }
+    let scratch = Scratch::new("conformance-github");
+    let dirs: Vec<PathBuf> = emit_all(Target::Github, scratch.path())
+        .into_iter()
+        .filter(|d| d.join(".github/workflows").is_dir())
+        .collect();
+    assert!(
+        dirs.len() >= 6,
+        "expected workflows from the examples and the github cases"
+    );
+    let v = validate_in_parallel("gha", &dirs, jobs());
+    assert_eq!(
+        v.code,
+        Some(0),
+        "validate.sh gha rejected stackc's workflows:\n{}",
+        v.log
+    );
+    eprintln!("{}", v.log.trim_end());
+}
+
 #[test]
 fn compose_output_passes_docker_compose_config() {
     conforms(Target::Compose);

