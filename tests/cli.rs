@@ -450,13 +450,13 @@ fn target_all_nests_each_declared_target() {
         .filter(|f| *f != ".stackc-manifest")
         .map(|f| f.split('/').next().unwrap())
         .collect();
-    // docsearch declares `targets = [compose, kustomize, systemd, github]`;
-    // github has no backend yet.
+    // docsearch declares `targets = [compose, kustomize, systemd, github]`.
     assert_eq!(
         tops.into_iter().collect::<Vec<_>>(),
-        ["compose", "kustomize", "systemd"],
+        ["compose", "github", "kustomize", "systemd"],
         "{files:?}"
     );
+    assert!(files.contains(&"github/.github/workflows/production-deploy.yml".to_string()));
     assert!(files.contains(&"compose/compose.yaml".to_string()));
     assert!(files.contains(&"kustomize/overlays/prod/kustomization.yaml".to_string()));
     assert!(files.contains(&"systemd/prod/backend.service".to_string()));

@@ -105,6 +105,12 @@ codes! {
     E0603 Error "malformed cron expression";
     E0604 Error "unknown step kind";
     E0605 Error "image build for a service without `build`";
+    E0606 Error "unknown matrix key";
+    E0607 Error "deploy to an approval environment from a job without `environment`";
+    E0608 Error "image push without the credentials it needs";
+    E0609 Warning "deploy of an image the pipeline neither builds nor pins";
+    E0610 Warning "untrusted input pasted into a script";
+    E0611 Error "health check without a URL";
     // Strings.
     E0700 Error "secret interpolated into a string";
     E0701 Error "value cannot be interpolated";

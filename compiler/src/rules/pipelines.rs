@@ -1,6 +1,10 @@
 //! Pipeline rules: `needs` names jobs of the same pipeline and has no
 //! cycles, image builds name services that have a `build`, deploy steps use
-//! a mechanism the stack emits.
+//! a mechanism the stack emits; the links a workflow run would otherwise
+//! find broken (`links`): matrix keys, approvals, registry credentials,
+//! deployed images, untrusted input in scripts, health check URLs.
+
+mod links;
 
 use super::graph;
 use crate::check::head_span;
@@ -37,6 +41,7 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
             for step in job.get("steps").map(Val::list).unwrap_or_default() {
                 self::step(p, w, step, &targets, diags);
             }
+            links::job(p, w, pl, jname, job, diags);
         }
         for cycle in graph::cycles(&g) {
             diags.push(needs_cycle(p, name, jobs, &cycle));
