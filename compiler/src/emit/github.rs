@@ -10,16 +10,18 @@
 //!
 //! # What a workflow holds
 //!
-//! * `on`: `push`/`pull_request` with their filters, `workflow_dispatch`
-//!   for `manual`, `schedule`, and `workflow_run` for `after` (jobs that
-//!   start the run then also require the other workflow's success);
+//! * `on`: `push`/`pull_request` with their filters, `release` with its
+//!   event types, `workflow_dispatch` for `manual` with its `inputs`,
+//!   `schedule`, and `workflow_run` for `after` (jobs that start the run
+//!   then also require the other workflow's success);
 //! * `permissions`: none at the workflow level; per job, what its steps
 //!   need (`contents: read` to check out, `packages: write` to push to
 //!   GHCR with the workflow token) and, of the pipeline's `permissions`
 //!   block, the read scopes, and the write scopes for jobs that run
 //!   scripts (whose needs stackc cannot see);
-//! * `defaults.run.shell: bash`, `concurrency`, `env`;
-//! * jobs with `needs`, `if`, `strategy.matrix`, `timeout-minutes`,
+//! * `defaults.run` (`shell: bash`, the pipeline's `working_dir`),
+//!   `concurrency`, `env`;
+//! * jobs with `needs`, `if`, `strategy.matrix`, `timeout-minutes`, `outputs`,
 //!   `environment` (with the environment's `url`; an `approval`
 //!   environment says in a comment that the approval is its protection
 //!   rule), and the steps of [`steps`].
@@ -34,7 +36,9 @@ mod steps;
 use super::output::hash_header;
 use super::yaml::{self, Yaml};
 use super::{Models, Output, Target};
-use crate::model::pipeline::{Job, Permission, Pipeline, RefFilter, StepKind};
+use crate::model::pipeline::{
+    Input, InputType, Job, Permission, Pipeline, RefFilter, ReleaseEvent, StepKind,
+};
 use crate::model::{EnvValue, Model};
 use indexmap::IndexMap;
 
@@ -99,10 +103,11 @@ impl Cx<'_> {
         if !p.env.is_empty() {
             wf.insert("env", self.env_map(&p.env, p.span));
         }
-        wf.insert(
-            "defaults",
-            Yaml::map().with("run", Yaml::map().with("shell", Yaml::str("bash"))),
-        );
+        let mut run = Yaml::map().with("shell", Yaml::str("bash"));
+        if let Some(d) = &p.working_dir {
+            run.insert("working-directory", Yaml::str(d));
+        }
+        wf.insert("defaults", Yaml::map().with("run", run));
         let mut jobs = Yaml::map();
         let mut comments = Vec::new();
         for (id, job) in &p.jobs {
@@ -137,8 +142,23 @@ impl Cx<'_> {
         if let Some(f) = &on.pull_request {
             y.insert("pull_request", ref_filter(f, false));
         }
-        if on.manual {
-            y.insert("workflow_dispatch", Yaml::map());
+        if let Some(events) = on.release.as_ref().filter(|e| !e.is_empty()) {
+            let types = events
+                .iter()
+                .map(|e| Yaml::str(release_event(*e)))
+                .collect();
+            y.insert("release", Yaml::map().with("types", Yaml::Seq(types)));
+        }
+        if on.manual || !on.inputs.is_empty() {
+            let mut inputs = Yaml::map();
+            for (name, i) in &on.inputs {
+                inputs.push_entry(name.clone(), input(i));
+            }
+            let mut d = Yaml::map();
+            if !inputs.is_empty() {
+                d.insert("inputs", inputs);
+            }
+            y.insert("workflow_dispatch", d);
         }
         if let Some(crons) = &on.schedule {
             let items = crons
@@ -250,6 +270,13 @@ impl Cx<'_> {
                     .with("matrix", m),
             );
         }
+        if !job.outputs.is_empty() {
+            let mut o = Yaml::map();
+            for (k, v) in &job.outputs {
+                o.insert(k.clone(), Yaml::str(v));
+            }
+            y.insert("outputs", o);
+        }
         if !job.env.is_empty() {
             y.insert("env", self.env_map(&job.env, job.span));
         }
@@ -289,15 +316,17 @@ impl Cx<'_> {
         y
     }
 
-    /// Whether the pipeline runs on tag pushes, which usually publish: its
-    /// toolchain caches stay off there, so a cache a pull request poisoned
-    /// cannot reach a release.
-    fn publishes(&self) -> bool {
+    /// Whether the pipeline runs on tag pushes or releases, which usually
+    /// publish: its toolchain caches stay off there, so a cache another
+    /// run poisoned cannot reach a release.
+    pub(crate) fn publishes(&self) -> bool {
         let on = &self.pipeline.on;
-        on.push
+        let tags = on
+            .push
             .as_ref()
             .and_then(|p| p.tags.as_ref())
-            .is_some_and(|t| !t.is_empty())
+            .is_some_and(|t| !t.is_empty());
+        tags || on.release.as_ref().is_some_and(|r| !r.is_empty())
     }
 
     /// The model of environment `env`.
@@ -360,6 +389,46 @@ fn ref_filter(f: &RefFilter, push: bool) -> Yaml {
     }
     if let Some(p) = &f.paths_ignore {
         y.insert("paths-ignore", list(p));
+    }
+    y
+}
+
+fn release_event(e: ReleaseEvent) -> &'static str {
+    match e {
+        ReleaseEvent::Published => "published",
+        ReleaseEvent::Created => "created",
+        ReleaseEvent::Released => "released",
+        ReleaseEvent::Prereleased => "prereleased",
+        ReleaseEvent::Edited => "edited",
+    }
+}
+
+/// A `workflow_dispatch` input.
+fn input(i: &Input) -> Yaml {
+    let mut y = Yaml::map();
+    if let Some(d) = &i.description {
+        y.insert("description", Yaml::str(d));
+    }
+    let ty = match i.ty {
+        InputType::String => "string",
+        InputType::Boolean => "boolean",
+        InputType::Number => "number",
+        InputType::Choice => "choice",
+        InputType::Environment => "environment",
+    };
+    y.insert("type", Yaml::str(ty));
+    y.insert("required", Yaml::Bool(i.required));
+    if let Some(d) = &i.default {
+        let v = match (i.ty, d.as_str()) {
+            (InputType::Boolean, "true") => Yaml::Bool(true),
+            (InputType::Boolean, "false") => Yaml::Bool(false),
+            (InputType::Number, n) => n.parse::<i64>().map_or_else(|_| Yaml::str(n), Yaml::Int),
+            _ => Yaml::str(d),
+        };
+        y.insert("default", v);
+    }
+    if let Some(o) = &i.options {
+        y.insert("options", Yaml::Seq(o.iter().map(Yaml::str).collect()));
     }
     y
 }

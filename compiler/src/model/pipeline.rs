@@ -15,6 +15,7 @@ pub struct Pipeline {
     pub concurrency: Option<Concurrency>,
     pub permissions: Option<Permissions>,
     pub env: IndexMap<String, EnvValue>,
+    pub working_dir: Option<String>,
     #[serde(rename = "job")]
     pub jobs: IndexMap<String, Job>,
 }
@@ -24,8 +25,41 @@ pub struct Triggers {
     pub push: Option<RefFilter>,
     pub pull_request: Option<RefFilter>,
     pub manual: bool,
+    pub inputs: IndexMap<String, Input>,
+    pub release: Option<Vec<ReleaseEvent>>,
     pub schedule: Option<Vec<String>>,
     pub after: Option<Vec<String>>,
+}
+
+/// A value asked for when a pipeline is started by hand.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Input {
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub ty: InputType,
+    pub required: bool,
+    pub default: Option<String>,
+    pub options: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum InputType {
+    String,
+    Boolean,
+    Number,
+    Choice,
+    Environment,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseEvent {
+    Published,
+    Created,
+    Released,
+    Prereleased,
+    Edited,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
@@ -112,6 +146,7 @@ pub struct Job {
     pub timeout: Duration,
     pub environment: Option<String>,
     pub env: IndexMap<String, EnvValue>,
+    pub outputs: IndexMap<String, String>,
     pub steps: Vec<Step>,
 }
 
@@ -130,6 +165,7 @@ pub struct Step {
 pub enum StepKind {
     Run {
         script: String,
+        id: Option<String>,
         working_dir: Option<String>,
         shell: Option<String>,
         env: IndexMap<String, EnvValue>,
@@ -197,6 +233,12 @@ pub enum StepKind {
         webhook: String,
         when: NotifyWhen,
         message: Option<String>,
+    },
+    Stackc {
+        version: Option<String>,
+        path: String,
+        deny_warnings: bool,
+        emit_check: bool,
     },
 }
 

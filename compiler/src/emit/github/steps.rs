@@ -26,7 +26,17 @@ pub(super) fn expand(cx: &mut Cx, job: &Job) -> Vec<Yaml> {
     for (i, step) in job.steps.iter().enumerate() {
         let later = &job.steps[i + 1..];
         let earlier = &job.steps[..i];
+        let first = out.len();
         lower(cx, step, earlier, later, &mut state, &mut out);
+        // The pipeline's `working_dir` is for `run` steps; the scripts
+        // stackc writes name paths from the repository root.
+        if cx.pipeline.working_dir.is_some() && !matches!(step.kind, StepKind::Run { .. }) {
+            for y in &mut out[first..] {
+                if y.get("run").is_some() && y.get("working-directory").is_none() {
+                    y.insert("working-directory", Yaml::str("."));
+                }
+            }
+        }
     }
     out
 }
@@ -53,6 +63,7 @@ fn lower(
     match &step.kind {
         StepKind::Run {
             script,
+            id,
             working_dir,
             shell,
             env,
@@ -60,6 +71,9 @@ fn lower(
             continue_on_error,
         } => {
             let mut y = Yaml::map().with("name", Yaml::str(named("Run".into())));
+            if let Some(i) = id {
+                y.insert("id", Yaml::str(i));
+            }
             if let Some(c) = if_ {
                 y.insert("if", Yaml::str(c));
             }
@@ -334,6 +348,41 @@ fn lower(
                     .with("run", Yaml::str(rollback_script(m, *via))),
             );
         }
+        StepKind::Stackc {
+            version,
+            path,
+            deny_warnings,
+            emit_check,
+        } => {
+            let version = version
+                .clone()
+                .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
+            let mut env = Yaml::map()
+                .with("STACKC_VERSION", Yaml::str(&version))
+                .with("STACK", Yaml::str(path));
+            let mut script =
+                String::from("cargo install --locked --version \"$STACKC_VERSION\" stackc\n");
+            script.push_str("stackc check --format github");
+            if *deny_warnings {
+                script.push_str(" --deny warnings");
+            }
+            script.push_str(" \"$STACK\"\n");
+            if *emit_check {
+                env.insert(
+                    "DEPLOY_DIR",
+                    Yaml::str(base.stack.deploy_dir.trim_end_matches('/')),
+                );
+                script.push_str(
+                    "stackc emit \"$STACK\" --target all --out \"$DEPLOY_DIR\" --check\n",
+                );
+            }
+            out.push(
+                Yaml::map()
+                    .with("name", Yaml::str(named("stackc check".into())))
+                    .with("env", env)
+                    .with("run", Yaml::str(script)),
+            );
+        }
         StepKind::Notify {
             webhook,
             when,
@@ -374,7 +423,7 @@ fn no_cache(cx: &mut Cx, step: &Step) -> bool {
         step.span,
         None,
         "cache",
-        "no dependency cache in a pipeline that runs on tags: a cache poisoned by another run could reach a release",
+        "no dependency cache in a pipeline that runs on tags or releases: a cache poisoned by another run could reach a release",
     );
     true
 }

@@ -18,6 +18,7 @@ impl FromVal for Pipeline {
             concurrency: r.opt("concurrency")?,
             permissions: r.opt("permissions")?,
             env: r.map("env")?,
+            working_dir: r.opt("working_dir")?,
             jobs: r.map("job")?,
         })
     }
@@ -30,8 +31,23 @@ impl FromVal for Triggers {
             push: r.opt("push")?,
             pull_request: r.opt("pull_request")?,
             manual: r.req("manual")?,
+            inputs: r.map("input")?,
+            release: r.opt("release")?,
             schedule: r.opt("schedule")?,
             after: r.opt("after")?,
+        })
+    }
+}
+
+impl FromVal for Input {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(Input {
+            description: r.opt("description")?,
+            ty: r.req("type")?,
+            required: r.req("required")?,
+            default: r.opt("default")?,
+            options: r.opt("options")?,
         })
     }
 }
@@ -96,6 +112,7 @@ impl FromVal for Job {
             timeout: r.req("timeout")?,
             environment: r.opt("environment")?,
             env: r.map("env")?,
+            outputs: r.map("outputs")?,
             steps: r.req("steps")?,
         })
     }
@@ -132,6 +149,12 @@ fn step_kind(kw: &str, r: &Rec) -> Res<StepKind> {
         "health_check" => health_check(r),
         "rollback" => rollback(r),
         "notify" => notify(r),
+        "stackc" => Ok(StepKind::Stackc {
+            version: r.opt("version")?,
+            path: r.req("path")?,
+            deny_warnings: r.req("deny_warnings")?,
+            emit_check: r.req("emit_check")?,
+        }),
         _ => misfit(r.v, "a known step keyword"),
     }
 }
@@ -139,6 +162,7 @@ fn step_kind(kw: &str, r: &Rec) -> Res<StepKind> {
 fn run(r: &Rec) -> Res<StepKind> {
     Ok(StepKind::Run {
         script: r.req("script")?,
+        id: r.opt("id")?,
         working_dir: r.opt("working_dir")?,
         shell: r.opt("shell")?,
         env: r.map("env")?,
@@ -241,5 +265,7 @@ keywords! {
     TagScheme { "semver" => Semver, "sha" => Sha, "ref" => Ref }
     Severity { "critical" => Critical, "high" => High, "medium" => Medium, "low" => Low }
     DeployVia { "kustomize" => Kustomize, "helm" => Helm, "k8s" => K8s }
+    InputType { "string" => String, "boolean" => Boolean, "number" => Number, "choice" => Choice, "environment" => Environment }
+    ReleaseEvent { "published" => Published, "created" => Created, "released" => Released, "prereleased" => Prereleased, "edited" => Edited }
     NotifyWhen { "always" => Always, "success" => Success, "failure" => Failure }
 }

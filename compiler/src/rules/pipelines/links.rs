@@ -9,9 +9,9 @@
 //!   or a password secret; any other registry: a user and a password);
 //! * E0609 (warning): a deploy of a service built from this repository,
 //!   which the pipeline does not push and whose tag is not pinned;
-//! * E0610 (warning): a `run` script pastes `${{ github.event.… }}` or
+//! * E0610 (warning): a `run` script pastes `${{ github.event.… }}`,
 //!   `${{ github.head_ref }}` (text anyone opening a pull request
-//!   controls) into the shell;
+//!   controls) or `${{ inputs.… }}` into the shell;
 //! * E0611: a health check has a URL (its own or its environment's).
 //!
 //! Environment-dependent rules run in that environment's world, so each
@@ -363,7 +363,9 @@ fn untrusted_input(body: &Val, diags: &mut Vec<Diagnostic>) {
         let after = &rest[open + 3..];
         let Some(close) = after.find("}}") else { break };
         let expr = after[..close].trim();
-        if UNTRUSTED.iter().any(|u| expr.contains(u)) {
+        let input =
+            expr.starts_with("inputs.") || expr.contains(" inputs.") || expr.contains("(inputs.");
+        if input || UNTRUSTED.iter().any(|u| expr.contains(u)) {
             let var = expr
                 .rsplit('.')
                 .next()
