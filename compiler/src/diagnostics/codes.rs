@@ -111,6 +111,7 @@ codes! {
     E0609 Warning "deploy of an image the pipeline neither builds nor pins";
     E0610 Warning "untrusted input pasted into a script";
     E0611 Error "health check without a URL";
+    E0612 Error "`docker_build` without exactly one of `service` and `services`";
     // Strings.
     E0700 Error "secret interpolated into a string";
     E0701 Error "value cannot be interpolated";

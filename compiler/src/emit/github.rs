@@ -258,11 +258,14 @@ impl Cx<'_> {
             "timeout-minutes",
             Yaml::Int(job.timeout.seconds_ceil().div_ceil(60).max(1) as i64),
         );
-        if !job.matrix.is_empty() {
-            let mut m = Yaml::map();
-            for (k, vs) in &job.matrix {
-                m.insert(k.clone(), Yaml::Seq(vs.iter().map(Yaml::str).collect()));
-            }
+        let mut m = Yaml::map();
+        for (k, vs) in &job.matrix {
+            m.insert(k.clone(), Yaml::Seq(vs.iter().map(Yaml::str).collect()));
+        }
+        if let Some(include) = steps::service_matrix(&self.models.base, job) {
+            m.insert("include", include);
+        }
+        if !m.is_empty() {
             y.insert(
                 "strategy",
                 Yaml::map()
@@ -454,11 +457,13 @@ pub(crate) fn job_needs(base: &Model, job: &Job) -> Vec<(&'static str, &'static 
     }
     let pushes_with_token = job.steps.iter().any(|s| match &s.kind {
         StepKind::DockerBuild {
-            service,
+            services,
             push: true,
             registry_password: None,
             ..
-        } => steps::registry_of(base, service).as_deref() == Some("ghcr.io"),
+        } => services
+            .iter()
+            .any(|svc| steps::registry_of(base, svc).as_deref() == Some("ghcr.io")),
         _ => false,
     });
     if pushes_with_token {

@@ -199,7 +199,10 @@ pub enum StepKind {
         version: String,
     },
     DockerBuild {
-        service: String,
+        /// One service (`service`), or several as a job matrix (`services`).
+        services: Vec<String>,
+        /// Whether `services` was written (the job is a matrix over them).
+        matrix: bool,
         push: bool,
         platforms: Option<Vec<String>>,
         tags: TagScheme,
@@ -281,4 +284,18 @@ pub enum NotifyWhen {
     Always,
     Success,
     Failure,
+}
+
+impl StepKind {
+    /// The services a `docker_build` step pushes (none for other steps).
+    pub fn pushed_services(&self) -> &[String] {
+        match self {
+            StepKind::DockerBuild {
+                services,
+                push: true,
+                ..
+            } => services,
+            _ => &[],
+        }
+    }
 }

@@ -100,28 +100,31 @@ fn step(p: &Program, w: &Evaluated, step: &Val, targets: &[&str], diags: &mut Ve
     };
     let (kind, body) = (&tg.0, &tg.2);
     match kind.as_str() {
-        "docker_build" | "scan" => {
-            let Some(ValKind::Ref(Ref::Service(svc))) = body.get("service").map(|v| &v.kind) else {
-                return;
-            };
-            let Some(s) = w.services.get(svc) else { return };
-            if kind == "docker_build" && s.get("build").is_none() {
-                let span = body.get("service").map_or(step.span, |v| v.span);
-                diags.push(
-                    Diagnostic::new(
-                        Code::E0605,
-                        span,
-                        format!(
-                            "`docker_build` builds service `{svc}`, which has no `build` block"
-                        ),
-                    )
-                    .label("nothing to build")
-                    .secondary(
-                        p.symbols.services[svc].name_span,
-                        "declared here without `build`",
-                    )
-                    .help(format!("add `build {{ context = \"…\" }}` to `{svc}`")),
-                );
+        "docker_build" => {
+            for v in links::build_services(body) {
+                let ValKind::Ref(Ref::Service(svc)) = &v.kind else {
+                    continue;
+                };
+                let Some(s) = w.services.get(svc) else {
+                    continue;
+                };
+                if s.get("build").is_none() {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::E0605,
+                            v.span,
+                            format!(
+                                "`docker_build` builds service `{svc}`, which has no `build` block"
+                            ),
+                        )
+                        .label("nothing to build")
+                        .secondary(
+                            p.symbols.services[svc].name_span,
+                            "declared here without `build`",
+                        )
+                        .help(format!("add `build {{ context = \"…\" }}` to `{svc}`")),
+                    );
+                }
             }
         }
         "deploy" | "rollback" => {

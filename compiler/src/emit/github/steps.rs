@@ -239,10 +239,13 @@ fn lower(
                 with,
             ));
         }
-        StepKind::DockerBuild { service, .. } => {
-            let scanned_here = later
-                .iter()
-                .any(|s| matches!(&s.kind, StepKind::Scan { service: x, .. } if x == service));
+        StepKind::DockerBuild {
+            services, matrix, ..
+        } => {
+            let scanned_here = !matrix
+                && later.iter().any(|s| {
+                    matches!(&s.kind, StepKind::Scan { service: x, .. } if services.contains(x))
+                });
             docker_build(cx, step, scanned_here, state, out);
         }
         StepKind::Scan {
@@ -250,9 +253,9 @@ fn lower(
             severity,
             fail,
         } => {
-            let built_here = earlier.iter().any(
-                |s| matches!(&s.kind, StepKind::DockerBuild { service: x, .. } if x == service),
-            );
+            let built_here = earlier.iter().any(|s| {
+                matches!(&s.kind, StepKind::DockerBuild { services: x, matrix: false, .. } if x.contains(service))
+            });
             let image = match (built_here, repository(base, service)) {
                 (true, Some(repo)) => format!("{repo}:sha-${{{{ github.sha }}}}"),
                 _ => base
@@ -485,12 +488,7 @@ fn built_services(cx: &Cx) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     for job in cx.pipeline.jobs.values() {
         for s in &job.steps {
-            if let StepKind::DockerBuild {
-                service,
-                push: true,
-                ..
-            } = &s.kind
-            {
+            for service in s.kind.pushed_services() {
                 if !v.contains(service) {
                     v.push(service.clone());
                 }
@@ -498,6 +496,98 @@ fn built_services(cx: &Cx) -> Vec<String> {
         }
     }
     v
+}
+
+/// What `docker_build` reads of one service: every value is a literal,
+/// or for a matrix over services, `${{ matrix.KEY }}` of its entry.
+struct BuildInputs {
+    service: String,
+    image: String,
+    context: String,
+    file: Option<String>,
+    target: Option<String>,
+    build_args: Option<String>,
+    platforms: String,
+    /// Whether any platform needs emulation.
+    emulated: bool,
+    registry: Option<String>,
+}
+
+/// The inputs of one service's build, or `None` when it has no `build`
+/// (the rules reject that).
+fn build_inputs(
+    base: &Model,
+    service: &str,
+    platforms: &Option<Vec<String>>,
+) -> Option<BuildInputs> {
+    let svc = base.services.get(service)?;
+    let (Some(build), Some(image)) = (&svc.build, repository(base, service)) else {
+        return None;
+    };
+    let platforms: Vec<String> = platforms
+        .clone()
+        .or_else(|| build.platforms.clone())
+        .unwrap_or_else(|| vec!["linux/amd64".into()]);
+    let context = build.context.trim_end_matches('/');
+    let context = if context.is_empty() { "." } else { context }.to_string();
+    let args: Vec<String> = build.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    Some(BuildInputs {
+        service: service.to_string(),
+        image,
+        file: build
+            .dockerfile
+            .as_ref()
+            .map(|f| in_dir(&Some(context.clone()), f)),
+        context,
+        target: build.target.clone(),
+        build_args: (!args.is_empty()).then(|| lines(&args)),
+        emulated: platforms.iter().any(|p| p != "linux/amd64"),
+        platforms: platforms.join(","),
+        registry: registry_of(base, service),
+    })
+}
+
+/// `strategy.matrix.include` for a job whose `docker_build` lists
+/// `services`: one entry per service with what its build reads.
+pub(super) fn service_matrix(base: &Model, job: &Job) -> Option<Yaml> {
+    let (services, platforms) = job.steps.iter().find_map(|s| match &s.kind {
+        StepKind::DockerBuild {
+            services,
+            matrix: true,
+            platforms,
+            ..
+        } => Some((services, platforms)),
+        _ => None,
+    })?;
+    let all: Vec<BuildInputs> = services
+        .iter()
+        .filter_map(|svc| build_inputs(base, svc, platforms))
+        .collect();
+    // Optional keys only when some service has them (an empty value is
+    // the action's default).
+    let file = all.iter().any(|b| b.file.is_some());
+    let target = all.iter().any(|b| b.target.is_some());
+    let args = all.iter().any(|b| b.build_args.is_some());
+    let entries = all
+        .into_iter()
+        .map(|b| {
+            let mut y = Yaml::map()
+                .with("service", Yaml::str(b.service))
+                .with("image", Yaml::str(b.image))
+                .with("context", Yaml::str(b.context));
+            if file {
+                y.insert("file", Yaml::str(b.file.unwrap_or_default()));
+            }
+            if target {
+                y.insert("target", Yaml::str(b.target.unwrap_or_default()));
+            }
+            if args {
+                y.insert("build-args", Yaml::str(b.build_args.unwrap_or_default()));
+            }
+            y.with("platforms", Yaml::str(b.platforms))
+        })
+        .collect();
+    Some(Yaml::Seq(entries))
 }
 
 fn docker_build(
@@ -508,7 +598,8 @@ fn docker_build(
     out: &mut Vec<Yaml>,
 ) {
     let StepKind::DockerBuild {
-        service,
+        services,
+        matrix,
         push,
         platforms,
         tags,
@@ -520,20 +611,46 @@ fn docker_build(
         return;
     };
     let base = &cx.models.base;
-    let Some(svc) = base.services.get(service) else {
-        return;
-    };
-    let (Some(build), Some(repo)) = (&svc.build, repository(base, service)) else {
+    let mut all: Vec<BuildInputs> = services
+        .iter()
+        .filter_map(|s| build_inputs(base, s, platforms))
+        .collect();
+    if all.is_empty() {
         // The rules reject a build of a service without `build`.
         return;
+    }
+    let emulated = all.iter().any(|b| b.emulated);
+    let registry = all[0].registry.clone();
+    if all.iter().any(|b| b.registry != registry) {
+        cx.out.approximated(
+            step.span,
+            None,
+            "services",
+            "the services push to different registries; the job logs in to the first one's only",
+        );
+    }
+    let m = |key: &str| format!("${{{{ matrix.{key} }}}}");
+    let b = if *matrix {
+        BuildInputs {
+            service: m("service"),
+            image: m("image"),
+            context: m("context"),
+            file: all.iter().any(|b| b.file.is_some()).then(|| m("file")),
+            target: all.iter().any(|b| b.target.is_some()).then(|| m("target")),
+            build_args: all
+                .iter()
+                .any(|b| b.build_args.is_some())
+                .then(|| m("build-args")),
+            platforms: m("platforms"),
+            emulated,
+            registry: registry.clone(),
+        }
+    } else {
+        all.swap_remove(0)
     };
-    let platforms: Vec<String> = platforms
-        .clone()
-        .or_else(|| build.platforms.clone())
-        .unwrap_or_else(|| vec!["linux/amd64".into()]);
     let on_pr = cx.pipeline.on.pull_request.is_some();
     let not_pr = "github.event_name != 'pull_request'";
-    if !state.qemu && platforms.iter().any(|p| p != "linux/amd64") {
+    if !state.qemu && b.emulated {
         state.qemu = true;
         out.push(uses("Set up QEMU".into(), pins::SETUP_QEMU, Yaml::map()));
     }
@@ -545,7 +662,6 @@ fn docker_build(
             Yaml::map(),
         ));
     }
-    let registry = registry_of(base, service);
     if *push && !state.logins.contains(&registry) {
         state.logins.push(registry.clone());
         let mut with = Yaml::map();
@@ -571,7 +687,12 @@ fn docker_build(
         y.insert("with", with);
         out.push(y);
     }
-    let meta_id = format!("meta-{service}");
+    // A step id cannot hold an expression: a matrix job has one build.
+    let meta_id = if *matrix {
+        "meta".to_string()
+    } else {
+        format!("meta-{}", b.service)
+    };
     let mut tag_rules: Vec<&str> = match tags {
         TagScheme::Semver => vec![
             "type=semver,pattern={{version}}",
@@ -593,30 +714,27 @@ fn docker_build(
         tag_rules.push("type=raw,value=latest,enable={{is_default_branch}}");
     }
     let meta = Yaml::map()
-        .with("name", Yaml::str(format!("Image tags for {service}")))
+        .with("name", Yaml::str(format!("Image tags for {}", b.service)))
         .with("id", Yaml::str(&meta_id))
         .with("uses", Yaml::str(pins::METADATA.uses()))
         .with(
             "with",
             Yaml::map()
-                .with("images", Yaml::str(&repo))
+                .with("images", Yaml::str(&b.image))
                 .with("tags", Yaml::str(lines(&tag_rules))),
         );
     out.push(meta);
-    let context = build.context.trim_end_matches('/');
-    let context = if context.is_empty() { "." } else { context };
-    let mut with = Yaml::map().with("context", Yaml::str(context));
-    if let Some(f) = &build.dockerfile {
-        with.insert("file", Yaml::str(in_dir(&Some(context.to_string()), f)));
+    let mut with = Yaml::map().with("context", Yaml::str(&b.context));
+    if let Some(f) = &b.file {
+        with.insert("file", Yaml::str(f));
     }
-    if let Some(t) = &build.target {
+    if let Some(t) = &b.target {
         with.insert("target", Yaml::str(t));
     }
-    if !build.args.is_empty() {
-        let args: Vec<String> = build.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        with.insert("build-args", Yaml::str(lines(&args)));
+    if let Some(a) = &b.build_args {
+        with.insert("build-args", Yaml::str(a));
     }
-    with.insert("platforms", Yaml::str(platforms.join(",")));
+    with.insert("platforms", Yaml::str(&b.platforms));
     let push_value = match (push, on_pr) {
         (false, _) => Yaml::Bool(false),
         (true, false) => Yaml::Bool(true),
@@ -624,16 +742,16 @@ fn docker_build(
     };
     with.insert("push", push_value);
     if scanned_here {
-        if platforms.len() == 1 {
-            // Into the runner's image store, where the scan finds it.
-            with.insert("load", Yaml::Bool(true));
-        } else {
+        if b.platforms.contains(',') {
             cx.out.approximated(
                 step.span,
                 None,
                 "scan",
                 "a multi-platform image cannot be loaded into the runner for scanning; the scan reads it from the registry",
             );
+        } else {
+            // Into the runner's image store, where the scan finds it.
+            with.insert("load", Yaml::Bool(true));
         }
     }
     with.insert(
@@ -645,17 +763,18 @@ fn docker_build(
         Yaml::str(format!("${{{{ steps.{meta_id}.outputs.labels }}}}")),
     );
     if *cache {
-        with.insert("cache-from", Yaml::str(format!("type=gha,scope={service}")));
+        let scope = &b.service;
+        with.insert("cache-from", Yaml::str(format!("type=gha,scope={scope}")));
         with.insert(
             "cache-to",
-            Yaml::str(format!("type=gha,mode=max,scope={service}")),
+            Yaml::str(format!("type=gha,mode=max,scope={scope}")),
         );
     }
     let verb = if *push { "Build and push" } else { "Build" };
     let name = step
         .name
         .clone()
-        .unwrap_or(format!("{verb} {service} image"));
+        .unwrap_or(format!("{verb} {} image", b.service));
     out.push(uses(name, pins::BUILD_PUSH, with));
 }
 

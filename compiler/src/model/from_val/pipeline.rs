@@ -206,8 +206,11 @@ fn python(r: &Rec) -> Res<StepKind> {
 }
 
 fn docker_build(r: &Rec) -> Res<StepKind> {
+    let one: Option<String> = r.opt("service")?;
+    let many: Option<Vec<String>> = r.opt("services")?;
     Ok(StepKind::DockerBuild {
-        service: r.req("service")?,
+        matrix: many.is_some(),
+        services: one.into_iter().chain(many.into_iter().flatten()).collect(),
         push: r.req("push")?,
         platforms: r.opt("platforms")?,
         tags: r.req("tags")?,

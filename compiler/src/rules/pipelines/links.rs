@@ -12,7 +12,10 @@
 //! * E0610 (warning): a `run` script pastes `${{ github.event.… }}`,
 //!   `${{ github.head_ref }}` (text anyone opening a pull request
 //!   controls) or `${{ inputs.… }}` into the shell;
-//! * E0611: a health check has a URL (its own or its environment's).
+//! * E0611: a health check has a URL (its own or its environment's);
+//! * E0612: a `docker_build` names one `service` or a list of `services`
+//!   (a matrix job over them: one such step per job, and no matrix of
+//!   its own).
 //!
 //! Environment-dependent rules run in that environment's world, so each
 //! deploy is checked against the environment it names.
@@ -33,6 +36,7 @@ pub(super) fn job(
 ) {
     if w.env.is_none() {
         matrix_keys(name, job, diags);
+        service_matrix(p, name, job, diags);
     }
     let steps = job.get("steps").map(Val::list).unwrap_or_default();
     for step in steps {
@@ -42,7 +46,13 @@ pub(super) fn job(
         let (kind, body) = (tg.0.as_str(), &tg.2);
         let head = head_span(&p.map, step.span);
         match kind {
-            "docker_build" if w.env.is_none() => push_credentials(w, pipeline, body, head, diags),
+            "docker_build" if w.env.is_none() => {
+                for v in build_services(body) {
+                    if let ValKind::Ref(Ref::Service(svc)) = &v.kind {
+                        push_credentials(w, pipeline, body, svc, head, diags);
+                    }
+                }
+            }
             "run" if w.env.is_none() => untrusted_input(body, diags),
             "deploy" | "health_check" => {
                 let Some(env) = ref_env(body) else { continue };
@@ -214,19 +224,25 @@ fn registry_host(w: &Evaluated, service: &str) -> Option<String> {
     (first.contains('.') || first.contains(':') || first == "localhost").then(|| first.to_string())
 }
 
+/// The service references of a `docker_build` (`service`, else each of
+/// `services`).
+pub(super) fn build_services(body: &Val) -> Vec<&Val> {
+    let one = body.get("service").filter(|v| !v.is_null());
+    let many = body.get("services").map(Val::list).unwrap_or_default();
+    one.into_iter().chain(many).collect()
+}
+
 fn push_credentials(
     w: &Evaluated,
     pipeline: &Val,
     body: &Val,
+    svc: &str,
     head: crate::source::Span,
     diags: &mut Vec<Diagnostic>,
 ) {
     if body.get("push").and_then(Val::bool) != Some(true) {
         return;
     }
-    let Some(ValKind::Ref(Ref::Service(svc))) = body.get("service").map(|v| &v.kind) else {
-        return;
-    };
     let built = w
         .services
         .get(svc)
@@ -322,8 +338,9 @@ fn unbuilt_images(
             _ => None,
         })
         .filter(|b| b.get("push").and_then(Val::bool) == Some(true))
-        .filter_map(|b| match b.get("service").map(|v| &v.kind) {
-            Some(ValKind::Ref(Ref::Service(s))) => Some(s.as_str()),
+        .flat_map(build_services)
+        .filter_map(|v| match &v.kind {
+            ValKind::Ref(Ref::Service(s)) => Some(s.as_str()),
             _ => None,
         })
         .collect();
@@ -415,4 +432,65 @@ fn health_url(
             "set `url = \"https://…\"` in environment `{env}` (deploy jobs show it too) or in the step"
         )),
     );
+}
+
+// ---------------------------------------------------------------- E0612
+
+fn service_matrix(p: &Program, name: &str, job: &Val, diags: &mut Vec<Diagnostic>) {
+    let own_matrix = job
+        .get("matrix")
+        .and_then(Val::as_map)
+        .is_some_and(|m| !m.is_empty());
+    let mut matrix_steps = 0;
+    for step in job.get("steps").map(Val::list).unwrap_or_default() {
+        let ValKind::Tagged(tg) = &step.kind else {
+            continue;
+        };
+        if tg.0 != "docker_build" {
+            continue;
+        }
+        let body = &tg.2;
+        let head = head_span(&p.map, step.span);
+        let one = body.get("service").filter(|v| !v.is_null());
+        let many = body.get("services").filter(|v| !v.is_null());
+        let problem = match (one, many) {
+            (None, None) => Some((
+                head,
+                "this `docker_build` names no service".to_string(),
+                "add `service = NAME` (or `services = [a, b]` for a matrix over several)"
+                    .to_string(),
+            )),
+            (Some(_), Some(m)) => Some((
+                m.span,
+                "this `docker_build` names both `service` and `services`".to_string(),
+                "keep `service` for one image, or `services` for a matrix over several".to_string(),
+            )),
+            (None, Some(m)) => {
+                matrix_steps += 1;
+                if own_matrix {
+                    Some((
+                        m.span,
+                        format!("job `{name}` has its own `matrix`, so `services` cannot make it a matrix over services"),
+                        "build the services in a job of their own, or list them one `docker_build { service = … }` at a time".to_string(),
+                    ))
+                } else if matrix_steps > 1 {
+                    Some((
+                        m.span,
+                        format!("job `{name}` already builds a matrix over services"),
+                        "a job is one matrix: move this step to a job of its own".to_string(),
+                    ))
+                } else {
+                    None
+                }
+            }
+            (Some(_), None) => None,
+        };
+        if let Some((span, message, help)) = problem {
+            diags.push(
+                Diagnostic::new(Code::E0612, span, message)
+                    .label("cannot build this")
+                    .help(help),
+            );
+        }
+    }
 }
