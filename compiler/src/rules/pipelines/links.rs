@@ -54,14 +54,17 @@ pub(super) fn job(
                 }
             }
             "run" if w.env.is_none() => untrusted_input(body, diags),
-            "deploy" | "health_check" => {
+            "deploy" | "health_check" | "rollback" => {
                 let Some(env) = ref_env(body) else { continue };
                 if w.env.as_deref() != Some(env) {
                     continue;
                 }
-                if kind == "deploy" {
+                if kind == "rollback" {
+                    env_targets(w, env, body, diags);
+                } else if kind == "deploy" {
                     approval(w, name, job, env, body, diags);
                     unbuilt_images(w, pipeline, env, body, diags);
+                    env_targets(w, env, body, diags);
                 } else {
                     health_url(w, env, body, head, diags);
                 }
@@ -493,4 +496,35 @@ fn service_matrix(p: &Program, name: &str, job: &Val, diags: &mut Vec<Diagnostic
             );
         }
     }
+}
+
+// ---------------------------------------------------------------- E0602
+
+/// A deploy or rollback `via` a target the environment is not emitted for
+/// (`targets = [...]` in the environment): there are no files to apply.
+fn env_targets(w: &Evaluated, env: &str, body: &Val, diags: &mut Vec<Diagnostic>) {
+    let via = body.get("via").and_then(Val::str).unwrap_or("kustomize");
+    let Some(targets) = w
+        .environment
+        .as_ref()
+        .and_then(|e| e.get("targets"))
+        .filter(|t| !t.is_null())
+    else {
+        return;
+    };
+    let names: Vec<&str> = targets.list().iter().filter_map(Val::str).collect();
+    if names.contains(&via) {
+        return;
+    }
+    let span = body.get("environment").map_or(body.span, |v| v.span);
+    diags.push(
+        Diagnostic::new(
+            Code::E0602,
+            span,
+            format!("this step applies the `{via}` files of `{env}`, but `{env}` is emitted only for {}", suggest::quote_list(&names)),
+        )
+        .label(format!("no `{via}` output for `{env}`"))
+        .secondary(targets.span, format!("`{env}` is restricted to these targets"))
+        .help(format!("add `{via}` to `targets` in environment `{env}`, or deploy `via` one of its targets")),
+    );
 }
