@@ -294,7 +294,7 @@ fn readme(
                 if let Some(d) = &sec.description {
                     text.push_str(&format!(": {}", d.lines().next().unwrap_or("").trim()));
                 }
-                text.push_str(&format!(" ({})", kind_hint(sec.kind)));
+                text.push_str(&format!("; {}", kind_hint(sec.kind)));
             }
             text.push_str(&format!(", read by {}", readers.join(", ")));
             text.push_str(&format!(
@@ -335,6 +335,20 @@ fn readme(
          [Install] section starts it at boot. Status: systemctl list-dependencies {stack}.target;\n\
          logs: journalctl -u <service>.service; health: podman healthcheck run {stack}-<service>\n"
     ));
+    let low: BTreeSet<u16> = m
+        .services
+        .values()
+        .filter(|s| runs_as_container(s))
+        .flat_map(|s| s.ports.values().filter_map(|p| p.host))
+        .filter(|p| *p < 1024)
+        .collect();
+    if !low.is_empty() {
+        let ports: Vec<String> = low.iter().map(u16::to_string).collect();
+        r.push_str(&format!(
+            "Rootless Podman publishes port(s) {} only if sysctl net.ipv4.ip_unprivileged_port_start allows it.\n",
+            ports.join(", ")
+        ));
+    }
     let pulls: Vec<&str> = units
         .iter()
         .filter(|u| u.built)

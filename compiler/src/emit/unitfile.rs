@@ -138,8 +138,9 @@ pub(crate) const CONTAINER_HOST: &str = "host.containers.internal";
 /// * from a container on the stack's network ([`Vantage::Container`]) a
 ///   service the stack runs as a container is at its name (the container's
 ///   name and network alias) and its container port; any other service
-///   runs on the host (`host.containers.internal`), at its published
-///   `host` port, else its container port.
+///   runs on the host (`host.containers.internal`): a process systemd
+///   runs at its container port, anything else at its published `host`
+///   port, else its container port.
 ///
 /// An unknown service or port renders empty (port) or as `localhost` /
 /// the host's address (host).
@@ -179,7 +180,8 @@ fn port_of(m: &Model, svc: &str, port: &str, from: Vantage) -> Option<u16> {
     let p = s.ports.get(port)?;
     let direct = match from {
         Vantage::Host => s.host.is_some(),
-        Vantage::Container => s.is_container(),
+        // A host process binds its container port itself.
+        Vantage::Container => s.is_container() || s.host.is_some(),
     };
     if direct {
         Some(p.container)

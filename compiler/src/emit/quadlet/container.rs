@@ -156,13 +156,19 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
     let healthy = waited_for_health(m, name);
     health(cx, s, healthy, &mut ctr);
     resources(cx, s, &mut ctr);
-    for (k, v) in &s.labels {
-        line(&mut ctr, "Label", &assignment(k, v));
-        cx.exact(name, "labels");
-    }
-    for (k, v) in &s.annotations {
-        line(&mut ctr, "Annotation", &assignment(k, v));
-        cx.exact(name, "annotations");
+    // The stack's labels and annotations, then the service's (which win).
+    for (key, stack, own) in [
+        ("Label", &m.stack.labels, &s.labels),
+        ("Annotation", &m.stack.annotations, &s.annotations),
+    ] {
+        let mut all = stack.clone();
+        all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (k, v) in &all {
+            line(&mut ctr, key, &assignment(k, v));
+        }
+        if !all.is_empty() {
+            cx.exact(name, "labels");
+        }
     }
     if let Some(g) = s.stop_grace {
         line(&mut ctr, "StopTimeout", &g.seconds_ceil().to_string());
