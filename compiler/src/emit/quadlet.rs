@@ -85,6 +85,8 @@ struct Cx<'a> {
     files: Vec<(String, String)>,
     /// Persistent volumes: file stem → `(service, volume)`.
     volumes: BTreeMap<String, (String, String)>,
+    /// The containers that send `Notify=healthy`.
+    notify_healthy: BTreeSet<String>,
 }
 
 impl Cx<'_> {
@@ -106,6 +108,7 @@ pub fn emit(models: &Models) -> Output {
             exact: &mut exact,
             files: Vec::new(),
             volumes: BTreeMap::new(),
+            notify_healthy: container::waited_for_health(m),
         };
         let units = lower(&mut cx);
         let mut files = std::mem::take(&mut cx.files);

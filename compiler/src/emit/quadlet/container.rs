@@ -9,6 +9,7 @@ use crate::emit::unitfile::{
 };
 use crate::model::{Bytes, Condition, Cpu, EnvValue, Model, Probe, Restart, Service};
 use indexmap::IndexMap;
+use std::collections::BTreeSet;
 
 /// How long a start may take: pulling an image, then (with
 /// `Notify=healthy`) the first passing health check.
@@ -39,16 +40,22 @@ fn secret_path(secret: &str) -> String {
     format!("/run/secrets/{secret}")
 }
 
-/// The services in `m` that a container waits for as `healthy` and that
-/// have a health check: they send `Notify=healthy`.
-fn waited_for_health(m: &Model, name: &str) -> bool {
-    let Some(s) = m.services.get(name) else {
-        return false;
-    };
-    check(s).is_some()
-        && m.services
-            .values()
-            .any(|o| runs_as_container(o) && o.depends_on.get(name) == Some(&Condition::Healthy))
+/// The containers of `m` that another container waits for as `healthy`
+/// and that have a health check: they send `Notify=healthy`.
+pub(super) fn waited_for_health(m: &Model) -> BTreeSet<String> {
+    let waited: BTreeSet<&str> = m
+        .services
+        .values()
+        .filter(|o| runs_as_container(o))
+        .flat_map(|o| o.depends_on.iter())
+        .filter(|(_, c)| **c == Condition::Healthy)
+        .map(|(d, _)| d.as_str())
+        .collect();
+    waited
+        .into_iter()
+        .filter(|d| m.services.get(*d).is_some_and(|s| check(s).is_some()))
+        .map(str::to_string)
+        .collect()
 }
 
 pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
@@ -153,8 +160,8 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
         }
     }
     volumes(cx, s, &mut ctr);
-    let healthy = waited_for_health(m, name);
-    health(cx, s, healthy, &mut ctr);
+    let notify = cx.notify_healthy.contains(name);
+    health(cx, s, notify, &mut ctr);
     resources(cx, s, &mut ctr);
     // The stack's labels and annotations, then the service's (which win).
     for (key, stack, own) in [
