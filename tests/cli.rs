@@ -450,16 +450,17 @@ fn target_all_nests_each_declared_target() {
         .filter(|f| *f != ".stackc-manifest")
         .map(|f| f.split('/').next().unwrap())
         .collect();
-    // docsearch declares `targets = [compose, kustomize, systemd, github]`.
+    // docsearch declares `targets = [compose, kustomize, systemd, quadlet, github]`.
     assert_eq!(
         tops.into_iter().collect::<Vec<_>>(),
-        ["compose", "github", "kustomize", "systemd"],
+        ["compose", "github", "kustomize", "quadlet", "systemd"],
         "{files:?}"
     );
     assert!(files.contains(&"github/.github/workflows/production-deploy.yml".to_string()));
     assert!(files.contains(&"compose/compose.yaml".to_string()));
     assert!(files.contains(&"kustomize/overlays/prod/kustomization.yaml".to_string()));
     assert!(files.contains(&"systemd/prod/backend.service".to_string()));
+    assert!(files.contains(&"quadlet/prod/backend.container".to_string()));
     assert_exit(&emit(DOCSEARCH, "all", scratch.path(), &["--check"]), 0);
 }
 

@@ -23,6 +23,10 @@
 //! unit must score "OK" (≤ 2.5) with `systemd-analyze security
 //! --offline=true`.
 //!
+//! quadlet: every environment's directory is one set: Podman's generator
+//! (`quadlet -dryrun`) accepts every file, and `systemd-analyze verify`
+//! accepts the services it generates together with `<stack>.target`.
+//!
 //! Kubernetes schemas: `$K8S_VERSIONS`, else 1.28.0 and 1.37.0 when strict
 //! (`CI=true` or `STACKC_REQUIRE_VALIDATORS=1`), else 1.28.0 alone. A
 //! missing tool skips a target with a notice, or fails when strict.
@@ -280,6 +284,57 @@ fn systemd_units_verify_and_strict_units_score_ok() {
         }
     }
     assert!(scored > 0, "no strict unit was scored");
+}
+
+// ---------------------------------------------------------------- quadlet
+
+/// Every environment directory of every stack passes `validate.sh
+/// quadlet`: Podman's generator in dry-run mode accepts each file (an
+/// unknown key or a bad value fails), then `systemd-analyze verify` checks
+/// the services it generates with the stack's target (host binaries
+/// stubbed). One run per directory: environments share file names.
+#[test]
+fn quadlet_units_pass_the_generator_and_systemd_analyze_verify() {
+    let target = Target::Quadlet;
+    if !supported_targets().contains(&target) || !have_validators(target.name()) {
+        return;
+    }
+    let scratch = Scratch::new("conformance-quadlet");
+    let dirs = emit_all(target, scratch.path());
+    // Each directory with a `<stack>.network` is one host's set.
+    let sets: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| {
+            let mut sets: Vec<PathBuf> = files_under(d)
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "network"))
+                .map(|p| p.parent().unwrap().to_path_buf())
+                .collect();
+            sets.dedup();
+            sets
+        })
+        .collect();
+    assert!(sets.len() >= 10, "too few quadlet directories emitted");
+    let size = sets.len().div_ceil(jobs());
+    std::thread::scope(|s| {
+        for group in sets.chunks(size) {
+            let scratch = &scratch;
+            s.spawn(move || {
+                for dir in group {
+                    let v = validate(target.name(), std::slice::from_ref(dir));
+                    let what = dir.strip_prefix(scratch.path()).unwrap_or(dir).display();
+                    assert_eq!(
+                        v.code,
+                        Some(0),
+                        "validate.sh quadlet rejected {what}:\n{}",
+                        v.log
+                    );
+                    let ok = v.log.lines().filter(|l| l.starts_with("ok:"));
+                    eprintln!("{what}: {}", ok.collect::<Vec<_>>().join("; "));
+                }
+            });
+        }
+    });
 }
 
 /// `systemd-analyze security --offline=true UNIT`: the overall exposure.

@@ -205,10 +205,20 @@ fn env_files(target: Target, stack: &str, envs: &[String]) -> Vec<String> {
             per_env(&|e| format!("{e}/README.txt")),
         ]
         .concat(),
+        Target::Quadlet if envs.is_empty() => [
+            base(&format!("{stack}.network")),
+            base(&format!("{stack}.target")),
+            base("README.txt"),
+        ]
+        .concat(),
+        Target::Quadlet => [
+            per_env(&|e| format!("{e}/{stack}.network")),
+            per_env(&|e| format!("{e}/{stack}.target")),
+            per_env(&|e| format!("{e}/README.txt")),
+        ]
+        .concat(),
         // Workflows are per pipeline, not per environment (tests/github.rs).
         Target::Github => Vec::new(),
-        // No backend yet: nothing is expected (and nothing is emitted).
-        Target::Quadlet => Vec::new(),
     }
 }
 
@@ -483,13 +493,15 @@ fn is_prose(path: &str) -> bool {
     path.ends_with(".txt") || path.ends_with(".md")
 }
 
-/// systemd settings whose syntax is `ID:PATH` (`LoadCredential=tls:/etc/…`):
-/// the `:/` is no host with an empty port.
+/// systemd settings whose syntax is `ID:PATH` (`LoadCredential=tls:/etc/…`)
+/// and Quadlet's `SOURCE:PATH` mounts (`Volume=data.volume:/data`): the
+/// `:/` is no host with an empty port.
 fn is_id_path(line: &str) -> bool {
     [
         "LoadCredential=",
         "LoadCredentialEncrypted=",
         "ImportCredential=",
+        "Volume=",
     ]
     .iter()
     .any(|k| line.starts_with(k))

@@ -18,7 +18,9 @@ pub mod helm;
 pub mod k8s;
 pub mod kustomize;
 pub mod output;
+pub mod quadlet;
 pub mod systemd;
+pub(crate) mod unitfile;
 pub mod yaml;
 
 pub use output::{Lowering, LoweringKind, Output, OutputFile};
@@ -103,6 +105,13 @@ pub const BACKENDS: &[Backend] = &[
         reads: Reads::Envs,
         rebases_host_paths: false,
         emit: systemd::emit,
+    },
+    Backend {
+        target: Target::Quadlet,
+        summary: "Podman Quadlet units for one Linux host: one directory per environment",
+        reads: Reads::Envs,
+        rebases_host_paths: false,
+        emit: quadlet::emit,
     },
     Backend {
         target: Target::Github,

@@ -50,6 +50,7 @@ pub fn validator_tools(target: &str) -> &'static [&'static str] {
         "kustomize" => &["kubectl", "kubernetes-validate"],
         "helm" => &["helm3", "helm4", "kubernetes-validate"],
         "systemd" => &["systemd-analyze", "python3"],
+        "quadlet" => &["quadlet", "systemd-analyze", "python3"],
         "gha" => &[
             "actionlint",
             "node",

@@ -31,16 +31,16 @@
 //! # Other services
 //!
 //! On one host every service is at `localhost` (or its `external` host):
-//! see [`quote::render`] for `${svc.host}` and `${svc.port.NAME}`. A
+//! see [`unitfile::render`] for `${svc.host}` and `${svc.port.NAME}`. A
 //! service without `host` settings gets no unit and is reported (dropped);
 //! so are the Kubernetes-only features of the services that do run
 //! (replicas, autoscale, disruption, ingress) and everything approximated
 //! (volumes, resources requests, probes other than HTTP readiness).
 
-mod quote;
 mod unit;
 
 use super::output::hash_header;
+use super::unitfile as quote;
 use super::{Models, Output, Target};
 use crate::model::{Hardening, Model, Service};
 use std::collections::BTreeSet;

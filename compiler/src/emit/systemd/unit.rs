@@ -1,18 +1,14 @@
 //! One `<service>.service` unit (and its `<service>.env.example`) from a
 //! service with `host` settings, with its lowering findings.
 
-use super::quote::{self, bytes, env_assignment, exec_word, path_word, sh_word, specifiers, time};
 use super::Cx;
 use crate::emit::output::hash_header;
-use crate::model::{
-    Condition, EnvValue, Hardening, Host, Model, Probe, Restart, SecretKind, Service, Volume,
+use crate::emit::unitfile::{
+    self as quote, bytes, env_assignment, exec_word, kind_hint, path_word, sh_word, specifiers,
+    time, Vantage, RESTART_SEC, START_LIMIT_BURST, START_LIMIT_INTERVAL,
 };
+use crate::model::{Condition, EnvValue, Hardening, Host, Model, Probe, Restart, Service, Volume};
 use indexmap::IndexMap;
-
-/// Restarts allowed within [`START_LIMIT_INTERVAL`] before systemd gives up.
-const START_LIMIT_BURST: u32 = 5;
-const START_LIMIT_INTERVAL: &str = "5min";
-const RESTART_SEC: &str = "5s";
 
 /// The files of one service.
 pub(super) struct Unit {
@@ -168,12 +164,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
     }
 
     // restart and stop
-    let restart = match s.restart {
-        Restart::Always | Restart::UnlessStopped => "always",
-        Restart::OnFailure => "on-failure",
-        Restart::Never => "no",
-    };
-    line(&mut svc, "Restart", restart);
+    line(&mut svc, "Restart", quote::restart(s.restart));
     if s.restart != Restart::Never {
         line(&mut svc, "RestartSec", RESTART_SEC);
     }
@@ -233,7 +224,7 @@ fn variables(cx: &mut Cx, s: &Service) -> IndexMap<String, Var> {
                 let t = m.configs.get(config).and_then(|c| c.get(key));
                 Var::Literal(t.cloned().unwrap_or_default())
             }
-            EnvValue::Interp { interp } => Var::Literal(quote::render(m, interp)),
+            EnvValue::Interp { interp } => Var::Literal(quote::render(m, interp, Vantage::Host)),
             EnvValue::Secret { secret } => match m.secrets.get(secret) {
                 Some(sec) if sec.file => Var::Credential(secret.clone()),
                 _ => Var::Secret(secret.clone()),
@@ -279,16 +270,6 @@ fn env_example(cx: &Cx, s: &Service, file: &str, vars: &IndexMap<String, Var>) -
         out.push_str("\n# (no secret: the stack's service reads none; the file may stay empty)\n");
     }
     out
-}
-
-fn kind_hint(k: SecretKind) -> &'static str {
-    match k {
-        SecretKind::Opaque => "opaque value",
-        SecretKind::Password => "a password",
-        SecretKind::Token => "a token",
-        SecretKind::Url => "a URL with credentials",
-        SecretKind::Tls => "a TLS certificate and key (PEM)",
-    }
 }
 
 /// `depends_on`: ordering and requirement between the stack's units; a

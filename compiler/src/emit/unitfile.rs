@@ -1,0 +1,227 @@
+//! What the unit-file backends (systemd, quadlet) share: quoting for unit
+//! files, systemd's units of measure, restart settings, secret kind hints,
+//! and the one-host rendering of `${svc.host}` / `${svc.port.NAME}`.
+
+use crate::model::{Bytes, Duration, Model, Part, Restart, SecretKind};
+
+/// Restarts allowed within [`START_LIMIT_INTERVAL`] before systemd gives up.
+pub(crate) const START_LIMIT_BURST: u32 = 5;
+pub(crate) const START_LIMIT_INTERVAL: &str = "5min";
+pub(crate) const RESTART_SEC: &str = "5s";
+
+/// `Restart=` of a restart policy (`unless_stopped` is `always`: systemd
+/// never restarts a unit an administrator stopped).
+pub(crate) fn restart(r: Restart) -> &'static str {
+    match r {
+        Restart::Always | Restart::UnlessStopped => "always",
+        Restart::OnFailure => "on-failure",
+        Restart::Never => "no",
+    }
+}
+
+/// How a secret of kind `k` is described next to its placeholder.
+pub(crate) fn kind_hint(k: SecretKind) -> &'static str {
+    match k {
+        SecretKind::Opaque => "opaque value",
+        SecretKind::Password => "a password",
+        SecretKind::Token => "a token",
+        SecretKind::Url => "a URL with credentials",
+        SecretKind::Tls => "a TLS certificate and key (PEM)",
+    }
+}
+
+/// `%` is a specifier in almost every unit setting: `%%` is a literal `%`.
+pub(crate) fn specifiers(s: &str) -> String {
+    s.replace('%', "%%")
+}
+
+/// One word of an `Exec*=` command line. `%` and `$` are escaped always
+/// (systemd expands specifiers and `$VAR`/`${VAR}` in command lines); a
+/// word that is empty, holds whitespace, quotes, backslashes or control
+/// characters, or is a lone `;` (the old command separator), is written
+/// in double quotes with C escapes.
+pub(crate) fn exec_word(s: &str) -> String {
+    let escaped = specifiers(s).replace('$', "$$");
+    let plain = !s.is_empty()
+        && s != ";"
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\'));
+    if plain {
+        escaped
+    } else {
+        double_quoted(&escaped)
+    }
+}
+
+/// An `Environment=` assignment, always in double quotes: `"NAME=value"`
+/// (systemd does not expand `$` there, but does expand `%`).
+pub(crate) fn env_assignment(name: &str, value: &str) -> String {
+    double_quoted(&specifiers(&format!("{name}={value}")))
+}
+
+/// A path in a space-separated list (`ReadWritePaths=`): quoted when it
+/// holds whitespace or quotes.
+pub(crate) fn path_word(p: &str) -> String {
+    exec_word(p).replace("$$", "$")
+}
+
+pub(crate) fn double_quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A shell word in single quotes (`'` as `'\''`).
+pub(crate) fn sh_word(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// A time span as systemd reads it: `20s`, `1500ms`.
+pub(crate) fn time(d: Duration) -> String {
+    let ms = d.millis();
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// A size as systemd reads it (base 1024): `1G`, `256M`, else bytes.
+pub(crate) fn bytes(b: Bytes) -> String {
+    const UNITS: [(&str, u64); 4] = [
+        ("T", 1 << 40),
+        ("G", 1 << 30),
+        ("M", 1 << 20),
+        ("K", 1 << 10),
+    ];
+    for (suffix, size) in UNITS {
+        if b.0 >= size && b.0.is_multiple_of(size) {
+            return format!("{}{suffix}", b.0 / size);
+        }
+    }
+    b.0.to_string()
+}
+
+/// Where a process that reads `${svc.host}` / `${svc.port.NAME}` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Vantage {
+    /// A process systemd runs on the host (the systemd target).
+    Host,
+    /// A container on the stack's Podman network (the quadlet target).
+    Container,
+}
+
+/// The address containers reach their host at (Podman's name for it).
+pub(crate) const CONTAINER_HOST: &str = "host.containers.internal";
+
+/// How other services are reached on one host. This is the unit-file
+/// backends' own rendering (the Kubernetes one is `model::interp`):
+///
+/// * a service with `external.host` / `external.port` is reached there;
+/// * from a host process ([`Vantage::Host`]) every other service is at
+///   `localhost`: on a service systemd runs (it has `host` settings) its
+///   container port, which the process binds itself; on any other (a
+///   container or a distribution package on the same host) its published
+///   `host` port, else the container port;
+/// * from a container on the stack's network ([`Vantage::Container`]) a
+///   service the stack runs as a container is at its name (the container's
+///   name and network alias) and its container port; any other service
+///   runs on the host (`host.containers.internal`): a process systemd
+///   runs at its container port, anything else at its published `host`
+///   port, else its container port.
+///
+/// An unknown service or port renders empty (port) or as `localhost` /
+/// the host's address (host).
+pub(crate) fn render(m: &Model, parts: &[Part], from: Vantage) -> String {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            Part::Text(t) => out.push_str(t),
+            Part::Host(svc) => out.push_str(&host_of(m, svc, from)),
+            Part::Port(svc, port) => {
+                if let Some(n) = port_of(m, svc, port, from) {
+                    out.push_str(&n.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn host_of(m: &Model, svc: &str, from: Vantage) -> String {
+    let s = m.services.get(svc);
+    if let Some(h) = s.and_then(|s| s.external.as_ref()?.host.clone()) {
+        return h;
+    }
+    match from {
+        Vantage::Host => "localhost".to_string(),
+        Vantage::Container if s.is_some_and(|s| s.is_container()) => svc.to_string(),
+        Vantage::Container => CONTAINER_HOST.to_string(),
+    }
+}
+
+fn port_of(m: &Model, svc: &str, port: &str, from: Vantage) -> Option<u16> {
+    let s = m.services.get(svc)?;
+    if let Some(p) = s.external.as_ref().and_then(|e| e.port) {
+        return Some(p);
+    }
+    let p = s.ports.get(port)?;
+    let direct = match from {
+        Vantage::Host => s.host.is_some(),
+        // A host process binds its container port itself.
+        Vantage::Container => s.is_container() || s.host.is_some(),
+    };
+    if direct {
+        Some(p.container)
+    } else {
+        Some(p.host.unwrap_or(p.container))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_words() {
+        assert_eq!(exec_word("--urls"), "--urls");
+        assert_eq!(exec_word("http://0.0.0.0:8080"), "http://0.0.0.0:8080");
+        assert_eq!(exec_word("a b"), "\"a b\"");
+        assert_eq!(exec_word(""), "\"\"");
+        assert_eq!(exec_word(";"), "\";\"");
+        assert_eq!(exec_word("$HOME"), "$$HOME");
+        assert_eq!(exec_word("100%"), "100%%");
+        assert_eq!(exec_word("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(exec_word("it's"), "\"it's\"");
+        assert_eq!(exec_word("a\\b"), "\"a\\\\b\"");
+        assert_eq!(exec_word("x\ny"), "\"x\\ny\"");
+    }
+
+    #[test]
+    fn environment_assignments() {
+        assert_eq!(env_assignment("A", "b c"), "\"A=b c\"");
+        assert_eq!(env_assignment("A", "50% \"q\""), "\"A=50%% \\\"q\\\"\"");
+        assert_eq!(env_assignment("A", "$x"), "\"A=$x\"");
+    }
+
+    #[test]
+    fn units() {
+        assert_eq!(time(Duration(20_000)), "20s");
+        assert_eq!(time(Duration(1_500)), "1500ms");
+        assert_eq!(bytes(Bytes(1 << 30)), "1G");
+        assert_eq!(bytes(Bytes(256 << 20)), "256M");
+        assert_eq!(bytes(Bytes(1000)), "1000");
+    }
+}
