@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks stackc on generated stacks of 100, 1,000 and 10,000 services
+# Benchmarks stackc on generated stacks of 1,000, 5,000 and 20,000 services
 # (bench/gen.py: templates, three environments, a pipeline).
 #
-#   bench/run.sh [SIZES...]        default: 100 1000 10000
+#   bench/run.sh [SIZES...]        default: 1000 5000 20000
 #   RUNS=5 bench/run.sh            runs per measurement (the best is kept)
 #   BASELINE=/path/to/stackc bench/run.sh
 #                                  also times that binary (e.g. a build of the
@@ -16,17 +16,22 @@
 #   k8s/prod      stackc emit FILE --target k8s --env prod
 #   k8s/all       stackc emit FILE --target k8s          (every environment)
 #   all           stackc emit FILE --target all          (compose, k8s, kustomize, helm)
+#   floor         writing the k8s/prod output from prebuilt trees
+#                 (compiler/examples/write_floor.rs: the same YAML writer, the
+#                 trees built before the clock starts), and the ratio
+#                 k8s/prod wall / floor wall, the figure issue 12 tracks
 # and prints wall seconds (best of RUNS), CPU seconds of that run (user+sys),
 # peak RSS and the size of what was written. Figures go into the issue notes.
 # This is a benchmark, not a test: nothing here fails on slowness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
-read -r -a SIZES <<< "${*:-100 1000 10000}"
+read -r -a SIZES <<< "${*:-1000 5000 20000}"
 OUT=bench/out
 mkdir -p "$OUT"
-cargo build --release -q -p stackc
+cargo build --release -q -p stackc --example write_floor
 BIN=$PWD/target/release/stackc
+FLOOR=$PWD/target/release/examples/write_floor
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
 TIME=()
@@ -66,6 +71,7 @@ PY
 job() {
   local label=$1 outdir=$2; shift 2
   measure "$label" "$outdir" "$BIN" "$@"
+  CUR_WALL=$LAST_WALL
   if [ -n "${BASELINE:-}" ]; then
     local cur_wall=$LAST_WALL cur_cpu=$LAST_CPU
     measure "$label" "$outdir" "$BASELINE" "$@" >/dev/null
@@ -81,6 +87,11 @@ for n in "${SIZES[@]}"; do
   [ -f "$f" ] || python3 bench/gen.py "$n" > "$f"
   job check "" check "$f"
   job k8s/prod "$OUT/k8s-prod-$n" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-$n"
+  k8s_wall=$CUR_WALL
+  "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-$n" >/dev/null 2>&1
+  floor=$("${PIN[@]}" "$FLOOR" "$OUT/k8s-prod-$n" "$OUT/floor-$n" "$RUNS")
+  printf '%-9s %-10s %8.3f %8s %9s %8s | k8s/prod = x%.2f floor\n' "$n" floor "$floor" - - \
+    "$(du -sm "$OUT/floor-$n" | cut -f1)" "$(python3 -c "print($k8s_wall/max($floor,1e-9))")"
   job k8s/all "$OUT/k8s-$n" emit "$f" --target k8s --out "$OUT/k8s-$n"
   job all "$OUT/all-$n" emit "$f" --target all --out "$OUT/all-$n"
 done
