@@ -224,6 +224,7 @@ pub enum StepKind {
     HealthCheck {
         environment: String,
         url: Option<String>,
+        service: Option<String>,
         retries: u32,
         interval: Duration,
     },

@@ -298,18 +298,31 @@ fn lower(
         StepKind::HealthCheck {
             environment,
             url,
+            service,
             retries,
             interval,
         } => {
+            let env = cx.env_model(environment);
             let url = url.clone().or_else(|| {
-                cx.env_model(environment)
-                    .and_then(|m| m.environment.as_ref())
+                env.and_then(|m| m.environment.as_ref())
                     .and_then(|e| e.url.clone())
             });
-            let Some(url) = url else {
+            let Some(mut url) = url else {
                 // The rules reject a health check without a URL.
                 return;
             };
+            if let Some(path) = service
+                .as_ref()
+                .and_then(|s| env.and_then(|m| m.services.get(s)))
+                .and_then(|s| s.readiness.as_ref().or(s.health.as_ref()))
+                .and_then(|p| p.http.as_deref())
+            {
+                url = format!(
+                    "{}/{}",
+                    url.trim_end_matches('/'),
+                    path.trim_start_matches('/')
+                );
+            }
             let script = format!(
                 "curl --fail --silent --show-error --location --output /dev/null \\\n  --retry {retries} --retry-delay {} --retry-all-errors --max-time 10 \\\n  \"$URL\"\necho \"$URL answers\"\n",
                 interval.seconds_ceil().max(1)

@@ -241,6 +241,7 @@ fn health_check(r: &Rec) -> Res<StepKind> {
     Ok(StepKind::HealthCheck {
         environment: r.req("environment")?,
         url: r.opt("url")?,
+        service: r.opt("service")?,
         retries: r.req("retries")?,
         interval: r.req("interval")?,
     })

@@ -420,6 +420,28 @@ fn health_url(
     diags: &mut Vec<Diagnostic>,
 ) {
     let has = |v: Option<&Val>| v.is_some_and(|v| !v.is_null());
+    if let Some(svc_ref) = body.get("service").filter(|v| !v.is_null()) {
+        if let ValKind::Ref(Ref::Service(svc)) = &svc_ref.kind {
+            let http = |probe: &str| {
+                w.services
+                    .get(svc)
+                    .and_then(|s| s.get(probe))
+                    .and_then(|p| p.get("http"))
+                    .is_some_and(|h| !h.is_null())
+            };
+            if w.services.contains_key(svc) && !http("readiness") && !http("health") {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0611,
+                        svc_ref.span,
+                        format!("this health check probes `{svc}`'s health path, but `{svc}` has no HTTP `health` or `readiness` probe in `{env}`"),
+                    )
+                    .label("no path to probe")
+                    .help(format!("give `{svc}` an HTTP probe (`health {{ http = \"/health\" }}`) or write the full `url` in the step")),
+                );
+            }
+        }
+    }
     let env_url = w.environment.as_ref().and_then(|e| e.get("url"));
     if has(body.get("url")) || has(env_url) {
         return;
