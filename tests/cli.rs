@@ -358,11 +358,45 @@ fn emit_writes_what_the_report_says() {
         "{}",
         run.log()
     );
+    // By default the drops are counted per feature, not listed one by one.
     assert!(
-        run.err.contains("warning[E0800]"),
-        "the report lists drops:\n{}",
+        run.err.contains("  dropped: bind mount ×5, host ×2"),
+        "the summary groups drops:\n{}",
         run.log()
     );
+    assert!(!run.err.contains("warning[E0800]"), "{}", run.log());
+    let full = emit(
+        DOCSEARCH,
+        "kustomize",
+        scratch.path(),
+        &["--color", "never", "--report", "full"],
+    );
+    assert_exit(&full, 0);
+    assert_eq!(
+        full.err.matches("warning[E0800]").count(),
+        7,
+        "--report full lists each drop:\n{}",
+        full.log()
+    );
+    let json = emit(
+        DOCSEARCH,
+        "kustomize",
+        scratch.path(),
+        &["--color", "never", "--report", "json"],
+    );
+    assert_exit(&json, 0);
+    let v: serde_json::Value = serde_json::from_str(&json.out).expect("--report json is JSON");
+    let t = &v["targets"][0];
+    assert_eq!(t["target"], "kustomize");
+    assert_eq!(t["dropped"], 7);
+    assert_eq!(t["lowerings"].as_array().map(Vec::len), Some(10));
+    for l in t["lowerings"].as_array().unwrap() {
+        assert!(l["code"] == "E0800" || l["code"] == "E0801", "{l}");
+        assert!(
+            l["feature"].is_string() && l["primary"]["span"]["line"].is_u64(),
+            "{l}"
+        );
+    }
 }
 
 /// A stack with environments `dev` and `prod`, written to `dir/stack.stack`.

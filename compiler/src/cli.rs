@@ -110,8 +110,21 @@ pub struct EmitArgs {
     /// Turn lossy lowerings (dropped features) into errors.
     #[arg(long, value_enum)]
     pub deny: Vec<Deny>,
+    /// The lowering report (what a target approximates or drops):
+    /// `summary` counts features per target, `full` prints every entry
+    /// where it is written, `json` prints the whole report on stdout.
+    #[arg(long, value_enum, default_value_t = Report::Summary)]
+    pub report: Report,
     #[command(flatten)]
     pub color: ColorArg,
+}
+
+/// How `stackc emit` prints its lowering report.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    Summary,
+    Full,
+    Json,
 }
 
 /// `--color`, shared by every command that prints diagnostics; read it

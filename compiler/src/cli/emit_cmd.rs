@@ -2,9 +2,9 @@
 //! then write the files (or compare them, with `--check`).
 
 use super::write::{self, Plan};
-use super::{Deny, EmitArgs, Io, FAILED, OK};
+use super::{Deny, EmitArgs, Io, Report, FAILED, OK};
 use crate::diagnostics::{render, Diagnostic};
-use crate::emit::{self, Backend, EmitOptions, Output};
+use crate::emit::{self, Backend, EmitOptions, LoweringKind, Output};
 use std::path::Path;
 
 pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
@@ -48,13 +48,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         .iter()
         .flat_map(|o| o.lowerings.iter().map(|l| l.to_diagnostic(deny_lossy)))
         .collect();
-    super::check_cmd::human(&c.program.map, &lowering, color, io);
-    for o in &outputs {
-        let _ = writeln!(io.err, "{}", report_line(o));
-        for n in &o.notes {
-            let _ = writeln!(io.err, "  note: {n}");
-        }
-    }
+    report(&c, &outputs, &lowering, args.report, color, io);
     if lowering.iter().any(Diagnostic::is_error) {
         let _ = writeln!(
             io.err,
@@ -158,14 +152,119 @@ fn collect(outputs: Vec<Output>, nest: bool) -> Vec<emit::OutputFile> {
         .collect()
 }
 
+/// Prints the lowering report: by default one line per target with its
+/// features counted by kind (a user reads 40 warnings as 40 problems);
+/// every entry with `--report full`; JSON on stdout with `--report json`.
+/// Denied drops (`--deny lossy`) are errors and always print in full.
+fn report(
+    c: &crate::Compilation,
+    outputs: &[Output],
+    lowering: &[Diagnostic],
+    how: Report,
+    color: bool,
+    io: &mut Io,
+) {
+    let map = &c.program.map;
+    match how {
+        Report::Full => super::check_cmd::human(map, lowering, color, io),
+        Report::Summary => {
+            let errors: Vec<Diagnostic> =
+                lowering.iter().filter(|d| d.is_error()).cloned().collect();
+            super::check_cmd::human(map, &errors, color, io);
+        }
+        Report::Json => {
+            let targets: Vec<serde_json::Value> = outputs
+                .iter()
+                .map(|o| {
+                    let entries: Vec<serde_json::Value> = o
+                        .lowerings
+                        .iter()
+                        .map(|l| {
+                            let mut v = render::json_value(map, &l.to_diagnostic(false));
+                            if let Some(obj) = v.as_object_mut() {
+                                obj.insert("feature".into(), l.feature.clone().into());
+                                obj.insert("environments".into(), l.envs.clone().into());
+                            }
+                            v
+                        })
+                        .collect();
+                    serde_json::json!({
+                        "target": o.target.name(),
+                        "files": o.files.len(),
+                        "exact": o.exact,
+                        "approximated": count(o, LoweringKind::Approximated),
+                        "dropped": count(o, LoweringKind::Dropped),
+                        "notes": o.notes,
+                        "lowerings": entries,
+                    })
+                })
+                .collect();
+            let _ = writeln!(io.out, "{}", serde_json::json!({ "targets": targets }));
+        }
+    }
+    for o in outputs {
+        let _ = writeln!(io.err, "{}", report_line(o));
+        if how == Report::Summary {
+            for kind in [LoweringKind::Dropped, LoweringKind::Approximated] {
+                if let Some(line) = grouped(o, kind) {
+                    let _ = writeln!(io.err, "  {line}");
+                }
+            }
+        }
+        for n in &o.notes {
+            let _ = writeln!(io.err, "  note: {n}");
+        }
+    }
+    if how == Report::Summary && outputs.iter().any(|o| !o.lowerings.is_empty()) {
+        let _ = writeln!(
+            io.err,
+            "(`--report full` shows each entry where it is written)"
+        );
+    }
+}
+
+fn count(o: &Output, kind: LoweringKind) -> usize {
+    o.lowerings.iter().filter(|l| l.kind == kind).count()
+}
+
+/// `dropped: ingress ×6, autoscale ×3`: the features of one kind, most
+/// frequent first (then by name), or `None` when there are none.
+fn grouped(o: &Output, kind: LoweringKind) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for l in o.lowerings.iter().filter(|l| l.kind == kind) {
+        match counts.iter_mut().find(|(f, _)| *f == l.feature) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&l.feature, 1)),
+        }
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let items: Vec<String> = counts
+        .iter()
+        .map(|(f, n)| {
+            if *n > 1 {
+                format!("{f} ×{n}")
+            } else {
+                f.to_string()
+            }
+        })
+        .collect();
+    let what = match kind {
+        LoweringKind::Dropped => "dropped",
+        LoweringKind::Approximated => "approximated",
+    };
+    Some(format!("{what}: {}", items.join(", ")))
+}
+
 fn report_line(o: &Output) -> String {
-    let count = |k| o.lowerings.iter().filter(|l| l.kind == k).count();
     format!(
         "{}: {} files; lowering: {} exact, {} approximated, {} dropped",
         o.target.name(),
         o.files.len(),
         o.exact,
-        count(emit::LoweringKind::Approximated),
-        count(emit::LoweringKind::Dropped)
+        count(o, LoweringKind::Approximated),
+        count(o, LoweringKind::Dropped)
     )
 }
