@@ -568,3 +568,31 @@ fn fmt_check_reports_unformatted_files() {
     assert_ne!(std::fs::read_to_string(&file).unwrap(), messy);
     assert_exit(&stackc(["fmt", "--check", path_arg(&file)]), 0);
 }
+
+/// A run killed mid-way leaves `.<out>.stackc-tmp-<pid>` beside the
+/// output; the next run removes it when that process is gone, and leaves a
+/// live run's staging directory alone.
+#[test]
+fn stale_staging_directories_of_dead_runs_are_removed() {
+    let scratch = Scratch::new("cli-emit-staging");
+    let out = scratch.path().join("out");
+    // Beyond Linux's largest pid: never a running process.
+    let dead = scratch.path().join(".out.stackc-tmp-999999999");
+    let dead_old = scratch.path().join(".out.stackc-tmp-999999998.old");
+    // pid 1 (init) always runs.
+    let live = scratch.path().join(".out.stackc-tmp-1");
+    for d in [&dead, &dead_old, &live] {
+        std::fs::create_dir_all(d.join("k8s")).unwrap();
+        std::fs::write(d.join("k8s/half.yaml"), "half written").unwrap();
+    }
+    let run = emit(DOCSEARCH, "k8s", &out, &[]);
+    assert_exit(&run, 0);
+    assert!(!dead.exists(), "a dead run's staging directory is left");
+    assert!(
+        !dead_old.exists(),
+        "a dead run's moved-aside output is left"
+    );
+    if std::path::Path::new("/proc/self").exists() {
+        assert!(live.exists(), "a live run's staging directory was removed");
+    }
+}

@@ -115,7 +115,11 @@ fn swap_whole(
     if !present.iter().all(ours) {
         return Ok(None);
     }
-    let trash = tmp.with_extension("old");
+    // `.<name>.stackc-tmp-<pid>.old`: this run's own, so concurrent runs
+    // never share it.
+    let mut trash = tmp.as_os_str().to_owned();
+    trash.push(".old");
+    let trash = PathBuf::from(trash);
     fs::rename(out, &trash).map_err(|e| format!("cannot move `{}` aside: {e}", out.display()))?;
     if let Err(e) = fs::rename(tmp, out) {
         let _ = fs::rename(&trash, out);
@@ -156,10 +160,46 @@ fn temp_dir(out: &Path) -> Result<PathBuf, String> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
+    remove_stale_staging(parent, &name);
     let tmp = parent.join(format!(".{name}.stackc-tmp-{}", std::process::id()));
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).map_err(|e| format!("cannot create `{}`: {e}", tmp.display()))?;
     Ok(tmp)
+}
+
+/// Removes the staging directories (`.<name>.stackc-tmp-<pid>`, and their
+/// `.old` twins) that runs killed mid-way left beside the output: those
+/// whose process is gone. Where running processes cannot be listed
+/// (no `/proc`), those untouched for a day.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.stackc-tmp-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let procfs = Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().to_string();
+        let Some(rest) = file_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest.strip_suffix(".old").unwrap_or(rest);
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let stale = if procfs {
+            !Path::new("/proc").join(pid).exists()
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 24 * 3600)
+        };
+        if stale && pid != std::process::id().to_string() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn stage(tmp: &Path, plan: &Plan) -> Result<(), String> {
