@@ -26,6 +26,7 @@
 
 extern crate alloc;
 
+pub mod analysis;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;

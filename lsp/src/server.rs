@@ -4,7 +4,10 @@
 //!
 //! Capabilities: full-text document sync (open, change, save, close),
 //! diagnostics pushed on every change, quick fixes from the diagnostics
-//! that carry one, formatting (`stackc fmt`).
+//! that carry one, formatting (`stackc fmt`), and over the last
+//! compilation (`stackc::analysis`): go to definition, references,
+//! document highlight and hover for services, templates, secrets, configs,
+//! environments and pipelines.
 
 use std::sync::Mutex;
 
@@ -66,6 +69,10 @@ impl LanguageServer for Server {
             capabilities: ServerCapabilities {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(sync)),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -133,5 +140,34 @@ impl LanguageServer for Server {
 
     async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         Ok(self.with_state(|s| s.format(&p.text_document.uri)))
+    }
+
+    async fn goto_definition(
+        &self,
+        p: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = p.text_document_position_params;
+        Ok(self
+            .with_state(|s| s.definition(&at.text_document.uri, at.position))
+            .map(GotoDefinitionResponse::Scalar))
+    }
+
+    async fn references(&self, p: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let at = p.text_document_position;
+        let decl = p.context.include_declaration;
+        Ok(self.with_state(|s| s.references(&at.text_document.uri, at.position, decl)))
+    }
+
+    async fn document_highlight(
+        &self,
+        p: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let at = p.text_document_position_params;
+        Ok(self.with_state(|s| s.highlights(&at.text_document.uri, at.position)))
+    }
+
+    async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {
+        let at = p.text_document_position_params;
+        Ok(self.with_state(|s| s.hover(&at.text_document.uri, at.position)))
     }
 }

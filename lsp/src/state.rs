@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use stackc::analysis;
 use stackc::diagnostics::Diagnostic;
 use stackc::source::{join_relative, FileLoader, SourceMap, Span};
 use tower_lsp::lsp_types::{self as lsp, Url};
@@ -31,6 +32,9 @@ pub struct State {
     docs: BTreeMap<String, Document>,
     /// For each open document, the user files its last compilation read.
     reads: BTreeMap<String, BTreeSet<String>>,
+    /// For each open document, its last compilation (what navigation and
+    /// hover query; nothing is compiled again for them).
+    compiled: BTreeMap<String, Arc<stackc::Compilation>>,
 }
 
 /// The diagnostics of one document, ready to publish.
@@ -73,6 +77,7 @@ impl State {
     pub fn close(&mut self, uri: &Url) -> (String, Vec<String>) {
         let name = name_of(uri);
         self.docs.remove(&name);
+        self.compiled.remove(&name);
         let read = self.reads.remove(&name).unwrap_or_default();
         let orphans = read
             .into_iter()
@@ -120,7 +125,8 @@ impl State {
         let loader = Buffers { docs: &self.docs };
         let keep = stackc::Keep {
             worlds: false,
-            syntax: false,
+            // Templates and doc comments, for navigation and hover.
+            syntax: true,
         };
         let c = stackc::compile_with(root, &loader, &stackc::EnvSelection::All, keep);
         let map = &c.program.map;
@@ -149,7 +155,100 @@ impl State {
                 Some(publish(map, &c.diagnostics, f, uri, version))
             })
             .collect();
+        self.compiled.insert(root.to_string(), Arc::new(c));
         out
+    }
+
+    /// The compilation that covers `uri` (its own, else that of an open
+    /// document importing it) and the file's id in it.
+    fn compilation_of(
+        &self,
+        uri: &Url,
+    ) -> Option<(Arc<stackc::Compilation>, stackc::source::FileId)> {
+        let name = name_of(uri);
+        let own = self.compiled.get(&name);
+        let importer = || {
+            self.reads
+                .iter()
+                .filter(|(_, files)| files.contains(&name))
+                .find_map(|(root, _)| self.compiled.get(root))
+        };
+        let c = own.or_else(importer)?.clone();
+        let id = c.program.map.find(&name)?;
+        Some((c, id))
+    }
+
+    /// The byte offset of an LSP position in the compiled text of `id`.
+    fn offset(c: &stackc::Compilation, id: stackc::source::FileId, p: lsp::Position) -> usize {
+        let text = c.program.map.text(id);
+        stackc::source::LineIndex::new(text).offset_of_utf16(text, p.line, p.character)
+    }
+
+    fn location(c: &stackc::Compilation, span: Span) -> Option<lsp::Location> {
+        let uri = uri_of_name(c.program.map.name(span.file))?;
+        Some(lsp::Location::new(
+            uri,
+            convert::range(&c.program.map, span),
+        ))
+    }
+
+    /// Where the item named at `pos` is declared.
+    pub fn definition(&self, uri: &Url, pos: lsp::Position) -> Option<lsp::Location> {
+        let (c, id) = self.compilation_of(uri)?;
+        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
+        Self::location(&c, analysis::definition(&c, &target)?)
+    }
+
+    /// Every place that names the item at `pos` (with its declaration when
+    /// asked).
+    pub fn references(
+        &self,
+        uri: &Url,
+        pos: lsp::Position,
+        decl: bool,
+    ) -> Option<Vec<lsp::Location>> {
+        let (c, id) = self.compilation_of(uri)?;
+        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
+        Some(
+            analysis::references(&c, &target, decl)
+                .into_iter()
+                .filter_map(|s| Self::location(&c, s))
+                .collect(),
+        )
+    }
+
+    /// The places in this document that name the item at `pos`.
+    pub fn highlights(&self, uri: &Url, pos: lsp::Position) -> Option<Vec<lsp::DocumentHighlight>> {
+        let (c, id) = self.compilation_of(uri)?;
+        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
+        let decl = analysis::definition(&c, &target);
+        Some(
+            analysis::references(&c, &target, true)
+                .into_iter()
+                .filter(|s| s.file == id)
+                .map(|s| lsp::DocumentHighlight {
+                    range: convert::range(&c.program.map, s),
+                    kind: Some(if Some(s) == decl {
+                        lsp::DocumentHighlightKind::WRITE
+                    } else {
+                        lsp::DocumentHighlightKind::READ
+                    }),
+                })
+                .collect(),
+        )
+    }
+
+    /// What the item at `pos` is, with its doc comment.
+    pub fn hover(&self, uri: &Url, pos: lsp::Position) -> Option<lsp::Hover> {
+        let (c, id) = self.compilation_of(uri)?;
+        let h = analysis::hover(&c, id, Self::offset(&c, id, pos))?;
+        Some(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: h.markdown,
+            }),
+            range: Some(convert::range(&c.program.map, h.span)),
+        })
     }
 
     /// `stackc fmt` of an open document: one edit replacing the whole text,

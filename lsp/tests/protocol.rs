@@ -433,3 +433,56 @@ fn a_diagnostic_with_a_fix_offers_it_as_a_quick_fix() {
     );
     assert_eq!(edit["range"]["end"], position(&text, fix.span.end as usize));
 }
+
+/// Go to definition, references, highlights and hover over the last
+/// compilation, across an import.
+#[test]
+fn navigation_and_hover_follow_references_across_files() {
+    let dir = scratch("navigation");
+    let root = dir.join("stack.stack");
+    let lib = dir.join("secrets.stack");
+    let lib_text = "/// The token the API calls the payment provider with.\nsecret token {\n    kind = token\n}\n";
+    let root_text = "stack shop {\n    namespace = \"shop\"\n}\nimport \"./secrets.stack\"\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    env {\n        TOKEN = secret.token\n        PEER = \"http://${web.host}\"\n    }\n}\nservice web {\n    image = \"ghcr.io/acme/web:1.0\"\n    port http {\n        container = 80\n    }\n    env {\n        TOKEN = secret.token\n    }\n}\n";
+    std::fs::write(&lib, lib_text).expect("write");
+    let mut c = Client::start();
+    assert_eq!(c.capabilities["capabilities"]["definitionProvider"], true);
+    assert_eq!(c.capabilities["capabilities"]["hoverProvider"], true);
+    c.open(&uri(&root), root_text);
+    let _ = c.diagnostics(&uri(&root));
+    let at = |needle: &str, into: usize| {
+        let offset = root_text.find(needle).expect("needle") + into;
+        json!({ "textDocument": { "uri": uri(&root) }, "position": position(root_text, offset) })
+    };
+    // `secret.token` → the declaration in the imported file.
+    let def = c.request("textDocument/definition", at("secret.token", 8));
+    assert_eq!(def["uri"], uri(&lib), "{def}");
+    assert_eq!(
+        def["range"]["start"],
+        json!({ "line": 1, "character": 7 }),
+        "{def}"
+    );
+    // Both uses and the declaration.
+    let mut params = at("secret.token", 8);
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = c.request("textDocument/references", params);
+    assert_eq!(refs.as_array().map(Vec::len), Some(3), "{refs}");
+    // `${web.host}` names the service `web`.
+    let def = c.request("textDocument/definition", at("${web.host}", 3));
+    assert_eq!(def["uri"], uri(&root), "{def}");
+    let web_line = root_text[..root_text.find("service web").unwrap()]
+        .matches('\n')
+        .count();
+    assert_eq!(def["range"]["start"]["line"], web_line, "{def}");
+    // Highlights in this document: the two uses (the declaration is elsewhere).
+    let hl = c.request("textDocument/documentHighlight", at("secret.token", 8));
+    assert_eq!(hl.as_array().map(Vec::len), Some(2), "{hl}");
+    // Hover: what it is and its doc comment.
+    let hover = c.request("textDocument/hover", at("secret.token", 8));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.starts_with("**secret `token`**"), "{hover}");
+    assert!(text.contains("payment provider"), "{hover}");
+    // Nothing under a keyword.
+    let none = c.request("textDocument/hover", at("service api", 2));
+    assert!(none.is_null(), "{none}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

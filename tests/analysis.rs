@@ -1,0 +1,101 @@
+//! Editor queries (`stackc::analysis`) over the docsearch example: a
+//! reference resolves to its declaration, the declaration lists every
+//! reference, interpolations and templates count, and hover shows the doc
+//! comment. The language server's protocol tests drive the same queries.
+
+use stackc::analysis::{self, Target};
+use stackc::source::FileId;
+use stackc_tests::stacks::{self, StackDir};
+
+fn docsearch() -> (StackDir, stackc::Compilation) {
+    let stack = stacks::examples()
+        .into_iter()
+        .find(|s| s.name == "docsearch")
+        .expect("the docsearch example");
+    let c = stack.compile();
+    assert!(!c.has_errors());
+    (stack, c)
+}
+
+/// The file named `…/name` and the offset of the `nth` occurrence of
+/// `needle` in it, plus `into` bytes.
+fn at(
+    c: &stackc::Compilation,
+    name: &str,
+    needle: &str,
+    nth: usize,
+    into: usize,
+) -> (FileId, usize) {
+    let (id, _) = c
+        .program
+        .map
+        .files()
+        .find(|(_, f)| f.name.ends_with(name))
+        .unwrap_or_else(|| panic!("no file {name}"));
+    let text = c.program.map.text(id);
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle} #{nth} not in {name}"))
+        .0;
+    (id, offset + into)
+}
+
+#[test]
+fn a_secret_reference_goes_to_its_declaration_and_back() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "secret.kubeconfig", 0, 9);
+    let (span, target) = analysis::target_at(&c, file, offset).expect("a reference");
+    assert_eq!(target, Target::Secret("kubeconfig".into()));
+    assert_eq!(c.program.map.snippet(span), "kubeconfig");
+    let decl = analysis::definition(&c, &target).expect("declared");
+    assert!(c.program.map.name(decl.file).ends_with("stack.stack"));
+    assert_eq!(c.program.map.snippet(decl), "kubeconfig");
+    let refs = analysis::references(&c, &target, true);
+    assert_eq!(refs[0], decl);
+    // Two deploys and a rollback in pipelines.stack.
+    assert!(refs.len() >= 4, "{refs:?}");
+    // From the declaration, the same target.
+    let (_, again) =
+        analysis::target_at(&c, decl.file, decl.range().start).expect("the declaration");
+    assert_eq!(again, target);
+}
+
+#[test]
+fn interpolations_and_environments_are_references() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "stack.stack", "${backend.host}", 0, 3);
+    let (span, target) = analysis::target_at(&c, file, offset).expect("an interpolation");
+    assert_eq!(target, Target::Service("backend".into()));
+    assert_eq!(c.program.map.snippet(span), "backend");
+    let (file, offset) = at(&c, "pipelines.stack", "environment = prod", 0, 15);
+    let (_, target) = analysis::target_at(&c, file, offset).expect("an environment");
+    assert_eq!(target, Target::Environment("prod".into()));
+    let decl = analysis::definition(&c, &target).expect("declared");
+    assert!(c
+        .program
+        .map
+        .name(decl.file)
+        .ends_with("environments.stack"));
+}
+
+#[test]
+fn hover_shows_what_it_is_and_its_doc_comment() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "service = backend", 0, 11);
+    let h = analysis::hover(&c, file, offset).expect("hover");
+    assert!(
+        h.markdown.starts_with("**service `backend`**"),
+        "{}",
+        h.markdown
+    );
+    assert!(h.markdown.contains("declared at "), "{}", h.markdown);
+    assert!(
+        h.markdown.lines().count() > 3,
+        "no doc comment: {}",
+        h.markdown
+    );
+    // Nothing to show on a keyword.
+    let (file, offset) = at(&c, "pipelines.stack", "pipeline ", 0, 2);
+    assert!(analysis::hover(&c, file, offset).is_none());
+}
