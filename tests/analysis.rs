@@ -99,3 +99,70 @@ fn hover_shows_what_it_is_and_its_doc_comment() {
     let (file, offset) = at(&c, "pipelines.stack", "pipeline ", 0, 2);
     assert!(analysis::hover(&c, file, offset).is_none());
 }
+
+#[test]
+fn hover_on_a_key_shows_the_field_of_the_schema() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "stack.stack", "registry = ", 0, 2);
+    let h = analysis::hover(&c, file, offset).expect("hover on a key");
+    assert!(
+        h.markdown.starts_with("**`registry`**: a string"),
+        "{}",
+        h.markdown
+    );
+    assert!(
+        h.markdown.contains("Registry and path prefix"),
+        "{}",
+        h.markdown
+    );
+    assert_eq!(c.program.map.snippet(h.span), "registry");
+    // A dotted key: the field of the nested record.
+    let (file, offset) = at(&c, "environments.stack", "build.target", 0, 7);
+    let h = analysis::hover(&c, file, offset).expect("hover on build.target");
+    assert!(h.markdown.starts_with("**`target`**"), "{}", h.markdown);
+    // A step's field, inside `steps { deploy { … } }`.
+    let (file, offset) = at(&c, "pipelines.stack", "via = kustomize", 0, 1);
+    let h = analysis::hover(&c, file, offset).expect("hover on via");
+    assert!(
+        h.markdown.starts_with("**`via`**: one of `kustomize`"),
+        "{}",
+        h.markdown
+    );
+}
+
+#[test]
+fn completion_offers_the_fields_not_written_yet() {
+    let (_, c) = docsearch();
+    let labels = |file, offset| -> Vec<String> {
+        analysis::completions(&c, file, offset)
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
+    };
+    // Inside `stack docsearch { … }`, after `description = …`.
+    let (file, offset) = at(&c, "stack.stack", "namespace = \"docsearch\"", 0, 0);
+    let got = labels(file, offset);
+    assert!(got.contains(&"deploy_dir".to_string()), "{got:?}");
+    assert!(
+        !got.contains(&"namespace".to_string()),
+        "written already: {got:?}"
+    );
+    // Inside `steps { … }`: the step kinds.
+    let (file, offset) = at(&c, "pipelines.stack", "checkout {}", 0, 0);
+    let got = labels(file, offset);
+    for kind in ["checkout", "docker_build", "deploy", "stackc"] {
+        assert!(got.contains(&kind.to_string()), "{kind}: {got:?}");
+    }
+    // Between items: the item keywords.
+    let (file, _) = at(&c, "stack.stack", "stack docsearch", 0, 0);
+    let got = labels(file, 0);
+    assert!(
+        got.contains(&"service".to_string()) && got.contains(&"pipeline".to_string()),
+        "{got:?}"
+    );
+    let snippet = analysis::completions(&c, file, 0)
+        .into_iter()
+        .find(|c| c.label == "service")
+        .map(|c| c.snippet);
+    assert_eq!(snippet.as_deref(), Some("service ${1:name} {\n\t$0\n}"));
+}

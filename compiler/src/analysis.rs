@@ -9,9 +9,10 @@
 //! syntax tree, and for `${service.…}` interpolations the source text of
 //! the string that holds them.
 
+use crate::check::schema::{FieldDef, Schema, Ty};
 use crate::resolve::ItemKind;
 use crate::source::{FileId, Span};
-use crate::syntax::ast::{Block, Item};
+use crate::syntax::ast::{Block, Body, Entry, Item};
 use crate::value::{Ref, Val, ValKind};
 use crate::Compilation;
 
@@ -253,9 +254,13 @@ pub fn references(c: &Compilation, target: &Target, with_declaration: bool) -> V
     spans
 }
 
-/// What hovering `offset` of `file` shows: the target and its doc comment.
+/// What hovering `offset` of `file` shows: for a reference or declaration,
+/// what it names and its doc comment; for a field's key, its type, default
+/// and documentation.
 pub fn hover(c: &Compilation, file: FileId, offset: usize) -> Option<Hover> {
-    let (span, target) = target_at(c, file, offset)?;
+    let Some((span, target)) = target_at(c, file, offset) else {
+        return hover_key(c, file, offset);
+    };
     let mut markdown = format!("**{}**", target.describe());
     if let Some(docs) = docs_of(c, &target) {
         markdown.push_str("\n\n");
@@ -277,4 +282,244 @@ fn docs_of<'a>(c: &'a Compilation, target: &Target) -> Option<&'a str> {
         Item::Block(b) => Some(b.docs.text.as_str()).filter(|d| !d.trim().is_empty()),
         _ => None,
     }
+}
+
+// ---------------------------------------------------------------- the schema at a position
+
+/// The record type a top-level block's body follows (`None`: free keys,
+/// as in `config`).
+fn item_record(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "stack" => "Stack",
+        "service" | "template" => "Service",
+        "secret" => "Secret",
+        "environment" => "Environment",
+        "pipeline" => "Pipeline",
+        _ => return None,
+    })
+}
+
+/// Where `offset` is in the schema: the record of the innermost block
+/// body around it, the entries already written there, and the field
+/// whose key (or block keyword) is under the offset.
+struct Place<'a> {
+    record: Option<usize>,
+    /// Keywords of a union's arms, when the body holds `union` blocks
+    /// (`steps { checkout {} }`).
+    tagged: Option<usize>,
+    written: Vec<&'a str>,
+    key: Option<(Span, &'a FieldDef)>,
+    /// Inside a top-level item's body (else between items, or on an
+    /// item's keyword, name or doc comment).
+    in_item: bool,
+}
+
+/// Whether `offset` is in `s`; at its very end too, where a cursor sits
+/// right after a word.
+fn contains(s: Span, offset: usize) -> bool {
+    s.range().contains(&offset) || s.range().end == offset
+}
+
+/// The entry of `body` under `offset`: strictly inside one, else one that
+/// ends right there.
+fn entry_at(body: &Body, offset: usize) -> Option<&Entry> {
+    let entries = &body.entries;
+    entries
+        .iter()
+        .find(|e| e.span().range().contains(&offset))
+        .or_else(|| entries.iter().find(|e| contains(e.span(), offset)))
+}
+
+/// The record or union a field's type opens as a block body.
+fn opens(ty: &Ty) -> (Option<usize>, Option<usize>) {
+    match ty {
+        Ty::Record(i) => (Some(*i), None),
+        Ty::Map(_, inner) | Ty::List(inner) => opens(inner),
+        Ty::Tagged(t) => (None, Some(*t)),
+        _ => (None, None),
+    }
+}
+
+fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a>> {
+    let schema: &'a Schema = c.schema;
+    let f = c.program.files.iter().find(|f| f.id == file)?;
+    let mut p = Place {
+        record: None,
+        tagged: None,
+        written: Vec::new(),
+        key: None,
+        in_item: false,
+    };
+    let Some(Item::Block(b)) = f.items.iter().find(|i| contains(i.span(), offset)) else {
+        return Some(p);
+    };
+    if !b.body.span.range().contains(&offset) {
+        // On the item's doc comment, keyword or name.
+        return Some(p);
+    }
+    p.in_item = true;
+    p.record = item_record(&b.kind.name).and_then(|r| schema.record(r));
+    let mut body: &'a Body = &b.body;
+    let mut in_environment = b.kind.name == "environment";
+    loop {
+        p.written = body
+            .entries
+            .iter()
+            .map(|e| match e {
+                Entry::Attr(a) => a.path[0].name.as_str(),
+                Entry::Block(b) => b.kind.name.as_str(),
+            })
+            .collect();
+        let Some(entry) = entry_at(body, offset) else {
+            return Some(p);
+        };
+        match entry {
+            Entry::Attr(a) => {
+                let mut rec = p.record;
+                for k in &a.path {
+                    let field = rec.and_then(|r| schema.records[r].fields.get(&k.name));
+                    if contains(k.span, offset) {
+                        p.key = field.map(|f| (k.span, f));
+                        return Some(p);
+                    }
+                    rec = field.and_then(|f| opens(&f.ty).0);
+                }
+                return Some(p);
+            }
+            Entry::Block(inner) => {
+                // An environment's `service NAME { … }` overlays a service.
+                let (rec, tagged, field) = if in_environment && inner.kind.name == "service" {
+                    (schema.record("Service"), None, None)
+                } else if let Some(t) = p.tagged {
+                    let arm = schema.tagged[t].arms.get(&inner.kind.name).copied();
+                    (arm, None, None)
+                } else {
+                    let field = p
+                        .record
+                        .and_then(|r| schema.records[r].fields.get(&inner.kind.name));
+                    let (rec, tagged) = field.map_or((None, None), |f| opens(&f.ty));
+                    (rec, tagged, field)
+                };
+                if contains(inner.kind.span, offset) {
+                    p.key = field.map(|f| (inner.kind.span, f));
+                    return Some(p);
+                }
+                if !contains(inner.body.span, offset) {
+                    return Some(p);
+                }
+                p.record = rec;
+                p.tagged = tagged;
+                body = &inner.body;
+                in_environment = false;
+            }
+        }
+    }
+}
+
+/// What a field is, for hover and completion details: its type, default
+/// and doc comment.
+fn field_markdown(c: &Compilation, f: &FieldDef) -> String {
+    let mut md = format!("**`{}`**: {}", f.name, f.ty.describe(c.schema));
+    if f.optional {
+        md.push_str(" (optional)");
+    }
+    if let Some(d) = &f.default {
+        md.push_str(&format!(" · default `{}`", c.program.map.snippet(d.span)));
+    }
+    if !f.docs.text.trim().is_empty() {
+        md.push_str("\n\n");
+        md.push_str(f.docs.text.trim());
+    }
+    md
+}
+
+/// Hover over a field's key: its type, default and documentation.
+pub fn hover_key(c: &Compilation, file: FileId, offset: usize) -> Option<Hover> {
+    let (span, f) = place(c, file, offset)?.key?;
+    Some(Hover {
+        span,
+        markdown: field_markdown(c, f),
+    })
+}
+
+/// One completion item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub label: String,
+    /// One line: the type.
+    pub detail: String,
+    /// Markdown documentation.
+    pub docs: String,
+    /// What to insert, as an LSP snippet (`$0` is where the cursor goes).
+    pub snippet: String,
+}
+
+/// What may be written at `offset`: the fields of the block around it
+/// that are not written yet, the step kinds inside `steps`, or the item
+/// keywords between items.
+pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completion> {
+    let Some(p) = place(c, file, offset) else {
+        return Vec::new();
+    };
+    if !p.in_item {
+        return [
+            ("stack", "stack ${1:name} {\n\t$0\n}"),
+            ("service", "service ${1:name} {\n\t$0\n}"),
+            ("template", "template ${1:name} {\n\t$0\n}"),
+            ("secret", "secret ${1:name} {\n\t$0\n}"),
+            ("config", "config ${1:name} {\n\t$0\n}"),
+            ("environment", "environment ${1:name} {\n\t$0\n}"),
+            ("pipeline", "pipeline ${1:name} {\n\t$0\n}"),
+            ("import", "import \"$0\""),
+            ("let", "let ${1:name} = $0"),
+        ]
+        .into_iter()
+        .map(|(k, s)| Completion {
+            label: k.to_string(),
+            detail: "item".to_string(),
+            docs: String::new(),
+            snippet: s.to_string(),
+        })
+        .collect();
+    }
+    if let Some(t) = p.tagged {
+        let def = &c.schema.tagged[t];
+        return def
+            .arms
+            .iter()
+            .map(|(kw, rec)| Completion {
+                label: kw.clone(),
+                detail: format!("{} step", def.name),
+                docs: c.schema.records[*rec].docs.text.trim().to_string(),
+                snippet: format!("{kw} {{\n\t$0\n}}"),
+            })
+            .collect();
+    }
+    let Some(r) = p.record else {
+        return Vec::new();
+    };
+    c.schema.records[r]
+        .fields
+        .values()
+        .filter(|f| !p.written.contains(&f.name.as_str()) || matches!(f.ty, Ty::Map(..)))
+        .map(|f| {
+            let snippet = match &f.ty {
+                Ty::Map(_, inner) if opens(inner) != (None, None) => {
+                    format!("{} ${{1:name}} {{\n\t$0\n}}", f.name)
+                }
+                Ty::Record(_) | Ty::Map(..) | Ty::List(_)
+                    if opens(&f.ty) != (None, None) || matches!(f.ty, Ty::Map(..)) =>
+                {
+                    format!("{} {{\n\t$0\n}}", f.name)
+                }
+                _ => format!("{} = $0", f.name),
+            };
+            Completion {
+                label: f.name.clone(),
+                detail: f.ty.describe(c.schema),
+                docs: field_markdown(c, f),
+                snippet,
+            }
+        })
+        .collect()
 }

@@ -7,7 +7,8 @@
 //! that carry one, formatting (`stackc fmt`), and over the last
 //! compilation (`stackc::analysis`): go to definition, references,
 //! document highlight and hover for services, templates, secrets, configs,
-//! environments and pipelines.
+//! environments and pipelines; hover and completion of fields from the
+//! schema.
 
 use std::sync::Mutex;
 
@@ -73,6 +74,7 @@ impl LanguageServer for Server {
                 references_provider: Some(OneOf::Left(true)),
                 document_highlight_provider: Some(OneOf::Left(true)),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions::default()),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -164,6 +166,13 @@ impl LanguageServer for Server {
     ) -> Result<Option<Vec<DocumentHighlight>>> {
         let at = p.text_document_position_params;
         Ok(self.with_state(|s| s.highlights(&at.text_document.uri, at.position)))
+    }
+
+    async fn completion(&self, p: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = p.text_document_position;
+        Ok(self
+            .with_state(|s| s.completions(&at.text_document.uri, at.position))
+            .map(CompletionResponse::Array))
     }
 
     async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {

@@ -238,6 +238,33 @@ impl State {
         )
     }
 
+    /// What may be written at `pos`, from the schema.
+    pub fn completions(&self, uri: &Url, pos: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {
+        let (c, id) = self.compilation_of(uri)?;
+        let items = analysis::completions(&c, id, Self::offset(&c, id, pos))
+            .into_iter()
+            .map(|k| lsp::CompletionItem {
+                label: k.label,
+                kind: Some(if k.detail == "item" {
+                    lsp::CompletionItemKind::KEYWORD
+                } else {
+                    lsp::CompletionItemKind::FIELD
+                }),
+                detail: Some(k.detail),
+                documentation: (!k.docs.is_empty()).then_some(lsp::Documentation::MarkupContent(
+                    lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value: k.docs,
+                    },
+                )),
+                insert_text: Some(k.snippet),
+                insert_text_format: Some(lsp::InsertTextFormat::SNIPPET),
+                ..Default::default()
+            })
+            .collect();
+        Some(items)
+    }
+
     /// What the item at `pos` is, with its doc comment.
     pub fn hover(&self, uri: &Url, pos: lsp::Position) -> Option<lsp::Hover> {
         let (c, id) = self.compilation_of(uri)?;

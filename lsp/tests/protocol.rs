@@ -484,5 +484,19 @@ fn navigation_and_hover_follow_references_across_files() {
     // Nothing under a keyword.
     let none = c.request("textDocument/hover", at("service api", 2));
     assert!(none.is_null(), "{none}");
+    // A field's key: its type and documentation.
+    let hover = c.request("textDocument/hover", at("image = ", 1));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.starts_with("**`image`**"), "{hover}");
+    // Completion inside `service web { … }`: fields not written yet.
+    let items = c.request("textDocument/completion", at("port http", 0));
+    let labels: Vec<&str> = items
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        labels.contains(&"replicas") && !labels.contains(&"image"),
+        "{labels:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
