@@ -166,3 +166,17 @@ fn completion_offers_the_fields_not_written_yet() {
         .map(|c| c.snippet);
     assert_eq!(snippet.as_deref(), Some("service ${1:name} {\n\t$0\n}"));
 }
+
+#[test]
+fn hover_on_a_service_field_shows_its_value_in_each_environment() {
+    let (_, c) = docsearch();
+    // `replicas = 1` in dev's overlay of `backend`.
+    let (file, offset) = at(&c, "environments.stack", "replicas = 1", 0, 2);
+    let h = analysis::hover(&c, file, offset).expect("hover");
+    assert!(
+        h.markdown
+            .contains("`1` (dev) · `2` (staging) · `3` (prod)"),
+        "{}",
+        h.markdown
+    );
+}

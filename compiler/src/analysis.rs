@@ -312,6 +312,11 @@ struct Place<'a> {
     /// Inside a top-level item's body (else between items, or on an
     /// item's keyword, name or doc comment).
     in_item: bool,
+    /// The service whose body holds the position (a `service` item, or an
+    /// environment's overlay of one), and the key path from its root to
+    /// the hovered key (`["port", "http", "container"]`).
+    service: Option<String>,
+    path: Vec<String>,
 }
 
 /// Whether `offset` is in `s`; at its very end too, where a cursor sits
@@ -349,6 +354,8 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
         written: Vec::new(),
         key: None,
         in_item: false,
+        service: None,
+        path: Vec::new(),
     };
     let Some(Item::Block(b)) = f.items.iter().find(|i| contains(i.span(), offset)) else {
         return Some(p);
@@ -359,6 +366,9 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
     }
     p.in_item = true;
     p.record = item_record(&b.kind.name).and_then(|r| schema.record(r));
+    if b.kind.name == "service" {
+        p.service = b.name().map(|l| l.value.clone());
+    }
     let mut body: &'a Body = &b.body;
     let mut in_environment = b.kind.name == "environment";
     loop {
@@ -378,6 +388,7 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
                 let mut rec = p.record;
                 for k in &a.path {
                     let field = rec.and_then(|r| schema.records[r].fields.get(&k.name));
+                    p.path.push(k.name.clone());
                     if contains(k.span, offset) {
                         p.key = field.map(|f| (k.span, f));
                         return Some(p);
@@ -388,7 +399,15 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
             }
             Entry::Block(inner) => {
                 // An environment's `service NAME { … }` overlays a service.
-                let (rec, tagged, field) = if in_environment && inner.kind.name == "service" {
+                let overlay = in_environment && inner.kind.name == "service";
+                if overlay {
+                    p.service = inner.name().map(|l| l.value.clone());
+                    p.path.clear();
+                } else {
+                    p.path.push(inner.kind.name.clone());
+                    p.path.extend(inner.name().map(|l| l.value.clone()));
+                }
+                let (rec, tagged, field) = if overlay {
                     (schema.record("Service"), None, None)
                 } else if let Some(t) = p.tagged {
                     let arm = schema.tagged[t].arms.get(&inner.kind.name).copied();
@@ -433,13 +452,71 @@ fn field_markdown(c: &Compilation, f: &FieldDef) -> String {
     md
 }
 
-/// Hover over a field's key: its type, default and documentation.
+/// Hover over a field's key: its type, default and documentation, and
+/// for a service's field the value each environment resolves it to.
 pub fn hover_key(c: &Compilation, file: FileId, offset: usize) -> Option<Hover> {
-    let (span, f) = place(c, file, offset)?.key?;
-    Some(Hover {
-        span,
-        markdown: field_markdown(c, f),
-    })
+    let p = place(c, file, offset)?;
+    let (span, f) = p.key?;
+    let mut markdown = field_markdown(c, f);
+    if let Some(values) = p
+        .service
+        .as_deref()
+        .and_then(|s| per_environment(c, s, &p.path))
+    {
+        markdown.push_str("\n\n");
+        markdown.push_str(&values);
+    }
+    Some(Hover { span, markdown })
+}
+
+/// `` `1` (dev) · `2` (staging) · `3` (prod) ``: the value of a service's
+/// field in each environment (as written where it is set), or one value
+/// when they all agree. `None` without environments or values.
+fn per_environment(c: &Compilation, service: &str, path: &[String]) -> Option<String> {
+    let envs = c.environment_names();
+    if envs.is_empty() || path.is_empty() {
+        return None;
+    }
+    let shown: Vec<(String, String)> = envs
+        .iter()
+        .map(|e| {
+            let world = c.world(Some(e));
+            let value = world.services.get(service).and_then(|v| {
+                let mut v: &Val = v;
+                for k in path {
+                    v = v.get(k)?;
+                }
+                Some(short(c, v))
+            });
+            (e.clone(), value.unwrap_or_else(|| "—".to_string()))
+        })
+        .collect();
+    if shown.iter().all(|(_, v)| v == "—") {
+        return None;
+    }
+    if shown.iter().all(|(_, v)| *v == shown[0].1) {
+        return Some(format!("`{}` in every environment", shown[0].1));
+    }
+    let parts: Vec<String> = shown.iter().map(|(e, v)| format!("`{v}` ({e})")).collect();
+    Some(parts.join(" · "))
+}
+
+/// A value as written where it was set, on one line and at most 40
+/// characters.
+fn short(c: &Compilation, v: &Val) -> String {
+    let text: String = c
+        .program
+        .map
+        .snippet(v.span)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if text.chars().count() > 40 {
+        let cut: String = text.chars().take(39).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
 }
 
 /// One completion item.
