@@ -64,7 +64,7 @@ mod templates;
 #[cfg(test)]
 mod tests;
 mod union;
-mod values;
+pub(crate) mod values;
 mod values_file;
 
 pub use schema::{STDLIB_ENUMS, STDLIB_RANGES};

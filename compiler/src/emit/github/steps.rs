@@ -901,7 +901,10 @@ fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> Stri
                 sh(ns)
             ));
             for (svc, _) in &built {
-                s.push_str(&format!("  --set \"{svc}.image.tag=sha-$GITHUB_SHA\" \\\n"));
+                // The chart's values key of the service (a name the chart
+                // reserves gets a suffix).
+                let key = crate::emit::helm::values::service_key(svc);
+                s.push_str(&format!("  --set \"{key}.image.tag=sha-$GITHUB_SHA\" \\\n"));
             }
             s.push_str(&format!("  --wait --timeout {wait}s\n"));
         }
