@@ -600,3 +600,58 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
         })
         .collect()
 }
+
+// ---------------------------------------------------------------- symbols
+
+/// One entry of a document's outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    pub name: String,
+    /// The item keyword (`service`, `pipeline`, …) or nested block keyword
+    /// (`port`, `job`, …).
+    pub kind: String,
+    /// The whole item or block.
+    pub span: Span,
+    /// Its name.
+    pub name_span: Span,
+    pub children: Vec<Symbol>,
+}
+
+/// The outline of a file: its named items, and inside them their named
+/// blocks (ports, volumes, jobs, an environment's overlays, …).
+pub fn symbols(c: &Compilation, file: FileId) -> Vec<Symbol> {
+    let Some(f) = c.program.files.iter().find(|f| f.id == file) else {
+        return Vec::new();
+    };
+    f.items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Block(b) => block_symbol(b),
+            _ => None,
+        })
+        .collect()
+}
+
+fn block_symbol(b: &Block) -> Option<Symbol> {
+    let (name, name_span) = match b.name() {
+        Some(l) => (l.value.clone(), l.span),
+        None if b.kind.name == "stack" => ("stack".to_string(), b.kind.span),
+        None => return None,
+    };
+    let children = b
+        .body
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Block(inner) => block_symbol(inner),
+            Entry::Attr(_) => None,
+        })
+        .collect();
+    Some(Symbol {
+        name,
+        kind: b.kind.name.clone(),
+        span: b.span,
+        name_span,
+        children,
+    })
+}

@@ -8,7 +8,7 @@
 //! compilation (`stackc::analysis`): go to definition, references,
 //! document highlight and hover for services, templates, secrets, configs,
 //! environments and pipelines; hover and completion of fields from the
-//! schema.
+//! schema; the document outline (items and their named blocks).
 
 use std::sync::Mutex;
 
@@ -75,6 +75,7 @@ impl LanguageServer for Server {
                 document_highlight_provider: Some(OneOf::Left(true)),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions::default()),
+                document_symbol_provider: Some(OneOf::Left(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -173,6 +174,15 @@ impl LanguageServer for Server {
         Ok(self
             .with_state(|s| s.completions(&at.text_document.uri, at.position))
             .map(CompletionResponse::Array))
+    }
+
+    async fn document_symbol(
+        &self,
+        p: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(self
+            .with_state(|s| s.symbols(&p.text_document.uri))
+            .map(DocumentSymbolResponse::Nested))
     }
 
     async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {

@@ -238,6 +238,45 @@ impl State {
         )
     }
 
+    /// The outline of a document: its items and their named blocks.
+    pub fn symbols(&self, uri: &Url) -> Option<Vec<lsp::DocumentSymbol>> {
+        let (c, id) = self.compilation_of(uri)?;
+        fn convert_symbol(c: &stackc::Compilation, s: analysis::Symbol) -> lsp::DocumentSymbol {
+            let kind = match s.kind.as_str() {
+                "service" | "template" => lsp::SymbolKind::CLASS,
+                "secret" => lsp::SymbolKind::KEY,
+                "config" => lsp::SymbolKind::OBJECT,
+                "environment" => lsp::SymbolKind::NAMESPACE,
+                "pipeline" => lsp::SymbolKind::MODULE,
+                "job" => lsp::SymbolKind::FUNCTION,
+                "stack" => lsp::SymbolKind::PACKAGE,
+                _ => lsp::SymbolKind::FIELD,
+            };
+            #[allow(deprecated)]
+            lsp::DocumentSymbol {
+                name: s.name,
+                detail: Some(s.kind),
+                kind,
+                tags: None,
+                deprecated: None,
+                range: convert::range(&c.program.map, s.span),
+                selection_range: convert::range(&c.program.map, s.name_span),
+                children: Some(
+                    s.children
+                        .into_iter()
+                        .map(|ch| convert_symbol(c, ch))
+                        .collect(),
+                ),
+            }
+        }
+        Some(
+            analysis::symbols(&c, id)
+                .into_iter()
+                .map(|s| convert_symbol(&c, s))
+                .collect(),
+        )
+    }
+
     /// What may be written at `pos`, from the schema.
     pub fn completions(&self, uri: &Url, pos: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {
         let (c, id) = self.compilation_of(uri)?;

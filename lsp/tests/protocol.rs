@@ -498,5 +498,16 @@ fn navigation_and_hover_follow_references_across_files() {
         labels.contains(&"replicas") && !labels.contains(&"image"),
         "{labels:?}"
     );
+    // The outline: the stack `shop` and both services, `web` with its port.
+    let outline = c.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri(&root) } }),
+    );
+    let names: Vec<&str> = outline
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["shop", "api", "web"], "{outline}");
+    assert_eq!(outline[2]["children"][0]["name"], "http", "{outline}");
     let _ = std::fs::remove_dir_all(&dir);
 }
