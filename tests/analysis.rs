@@ -180,3 +180,36 @@ fn hover_on_a_service_field_shows_its_value_in_each_environment() {
         h.markdown
     );
 }
+
+#[test]
+fn completion_in_values_offers_enum_variants_and_names() {
+    let (_, c) = docsearch();
+    let labels = |file, offset| -> Vec<String> {
+        analysis::completions(&c, file, offset)
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
+    };
+    // `via = kustomize`: the enum's variants.
+    let (file, offset) = at(&c, "pipelines.stack", "via = kustomize", 0, 6);
+    let got = labels(file, offset);
+    assert_eq!(got, ["kustomize", "helm", "k8s"], "{got:?}");
+    // `environment = prod`: the environments.
+    let (file, offset) = at(&c, "pipelines.stack", "environment = prod", 0, 14);
+    let got = labels(file, offset);
+    assert_eq!(got, ["dev", "staging", "prod"], "{got:?}");
+    // After `secret.`: the secrets.
+    let (file, offset) = at(&c, "pipelines.stack", "secret.kubeconfig", 0, 7);
+    let got = labels(file, offset);
+    assert!(
+        got.contains(&"kubeconfig".to_string()) && got.contains(&"registry_token".to_string()),
+        "{got:?}"
+    );
+    // Inside `${`: the services.
+    let (file, offset) = at(&c, "stack.stack", "${backend.host}", 0, 2);
+    let got = labels(file, offset);
+    assert!(
+        got.contains(&"backend".to_string()) && got.contains(&"frontend".to_string()),
+        "{got:?}"
+    );
+}

@@ -317,6 +317,8 @@ struct Place<'a> {
     /// the hovered key (`["port", "http", "container"]`).
     service: Option<String>,
     path: Vec<String>,
+    /// The field whose value (after `=`) the position is in.
+    value_of: Option<&'a FieldDef>,
 }
 
 /// Whether `offset` is in `s`; at its very end too, where a cursor sits
@@ -356,6 +358,7 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
         in_item: false,
         service: None,
         path: Vec::new(),
+        value_of: None,
     };
     let Some(Item::Block(b)) = f.items.iter().find(|i| contains(i.span(), offset)) else {
         return Some(p);
@@ -386,6 +389,7 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
         match entry {
             Entry::Attr(a) => {
                 let mut rec = p.record;
+                let mut last = None;
                 for k in &a.path {
                     let field = rec.and_then(|r| schema.records[r].fields.get(&k.name));
                     p.path.push(k.name.clone());
@@ -394,6 +398,10 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
                         return Some(p);
                     }
                     rec = field.and_then(|f| opens(&f.ty).0);
+                    last = field;
+                }
+                if offset >= a.key_span().range().end {
+                    p.value_of = last;
                 }
                 return Some(p);
             }
@@ -535,9 +543,15 @@ pub struct Completion {
 /// that are not written yet, the step kinds inside `steps`, or the item
 /// keywords between items.
 pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completion> {
+    if let Some(names) = reference_completions(c, file, offset) {
+        return names;
+    }
     let Some(p) = place(c, file, offset) else {
         return Vec::new();
     };
+    if let Some(f) = p.value_of {
+        return value_completions(c, &f.ty);
+    }
     if !p.in_item {
         return [
             ("stack", "stack ${1:name} {\n\t$0\n}"),
@@ -654,4 +668,115 @@ fn block_symbol(b: &Block) -> Option<Symbol> {
         name_span,
         children,
     })
+}
+
+/// Names after `secret.` and `config.`, and services inside `${`: from the
+/// text just before the cursor.
+fn reference_completions(c: &Compilation, file: FileId, offset: usize) -> Option<Vec<Completion>> {
+    let text = c.program.map.text(file);
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let before = text.get(line_start..offset)?;
+    let word_start = before
+        .rfind(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+        .map_or(0, |i| i + 1);
+    let head = &before[..word_start];
+    let s = &c.program.symbols;
+    let (kind, table) = if head.ends_with("secret.") {
+        ("secret", &s.secrets)
+    } else if head.ends_with("config.") && !head.ends_with("${config.") {
+        ("config", &s.configs)
+    } else if head.ends_with("${") && !head.ends_with("$${") {
+        ("service", &s.services)
+    } else {
+        return None;
+    };
+    Some(
+        table
+            .keys()
+            .map(|n| Completion {
+                label: n.clone(),
+                detail: kind.to_string(),
+                docs: docs_of(c, &target_of(kind, n))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                snippet: n.clone(),
+            })
+            .collect(),
+    )
+}
+
+fn target_of(kind: &str, name: &str) -> Target {
+    let n = name.to_string();
+    match kind {
+        "secret" => Target::Secret(n),
+        "config" => Target::Config(n),
+        "environment" => Target::Environment(n),
+        "pipeline" => Target::Pipeline(n),
+        _ => Target::Service(n),
+    }
+}
+
+/// What a field's value may be: an enum's variants, `true`/`false`, or
+/// the names a reference may point at.
+fn value_completions(c: &Compilation, ty: &Ty) -> Vec<Completion> {
+    use crate::check::schema::RefKind;
+    let named = |kind: &str, names: Vec<&String>| -> Vec<Completion> {
+        names
+            .into_iter()
+            .map(|n| Completion {
+                label: n.clone(),
+                detail: kind.to_string(),
+                docs: docs_of(c, &target_of(kind, n))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                snippet: n.clone(),
+            })
+            .collect()
+    };
+    let s = &c.program.symbols;
+    match ty {
+        Ty::Enum(i) => {
+            let e = &c.schema.enums[*i];
+            e.variants
+                .iter()
+                .map(|(v, d)| Completion {
+                    label: v.clone(),
+                    detail: e.name.clone(),
+                    docs: d.text.trim().to_string(),
+                    snippet: v.clone(),
+                })
+                .collect()
+        }
+        Ty::Bool => ["true", "false"]
+            .into_iter()
+            .map(|b| Completion {
+                label: b.to_string(),
+                detail: "bool".to_string(),
+                docs: String::new(),
+                snippet: b.to_string(),
+            })
+            .collect(),
+        Ty::Ref(RefKind::Service) => named("service", s.services.keys().collect()),
+        Ty::Ref(RefKind::Environment) => named("environment", s.environments.keys().collect()),
+        Ty::Ref(RefKind::Pipeline) => named("pipeline", s.pipelines.keys().collect()),
+        Ty::Ref(RefKind::Secret) => s
+            .secrets
+            .keys()
+            .map(|n| Completion {
+                label: format!("secret.{n}"),
+                detail: "secret".to_string(),
+                docs: docs_of(c, &Target::Secret(n.clone()))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                snippet: format!("secret.{n}"),
+            })
+            .collect(),
+        Ty::List(inner) if !matches!(**inner, Ty::List(_)) => value_completions(c, inner),
+        _ => Vec::new(),
+    }
 }
