@@ -16,6 +16,8 @@
 #   k8s/prod      stackc emit FILE --target k8s --env prod
 #   k8s/all       stackc emit FILE --target k8s          (every environment)
 #   all           stackc emit FILE --target all          (compose, k8s, kustomize, helm)
+#   editor        (once, at the end) re-check, completion, hover and definition
+#                 on a 5,000-line stack, against parsing it alone
 #   floor         writing the k8s/prod output from prebuilt trees
 #                 (compiler/examples/write_floor.rs: the same YAML writer, the
 #                 trees built before the clock starts), and the ratio
@@ -29,7 +31,7 @@ RUNS=${RUNS:-5}
 read -r -a SIZES <<< "${*:-1000 5000 20000}"
 OUT=bench/out
 mkdir -p "$OUT"
-cargo build --release -q -p stackc --example write_floor
+cargo build --release -q -p stackc --example write_floor --example editor_latency
 BIN=$PWD/target/release/stackc
 FLOOR=$PWD/target/release/examples/write_floor
 PIN=()
@@ -98,3 +100,7 @@ done
 echo "stage breakdown (10,000 services, k8s/prod, one run):"
 f="$OUT/stack-${SIZES[-1]}.stack"
 STACKC_TIMINGS=1 "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-timing" 2>&1 | grep '^time:' || true
+echo "language server (a 5,000-line stack: 150 services; compiler/examples/editor_latency.rs):"
+f="$OUT/stack-150.stack"
+[ -f "$f" ] || python3 bench/gen.py 150 > "$f"
+"${PIN[@]}" target/release/examples/editor_latency "$f" "$RUNS"
