@@ -174,6 +174,91 @@ fn github_format_prints_workflow_annotations() {
     }
 }
 
+/// A file that is not UTF-8 text: one E0100 at the first bad byte that
+/// names the encoding problem, no "no `stack` block" on top, exit 2 (I/O).
+#[test]
+fn a_file_that_is_not_utf8_text_is_an_io_error_at_its_first_bad_byte() {
+    let dir = Scratch::new("not-text");
+    let cases: [(&str, &[u8], &str, u64, u64); 4] = [
+        (
+            "latin1.stack",
+            b"stack shop {\n  namespace = \"caf\xE9\"\n}\n",
+            "invalid UTF-8 sequence (byte 0xE9) at byte 31 (line 2, column 19)",
+            2,
+            19,
+        ),
+        (
+            "utf16.stack",
+            b"\xFF\xFEs\0t\0a\0c\0k\0",
+            "a UTF-16 byte-order mark at byte 0 (line 1, column 1)",
+            1,
+            1,
+        ),
+        (
+            "nul.stack",
+            b"stack shop {}\n\0\0",
+            "a NUL byte (UTF-16 without a byte-order mark, or a binary file) at byte 14 (line 2, column 1)",
+            2,
+            1,
+        ),
+        (
+            "cut.stack",
+            b"stack shop {}\n// \xE2\x82",
+            "a UTF-8 sequence cut off by the end of the file at byte 17 (line 2, column 4)",
+            2,
+            4,
+        ),
+    ];
+    for (name, bytes, problem, line, column) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let run = stackc(["check", path_arg(&path), "--format", "json"]);
+        assert_exit(&run, 2);
+        let lines: Vec<&str> = run.out.lines().collect();
+        assert_eq!(lines.len(), 1, "one diagnostic, no E0109: {}", run.log());
+        let d: Json = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(d["code"], "E0100", "{}", run.log());
+        let message = d["message"].as_str().unwrap_or("");
+        assert!(message.ends_with(problem), "{name}: {message}");
+        assert_eq!(d["primary"]["span"]["line"], line, "{}", run.log());
+        assert_eq!(d["primary"]["span"]["column"], column, "{}", run.log());
+        assert!(
+            d["help"].as_str().is_some_and(|h| h.contains("UTF-8")),
+            "{}",
+            run.log()
+        );
+        // The human rendering shows the line up to the bad byte.
+        let human = stackc(["check", path_arg(&path)]);
+        assert_exit(&human, 2);
+        assert!(!human.err.contains("E0109"), "{}", human.log());
+    }
+    // Imported: the same error, pointing at the file with the import as a
+    // secondary label; `eval` and `emit` exit 2 as well.
+    let root = dir.path().join("stack.stack");
+    std::fs::write(
+        &root,
+        "stack shop { namespace = \"shop\" }\nimport \"./latin1.stack\"\n",
+    )
+    .unwrap();
+    let run = stackc(["check", path_arg(&root), "--format", "json"]);
+    assert_exit(&run, 2);
+    assert_eq!(run.out.lines().count(), 1, "{}", run.log());
+    assert!(run.out.contains("imported here"), "{}", run.log());
+    assert_exit(&stackc(["eval", path_arg(&root)]), 2);
+    let out = dir.path().join("out");
+    assert_exit(
+        &stackc([
+            "emit",
+            path_arg(&root),
+            "--target",
+            "compose",
+            "--out",
+            path_arg(&out),
+        ]),
+        2,
+    );
+}
+
 #[test]
 fn deny_warnings_turns_a_warning_into_exit_1() {
     assert_exit(&stackc(["check", WARNING]), 0);

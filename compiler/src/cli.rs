@@ -168,6 +168,16 @@ pub const OK: i32 = 0;
 pub const FAILED: i32 = 1;
 pub const USAGE: i32 = 2;
 
+/// The exit code of a compilation with errors: 2 when a file could not be
+/// read as text (an I/O problem), else 1.
+pub fn failure_code(c: &crate::Compilation) -> i32 {
+    if c.program.unreadable {
+        USAGE
+    } else {
+        FAILED
+    }
+}
+
 /// Where a command writes.
 pub struct Io<'a> {
     pub out: &'a mut dyn Write,

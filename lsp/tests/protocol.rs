@@ -183,8 +183,9 @@ impl stackc::source::FileLoader for Disk {
         stackc::source::join_relative(from, path)
     }
 
-    fn load(&self, name: &str) -> Result<String, String> {
-        std::fs::read_to_string(name).map_err(|e| e.to_string())
+    fn load(&self, name: &str) -> Result<String, stackc::source::LoadError> {
+        let bytes = std::fs::read(name).map_err(|e| stackc::source::LoadError::io(&e))?;
+        stackc::source::decode(bytes)
     }
 }
 
