@@ -142,6 +142,8 @@ pub enum Format {
     Human,
     Json,
     Github,
+    /// SARIF 2.1.0 (GitHub code scanning, CI dashboards): one log for all paths.
+    Sarif,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,6 +16,8 @@ pub fn run(args: &CheckArgs, io: &mut Io) -> miette::Result<i32> {
     // The exit code: the worst of the roots' (0, 1 errors, 2 unreadable).
     let mut code = OK;
     let mut total: Vec<Diagnostic> = Vec::new();
+    // SARIF is one document for every root: results are gathered, then printed.
+    let mut sarif = Vec::new();
     for root in roots {
         let c = crate::compile_with(
             &display_name(&root),
@@ -36,14 +38,24 @@ pub fn run(args: &CheckArgs, io: &mut Io) -> miette::Result<i32> {
         if diags.iter().any(Diagnostic::is_error) {
             code = code.max(super::failure_code(&c));
         }
-        print(&c.program.map, &diags, args, io);
+        if args.format == Format::Sarif {
+            sarif.extend(render::sarif::results(&c.program.map, &diags));
+        } else {
+            print(&c.program.map, &diags, args, io);
+        }
         total.extend(diags);
         // The process ends soon: freeing a large compilation piece by piece
         // costs more time than it returns.
         let _ = std::mem::ManuallyDrop::new(c);
     }
-    if args.format == Format::Human {
-        let _ = writeln!(io.err, "{}", render::summary(&total));
+    match args.format {
+        Format::Human => {
+            let _ = writeln!(io.err, "{}", render::summary(&total));
+        }
+        Format::Sarif => {
+            let _ = write!(io.out, "{}", render::sarif::log(sarif));
+        }
+        Format::Json | Format::Github => {}
     }
     Ok(code)
 }
@@ -57,6 +69,7 @@ fn print(map: &SourceMap, diags: &[Diagnostic], args: &CheckArgs, io: &mut Io) {
             let _ = write!(io.out, "{}", render::github(map, diags));
         }
         Format::Human => human(map, diags, super::use_color(args.color, io), io),
+        Format::Sarif => {}
     }
 }
 
