@@ -174,6 +174,209 @@ fn github_format_prints_workflow_annotations() {
     }
 }
 
+/// A file that is not UTF-8 text: one E0100 at the first bad byte that
+/// names the encoding problem, no "no `stack` block" on top, exit 2 (I/O).
+#[test]
+fn a_file_that_is_not_utf8_text_is_an_io_error_at_its_first_bad_byte() {
+    let dir = Scratch::new("not-text");
+    let cases: [(&str, &[u8], &str, u64, u64); 4] = [
+        (
+            "latin1.stack",
+            b"stack shop {\n  namespace = \"caf\xE9\"\n}\n",
+            "invalid UTF-8 sequence (byte 0xE9) at byte 31 (line 2, column 19)",
+            2,
+            19,
+        ),
+        (
+            "utf16.stack",
+            b"\xFF\xFEs\0t\0a\0c\0k\0",
+            "a UTF-16 byte-order mark at byte 0 (line 1, column 1)",
+            1,
+            1,
+        ),
+        (
+            "nul.stack",
+            b"stack shop {}\n\0\0",
+            "a NUL byte (UTF-16 without a byte-order mark, or a binary file) at byte 14 (line 2, column 1)",
+            2,
+            1,
+        ),
+        (
+            "cut.stack",
+            b"stack shop {}\n// \xE2\x82",
+            "a UTF-8 sequence cut off by the end of the file at byte 17 (line 2, column 4)",
+            2,
+            4,
+        ),
+    ];
+    for (name, bytes, problem, line, column) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let run = stackc(["check", path_arg(&path), "--format", "json"]);
+        assert_exit(&run, 2);
+        let lines: Vec<&str> = run.out.lines().collect();
+        assert_eq!(lines.len(), 1, "one diagnostic, no E0109: {}", run.log());
+        let d: Json = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(d["code"], "E0100", "{}", run.log());
+        let message = d["message"].as_str().unwrap_or("");
+        assert!(message.ends_with(problem), "{name}: {message}");
+        assert_eq!(d["primary"]["span"]["line"], line, "{}", run.log());
+        assert_eq!(d["primary"]["span"]["column"], column, "{}", run.log());
+        assert!(
+            d["help"].as_str().is_some_and(|h| h.contains("UTF-8")),
+            "{}",
+            run.log()
+        );
+        // The human rendering shows the line up to the bad byte.
+        let human = stackc(["check", path_arg(&path)]);
+        assert_exit(&human, 2);
+        assert!(!human.err.contains("E0109"), "{}", human.log());
+    }
+    // Imported: the same error, pointing at the file with the import as a
+    // secondary label; `eval` and `emit` exit 2 as well.
+    let root = dir.path().join("stack.stack");
+    std::fs::write(
+        &root,
+        "stack shop { namespace = \"shop\" }\nimport \"./latin1.stack\"\n",
+    )
+    .unwrap();
+    let run = stackc(["check", path_arg(&root), "--format", "json"]);
+    assert_exit(&run, 2);
+    assert_eq!(run.out.lines().count(), 1, "{}", run.log());
+    assert!(run.out.contains("imported here"), "{}", run.log());
+    assert_exit(&stackc(["eval", path_arg(&root)]), 2);
+    let out = dir.path().join("out");
+    assert_exit(
+        &stackc([
+            "emit",
+            path_arg(&root),
+            "--target",
+            "compose",
+            "--out",
+            path_arg(&out),
+        ]),
+        2,
+    );
+}
+
+/// `--format sarif`: one SARIF 2.1.0 log for every path, valid against the
+/// vendored OASIS schema (`fixtures/sarif/`), with the registry as rules,
+/// regions, related locations and fixes.
+#[test]
+fn sarif_format_is_one_valid_sarif_log() {
+    const HOST_PORT_TWICE: &str = "fixtures/diagnostics/E0302_host_port_twice.stack";
+    const UNKNOWN_FIELD: &str = "fixtures/diagnostics/E0200_unknown_field.stack";
+    let run = stackc([
+        "check",
+        ERRORS,
+        WARNING,
+        HOST_PORT_TWICE,
+        UNKNOWN_FIELD,
+        "--format",
+        "sarif",
+    ]);
+    assert_exit(&run, 1);
+    assert!(
+        !run.err.contains("errors,"),
+        "sarif prints no human summary"
+    );
+    let log: Json = serde_json::from_str(&run.out).expect("one JSON document");
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1, "one run for all paths");
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "stackc");
+    assert!(driver["version"].is_string() && driver["informationUri"].is_string());
+    let rules = driver["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), stackc::diagnostics::Code::ALL.len());
+    for (rule, code) in rules.iter().zip(stackc::diagnostics::Code::ALL) {
+        assert_eq!(rule["id"], code.as_str());
+        assert_eq!(rule["shortDescription"]["text"], code.summary());
+        assert_eq!(rule["help"]["markdown"], code.explanation());
+        assert!(rule["fullDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty() && !t.starts_with('#')));
+    }
+    let results = runs[0]["results"].as_array().expect("results");
+    let ids: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["E0105", "E0104", "E0400", "E0302", "E0200"],
+        "{}",
+        run.out
+    );
+    for r in results {
+        let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
+        assert!(uri.starts_with("fixtures/"), "relative uri: {uri}");
+        for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(loc["region"][key].as_u64().is_some_and(|n| n >= 1), "{r}");
+        }
+    }
+    // The first result: errors.stack line 10, `db_url` at columns 33..39.
+    let region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (
+            &region["startLine"],
+            &region["startColumn"],
+            &region["endColumn"]
+        ),
+        (&Json::from(10), &Json::from(33), &Json::from(39))
+    );
+    assert_eq!(results[2]["level"], "warning");
+    let related = results[3]["relatedLocations"]
+        .as_array()
+        .expect("secondary labels");
+    assert!(!related.is_empty() && related[0]["message"]["text"].is_string());
+    let fix = &results[4]["fixes"][0];
+    let replacement = &fix["artifactChanges"][0]["replacements"][0];
+    assert_eq!(replacement["insertedContent"]["text"], "replicas");
+    assert_eq!(replacement["deletedRegion"]["startLine"], 10);
+
+    // Valid against the schema; a broken copy is not (the validator works).
+    let Some(validator) = stackc_tests::tools::tool("check-jsonschema") else {
+        return;
+    };
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sarif/sarif-schema-2.1.0.json");
+    let dir = Scratch::new("sarif");
+    let validate = |text: &str| {
+        let file = dir.path().join("check.sarif");
+        std::fs::write(&file, text).unwrap();
+        std::process::Command::new(&validator)
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(&file)
+            .output()
+            .expect("run check-jsonschema")
+    };
+    let out = validate(&run.out);
+    assert!(
+        out.status.success(),
+        "not valid SARIF 2.1.0:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let broken = run
+        .out
+        .replace("\"level\": \"warning\"", "\"level\": \"fatal\"");
+    assert!(
+        !validate(&broken).status.success(),
+        "the validator rejects a bad level"
+    );
+    // A clean stack is a log with no results.
+    let clean = stackc(["check", MINIMAL, "--format", "sarif"]);
+    assert_exit(&clean, 0);
+    let log: Json = serde_json::from_str(&clean.out).expect("JSON");
+    assert_eq!(log["runs"][0]["results"], Json::Array(Vec::new()));
+    assert!(validate(&clean.out).status.success());
+}
+
 #[test]
 fn deny_warnings_turns_a_warning_into_exit_1() {
     assert_exit(&stackc(["check", WARNING]), 0);

@@ -130,7 +130,7 @@ impl FileLoader for FormattingLoader {
         DiskLoader.resolve(from, path)
     }
 
-    fn load(&self, name: &str) -> Result<String, String> {
+    fn load(&self, name: &str) -> Result<String, stackc::source::LoadError> {
         let text = DiskLoader.load(name)?;
         Ok(format(&text, FileId(0)).unwrap_or(text))
     }

@@ -11,8 +11,9 @@ impl FileLoader for Disk {
     fn resolve(&self, from: &str, path: &str) -> String {
         stackc::source::join_relative(from, path)
     }
-    fn load(&self, name: &str) -> Result<String, String> {
-        std::fs::read_to_string(name).map_err(|e| e.to_string())
+    fn load(&self, name: &str) -> Result<String, stackc::source::LoadError> {
+        let bytes = std::fs::read(name).map_err(|e| stackc::source::LoadError::io(&e))?;
+        stackc::source::decode(bytes)
     }
 }
 

@@ -155,6 +155,8 @@ pub enum Format {
     Human,
     Json,
     Github,
+    /// SARIF 2.1.0 (GitHub code scanning, CI dashboards): one log for all paths.
+    Sarif,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +182,16 @@ pub enum ColorChoice {
 pub const OK: i32 = 0;
 pub const FAILED: i32 = 1;
 pub const USAGE: i32 = 2;
+
+/// The exit code of a compilation with errors: 2 when a file could not be
+/// read as text (an I/O problem), else 1.
+pub fn failure_code(c: &crate::Compilation) -> i32 {
+    if c.program.unreadable {
+        USAGE
+    } else {
+        FAILED
+    }
+}
 
 /// Where a command writes.
 pub struct Io<'a> {

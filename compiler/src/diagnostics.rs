@@ -91,6 +91,15 @@ impl Diagnostic {
         self
     }
 
+    /// Sets `help` unless the diagnostic has one already.
+    pub fn help_if_none(self, help: impl Into<String>) -> Self {
+        if self.help.is_some() {
+            self
+        } else {
+            self.help(help)
+        }
+    }
+
     pub fn help_opt(mut self, help: Option<String>) -> Self {
         if help.is_some() {
             self.help = help;

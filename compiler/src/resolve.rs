@@ -9,7 +9,7 @@
 //! go-to-definition and completion.
 
 use crate::diagnostics::{suggest, Code, Diagnostic};
-use crate::source::{FileLoader, SourceMap, Span};
+use crate::source::{FileLoader, LoadError, SourceMap, Span};
 use crate::stdlib;
 use crate::syntax::{self, ast};
 use indexmap::IndexMap;
@@ -113,6 +113,9 @@ pub struct Program {
     /// Index into `files` of the root file.
     pub root: usize,
     pub symbols: Symbols,
+    /// A file exists but could not be read as text (an I/O problem, not a
+    /// mistake in the stack: `stackc check` exits 2).
+    pub unreadable: bool,
 }
 
 impl Program {
@@ -198,31 +201,23 @@ pub fn load(
         diags,
         stack: Vec::new(),
         via: Vec::new(),
+        unreadable: false,
     };
-    let root_idx = match loader.load(root) {
-        Ok(text) => loading.add_file(root, text),
+    let (root_idx, root_read) = match loader.load(root) {
+        Ok(text) => (loading.add_file(root, text), true),
         Err(e) => {
-            let id = loading.map.add(root, "", false);
-            loading.diags.push(
-                Diagnostic::new(
-                    Code::E0100,
-                    Span::new(id, 0, 0),
-                    format!("cannot read `{root}`: {e}"),
-                )
-                .help("check the path"),
-            );
-            loading.files.push(Arc::new(ast::File {
-                id,
-                items: Vec::new(),
-                span: Span::new(id, 0, 0),
-            }));
-            loading.files.len() - 1
+            let d = loading
+                .unreadable(root, e, None)
+                .help_if_none("check the path");
+            loading.diags.push(d);
+            (loading.files.len() - 1, false)
         }
     };
     let Loading {
         map,
         files,
         mut diags,
+        unreadable,
         ..
     } = loading;
     let mut program = Program {
@@ -231,8 +226,14 @@ pub fn load(
         stdlib,
         root: root_idx,
         symbols: Symbols::default(),
+        unreadable,
     };
     collect_symbols(&mut program, &mut diags);
+    if !root_read {
+        // A file that could not be read declares nothing: E0100 says why,
+        // "this file declares no `stack` block" would only repeat it.
+        diags.retain(|d| d.code != Code::E0109);
+    }
     check_templates(&program, &mut diags);
     (program, diags)
 }
@@ -246,6 +247,8 @@ struct Loading<'l> {
     stack: Vec<String>,
     /// The import (path span) that loaded each file of `stack` but the root.
     via: Vec<Span>,
+    /// See [`Program::unreadable`].
+    unreadable: bool,
 }
 
 impl Loading<'_> {
@@ -313,15 +316,48 @@ impl Loading<'_> {
                 self.add_file(&name, text);
                 self.via.pop();
             }
-            Err(e) => self.diags.push(
-                Diagnostic::new(
+            Err(e) => {
+                let d = self
+                    .unreadable(&name, e, Some(im.path.span))
+                    .help_if_none("import paths are relative to the importing file");
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// E0100 for a file that cannot be loaded, which joins the source map
+    /// with no items. A file that is not text shows what could be decoded,
+    /// and the diagnostic points at its first bad byte; otherwise it points
+    /// at the import that names the file (`importer`) or at the file itself.
+    fn unreadable(&mut self, name: &str, e: LoadError, importer: Option<Span>) -> Diagnostic {
+        self.unreadable |= e.is_io();
+        let shown = match &e {
+            LoadError::NotText(n) => n.shown.as_str(),
+            _ => "",
+        };
+        let id = self.map.add(name, shown, false);
+        self.files.push(Arc::new(ast::File {
+            id,
+            items: Vec::new(),
+            span: Span::new(id, 0, 0),
+        }));
+        let message = format!("cannot read `{name}`: {e}");
+        match (e, importer) {
+            (LoadError::NotText(n), importer) => {
+                let mut d = Diagnostic::new(
                     Code::E0100,
-                    im.path.span,
-                    format!("cannot read `{name}`: {e}"),
+                    Span::new(id, n.offset, n.offset + n.len),
+                    message,
                 )
-                .label("imported here")
-                .help("import paths are relative to the importing file"),
-            ),
+                .label(n.problem.describe())
+                .help(n.problem.help());
+                if let Some(at) = importer {
+                    d = d.secondary(at, "imported here");
+                }
+                d
+            }
+            (_, Some(at)) => Diagnostic::new(Code::E0100, at, message).label("imported here"),
+            (_, None) => Diagnostic::new(Code::E0100, Span::new(id, 0, 0), message),
         }
     }
 }

@@ -239,8 +239,162 @@ fn clamp_to_char(text: &str, offset: usize) -> usize {
 pub trait FileLoader {
     /// Canonical name of `path` imported from the file named `from`.
     fn resolve(&self, from: &str, path: &str) -> String;
-    /// The text of a file, or a message saying why it cannot be read.
-    fn load(&self, name: &str) -> Result<String, String>;
+    /// The text of a file, or why it cannot be read.
+    fn load(&self, name: &str) -> Result<String, LoadError>;
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// There is no such file (the system's message).
+    Missing(String),
+    /// The file exists but cannot be read (the system's message).
+    Io(String),
+    /// The file was read but is not UTF-8 text.
+    NotText(NotText),
+}
+
+impl LoadError {
+    /// An I/O error of reading a file: missing, or unreadable.
+    pub fn io(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            LoadError::Missing(e.to_string())
+        } else {
+            LoadError::Io(e.to_string())
+        }
+    }
+
+    /// Whether the file is there but cannot be read as text: an I/O
+    /// problem (`stackc` exits 2), not a mistake in the stack.
+    pub fn is_io(&self) -> bool {
+        !matches!(self, LoadError::Missing(_))
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Missing(m) | LoadError::Io(m) => f.write_str(m),
+            LoadError::NotText(n) => write!(
+                f,
+                "not UTF-8 text: {} at byte {} (line {}, column {})",
+                n.problem.describe(),
+                n.offset,
+                n.line,
+                n.column
+            ),
+        }
+    }
+}
+
+/// Where and how a file's bytes fail to be UTF-8 text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotText {
+    pub problem: Encoding,
+    /// Byte offset of the first bad byte in the file.
+    pub offset: usize,
+    /// 1-based line and column (in characters) of that byte.
+    pub line: usize,
+    pub column: usize,
+    /// The text to show: the file with bad bytes replaced by `U+FFFD`
+    /// (the first at `offset`), the text before the first NUL byte, or
+    /// nothing after a byte-order mark.
+    pub shown: String,
+    /// Length in `shown` of what the diagnostic underlines.
+    pub len: usize,
+}
+
+/// The encoding problem of a file that is not UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A UTF-16 byte-order mark (`FF FE` or `FE FF`).
+    Utf16Bom,
+    /// A UTF-32 byte-order mark.
+    Utf32Bom,
+    /// A NUL byte: UTF-16 without a byte-order mark, or a binary file.
+    Nul,
+    /// A byte that starts or continues no valid UTF-8 sequence.
+    InvalidUtf8(u8),
+    /// A UTF-8 sequence cut off by the end of the file.
+    Truncated,
+}
+
+impl Encoding {
+    pub fn describe(self) -> String {
+        match self {
+            Encoding::Utf16Bom => "a UTF-16 byte-order mark".into(),
+            Encoding::Utf32Bom => "a UTF-32 byte-order mark".into(),
+            Encoding::Nul => {
+                "a NUL byte (UTF-16 without a byte-order mark, or a binary file)".into()
+            }
+            Encoding::InvalidUtf8(b) => format!("invalid UTF-8 sequence (byte 0x{b:02X})"),
+            Encoding::Truncated => "a UTF-8 sequence cut off by the end of the file".into(),
+        }
+    }
+
+    /// How to repair the file.
+    pub fn help(self) -> &'static str {
+        match self {
+            Encoding::Utf16Bom | Encoding::Utf32Bom | Encoding::Nul => {
+                "save the file as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`, or your editor's \"Save with encoding\")"
+            }
+            Encoding::InvalidUtf8(_) => {
+                "save the file as UTF-8; a file in Latin-1 or Windows-1252 converts with `iconv -f WINDOWS-1252 -t UTF-8`"
+            }
+            Encoding::Truncated => "the file ends in the middle of a UTF-8 character: complete it or remove its last bytes",
+        }
+    }
+}
+
+/// The text of a file's bytes, or where and how they are not UTF-8 text
+/// (byte-order marks of UTF-16 and UTF-32, NUL bytes, invalid sequences).
+pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
+    let bom = if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        Some(Encoding::Utf32Bom)
+    } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        Some(Encoding::Utf16Bom)
+    } else {
+        None
+    };
+    if let Some(problem) = bom {
+        return Err(not_text(problem, 0, "", 0));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => match text.find('\0') {
+            Some(at) => Err(not_text(Encoding::Nul, at, &text[..at], 0)),
+            None => Ok(text),
+        },
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let problem = match e.utf8_error().error_len() {
+                Some(_) => Encoding::InvalidUtf8(e.as_bytes().get(at).copied().unwrap_or(0)),
+                None => Encoding::Truncated,
+            };
+            let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            Err(not_text(
+                problem,
+                at,
+                &shown,
+                char::REPLACEMENT_CHARACTER.len_utf8(),
+            ))
+        }
+    }
+}
+
+/// `shown` holds the valid text before `offset` unchanged.
+fn not_text(problem: Encoding, offset: usize, shown: &str, len: usize) -> LoadError {
+    let before = shown.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let shown = shown.to_string();
+    LoadError::NotText(NotText {
+        problem,
+        offset,
+        line,
+        column,
+        shown,
+        len,
+    })
 }
 
 /// A loader over an in-memory map of name → text.
@@ -265,11 +419,11 @@ impl FileLoader for MemoryLoader {
         join_relative(from, path)
     }
 
-    fn load(&self, name: &str) -> Result<String, String> {
+    fn load(&self, name: &str) -> Result<String, LoadError> {
         self.files
             .get(name)
             .cloned()
-            .ok_or_else(|| "no such file".to_string())
+            .ok_or_else(|| LoadError::Missing("no such file".to_string()))
     }
 }
 
@@ -307,6 +461,35 @@ fn normalize(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn problem(bytes: &[u8]) -> NotText {
+        match decode(bytes.to_vec()) {
+            Err(LoadError::NotText(n)) => n,
+            other => panic!("expected not text, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(decode(b"stack a {}\n".to_vec()), Ok("stack a {}\n".into()));
+        let n = problem(b"stack a {\n  x = \"caf\xE9\"\n}\n");
+        assert_eq!(n.problem, Encoding::InvalidUtf8(0xE9));
+        assert_eq!((n.offset, n.line, n.column), (20, 2, 11));
+        assert_eq!(&n.shown[20..23], "\u{FFFD}");
+        assert_eq!(problem(b"\xFF\xFEs\0").problem, Encoding::Utf16Bom);
+        assert_eq!(problem(b"\xFE\xFF\0s").problem, Encoding::Utf16Bom);
+        assert_eq!(problem(b"\xFF\xFE\0\0s\0\0\0").problem, Encoding::Utf32Bom);
+        let n = problem(b"s\0t\0");
+        assert_eq!(
+            (n.problem, n.offset, n.line, n.column),
+            (Encoding::Nul, 1, 1, 2)
+        );
+        let n = problem(b"ab\n\xE2\x82");
+        assert_eq!(
+            (n.problem, n.offset, n.line, n.column),
+            (Encoding::Truncated, 3, 2, 1)
+        );
+    }
 
     #[test]
     fn line_col_and_utf16() {

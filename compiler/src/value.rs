@@ -34,6 +34,13 @@ pub enum ValKind {
     Map(Box<Map>),
     /// A block of a `union`: the keyword, its optional label, its body.
     Tagged(Box<(String, Option<String>, Val)>),
+    /// A poisoned value: the field was written but its value was rejected
+    /// (or a misspelled field most likely meant this one). It counts as
+    /// *present but unknown*: rules that report a missing field see it
+    /// ([`Val::is_set`]), rules that read values do not ([`Val::get`]), so
+    /// one mistake yields one diagnostic. Only compilations with errors
+    /// hold one.
+    Poison,
 }
 
 /// Record and map values: insertion-ordered, hashed with FxHash (keys are
@@ -109,10 +116,30 @@ impl Val {
         }
     }
 
+    /// The known value of field `key`: `None` when unset, `null` or poisoned.
     pub fn get(&self, key: &str) -> Option<&Val> {
         self.as_map()?
             .get(key)
-            .filter(|v| !matches!(v.kind, ValKind::Null))
+            .filter(|v| !matches!(v.kind, ValKind::Null | ValKind::Poison))
+    }
+
+    /// Whether field `key` was written, even with a rejected value. A
+    /// poisoned record is unknown, so every field of it counts as set.
+    pub fn is_set(&self, key: &str) -> bool {
+        match &self.kind {
+            ValKind::Poison => true,
+            ValKind::Map(m) => m.get(key).is_some_and(|v| !v.is_null()),
+            _ => false,
+        }
+    }
+
+    /// Field `key` as written, poisoned or not (`None` when unset or `null`).
+    pub fn field(&self, key: &str) -> Option<&Val> {
+        self.as_map()?.get(key).filter(|v| !v.is_null())
+    }
+
+    pub fn is_poison(&self) -> bool {
+        matches!(self.kind, ValKind::Poison)
     }
 
     pub fn str(&self) -> Option<&str> {

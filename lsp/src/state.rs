@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use stackc::analysis;
 use stackc::diagnostics::Diagnostic;
-use stackc::source::{join_relative, FileLoader, SourceMap, Span};
+use stackc::source::{decode, join_relative, FileLoader, LoadError, SourceMap, Span};
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 use crate::convert;
@@ -367,10 +367,10 @@ impl FileLoader for Buffers<'_> {
         join_relative(from, path)
     }
 
-    fn load(&self, name: &str) -> Result<String, String> {
+    fn load(&self, name: &str) -> Result<String, LoadError> {
         match self.docs.get(name) {
             Some(d) => Ok(d.text.to_string()),
-            None => std::fs::read_to_string(name).map_err(|e| e.to_string()),
+            None => decode(std::fs::read(name).map_err(|e| LoadError::io(&e))?),
         }
     }
 }

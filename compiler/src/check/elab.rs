@@ -239,13 +239,18 @@ impl<'p> Elab<'p> {
     pub(super) fn assign(&mut self, out: &mut Map, path: &[Key], value: &Expr, rec: usize) {
         let key = &path[0];
         let Some(field) = self.field(rec, key) else {
+            self.poison_meant(out, rec, key);
             return;
         };
         if path.len() == 1 {
             match self.value(value, &field.ty, Some(&field)) {
                 Some(v) => self.insert(out, key, v, &field),
-                None if self.trial == 0 => self.rejected.push((key.name.clone(), key.span)),
-                None => {}
+                None => {
+                    if self.trial == 0 {
+                        self.rejected.push((key.name.clone(), key.span));
+                    }
+                    poison(out, &key.name, key.span);
+                }
             }
             return;
         }
@@ -341,13 +346,23 @@ impl<'p> Elab<'p> {
     }
 
     fn insert(&mut self, out: &mut Map, key: &Key, v: Val, field: &FieldDef) {
-        if let Some(prev) = out.get(&key.name) {
+        if let Some(prev) = out.get(&key.name).filter(|prev| !prev.is_poison()) {
             let first = super::head_span(&self.p.map, prev.span);
             let d = set_twice(key, first, (key.name != field.name).then_some(&field.name));
             self.report(d);
             return;
         }
         out.insert(key.name.clone(), v);
+    }
+
+    /// A misspelled field poisons the field it most likely meant (`imagee`
+    /// → `image`), unless that one is set: later rules see it as written
+    /// with an unknown value and do not report it missing as well.
+    fn poison_meant(&self, out: &mut Map, rec: usize, key: &Key) {
+        let r = &self.schema.records[rec];
+        if let Some(meant) = suggest::did_you_mean(&key.name, r.fields.keys().map(String::as_str)) {
+            poison(out, meant, key.span);
+        }
     }
 
     /// Looks up a field, reporting E0200 with a suggestion when unknown.
@@ -405,6 +420,7 @@ impl<'p> Elab<'p> {
             span: b.kind.span,
         };
         let Some(field) = self.field(rec, &key) else {
+            self.poison_meant(out, rec, &key);
             return;
         };
         if !b.templates.is_empty() {
@@ -597,6 +613,14 @@ impl<'p> Elab<'p> {
                 }
             }
         }
+    }
+}
+
+/// Marks field `name` of `out` as written with a rejected value, unless it
+/// holds a value already (see [`ValKind::Poison`]).
+fn poison(out: &mut Map, name: &str, span: crate::source::Span) {
+    if !out.contains_key(name) {
+        out.insert(name.to_string(), Val::new(ValKind::Poison, span));
     }
 }
 

@@ -151,6 +151,13 @@ impl Elab<'_> {
         if self.p.symbols.secrets.contains_key(name) {
             return Some(name.to_string());
         }
+        if self.trial == 0 {
+            // The secrets this reference most likely meant are not reported
+            // unused as well (one mistake, one diagnostic).
+            let likely = suggest::likely(name, self.p.symbols.secrets.keys().map(String::as_str));
+            self.used_secrets
+                .extend(likely.into_iter().map(str::to_string));
+        }
         let d = Diagnostic::new(
             Code::E0105,
             span,

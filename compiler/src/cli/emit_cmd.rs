@@ -15,7 +15,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     if c.has_errors() {
         super::check_cmd::human(&c.program.map, &c.diagnostics, color, io);
         let _ = writeln!(io.err, "{}", render::summary(&c.diagnostics));
-        return Ok(FAILED);
+        return Ok(super::failure_code(&c));
     }
     super::known_env(&c, args.env.as_deref())?;
     let backends = backends(&c, &args.target, io);

@@ -7,7 +7,7 @@ pub fn run(args: &EvalArgs, io: &mut Io) -> miette::Result<i32> {
     let color = super::use_color(args.color, io);
     if c.has_errors() {
         super::check_cmd::human(&c.program.map, &c.diagnostics, color, io);
-        return Ok(FAILED);
+        return Ok(super::failure_code(&c));
     }
     super::known_env(&c, args.env.as_deref())?;
     // Without --env, the stack's `default_env` (else the base).

@@ -1,6 +1,6 @@
 //! The CLI's [`FileLoader`]: the disk.
 
-use crate::source::{join_relative, FileLoader};
+use crate::source::{decode, join_relative, FileLoader, LoadError};
 
 /// Reads files from the disk; names are paths as given (relative paths stay relative).
 #[derive(Debug, Clone, Default)]
@@ -11,7 +11,7 @@ impl FileLoader for DiskLoader {
         join_relative(from, path)
     }
 
-    fn load(&self, name: &str) -> Result<String, String> {
-        std::fs::read_to_string(name).map_err(|e| e.to_string())
+    fn load(&self, name: &str) -> Result<String, LoadError> {
+        decode(std::fs::read(name).map_err(|e| LoadError::io(&e))?)
     }
 }

@@ -1,6 +1,8 @@
 //! Renderings of [`Diagnostic`]s: human text (through codespan-reporting, the
-//! only file that knows it), JSON (one object per line) and GitHub Actions
-//! workflow commands. All three read the same values.
+//! only file that knows it), JSON (one object per line), GitHub Actions
+//! workflow commands and SARIF 2.1.0 ([`sarif`]). All read the same values.
+
+pub mod sarif;
 
 use super::{Diagnostic, Severity};
 use crate::source::{FileId, SourceMap};

@@ -41,6 +41,24 @@ where
     best.map(|(_, c)| c)
 }
 
+/// Every candidate close enough to `name` to be a likely typo (the same
+/// test as [`did_you_mean`]), in the order given: what an unresolved
+/// reference most likely meant, so that it is not reported unused as well.
+pub fn likely<'a, I>(name: &str, candidates: I) -> Vec<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let lower = name.to_lowercase().replace('-', "_");
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| {
+            *c != name
+                && (c.to_lowercase().replace('-', "_") == lower || distance(name, c) <= limit)
+        })
+        .collect()
+}
+
 /// `help:` text for an unknown name: a suggestion, or the list of what exists.
 pub fn help_for_unknown<'a, I>(what: &str, name: &str, candidates: I) -> Option<String>
 where
@@ -90,5 +108,16 @@ mod tests {
         assert_eq!(did_you_mean("zzz", c), None);
         assert_eq!(did_you_mean("Replicas", c), Some("replicas"));
         assert_eq!(did_you_mean("node-port", ["node_port"]), Some("node_port"));
+    }
+
+    #[test]
+    fn likely_targets() {
+        let c = ["jwt_secret", "jwt_secrets", "db_url"];
+        assert_eq!(likely("jwt_secre", c), vec!["jwt_secret", "jwt_secrets"]);
+        assert!(likely("zzz", c).is_empty());
+        assert!(
+            likely("db_url", c).is_empty(),
+            "an exact name is not a typo"
+        );
     }
 }

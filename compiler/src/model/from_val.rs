@@ -69,6 +69,7 @@ fn describe(v: &Val) -> &'static str {
         ValKind::List(_) => "a list",
         ValKind::Map(_) => "a block",
         ValKind::Tagged(_) => "a union block",
+        ValKind::Poison => "a rejected value",
     }
 }
 

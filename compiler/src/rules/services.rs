@@ -40,7 +40,7 @@ fn is_production(w: &Evaluated) -> bool {
 fn runnable(name: &str, s: &Val, span: Span, diags: &mut Vec<Diagnostic>) {
     if ["image", "build", "external", "host"]
         .iter()
-        .any(|k| s.get(k).is_some())
+        .any(|k| s.is_set(k))
     {
         return;
     }
@@ -289,7 +289,7 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
     }
     for metric in ["cpu", "memory"] {
         if let Some(target) = a.get(metric) {
-            if s.get("resources").and_then(|r| r.get(metric)).is_none() {
+            if !s.field("resources").is_some_and(|r| r.is_set(metric)) {
                 diags.push(
                     Diagnostic::new(Code::E0312, target.span, format!("autoscaling on {metric} utilisation needs a {metric} request"))
                         .label(format!("a percentage of the {metric} request"))
@@ -298,7 +298,7 @@ fn autoscale(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-    if a.get("cpu").is_none() && a.get("memory").is_none() {
+    if !a.is_set("cpu") && !a.is_set("memory") {
         diags.push(
             Diagnostic::new(
                 Code::E0204,
