@@ -91,6 +91,9 @@ codes! {
     E0312 Error "autoscaling on a resource without a request";
     E0313 Error "reference to a service that does not run in the environment";
     E0314 Error "Docker Compose keyword in a probe's `exec`";
+    E0315 Error "mount path that is not absolute";
+    E0316 Error "ingress host that is not a host name";
+    E0317 Error "image reference no registry accepts";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

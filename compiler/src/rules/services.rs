@@ -18,6 +18,9 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             exclusive(p, s, diags);
             resources(p, s, diags);
             http_paths(s, diags);
+            mount_paths(s, diags);
+            ingress_host(s, diags);
+            image_reference(s, diags);
             exec_keywords(s, diags);
             autoscale(p, s, diags);
         }
@@ -227,6 +230,163 @@ fn http_paths(s: &Val, diags: &mut Vec<Diagnostic>) {
             .fix(v.span, format!("\"{fixed}\"")),
         );
     }
+}
+
+/// E0315: a volume's `mount` is a path inside the container, from its
+/// root; Kubernetes rejects a relative `mountPath` only at apply time.
+fn mount_paths(s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(volumes) = s.get("volume").and_then(Val::as_map) else {
+        return;
+    };
+    for (name, v) in volumes {
+        let Some(m) = v.get("mount") else { continue };
+        let Some(path) = m.str() else { continue };
+        if path.starts_with('/') {
+            continue;
+        }
+        let fixed = format!("/{}", path.trim_start_matches("./"));
+        diags.push(
+            Diagnostic::new(
+                Code::E0315,
+                m.span,
+                format!("volume `{name}` is mounted at `{path}`, which is not an absolute path"),
+            )
+            .label("a path inside the container, from its root")
+            .help(format!("write it from the root: \"{fixed}\""))
+            .fix(m.span, format!("\"{fixed}\"")),
+        );
+    }
+}
+
+/// E0316: an ingress `host` is a DNS name: no scheme, path or port, and
+/// lowercase labels of letters, digits and `-` (a leading `*.` allowed).
+fn ingress_host(s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(h) = s.get("ingress").and_then(|i| i.get("host")) else {
+        return;
+    };
+    let Some(host) = h.str() else { return };
+    let bare = host
+        .split_once("://")
+        .map_or(host, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let bare = bare.rsplit_once('@').map_or(bare, |(_, h)| h);
+    let bare = match bare.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => bare,
+    };
+    let fixed = bare.to_ascii_lowercase();
+    let name = fixed.strip_prefix("*.").unwrap_or(&fixed);
+    let valid_label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let valid = !name.is_empty() && name.len() <= 253 && name.split('.').all(valid_label);
+    if host == fixed && valid {
+        return;
+    }
+    let what = if host.contains("://") {
+        "has a scheme"
+    } else if host.contains('/') {
+        "has a path"
+    } else if host != bare && bare != host.to_ascii_lowercase() {
+        "has a port"
+    } else if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        "has uppercase letters"
+    } else {
+        "is not a valid DNS name"
+    };
+    let mut d = Diagnostic::new(
+        Code::E0316,
+        h.span,
+        format!("the ingress host `{host}` {what}"),
+    )
+    .label("Kubernetes expects a bare host name here");
+    if valid {
+        d = d
+            .help(format!(
+                "write the host alone: \"{fixed}\" (paths go in `paths`, TLS in `tls`)"
+            ))
+            .fix(h.span, format!("\"{fixed}\""));
+    } else {
+        d = d.help("use lowercase letters, digits, `-` and `.` only, e.g. \"shop.example.com\"");
+    }
+    diags.push(d);
+}
+
+/// E0317: an `image` no registry accepts: whitespace, uppercase letters in
+/// the repository, or a tag that is not `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+fn image_reference(s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(v) = s.get("image") else { return };
+    let Some(image) = v.str() else { return };
+    if image.contains("${") {
+        return;
+    }
+    let (name, digest) = image
+        .split_once('@')
+        .map_or((image, None), |(n, d)| (n, Some(d)));
+    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match name[last_slash..].rfind(':') {
+        Some(i) => (&name[..last_slash + i], Some(&name[last_slash + i + 1..])),
+        None => (name, None),
+    };
+    // The registry host (first component with `.` or `:`) may be mixed-case.
+    let path = match repo.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => rest,
+        _ => repo,
+    };
+    let tag_ok = |t: &str| {
+        !t.is_empty()
+            && t.len() <= 128
+            && !t.starts_with(['.', '-'])
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    };
+    let problem = if image.trim().is_empty() {
+        Some("is empty".to_string())
+    } else if image.chars().any(char::is_whitespace) {
+        Some("contains whitespace".to_string())
+    } else if path.bytes().any(|b| b.is_ascii_uppercase()) {
+        Some(format!("has uppercase letters in its repository `{path}`"))
+    } else if tag.is_some_and(|t| !tag_ok(t)) {
+        Some(format!(
+            "has the tag `{}`, which no registry accepts",
+            tag.unwrap_or_default()
+        ))
+    } else if digest.is_some_and(|d| !d.starts_with("sha256:")) {
+        Some("has a digest that is not `sha256:…`".to_string())
+    } else {
+        None
+    };
+    let Some(problem) = problem else { return };
+    let fixed = {
+        // `nginx:1.27 alpine` meant `nginx:1.27-alpine`.
+        let t = image.split_whitespace().collect::<Vec<_>>().join("-");
+        let mut out = t.clone();
+        if path.bytes().any(|b| b.is_ascii_uppercase()) {
+            out = t.replacen(path, &path.to_ascii_lowercase(), 1);
+        }
+        out
+    };
+    let mut d = Diagnostic::new(
+        Code::E0317,
+        v.span,
+        format!("the image `{image}` {problem}"),
+    )
+    .label("no registry accepts this reference");
+    if fixed != image && !fixed.is_empty() {
+        d = d
+            .help(format!("write it as \"{fixed}\""))
+            .fix(v.span, format!("\"{fixed}\""));
+    } else {
+        d = d.help("an image is `[registry/]path[:tag]`: lowercase path, tag of letters, digits, `_`, `.` and `-`");
+    }
+    diags.push(d);
 }
 
 /// E0303: request above limit.
