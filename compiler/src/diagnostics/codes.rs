@@ -94,6 +94,7 @@ codes! {
     E0315 Error "mount path that is not absolute";
     E0316 Error "ingress host that is not a host name";
     E0317 Error "image reference no registry accepts";
+    E0318 Error "probe timeout not shorter than its interval";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

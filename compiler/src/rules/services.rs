@@ -19,6 +19,7 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             resources(p, s, diags);
             http_paths(s, diags);
             mount_paths(s, diags);
+            probe_timing(p, s, diags);
             ingress_host(s, diags);
             image_reference(s, diags);
             exec_keywords(s, diags);
@@ -255,6 +256,57 @@ fn mount_paths(s: &Val, diags: &mut Vec<Diagnostic>) {
             .help(format!("write it from the root: \"{fixed}\""))
             .fix(m.span, format!("\"{fixed}\"")),
         );
+    }
+}
+
+/// E0318: a probe whose check may take as long as the time between checks
+/// (the next check starts before the last one gave up).
+fn probe_timing(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let ms = |v: &Val| match v.kind {
+        ValKind::Quantity(Quantity::Duration(ms)) => Some(ms),
+        _ => None,
+    };
+    for probe in ["health", "liveness", "readiness", "startup"] {
+        let Some(pr) = s.get(probe) else { continue };
+        let (Some(t), Some(i)) = (pr.get("timeout"), pr.get("interval")) else {
+            continue;
+        };
+        let (Some(tm), Some(im)) = (ms(t), ms(i)) else {
+            continue;
+        };
+        // Only a timeout the user wrote: the default's relation to short
+        // intervals is the defaults' business, not a mistake in the stack.
+        let user = |v: &Val| !p.map.is_stdlib(v.span.file);
+        if tm < im || !user(t) {
+            continue;
+        }
+        let (primary, other, other_what) = (t, i, "the interval");
+        let show = |m: u64| {
+            if m % 1000 == 0 {
+                format!("{}s", m / 1000)
+            } else {
+                format!("{m}ms")
+            }
+        };
+        let fixed = (im / 2).max(1);
+        let mut d = Diagnostic::new(
+            Code::E0318,
+            primary.span,
+            format!(
+                "the `{probe}` check may take {} (`timeout`), as long as or longer than the {} between checks (`interval`)",
+                show(tm),
+                show(im)
+            ),
+        )
+        .label("a check would still be running when the next one starts");
+        if user(other) {
+            d = d.secondary(other.span, other_what);
+        }
+        d = d.help(format!(
+            "make the timeout shorter than the interval, e.g. `timeout = {}`",
+            show(fixed)
+        ));
+        diags.push(d);
     }
 }
 
