@@ -282,7 +282,7 @@ fn probe_timing(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
         }
         let (primary, other, other_what) = (t, i, "the interval");
         let show = |m: u64| {
-            if m % 1000 == 0 {
+            if m.is_multiple_of(1000) {
                 format!("{}s", m / 1000)
             } else {
                 format!("{m}ms")
