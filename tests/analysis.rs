@@ -213,3 +213,24 @@ fn completion_in_values_offers_enum_variants_and_names() {
         "{got:?}"
     );
 }
+
+#[test]
+fn completion_on_a_blank_line_inside_a_block_offers_its_fields() {
+    let text = "stack shop {\n    namespace = \"shop\"\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    \n}\n";
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", text);
+    let keep = stackc::Keep {
+        worlds: false,
+        syntax: true,
+    };
+    let c = stackc::compile_with("main.stack", &loader, &stackc::EnvSelection::All, keep);
+    let file = c.program.map.find("main.stack").expect("file");
+    let offset = text.find("    \n}").expect("blank line") + 4;
+    let got: Vec<String> = analysis::completions(&c, file, offset)
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert!(
+        got.contains(&"replicas".to_string()) && !got.contains(&"image".to_string()),
+        "{got:?}"
+    );
+}

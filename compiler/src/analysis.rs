@@ -330,11 +330,20 @@ fn contains(s: Span, offset: usize) -> bool {
 /// The entry of `body` under `offset`: strictly inside one, else one that
 /// ends right there.
 fn entry_at(body: &Body, offset: usize) -> Option<&Entry> {
+    // An entry's span may run on over the blank lines after it; it ends
+    // with its value or its closing brace.
+    let written = |e: &Entry| {
+        let (start, end) = match e {
+            Entry::Attr(a) => (a.span, a.value.span),
+            Entry::Block(b) => (b.span, b.body.span),
+        };
+        Span::new(start.file, start.range().start, end.range().end)
+    };
     let entries = &body.entries;
     entries
         .iter()
-        .find(|e| e.span().range().contains(&offset))
-        .or_else(|| entries.iter().find(|e| contains(e.span(), offset)))
+        .find(|e| written(e).range().contains(&offset))
+        .or_else(|| entries.iter().find(|e| contains(written(e), offset)))
 }
 
 /// The record or union a field's type opens as a block body.
