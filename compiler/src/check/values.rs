@@ -434,13 +434,26 @@ impl Elab<'_> {
         }
         if let ExprKind::Str(s) = &e.kind {
             if let Some(text) = s.as_plain() {
-                if expected.contains("duration")
+                let t = text.trim();
+                let quantity = expected.contains("duration")
                     || expected.contains("size")
-                    || expected.contains("integer")
                     || expected.contains("CPU")
-                    || expected.contains("percent")
-                {
-                    d = d.help(format!("write the value without quotes: {text}"));
+                    || expected.contains("percent");
+                // Suggest the bare value only when it is one (`"3"`,
+                // `"30s"`); `"three"` is not a number without quotes either.
+                let holds_one = if expected.contains("integer") {
+                    t.parse::<i64>().is_ok()
+                } else {
+                    quantity
+                        && t.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+                        && !t.contains(char::is_whitespace)
+                };
+                if holds_one {
+                    d = d
+                        .help(format!("write the value without quotes: {t}"))
+                        .fix(e.span, t);
+                } else if expected.contains("integer") || quantity {
+                    d = d.help(format!("`{t}` is not {expected}; write {expected} here"));
                 }
             }
         }
