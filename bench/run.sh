@@ -97,7 +97,7 @@ for n in "${SIZES[@]}"; do
   job k8s/all "$OUT/k8s-$n" emit "$f" --target k8s --out "$OUT/k8s-$n"
   job all "$OUT/all-$n" emit "$f" --target all --out "$OUT/all-$n"
 done
-echo "stage breakdown (10,000 services, k8s/prod, one run):"
+echo "stage breakdown (${SIZES[-1]} services, k8s/prod, one run):"
 f="$OUT/stack-${SIZES[-1]}.stack"
 STACKC_TIMINGS=1 "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-timing" 2>&1 | grep '^time:' || true
 echo "language server (a 5,000-line stack: 150 services; compiler/examples/editor_latency.rs):"
