@@ -474,19 +474,50 @@ const SECRET_WORDS: &[&str] = &[
     "CREDENTIAL",
     "ACCESS_KEY",
 ];
+/// Prefixes of well-known credentials: GitHub (personal, OAuth, app,
+/// user-to-server, refresh, fine-grained), GitLab, Slack (bot, user, app,
+/// refresh, app-level), OpenAI-style `sk-`, Stripe (secret and restricted,
+/// live and test), AWS access key ids (long-term and temporary), Google
+/// API keys, PEM blocks.
 const TOKEN_PREFIXES: &[&str] = &[
     "ghp_",
     "gho_",
+    "ghs_",
+    "ghu_",
+    "ghr_",
     "github_pat_",
     "glpat-",
     "xoxb-",
     "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xapp-",
     "sk-",
     "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
     "AKIA",
+    "ASIA",
     "AIza",
     "-----BEGIN",
 ];
+
+/// A JSON Web Token: three base64url segments, the first two JSON objects
+/// (`eyJ` is `{"` encoded).
+fn is_jwt(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    let b64url = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+    };
+    parts.len() == 3
+        && parts[0].starts_with("eyJ")
+        && parts[1].starts_with("eyJ")
+        && parts.iter().all(|p| b64url(p))
+        && v.len() >= 30
+}
 
 /// Why a literal env value looks like a credential, if it does.
 fn credential_reason(key: &str, value: &str) -> Option<&'static str> {
@@ -496,6 +527,12 @@ fn credential_reason(key: &str, value: &str) -> Option<&'static str> {
     }
     if TOKEN_PREFIXES.iter().any(|p| v.starts_with(p)) && v.len() >= 12 {
         return Some("this has the shape of an access token or key");
+    }
+    if v.contains("PRIVATE KEY-----") {
+        return Some("this holds a private key");
+    }
+    if is_jwt(v) {
+        return Some("this is a JSON Web Token");
     }
     if let Some(rest) = v.split("://").nth(1) {
         let authority = rest.split(['/', '?']).next().unwrap_or("");
@@ -547,5 +584,20 @@ mod tests {
         assert!(credential_reason("DB_PASSWORD_FILE", "/run/secrets/db").is_none());
         assert!(credential_reason("TOKEN_TTL", "change-me").is_none());
         assert!(credential_reason("LOG_LEVEL", "debug").is_none());
+        // Shapes, whatever the variable is called.
+        assert!(credential_reason("X", "ghs_16C7e42F292c6912E7710c838347Ae178B4a").is_some());
+        assert!(credential_reason("X", "xapp-1-A0123456789-0123456789012-abc").is_some());
+        assert!(credential_reason("X", "rk_live_51H8zYAbcdEfGh").is_some());
+        assert!(credential_reason("X", "ASIAIOSFODNN7EXAMPLF").is_some());
+        assert!(credential_reason(
+            "X",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        )
+        .is_some());
+        assert!(credential_reason("CERT", "MIIB-----BEGIN RSA PRIVATE KEY-----abc").is_some());
+        // Not tokens: a version, a hostname with dots, a short id.
+        assert!(credential_reason("X", "1.2.3").is_none());
+        assert!(credential_reason("X", "eyJ.eyJ.x").is_none());
+        assert!(credential_reason("REGION", "eu-west-1").is_none());
     }
 }
