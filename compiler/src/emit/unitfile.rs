@@ -2,7 +2,8 @@
 //! files, systemd's units of measure, restart settings, secret kind hints,
 //! and the one-host rendering of `${svc.host}` / `${svc.port.NAME}`.
 
-use crate::model::{Bytes, Duration, Model, Part, Restart, SecretKind};
+use super::Output;
+use crate::model::{Bytes, Duration, Model, Part, Restart, SecretKind, Service};
 
 /// Restarts allowed within [`START_LIMIT_INTERVAL`] before systemd gives up.
 pub(crate) const START_LIMIT_BURST: u32 = 5;
@@ -16,6 +17,50 @@ pub(crate) fn restart(r: Restart) -> &'static str {
         Restart::Always | Restart::UnlessStopped => "always",
         Restart::OnFailure => "on-failure",
         Restart::Never => "no",
+    }
+}
+
+/// Reports what a cluster does for `s` that one host cannot: more than
+/// one replica, autoscaling, a disruption budget, an ingress (dropped) and
+/// a rollout strategy (a restart replaces the `what`: approximated).
+pub(crate) fn single_host_limits(out: &mut Output, env: Option<&str>, s: &Service, what: &str) {
+    if s.replicas > 1 {
+        out.dropped(
+            s.span_of("replicas"),
+            env,
+            "replicas",
+            format!("one {what} per host, not {}", s.replicas),
+        );
+    }
+    if let Some(a) = &s.autoscale {
+        out.dropped(a.span, env, "autoscale", "no autoscaling on a single host");
+    }
+    if let Some(d) = &s.disruption {
+        out.dropped(
+            d.span,
+            env,
+            "disruption",
+            "no disruption budget on a single host",
+        );
+    }
+    if let Some(i) = &s.ingress {
+        out.dropped(
+            i.span,
+            env,
+            "ingress",
+            format!(
+                "no ingress on a host: put a reverse proxy in front of it for `{}`",
+                i.host
+            ),
+        );
+    }
+    if let Some(r) = &s.rollout {
+        out.approximated(
+            r.span,
+            env,
+            "rollout",
+            format!("a restart replaces the {what} (recreate)"),
+        );
     }
 }
 

@@ -690,45 +690,7 @@ fn resources(cx: &mut Cx, s: &Service, ctr: &mut String) {
 /// What one container on one host has no counterpart for.
 fn k8s_only(cx: &mut Cx, s: &Service) {
     let env = cx.env;
-    if s.replicas > 1 {
-        cx.out.dropped(
-            s.span_of("replicas"),
-            env,
-            "replicas",
-            format!("one container per host, not {}", s.replicas),
-        );
-    }
-    if let Some(a) = &s.autoscale {
-        cx.out
-            .dropped(a.span, env, "autoscale", "no autoscaling on a single host");
-    }
-    if let Some(d) = &s.disruption {
-        cx.out.dropped(
-            d.span,
-            env,
-            "disruption",
-            "no disruption budget on a single host",
-        );
-    }
-    if let Some(i) = &s.ingress {
-        cx.out.dropped(
-            i.span,
-            env,
-            "ingress",
-            format!(
-                "no ingress on a host: put a reverse proxy in front of it for `{}`",
-                i.host
-            ),
-        );
-    }
-    if let Some(r) = &s.rollout {
-        cx.out.approximated(
-            r.span,
-            env,
-            "rollout",
-            "a restart replaces the container (recreate)",
-        );
-    }
+    unitfile::single_host_limits(cx.out, env, s, "container");
 }
 
 #[cfg(test)]

@@ -571,45 +571,7 @@ fn k8s_only(cx: &mut Cx, s: &Service) {
             _ => cx.exact(&s.name, "port"),
         }
     }
-    if s.replicas > 1 {
-        cx.out.dropped(
-            s.span_of("replicas"),
-            env,
-            "replicas",
-            format!("one process per host, not {}", s.replicas),
-        );
-    }
-    if let Some(a) = &s.autoscale {
-        cx.out
-            .dropped(a.span, env, "autoscale", "no autoscaling on a single host");
-    }
-    if let Some(d) = &s.disruption {
-        cx.out.dropped(
-            d.span,
-            env,
-            "disruption",
-            "no disruption budget on a single host",
-        );
-    }
-    if let Some(i) = &s.ingress {
-        cx.out.dropped(
-            i.span,
-            env,
-            "ingress",
-            format!(
-                "no ingress on a host: put a reverse proxy in front of it for `{}`",
-                i.host
-            ),
-        );
-    }
-    if let Some(r) = &s.rollout {
-        cx.out.approximated(
-            r.span,
-            env,
-            "rollout",
-            "a restart replaces the process (recreate)",
-        );
-    }
+    unitfile::single_host_limits(cx.out, env, s, "process");
     if let Some(sec) = &s.security {
         cx.out.approximated(
             sec.span,
