@@ -571,7 +571,7 @@ fn k8s_only(cx: &mut Cx, s: &Service) {
             _ => cx.exact(&s.name, "port"),
         }
     }
-    unitfile::single_host_limits(cx.out, env, s, "process");
+    crate::emit::unitfile::single_host_limits(cx.out, env, s, "process");
     if let Some(sec) = &s.security {
         cx.out.approximated(
             sec.span,
