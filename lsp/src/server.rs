@@ -44,10 +44,19 @@ impl Server {
     /// Re-checks `name` and every open document that read it; publishes.
     async fn recheck(&self, name: &str) {
         let published: Vec<Published> = self.with_state(|s| {
-            s.affected(name)
+            let mut out: Vec<Published> = s
+                .affected(name)
                 .iter()
                 .flat_map(|root| s.check(root))
-                .collect()
+                .collect();
+            // A root on disk that turned out not to import `name`: check
+            // `name` on its own after all.
+            if let Some(uri) = s.uri_of_open(name) {
+                if !out.iter().any(|p| p.uri == uri) {
+                    out.extend(s.check(name));
+                }
+            }
+            out
         });
         for p in published {
             self.client

@@ -109,19 +109,54 @@ impl State {
             .map(|(root, _)| root.clone())
             .collect();
         if importers.is_empty() && self.docs.contains_key(name) {
+            if let Some(root) = self.disk_root(name) {
+                return vec![root];
+            }
             return vec![name.to_string()];
         }
         importers
+    }
+
+    /// For an open file that declares no `stack` block (a file others
+    /// import), the `stack.stack` beside it on disk: checked as the root,
+    /// it checks the file as part of its stack instead of as a stack of its
+    /// own (which would report "no `stack` block" and everything it does
+    /// not declare). `None` when the file declares a stack, there is no such
+    /// file, or its last check did not read this one.
+    fn disk_root(&self, name: &str) -> Option<String> {
+        let doc = self.docs.get(name)?;
+        let (file, _) = stackc::syntax::parse(stackc::source::FileId(0), &doc.text);
+        let declares_stack = file
+            .items
+            .iter()
+            .any(|i| matches!(i, stackc::syntax::ast::Item::Block(b) if b.kind.name == "stack"));
+        if declares_stack {
+            return None;
+        }
+        let candidate = std::path::Path::new(name).parent()?.join("stack.stack");
+        let root = candidate.to_string_lossy().into_owned();
+        let read_it_before = self
+            .reads
+            .get(&root)
+            .is_none_or(|files| files.contains(name));
+        (root != name && candidate.is_file() && read_it_before).then_some(root)
+    }
+
+    /// The URI of an open document.
+    pub fn uri_of_open(&self, name: &str) -> Option<Url> {
+        self.docs.get(name).map(|d| d.uri.clone())
     }
 
     /// Compiles the open document `root` and returns the diagnostics to
     /// publish: for the document itself and every file it imports (open or
     /// not: an imported file's diagnostics are those of its importer).
     pub fn check(&mut self, root: &str) -> Vec<Published> {
-        let Some(doc) = self.docs.get(root) else {
-            return Vec::new();
+        // A root on disk (see `disk_root`) has no version of its own.
+        let version = match self.docs.get(root) {
+            Some(doc) => Some(doc.version),
+            None if std::path::Path::new(root).is_file() => None,
+            None => return Vec::new(),
         };
-        let version = doc.version;
         let loader = Buffers { docs: &self.docs };
         let keep = stackc::Keep {
             worlds: false,
@@ -139,7 +174,11 @@ impl State {
             .insert(root.to_string(), files.iter().cloned().collect());
         let out = files
             .iter()
-            .filter(|f| *f == root || !self.docs.contains_key(*f) || self.imported(f))
+            .filter(|f| {
+                // A root on disk checks the open files it reads for them.
+                let disk_root = version.is_none();
+                *f == root || disk_root || !self.docs.contains_key(*f) || self.imported(f)
+            })
             .filter_map(|f| {
                 let uri = self
                     .docs
@@ -151,7 +190,7 @@ impl State {
                     .get(f)
                     .map(|d| d.version)
                     .filter(|_| f != root)
-                    .or((f == root).then_some(version));
+                    .or(version.filter(|_| f == root));
                 Some(publish(map, &c.diagnostics, f, uri, version))
             })
             .collect();

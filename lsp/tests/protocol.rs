@@ -514,3 +514,32 @@ fn navigation_and_hover_follow_references_across_files() {
     assert_eq!(outline[2]["children"][0]["name"], "http", "{outline}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Opening a file that others import, before its root: it is checked as
+/// part of the `stack.stack` beside it, not as a stack of its own (which
+/// would report a missing `stack` block and everything it does not
+/// declare).
+#[test]
+fn an_imported_file_opened_alone_is_checked_through_the_stack_beside_it() {
+    let dir = scratch("imported-first");
+    let root = dir.join("stack.stack");
+    let lib = dir.join("services.stack");
+    std::fs::write(
+        &root,
+        "stack shop {\n    namespace = \"shop\"\n}\nimport \"./services.stack\"\nsecret token {\n    kind = token\n}\n",
+    )
+    .expect("write");
+    let lib_text = "service api {\n    image = \"ghcr.io/acme/api:1.0\"\n    env {\n        TOKEN = secret.token\n    }\n}\n";
+    std::fs::write(&lib, lib_text).expect("write");
+    let mut c = Client::start();
+    c.open(&uri(&lib), lib_text);
+    let got = c.diagnostics(&uri(&lib));
+    assert!(got.is_empty(), "false errors: {got:?}");
+    // A real mistake in it is still reported, at its place.
+    let broken = lib_text.replace("secret.token", "secret.tokn");
+    c.change(&uri(&lib), 2, &broken);
+    let got = c.diagnostics_at(&uri(&lib), 2);
+    let codes: Vec<&str> = got.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["E0105"], "{got:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
