@@ -181,7 +181,7 @@ fn readme(m: &Model, units: &[unit::Unit]) -> String {
             u.service,
             match level {
                 Hardening::None => "none",
-                Hardening::Basic => "basic",
+                Hardening::Standard => "standard",
                 Hardening::Strict => "strict",
             }
         ));

@@ -335,6 +335,6 @@ pub struct Host {
 #[serde(rename_all = "snake_case")]
 pub enum Hardening {
     None,
-    Basic,
+    Standard,
     Strict,
 }

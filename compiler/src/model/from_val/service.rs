@@ -240,5 +240,5 @@ keywords! {
     }
     RolloutStrategy { "rolling" => Rolling, "recreate" => Recreate }
     Condition { "started" => Started, "healthy" => Healthy, "completed" => Completed }
-    Hardening { "none" => None, "basic" => Basic, "strict" => Strict }
+    Hardening { "none" => None, "standard" => Standard, "strict" => Strict }
 }
