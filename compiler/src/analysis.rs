@@ -701,20 +701,20 @@ fn reference_completions(c: &Compilation, file: FileId, offset: usize) -> Option
     } else {
         return None;
     };
-    Some(
-        table
-            .keys()
-            .map(|n| Completion {
-                label: n.clone(),
-                detail: kind.to_string(),
-                docs: docs_of(c, &target_of(kind, n))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-                snippet: n.clone(),
-            })
-            .collect(),
-    )
+    Some(table.keys().map(|n| name_completion(c, kind, n)).collect())
+}
+
+/// A declared name as a completion, with its doc comment.
+fn name_completion(c: &Compilation, kind: &str, name: &str) -> Completion {
+    Completion {
+        label: name.to_string(),
+        detail: kind.to_string(),
+        docs: docs_of(c, &target_of(kind, name))
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        snippet: name.to_string(),
+    }
 }
 
 fn target_of(kind: &str, name: &str) -> Target {
@@ -735,15 +735,7 @@ fn value_completions(c: &Compilation, ty: &Ty) -> Vec<Completion> {
     let named = |kind: &str, names: Vec<&String>| -> Vec<Completion> {
         names
             .into_iter()
-            .map(|n| Completion {
-                label: n.clone(),
-                detail: kind.to_string(),
-                docs: docs_of(c, &target_of(kind, n))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-                snippet: n.clone(),
-            })
+            .map(|n| name_completion(c, kind, n))
             .collect()
     };
     let s = &c.program.symbols;

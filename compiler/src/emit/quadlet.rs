@@ -132,17 +132,7 @@ fn lower(cx: &mut Cx) -> Vec<container::Unit> {
     let mut units = Vec::new();
     for s in m.services.values() {
         if let Some(e) = &s.external {
-            let at = match (&e.host, &e.url) {
-                (Some(h), _) => format!("reached at {h}"),
-                (None, Some(_)) => "reached through its `external.url`".to_string(),
-                (None, None) => "reached at its address".to_string(),
-            };
-            cx.out.approximated(
-                e.span,
-                cx.env,
-                "external",
-                format!("no container: `{}` runs elsewhere, {at}", s.name),
-            );
+            crate::emit::unitfile::report_external(cx.out, cx.env, s, e, "container");
             continue;
         }
         if runs_as_container(s) {
@@ -163,17 +153,12 @@ fn lower(cx: &mut Cx) -> Vec<container::Unit> {
     units
 }
 
-fn env_phrase(m: &Model) -> String {
-    m.env_name()
-        .map_or(String::new(), |e| format!(", environment `{e}`"))
-}
-
 fn volume(m: &Model, stem: &str, svc: &str, vol: &str) -> String {
     let mut t = hash_header();
     t.push_str(&format!(
         "# Volume `{vol}` of service `{svc}`, stack `{}`{}; see README.txt.\n\n",
         m.stack.name,
-        env_phrase(m)
+        crate::emit::unitfile::env_phrase(m)
     ));
     t.push_str(&format!(
         "[Unit]\nDescription={}\n\n[Volume]\nVolumeName={}-{stem}\n",
@@ -188,7 +173,7 @@ fn network(m: &Model) -> String {
     t.push_str(&format!(
         "# The network of stack `{}`{}: its containers reach each other by service name.\n\n",
         m.stack.name,
-        env_phrase(m)
+        crate::emit::unitfile::env_phrase(m)
     ));
     t.push_str(&format!(
         "[Unit]\nDescription={}\n\n[Network]\nNetworkName={}\n",
@@ -203,7 +188,7 @@ fn target(m: &Model, units: &[container::Unit]) -> String {
     t.push_str(&format!(
         "# Stack `{}`{}: starts and stops its containers together; see README.txt.\n\n[Unit]\n",
         m.stack.name,
-        env_phrase(m)
+        crate::emit::unitfile::env_phrase(m)
     ));
     let what = m
         .stack
@@ -234,7 +219,7 @@ fn readme(
     let mut r = hash_header();
     r.push_str(&format!(
         "\nStack `{stack}`{}: Podman Quadlet units for one Linux host (Podman 5.0 or later).\n\n",
-        env_phrase(m)
+        crate::emit::unitfile::env_phrase(m)
     ));
     if units.is_empty() {
         r.push_str(

@@ -100,17 +100,7 @@ fn lower(cx: &mut Cx) -> Vec<unit::Unit> {
     let mut units = Vec::new();
     for s in m.services.values() {
         if let Some(e) = &s.external {
-            let at = match (&e.host, &e.url) {
-                (Some(h), _) => format!("reached at {h}"),
-                (None, Some(_)) => "reached through its `external.url`".to_string(),
-                (None, None) => "reached at its address".to_string(),
-            };
-            cx.out.approximated(
-                e.span,
-                cx.env,
-                "external",
-                format!("no unit: `{}` runs elsewhere, {at}", s.name),
-            );
+            crate::emit::unitfile::report_external(cx.out, cx.env, s, e, "unit");
             continue;
         }
         match &s.host {
@@ -135,8 +125,7 @@ fn target(m: &Model, units: &[unit::Unit]) -> String {
     t.push_str(&format!(
         "# Stack `{}`{}: starts and stops its units together; see README.txt.\n\n[Unit]\n",
         m.stack.name,
-        m.env_name()
-            .map_or(String::new(), |e| format!(", environment `{e}`"))
+        crate::emit::unitfile::env_phrase(m)
     ));
     let what = m
         .stack
@@ -163,8 +152,7 @@ fn readme(m: &Model, units: &[unit::Unit]) -> String {
     let mut r = hash_header();
     r.push_str(&format!(
         "\nStack `{stack}`{}: systemd units for one Linux host.\n\n",
-        m.env_name()
-            .map_or(String::new(), |e| format!(", environment `{e}`"))
+        crate::emit::unitfile::env_phrase(m)
     ));
     if units.is_empty() {
         r.push_str(

@@ -3,7 +3,7 @@
 //! and the one-host rendering of `${svc.host}` / `${svc.port.NAME}`.
 
 use super::Output;
-use crate::model::{Bytes, Duration, Model, Part, Restart, SecretKind, Service};
+use crate::model::{Bytes, Duration, External, Model, Part, Restart, SecretKind, Service};
 
 /// Restarts allowed within [`START_LIMIT_INTERVAL`] before systemd gives up.
 pub(crate) const START_LIMIT_BURST: u32 = 5;
@@ -18,6 +18,35 @@ pub(crate) fn restart(r: Restart) -> &'static str {
         Restart::OnFailure => "on-failure",
         Restart::Never => "no",
     }
+}
+
+/// `, environment `prod`` for a model of an environment, empty for the
+/// base: the tail of the header comment of every generated file.
+pub(crate) fn env_phrase(m: &Model) -> String {
+    m.env_name()
+        .map_or(String::new(), |e| format!(", environment `{e}`"))
+}
+
+/// Reports an external service, which gets no `what` (unit, container) on
+/// the host: it runs elsewhere.
+pub(crate) fn report_external(
+    out: &mut Output,
+    env: Option<&str>,
+    s: &Service,
+    e: &External,
+    what: &str,
+) {
+    let at = match (&e.host, &e.url) {
+        (Some(h), _) => format!("reached at {h}"),
+        (None, Some(_)) => "reached through its `external.url`".to_string(),
+        (None, None) => "reached at its address".to_string(),
+    };
+    out.approximated(
+        e.span,
+        env,
+        "external",
+        format!("no {what}: `{}` runs elsewhere, {at}", s.name),
+    );
 }
 
 /// Reports what a cluster does for `s` that one host cannot: more than

@@ -203,8 +203,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
     text.push_str(&format!(
         "# Container `{name}` of stack `{}`{}; see README.txt to install.\n",
         m.stack.name,
-        m.env_name()
-            .map_or(String::new(), |e| format!(", environment `{e}`"))
+        crate::emit::unitfile::env_phrase(m)
     ));
     text.push_str("\n[Unit]\n");
     text.push_str(&unit);

@@ -183,8 +183,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
     text.push_str(&format!(
         "# Service `{name}` of stack `{}`{}; see README.txt to install.\n",
         m.stack.name,
-        m.env_name()
-            .map_or(String::new(), |e| format!(", environment `{e}`"))
+        crate::emit::unitfile::env_phrase(m)
     ));
     text.push_str("\n[Unit]\n");
     text.push_str(&unit);
@@ -249,8 +248,7 @@ fn env_example(cx: &Cx, s: &Service, file: &str, vars: &IndexMap<String, Var>) -
          #   install -D -m 0600 -o root -g root {}.env.example {file}\n",
         s.name,
         m.stack.name,
-        m.env_name()
-            .map_or(String::new(), |e| format!(", environment `{e}`")),
+        crate::emit::unitfile::env_phrase(m),
         s.name,
     ));
     let mut any = false;
