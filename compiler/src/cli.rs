@@ -275,7 +275,10 @@ pub fn compile_for_models(
         worlds: true,
         syntax: false,
     };
-    let c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, keep);
+    let mut c = crate::compile_with(&display_name(&root), &DiskLoader, &envs, keep);
+    // Every world the models need is kept (the base and the selected
+    // environments): the checked items would only add to peak memory.
+    c.release_checked();
     Ok((root, c))
 }
 

@@ -59,13 +59,16 @@ pub struct Evaluator<'a> {
     pub base: Option<&'a BaseServices>,
 }
 
-/// Every service merged from its templates and itself, with defaults, as
-/// the base sees it (before environment-dependent interpolation).
+/// Every service of the base world: merged from its templates and itself,
+/// with defaults, its environment-dependent strings resolved for the base.
+/// The base world is these values; an environment shares those it does not
+/// change and whose strings do not depend on the environment (the others it
+/// evaluates itself, so no world holds a copy of another's service).
 #[derive(Debug, Clone, Default)]
 pub struct BaseServices {
     pub services: IndexMap<String, Arc<Val>>,
     /// Services whose strings depend on the environment (`stack.*`,
-    /// `environment.name`, config values): re-resolved per environment.
+    /// `environment.name`, config values): evaluated again per environment.
     pub env_dependent: Vec<bool>,
     pub diags: Vec<Diagnostic>,
 }
@@ -98,14 +101,25 @@ impl Evaluator<'_> {
 
     /// The base services, once (call with `base: None`).
     pub fn base_services(&self) -> BaseServices {
-        let mut out = BaseServices::default();
-        for name in self.checked.services.keys() {
-            if let Some(v) = self.service(name, None, &mut out.diags) {
-                out.env_dependent.push(has_env_parts(&v));
-                out.services.insert(name.clone(), Arc::new(v));
-            }
+        let mut diags = Vec::new();
+        let (services, dependent, _) = self.services(None, &mut diags);
+        let mut world = Evaluated {
+            env: None,
+            stack: self.stack(None),
+            environment: None,
+            services,
+            dependent,
+            skipped: Vec::new(),
+            secrets: IndexMap::new(),
+            configs: self.configs(None),
+            pipelines: IndexMap::new(),
+        };
+        resolve_env_parts(&mut world);
+        BaseServices {
+            services: world.services,
+            env_dependent: world.dependent,
+            diags,
         }
-        out
     }
 
     /// The services of `env`, with a flag per service telling whether its
@@ -123,17 +137,22 @@ impl Evaluator<'_> {
             .map(|o| &o.services);
         for name in self.checked.services.keys() {
             let changed = overlays.is_some_and(|o| o.contains_key(name));
-            let shared = if changed {
-                None
-            } else {
-                self.base.and_then(|b| b.services.get_full(name))
+            let shared = match self.base {
+                Some(b) if !changed => b.services.get_full(name).map(|(i, _, v)| {
+                    // Resolved for the base: shareable where the base's
+                    // strings are the environment's too.
+                    let same = env.is_none() || !b.env_dependent[i];
+                    (v, same)
+                }),
+                _ => None,
             };
             let v = match shared {
-                Some((i, _, v)) if env.is_none_or(|e| runs_in(v, e)) => {
-                    Some((Arc::clone(v), self.base.is_some_and(|b| b.env_dependent[i])))
-                }
-                Some(_) => None,
-                None => self.service(name, env, diags).map(|v| {
+                Some((v, _)) if env.is_some_and(|e| !runs_in(v, e)) => None,
+                // Already resolved: nothing to re-resolve in this world.
+                Some((v, true)) => Some((Arc::clone(v), false)),
+                // Changed here, or its strings differ here: evaluated anew
+                // (a fresh value, resolved in place, not a copy of the base's).
+                Some((_, false)) | None => self.service(name, env, diags).map(|v| {
                     let d = has_env_parts(&v);
                     (Arc::new(v), d)
                 }),

@@ -68,6 +68,9 @@ pub struct Compilation {
     worlds: Vec<std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>>,
     /// Services converted to the model, by the address of their shared value.
     model_cache: model::ServiceCache,
+    /// The checked items were freed ([`Compilation::release_checked`]): only
+    /// the worlds evaluated before can be asked for.
+    released: bool,
 }
 
 /// Which environments `compile` evaluates and checks.
@@ -129,6 +132,7 @@ pub fn compile_with(
         base: Default::default(),
         worlds: Vec::new(),
         model_cache: Default::default(),
+        released: false,
     };
     if !keep.syntax {
         c.release_syntax();
@@ -161,6 +165,12 @@ pub fn compile_with(
         let list = c.checked.services.get(svc)?.get("environments")?;
         Some(list.span)
     };
+    if keep.worlds {
+        // Every world that follows reads its evaluated copy; the shared base
+        // services would only add to peak memory from here on (a world not
+        // kept evaluates them again when asked).
+        c.base = Default::default();
+    }
     rules::absent::report(absent, &restricted, &mut diags);
     rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
     diagnostics::sort_dedup(&mut diags);
@@ -212,6 +222,33 @@ impl Compilation {
                 .clone(),
             None => std::sync::Arc::new(self.evaluate(env).0),
         }
+    }
+
+    /// Frees the checked services, templates and environment overlays once
+    /// every world a command needs is evaluated and kept ([`Keep::worlds`]):
+    /// a command-line run that builds models from those worlds then needs
+    /// less memory while it builds them. A world not evaluated before cannot
+    /// be asked for afterwards (its model is an internal error, not a wrong
+    /// model).
+    pub fn release_checked(&mut self) {
+        let ch = &mut self.checked;
+        ch.services = Default::default();
+        ch.templates = Default::default();
+        ch.template_chains = Default::default();
+        for o in ch.environments.values_mut() {
+            o.services = Default::default();
+        }
+        self.base = Default::default();
+        self.released = true;
+    }
+
+    /// Frees the evaluated worlds and base services once the models are
+    /// built (models own their data): the backends' output then reuses
+    /// that memory instead of adding to it.
+    pub fn release_worlds(&mut self) {
+        self.worlds.clear();
+        self.base = Default::default();
+        self.model_cache = Default::default();
     }
 
     /// Frees the syntax trees of the stack's files. Evaluation and models
@@ -302,12 +339,24 @@ impl Compilation {
         environments: &[model::EnvironmentSummary],
         services: bool,
     ) -> Result<model::Model, Diagnostic> {
+        let kept = self.world_slot(env).is_some_and(|s| s.get().is_some());
+        if self.released && !kept {
+            return Err(model::world_not_kept(
+                &env.map_or_else(|| "the base".to_string(), |e| format!("`{e}`")),
+            ));
+        }
         let world = self.world(env);
+        // Services an environment shares with the base are the same values
+        // in both worlds (the base world outlives the models: kept in its slot).
+        let base_world = self.worlds.first().and_then(|s| s.get()).cloned();
         model::build(&model::Inputs {
             world: &world,
             environments,
             cache: &self.model_cache,
-            shared: self.base.get().map(|b| &b.services),
+            shared: base_world
+                .as_ref()
+                .map(|w| &w.services)
+                .or_else(|| self.base.get().map(|b| &b.services)),
             services,
         })
     }

@@ -18,7 +18,7 @@ pub mod pipeline;
 pub mod service;
 pub mod units;
 
-pub use build::{build, summaries, Inputs};
+pub use build::{build, summaries, world_not_kept, Inputs};
 
 pub use pipeline::*;
 pub use service::*;

@@ -81,6 +81,15 @@ pub fn internal_error(m: Misfit) -> Diagnostic {
     )
 }
 
+/// E0900 for a model asked of a world that was freed before it was
+/// evaluated (see `Compilation::release_checked`).
+pub fn world_not_kept(what: &str) -> Diagnostic {
+    internal_error(Misfit {
+        span: Span::default(),
+        expected: format!("the world of {what} was not kept before the checked items were freed"),
+    })
+}
+
 fn model(i: &Inputs) -> Res<Model> {
     let w = i.world;
     let cx = Cx {
