@@ -115,6 +115,27 @@ impl Diagnostic {
         self
     }
 
+    /// `help:` for an unknown name: when a candidate is a likely typo or
+    /// a foreign spelling of it, "did you mean" with a fix replacing `span`
+    /// by `replace(candidate)`; else the list of what is declared.
+    pub fn unknown<'a, I>(
+        self,
+        what: &str,
+        name: &str,
+        candidates: I,
+        span: Span,
+        replace: impl Fn(&str) -> String,
+    ) -> Self
+    where
+        I: IntoIterator<Item = &'a str> + Clone,
+    {
+        if let Some(s) = suggest::did_you_mean(name, candidates.clone()) {
+            let r = replace(s);
+            return self.help(format!("did you mean `{r}`?")).fix(span, r);
+        }
+        self.help_opt(suggest::help_for_unknown(what, name, candidates))
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

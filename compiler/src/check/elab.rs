@@ -183,7 +183,7 @@ impl<'p> Elab<'p> {
         };
         let d = Diagnostic::new(code, label.span, format!("this environment changes {} `{}`, which the base does not declare", kind.noun(), label.value))
             .label(format!("no {} with this name", kind.noun()))
-            .help_opt(suggest::help_for_unknown(kind.noun(), &label.value, table.keys().map(String::as_str)))
+            .unknown(kind.noun(), &label.value, table.keys().map(String::as_str), label.span, str::to_string)
             .note("an environment can only change what the base declares; declare it at the top level first");
         self.report(d);
         None
@@ -379,7 +379,10 @@ impl<'p> Elab<'p> {
             format!("`{}` has no field `{}`", r.name, key.name),
         )
         .label("unknown field");
-        if let Some(s) = &help {
+        if let Some(h) = compose_key(&r.name, &key.name) {
+            // A Compose key written the Compose way: no one-word fix.
+            d = d.help(h);
+        } else if let Some(s) = &help {
             d = d
                 .help(format!("did you mean `{s}`?"))
                 .fix(key.span, s.clone());
@@ -569,11 +572,13 @@ impl<'p> Elab<'p> {
                 format!("unknown step kind `{}`", step.kind.name),
             )
             .label("not a step kind")
-            .help_opt(suggest::help_for_unknown(
+            .unknown(
                 "step kind",
                 &step.kind.name,
                 names,
-            ));
+                step.kind.span,
+                str::to_string,
+            );
             self.report(d);
             return None;
         };
@@ -653,4 +658,22 @@ fn set_twice(key: &Key, first: crate::source::Span, within: Option<&String>) -> 
         .label("set again here")
         .secondary(first, "first set here")
         .help(help)
+}
+
+/// How a Docker Compose service key that has no field of the same shape is
+/// written in a `service` block.
+fn compose_key(record: &str, key: &str) -> Option<&'static str> {
+    if record != "Service" {
+        return None;
+    }
+    Some(match key {
+        "ports" => "a port is a labelled block, one per port: `port http { container = 80  host = 8080 }`",
+        "volumes" => "a volume is a labelled block, one per volume: `volume data { mount = \"/data\"  size = 1Gi }`",
+        "container_name" | "hostname" => {
+            "containers and host names are named after the service's name (`service NAME`); rename the service to change them"
+        }
+        "networks" => "the services of a stack share one network; remove `networks`",
+        "env_file" => "list the variables in `env { … }`, or declare a `config` and use `env_from = [config.NAME]`",
+        _ => return None,
+    })
 }

@@ -417,8 +417,18 @@ fn image_reference(s: &Val, diags: &mut Vec<Diagnostic>) {
     };
     let Some(problem) = problem else { return };
     let fixed = {
-        // `nginx:1.27 alpine` meant `nginx:1.27-alpine`.
-        let t = image.split_whitespace().collect::<Vec<_>>().join("-");
+        // `nginx:1.27 alpine` meant `nginx:1.27-alpine`; a space next to
+        // a separator (`api: 1.0`, `acme/ api`) is dropped.
+        let words: Vec<&str> = image.split_whitespace().collect();
+        let mut t = String::new();
+        for w in &words {
+            let joined =
+                t.is_empty() || t.ends_with([':', '/', '@']) || w.starts_with([':', '/', '@']);
+            if !joined {
+                t.push('-');
+            }
+            t.push_str(w);
+        }
         let mut out = t.clone();
         if path.bytes().any(|b| b.is_ascii_uppercase()) {
             out = t.replacen(path, &path.to_ascii_lowercase(), 1);
@@ -459,6 +469,10 @@ fn resources(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
                     )
                     .label("request")
                     .secondary(hi.span, "limit")
+                    .fix(
+                        lo.span.to(hi.span),
+                        format!("{}..{}", p.map.snippet(hi.span), p.map.snippet(lo.span)),
+                    )
                     .help(format!(
                         "write `{kind} = request..limit` with the request at most the limit, e.g. `{kind} = {}..{}`",
                         p.map.snippet(hi.span),
