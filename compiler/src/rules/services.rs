@@ -585,10 +585,40 @@ fn image_tag(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         Some(_) => return,
     };
     let env = w.env.as_deref().unwrap_or("");
+    let help = match s.get("image").and_then(Val::str).filter(|_| !built) {
+        // A published image: its own versions, not this stack's.
+        Some(image) => {
+            let repo = image.split('@').next().unwrap_or(image);
+            let repo = match tag_of(repo) {
+                Some(t) => &repo[..repo.len() - t.len() - 1],
+                None => repo,
+            };
+            let short = repo.rsplit('/').next().unwrap_or(repo);
+            format!(
+                "pin a version of {short}, e.g. `image = \"{repo}:<version>\"` with a release from its registry (or `tag = \"<version>\"` in `environment {env} {{ service {name} {{ … }} }}`)"
+            )
+        }
+        // An image this stack builds: the stack's version or a release tag.
+        None => {
+            let version = w
+                .stack
+                .get("version")
+                .and_then(Val::str)
+                .unwrap_or("1.0.0")
+                .to_string();
+            format!(
+                "pin the version you release: `tag = \"{version}\"` in `environment {env} {{ service {name} {{ … }} }}` (or set `tag` on the environment)"
+            )
+        }
+    };
     diags.push(
-        Diagnostic::new(Code::E0501, span, format!("service `{name}` {problem} in production environment `{env}`"))
-            .label("not a pinned version")
-            .help(format!("pin a version: `tag = \"1.4.2\"` in `environment {env} {{ service {name} {{ … }} }}` (or in the image)")),
+        Diagnostic::new(
+            Code::E0501,
+            span,
+            format!("service `{name}` {problem} in production environment `{env}`"),
+        )
+        .label("not a pinned version")
+        .help(help),
     );
 }
 
