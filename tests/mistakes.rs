@@ -162,14 +162,23 @@ fn run(case: &Case) -> Outcome {
             ));
             return out;
         }
-        // Applied, the fix makes the diagnostic go away.
-        let (start, end) = (fix.span.start as usize, fix.span.end as usize);
-        let fixed = format!(
-            "{}{}{}",
-            &case.text[..start],
-            fix.replacement,
-            &case.text[end..]
-        );
+        // Applied with all its edits, the fix makes the diagnostic go away
+        // and leaves fewer errors than before (a rename that forgot a
+        // reference would trade one error for another).
+        let mut edits: Vec<(usize, usize, &str)> = std::iter::once(fix)
+            .map(|f| (f.span.start, f.span.end, f.replacement.as_str()))
+            .chain(
+                fix.also
+                    .iter()
+                    .map(|e| (e.span.start, e.span.end, e.replacement.as_str())),
+            )
+            .map(|(s, e, r)| (s as usize, e as usize, r))
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut fixed = case.text.clone();
+        for (start, end, text) in edits {
+            fixed.replace_range(start..end, text);
+        }
         let after = case.compile(&fixed);
         if let Some(still) = after
             .diagnostics
@@ -177,6 +186,20 @@ fn run(case: &Case) -> Outcome {
             .find(|a| a.code == d.code && line_of(&after, a) == case.line)
         {
             out.why = Some(format!("still reported after the fix: {}", still.message));
+            return out;
+        }
+        let errors = |c: &Compilation| c.diagnostics.iter().filter(|d| d.is_error()).count();
+        if errors(&after) >= errors(&c) && errors(&c) > 0 {
+            out.why = Some(format!(
+                "the fix leaves {} errors: {}",
+                errors(&after),
+                after
+                    .diagnostics
+                    .iter()
+                    .map(|d| format!("{} line {}", d.code, line_of(&after, d)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             return out;
         }
     }

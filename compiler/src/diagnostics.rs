@@ -30,9 +30,19 @@ pub struct Label {
     pub message: String,
 }
 
-/// A mechanical fix: replace the text of `span` by `replacement`.
+/// A mechanical fix: replace the text of `span` by `replacement`, and
+/// make the `also` edits with it (a rename changes every reference too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Edit>,
+}
+
+/// One more edit of a [`Fix`], possibly in another file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
     pub span: Span,
     pub replacement: String,
 }
@@ -111,6 +121,7 @@ impl Diagnostic {
         self.fix = Some(Fix {
             span,
             replacement: replacement.into(),
+            also: Vec::new(),
         });
         self
     }

@@ -2,11 +2,11 @@
 //! dotted keys, duplicates. Values are elaborated in `refs.rs` (references)
 //! and `values` below (literals by expected type).
 
-use super::schema::{FieldDef, RefKind, Schema, Ty};
+use super::schema::{FieldDef, RefKind, Schema, Ty, Unit};
 use super::Overlay;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::resolve::{ItemRef, Program};
-use crate::syntax::ast::{self, Block, Body, Entry, Expr, Key};
+use crate::syntax::ast::{self, Block, Body, Entry, Expr, ExprKind, Key};
 use crate::value::{Map, Val, ValKind};
 use indexmap::IndexSet;
 
@@ -238,7 +238,8 @@ impl<'p> Elab<'p> {
     /// `a.b.c = value` in record `rec`.
     pub(super) fn assign(&mut self, out: &mut Map, path: &[Key], value: &Expr, rec: usize) {
         let key = &path[0];
-        let Some(field) = self.field(rec, key) else {
+        let written = (path.len() == 1).then_some(value);
+        let Some(field) = self.field(rec, key, written) else {
             self.poison_meant(out, rec, key);
             return;
         };
@@ -366,7 +367,7 @@ impl<'p> Elab<'p> {
     }
 
     /// Looks up a field, reporting E0200 with a suggestion when unknown.
-    fn field(&mut self, rec: usize, key: &Key) -> Option<FieldDef> {
+    fn field(&mut self, rec: usize, key: &Key, value: Option<&Expr>) -> Option<FieldDef> {
         let r = &self.schema.records[rec];
         if let Some(f) = r.fields.get(&key.name) {
             return Some(f.clone());
@@ -386,6 +387,33 @@ impl<'p> Elab<'p> {
             d = d
                 .help(format!("did you mean `{s}`?"))
                 .fix(key.span, s.clone());
+            // `initialDelaySeconds = 30`: the number becomes `30s` too.
+            let duration = r
+                .fields
+                .get(s)
+                .is_some_and(|f| f.ty == Ty::Quantity(Unit::Duration));
+            if let (
+                true,
+                true,
+                Some(Expr {
+                    kind: ExprKind::Number(n),
+                    ..
+                }),
+            ) = (
+                duration,
+                suggest::snake(&key.name).ends_with("_seconds"),
+                value,
+            ) {
+                if n.unit.is_none() {
+                    if let Some(f) = d.fix.as_mut() {
+                        f.also.push(crate::diagnostics::Edit {
+                            span: n.span,
+                            replacement: format!("{}s", n.text),
+                        });
+                    }
+                    d = d.help(format!("did you mean `{s} = {}s`?", n.text));
+                }
+            }
         } else {
             let mut all: Vec<&str> = names.collect();
             all.sort_unstable();
@@ -422,7 +450,7 @@ impl<'p> Elab<'p> {
             quoted: false,
             span: b.kind.span,
         };
-        let Some(field) = self.field(rec, &key) else {
+        let Some(field) = self.field(rec, &key, None) else {
             self.poison_meant(out, rec, &key);
             return;
         };
