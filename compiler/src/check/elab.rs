@@ -22,6 +22,10 @@ pub(super) struct Elab<'p> {
     /// Trial elaboration (for `a | b` types): diagnostics are counted, not kept.
     pub trial: usize,
     pub trial_failed: bool,
+    /// The ports the service being checked declares in its own body: name
+    /// and the numbers it is known by (container, service), so that a
+    /// number where a port name belongs can name the port.
+    pub ports: Vec<(String, Vec<f64>)>,
 }
 
 impl<'p> Elab<'p> {
@@ -35,6 +39,7 @@ impl<'p> Elab<'p> {
             let_stack: Vec::new(),
             trial: 0,
             trial_failed: false,
+            ports: Vec::new(),
         }
     }
 
@@ -63,7 +68,40 @@ impl<'p> Elab<'p> {
     }
 
     pub fn service(&mut self, r: ItemRef) -> Val {
-        self.item_body(r, "Service")
+        let b = self.p.block(r);
+        self.ports = b
+            .body
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Block(pb) if pb.kind.name == "port" => {
+                    let name = pb.name()?.value.clone();
+                    let numbers = pb
+                        .body
+                        .entries
+                        .iter()
+                        .filter_map(|e| match e {
+                            Entry::Attr(a)
+                                if a.path.len() == 1
+                                    && ["container", "service"]
+                                        .contains(&a.path[0].name.as_str()) =>
+                            {
+                                match &a.value.kind {
+                                    ExprKind::Number(n) => Some(n.value),
+                                    _ => None,
+                                }
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    Some((name, numbers))
+                }
+                _ => None,
+            })
+            .collect();
+        let v = self.item_body(r, "Service");
+        self.ports.clear();
+        v
     }
 
     /// `config NAME { KEY = value … }`: a map of scalars.

@@ -75,6 +75,10 @@ impl Elab<'_> {
                     .or_else(|| declared.clone().find(|n| *n == text))
                 {
                     Some(name) => {
+                        // What it meant is used: not reported unused too.
+                        if self.trial == 0 {
+                            self.used_secrets.insert(name.to_string());
+                        }
                         d = d
                             .help(format!("refer to the declared secret: `secret.{name}` (secret values never appear in .stack files)"))
                             .fix(e.span, format!("secret.{name}"));
@@ -83,6 +87,17 @@ impl Elab<'_> {
                         let name = suggest::snake(&text);
                         d = d.help(format!("declare `secret {name} {{ }}` and write `secret.{name}`: secret values never appear in .stack files"));
                     }
+                }
+            } else if let (ExprKind::Number(n), RefKind::Port) = (&e.kind, kind) {
+                // `port = 8080` (Kubernetes' `httpGet.port`): the port
+                // with that number, by name.
+                if let Some((name, _)) = self.ports.iter().find(|(_, ns)| ns.contains(&n.value)) {
+                    d = d
+                        .help(format!(
+                            "refer to the port by its name: `{name}` (port `{name}` is {})",
+                            n.text
+                        ))
+                        .fix(e.span, name.clone());
                 }
             } else if let ExprKind::Str(s) = &e.kind {
                 if let Some(t) = s.as_plain() {
@@ -386,6 +401,9 @@ impl Elab<'_> {
         )
         .label("not declared");
         let secret = p.segments.len() == 1 && self.p.symbols.secrets.contains_key(first);
+        if secret && self.trial == 0 {
+            self.used_secrets.insert(first.to_string());
+        }
         d = match suggest::did_you_mean(first, all.iter().copied()) {
             _ if secret => d
                 .help(format!("`{first}` is a secret: write `secret.{first}`"))
