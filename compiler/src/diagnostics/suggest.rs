@@ -36,16 +36,12 @@ const ALIASES: &[(&str, &str)] = &[
     ("healthcheck", "health"),
     ("working_dir", "workdir"),
     ("entrypoint", "command"),
-    ("mem_limit", "resources"),
-    ("deploy", "resources"),
     // Kubernetes probe and workload fields.
     ("failure_threshold", "retries"),
     ("period", "interval"),
     ("period_seconds", "interval"),
     ("timeout_seconds", "timeout"),
     ("initial_delay_seconds", "initial_delay"),
-    ("http_get", "http"),
-    ("tcp_socket", "tcp"),
     ("readiness_probe", "readiness"),
     ("liveness_probe", "liveness"),
     ("startup_probe", "startup"),
@@ -62,7 +58,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("staging", "stage"),
     // GitHub Actions.
     ("timeout_minutes", "timeout"),
-    ("strategy", "matrix"),
 ];
 
 /// A name in the form the language writes names: `camelCase` and
