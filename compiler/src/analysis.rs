@@ -781,3 +781,89 @@ fn value_completions(c: &Compilation, ty: &Ty) -> Vec<Completion> {
         _ => Vec::new(),
     }
 }
+
+/// E0207 on a service's name: its fix renames the declaration and, as
+/// further edits, every reference to the service (`depends_on` keys,
+/// `${svc.…}`, `service = …` in pipeline steps, `service NAME { … }`
+/// overrides in environments), so that applying it leaves a stack that
+/// still compiles. Each reference is also marked as a label.
+pub fn rename_references(c: &Compilation, diags: &mut [crate::diagnostics::Diagnostic]) {
+    let services = &c.program.symbols.services;
+    let mut refs: Option<Vec<Reference>> = None;
+    for d in diags.iter_mut() {
+        if d.code != crate::diagnostics::Code::E0207 {
+            continue;
+        }
+        let Some(fix) = d.fix.as_mut() else { continue };
+        let Some((name, _)) = services.iter().find(|(_, s)| s.name_span == d.primary.span) else {
+            continue;
+        };
+        let all = refs.get_or_insert_with(|| references_in(c));
+        let target = Target::Service(name.clone());
+        let mut spans: Vec<Span> = all
+            .iter()
+            .filter(|r| r.target == target && r.span != d.primary.span)
+            .map(|r| r.span)
+            .collect();
+        let map = &c.program.map;
+        // `depends_on { NAME = … }` keys (map keys carry no reference).
+        for svc in c.checked.services.values() {
+            if let Some(cond) = svc.get("depends_on").and_then(|m| m.get(name)) {
+                let key = crate::check::key_before(map, cond.span, name);
+                if key != cond.span {
+                    spans.push(key);
+                }
+            }
+        }
+        // `service NAME { … }` in environments.
+        for o in c.checked.environments.values() {
+            if let Some(v) = o.services.get(name.as_str()) {
+                spans.extend(block_label(map, v.span, name));
+            }
+        }
+        spans.retain(|s| !map.is_stdlib(s.file) && map.snippet(*s) == name.as_str());
+        spans.sort();
+        spans.dedup();
+        let new = fix.replacement.clone();
+        for s in &spans {
+            fix.also.push(crate::diagnostics::Edit {
+                span: *s,
+                replacement: new.clone(),
+            });
+            d.secondary.push(crate::diagnostics::Label {
+                span: *s,
+                message: format!("renamed to `{new}` by the fix"),
+            });
+        }
+        let help = d.help.take().unwrap_or_default();
+        d.help = Some(match spans.len() {
+            0 => format!("{help}; nothing refers to `{name}`"),
+            1 => format!("{help}; the fix renames the 1 reference as well"),
+            n => format!("{help}; the fix renames the {n} references as well"),
+        });
+    }
+}
+
+/// The span of `name` in the head of the block at `span` (`service NAME {`),
+/// found in the text from the start of its line.
+fn block_label(map: &crate::source::SourceMap, span: Span, name: &str) -> Option<Span> {
+    let text = map.text(span.file);
+    let start = span.start as usize;
+    let line_start = text[..start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[start.min(text.len())..]
+        .find('{')
+        .map_or(text.len(), |i| start + i);
+    let head = &text[line_start..end];
+    let at = head.find("service")? + "service".len();
+    let rest = &head[at..];
+    let off = rest.len() - rest.trim_start().len();
+    let label = rest.trim_start();
+    let ok = label.starts_with(name)
+        && !label[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
+    ok.then(|| {
+        let s = line_start + at + off;
+        Span::new(span.file, s, s + name.len())
+    })
+}

@@ -30,9 +30,19 @@ pub struct Label {
     pub message: String,
 }
 
-/// A mechanical fix: replace the text of `span` by `replacement`.
+/// A mechanical fix: replace the text of `span` by `replacement`, and
+/// make the `also` edits with it (a rename changes every reference too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Edit>,
+}
+
+/// One more edit of a [`Fix`], possibly in another file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
     pub span: Span,
     pub replacement: String,
 }
@@ -111,8 +121,30 @@ impl Diagnostic {
         self.fix = Some(Fix {
             span,
             replacement: replacement.into(),
+            also: Vec::new(),
         });
         self
+    }
+
+    /// `help:` for an unknown name: when a candidate is a likely typo or
+    /// a foreign spelling of it, "did you mean" with a fix replacing `span`
+    /// by `replace(candidate)`; else the list of what is declared.
+    pub fn unknown<'a, I>(
+        self,
+        what: &str,
+        name: &str,
+        candidates: I,
+        span: Span,
+        replace: impl Fn(&str) -> String,
+    ) -> Self
+    where
+        I: IntoIterator<Item = &'a str> + Clone,
+    {
+        if let Some(s) = suggest::did_you_mean(name, candidates.clone()) {
+            let r = replace(s);
+            return self.help(format!("did you mean `{r}`?")).fix(span, r);
+        }
+        self.help_opt(suggest::help_for_unknown(what, name, candidates))
     }
 
     pub fn is_error(&self) -> bool {

@@ -173,6 +173,7 @@ pub fn compile_with(
     }
     rules::absent::report(absent, &restricted, &mut diags);
     rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
+    analysis::rename_references(&c, &mut diags);
     diagnostics::sort_dedup(&mut diags);
     c.diagnostics = diags;
     c

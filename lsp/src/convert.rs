@@ -50,14 +50,34 @@ pub fn diagnostic(
         message: message(d),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: d.fix.as_ref().map(|f| fix_data(map, f)),
+        data: d.fix.as_ref().map(|f| fix_data(map, f, uri_of)),
     }
 }
 
 /// A diagnostic's mechanical fix, carried in its `data` so that a code
-/// action needs no state: `{ "range", "newText" }` in the primary file.
-fn fix_data(map: &SourceMap, f: &stackc::diagnostics::Fix) -> serde_json::Value {
-    serde_json::json!({ "range": range(map, f.span), "newText": f.replacement })
+/// action needs no state: `{ "range", "newText" }` in the primary file,
+/// and `also`: the fix's further edits with their documents' URIs.
+fn fix_data(
+    map: &SourceMap,
+    f: &stackc::diagnostics::Fix,
+    uri_of: &dyn Fn(Span) -> Option<lsp::Url>,
+) -> serde_json::Value {
+    let mut v = serde_json::json!({ "range": range(map, f.span), "newText": f.replacement });
+    let also: Vec<serde_json::Value> = f
+        .also
+        .iter()
+        .filter_map(|e| {
+            Some(serde_json::json!({
+                "uri": uri_of(e.span)?,
+                "range": range(map, e.span),
+                "newText": e.replacement,
+            }))
+        })
+        .collect();
+    if !also.is_empty() {
+        v["also"] = serde_json::Value::Array(also);
+    }
+    v
 }
 
 /// The quick fix of a published diagnostic that carries one.
@@ -65,12 +85,40 @@ pub fn code_action(uri: &lsp::Url, d: &lsp::Diagnostic) -> Option<lsp::CodeActio
     let data = d.data.as_ref()?;
     let range: lsp::Range = serde_json::from_value(data.get("range")?.clone()).ok()?;
     let new_text = data.get("newText")?.as_str()?.to_string();
-    let title = match new_text.as_str() {
-        "" => "remove it".to_string(),
-        t => format!("replace with `{t}`"),
+    let others = data
+        .get("also")
+        .and_then(|a| a.as_array())
+        .map_or(0, Vec::len);
+    let title = match (new_text.as_str(), others) {
+        ("", _) => "remove it".to_string(),
+        (t, 0) => format!("replace with `{t}`"),
+        (t, 1) => format!("rename to `{t}` (and the 1 reference)"),
+        (t, n) => format!("rename to `{t}` (and the {n} references)"),
     };
     let edit = lsp::TextEdit::new(range, new_text);
-    let changes = std::collections::HashMap::from([(uri.clone(), vec![edit])]);
+    let mut changes = std::collections::HashMap::from([(uri.clone(), vec![edit])]);
+    // A rename's other edits, in this document or another.
+    for e in data
+        .get("also")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let (Some(u), Some(r), Some(t)) = (
+            e.get("uri")
+                .and_then(|u| u.as_str())
+                .and_then(|u| lsp::Url::parse(u).ok()),
+            e.get("range")
+                .and_then(|r| serde_json::from_value::<lsp::Range>(r.clone()).ok()),
+            e.get("newText").and_then(|t| t.as_str()),
+        ) else {
+            continue;
+        };
+        changes
+            .entry(u)
+            .or_default()
+            .push(lsp::TextEdit::new(r, t.to_string()));
+    }
     Some(lsp::CodeAction {
         title,
         kind: Some(lsp::CodeActionKind::QUICKFIX),

@@ -437,6 +437,44 @@ fn a_diagnostic_with_a_fix_offers_it_as_a_quick_fix() {
     assert_eq!(edit["range"]["end"], position(&text, fix.span.end as usize));
 }
 
+/// A rename fix (an invalid service name) is one quick fix that edits the
+/// declaration and every reference in the document.
+#[test]
+fn a_rename_fix_edits_every_reference() {
+    let path = repo()
+        .join("tests/fixtures/diagnostics/E0207_rename_with_references.stack")
+        .canonicalize()
+        .expect("fixture");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let u = uri(&path);
+    let mut c = Client::start();
+    c.open(&u, &text);
+    let diags = c.diagnostics(&u);
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "E0207")
+        .cloned()
+        .expect("E0207");
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": u }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let action = &actions[0];
+    assert_eq!(
+        action["title"], "rename to `api-gateway` (and the 4 references)",
+        "{actions}"
+    );
+    let edits = action["edit"]["changes"][u.as_str()]
+        .as_array()
+        .expect("edits in the document");
+    assert_eq!(
+        edits.len(),
+        5,
+        "the declaration and 4 references: {edits:?}"
+    );
+    assert!(edits.iter().all(|e| e["newText"] == "api-gateway"));
+}
+
 /// Go to definition, references, highlights and hover over the last
 /// compilation, across an import.
 #[test]

@@ -2,11 +2,11 @@
 //! dotted keys, duplicates. Values are elaborated in `refs.rs` (references)
 //! and `values` below (literals by expected type).
 
-use super::schema::{FieldDef, RefKind, Schema, Ty};
+use super::schema::{FieldDef, RefKind, Schema, Ty, Unit};
 use super::Overlay;
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::resolve::{ItemRef, Program};
-use crate::syntax::ast::{self, Block, Body, Entry, Expr, Key};
+use crate::syntax::ast::{self, Block, Body, Entry, Expr, ExprKind, Key};
 use crate::value::{Map, Val, ValKind};
 use indexmap::IndexSet;
 
@@ -22,6 +22,10 @@ pub(super) struct Elab<'p> {
     /// Trial elaboration (for `a | b` types): diagnostics are counted, not kept.
     pub trial: usize,
     pub trial_failed: bool,
+    /// The ports the service being checked declares in its own body: name
+    /// and the numbers it is known by (container, service), so that a
+    /// number where a port name belongs can name the port.
+    pub ports: Vec<(String, Vec<f64>)>,
 }
 
 impl<'p> Elab<'p> {
@@ -35,6 +39,7 @@ impl<'p> Elab<'p> {
             let_stack: Vec::new(),
             trial: 0,
             trial_failed: false,
+            ports: Vec::new(),
         }
     }
 
@@ -63,7 +68,40 @@ impl<'p> Elab<'p> {
     }
 
     pub fn service(&mut self, r: ItemRef) -> Val {
-        self.item_body(r, "Service")
+        let b = self.p.block(r);
+        self.ports = b
+            .body
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Block(pb) if pb.kind.name == "port" => {
+                    let name = pb.name()?.value.clone();
+                    let numbers = pb
+                        .body
+                        .entries
+                        .iter()
+                        .filter_map(|e| match e {
+                            Entry::Attr(a)
+                                if a.path.len() == 1
+                                    && ["container", "service"]
+                                        .contains(&a.path[0].name.as_str()) =>
+                            {
+                                match &a.value.kind {
+                                    ExprKind::Number(n) => Some(n.value),
+                                    _ => None,
+                                }
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    Some((name, numbers))
+                }
+                _ => None,
+            })
+            .collect();
+        let v = self.item_body(r, "Service");
+        self.ports.clear();
+        v
     }
 
     /// `config NAME { KEY = value … }`: a map of scalars.
@@ -183,7 +221,7 @@ impl<'p> Elab<'p> {
         };
         let d = Diagnostic::new(code, label.span, format!("this environment changes {} `{}`, which the base does not declare", kind.noun(), label.value))
             .label(format!("no {} with this name", kind.noun()))
-            .help_opt(suggest::help_for_unknown(kind.noun(), &label.value, table.keys().map(String::as_str)))
+            .unknown(kind.noun(), &label.value, table.keys().map(String::as_str), label.span, str::to_string)
             .note("an environment can only change what the base declares; declare it at the top level first");
         self.report(d);
         None
@@ -238,7 +276,8 @@ impl<'p> Elab<'p> {
     /// `a.b.c = value` in record `rec`.
     pub(super) fn assign(&mut self, out: &mut Map, path: &[Key], value: &Expr, rec: usize) {
         let key = &path[0];
-        let Some(field) = self.field(rec, key) else {
+        let written = (path.len() == 1).then_some(value);
+        let Some(field) = self.field(rec, key, written) else {
             self.poison_meant(out, rec, key);
             return;
         };
@@ -366,7 +405,7 @@ impl<'p> Elab<'p> {
     }
 
     /// Looks up a field, reporting E0200 with a suggestion when unknown.
-    fn field(&mut self, rec: usize, key: &Key) -> Option<FieldDef> {
+    fn field(&mut self, rec: usize, key: &Key, value: Option<&Expr>) -> Option<FieldDef> {
         let r = &self.schema.records[rec];
         if let Some(f) = r.fields.get(&key.name) {
             return Some(f.clone());
@@ -379,10 +418,40 @@ impl<'p> Elab<'p> {
             format!("`{}` has no field `{}`", r.name, key.name),
         )
         .label("unknown field");
-        if let Some(s) = &help {
+        if let Some(h) = compose_key(&r.name, &key.name) {
+            // A Compose key written the Compose way: no one-word fix.
+            d = d.help(h);
+        } else if let Some(s) = &help {
             d = d
                 .help(format!("did you mean `{s}`?"))
                 .fix(key.span, s.clone());
+            // `initialDelaySeconds = 30`: the number becomes `30s` too.
+            let duration = r
+                .fields
+                .get(s)
+                .is_some_and(|f| f.ty == Ty::Quantity(Unit::Duration));
+            if let (
+                true,
+                true,
+                Some(Expr {
+                    kind: ExprKind::Number(n),
+                    ..
+                }),
+            ) = (
+                duration,
+                suggest::snake(&key.name).ends_with("_seconds"),
+                value,
+            ) {
+                if n.unit.is_none() {
+                    if let Some(f) = d.fix.as_mut() {
+                        f.also.push(crate::diagnostics::Edit {
+                            span: n.span,
+                            replacement: format!("{}s", n.text),
+                        });
+                    }
+                    d = d.help(format!("did you mean `{s} = {}s`?", n.text));
+                }
+            }
         } else {
             let mut all: Vec<&str> = names.collect();
             all.sort_unstable();
@@ -419,7 +488,7 @@ impl<'p> Elab<'p> {
             quoted: false,
             span: b.kind.span,
         };
-        let Some(field) = self.field(rec, &key) else {
+        let Some(field) = self.field(rec, &key, None) else {
             self.poison_meant(out, rec, &key);
             return;
         };
@@ -569,11 +638,13 @@ impl<'p> Elab<'p> {
                 format!("unknown step kind `{}`", step.kind.name),
             )
             .label("not a step kind")
-            .help_opt(suggest::help_for_unknown(
+            .unknown(
                 "step kind",
                 &step.kind.name,
                 names,
-            ));
+                step.kind.span,
+                str::to_string,
+            );
             self.report(d);
             return None;
         };
@@ -653,4 +724,22 @@ fn set_twice(key: &Key, first: crate::source::Span, within: Option<&String>) -> 
         .label("set again here")
         .secondary(first, "first set here")
         .help(help)
+}
+
+/// How a Docker Compose service key that has no field of the same shape is
+/// written in a `service` block.
+fn compose_key(record: &str, key: &str) -> Option<&'static str> {
+    if record != "Service" {
+        return None;
+    }
+    Some(match key {
+        "ports" => "a port is a labelled block, one per port: `port http { container = 80  host = 8080 }`",
+        "volumes" => "a volume is a labelled block, one per volume: `volume data { mount = \"/data\"  size = 1Gi }`",
+        "container_name" | "hostname" => {
+            "containers and host names are named after the service's name (`service NAME`); rename the service to change them"
+        }
+        "networks" => "the services of a stack share one network; remove `networks`",
+        "env_file" => "list the variables in `env { … }`, or declare a `config` and use `env_from = [config.NAME]`",
+        _ => return None,
+    })
 }

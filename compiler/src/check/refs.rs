@@ -69,7 +69,36 @@ impl Elab<'_> {
             );
             d = d.help(format!("refer to a declared {} by name", kind.noun()));
             if let (ExprKind::Str(s), true) = (&e.kind, kind == RefKind::Secret) {
-                d = d.help(format!("declare `secret {} {{ }}` and write `secret.{}`: secret values never appear in .stack files", s.as_plain().unwrap_or_default().to_lowercase(), s.as_plain().unwrap_or_default().to_lowercase()));
+                let text = s.as_plain().unwrap_or_default();
+                let declared = self.p.symbols.secrets.keys().map(String::as_str);
+                match suggest::did_you_mean(&text, declared.clone())
+                    .or_else(|| declared.clone().find(|n| *n == text))
+                {
+                    Some(name) => {
+                        // What it meant is used: not reported unused too.
+                        if self.trial == 0 {
+                            self.used_secrets.insert(name.to_string());
+                        }
+                        d = d
+                            .help(format!("refer to the declared secret: `secret.{name}` (secret values never appear in .stack files)"))
+                            .fix(e.span, format!("secret.{name}"));
+                    }
+                    None => {
+                        let name = suggest::snake(&text);
+                        d = d.help(format!("declare `secret {name} {{ }}` and write `secret.{name}`: secret values never appear in .stack files"));
+                    }
+                }
+            } else if let (ExprKind::Number(n), RefKind::Port) = (&e.kind, kind) {
+                // `port = 8080` (Kubernetes' `httpGet.port`): the port
+                // with that number, by name.
+                if let Some((name, _)) = self.ports.iter().find(|(_, ns)| ns.contains(&n.value)) {
+                    d = d
+                        .help(format!(
+                            "refer to the port by its name: `{name}` (port `{name}` is {})",
+                            n.text
+                        ))
+                        .fix(e.span, name.clone());
+                }
             } else if let ExprKind::Str(s) = &e.kind {
                 if let Some(t) = s.as_plain() {
                     d = d.help(format!("write the name without quotes: {t}"));
@@ -164,15 +193,20 @@ impl Elab<'_> {
             format!("secret `{name}` is used but not declared"),
         )
         .label("not declared")
-        .help_opt(
-            suggest::did_you_mean(name, self.p.symbols.secrets.keys().map(String::as_str))
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| {
-                    Some(format!(
-                        "declare it: `secret {name} {{ description = \"…\" }}`"
-                    ))
-                }),
+        .unknown(
+            "secret",
+            name,
+            self.p.symbols.secrets.keys().map(String::as_str),
+            span,
+            str::to_string,
         );
+        let d = if d.fix.is_some() {
+            d
+        } else {
+            d.help(format!(
+                "declare it: `secret {name} {{ description = \"…\" }}`"
+            ))
+        };
         self.report(d);
         None
     }
@@ -183,11 +217,13 @@ impl Elab<'_> {
         }
         let d = Diagnostic::new(Code::E0106, span, format!("unknown config `{name}`"))
             .label("no config with this name")
-            .help_opt(suggest::help_for_unknown(
+            .unknown(
                 "config",
                 name,
                 self.p.symbols.configs.keys().map(String::as_str),
-            ));
+                span,
+                str::to_string,
+            );
         self.report(d);
         None
     }
@@ -212,7 +248,7 @@ impl Elab<'_> {
             format!("config `{config}` has no key `{key}`"),
         )
         .label("unknown key")
-        .help_opt(suggest::help_for_unknown("key", key, keys.iter().copied()));
+        .unknown("key", key, keys.iter().copied(), span, str::to_string);
         self.report(d);
         None
     }
@@ -226,10 +262,15 @@ impl Elab<'_> {
         if table.contains_key(name) {
             return Some(name.to_string());
         }
-        let help = suggest::help_for_unknown(kind.noun(), name, table.keys().map(String::as_str));
         let d = Diagnostic::new(code, span, format!("unknown {} `{name}`", kind.noun()))
             .label(format!("no {} with this name", kind.noun()))
-            .help_opt(help);
+            .unknown(
+                kind.noun(),
+                name,
+                table.keys().map(String::as_str),
+                span,
+                str::to_string,
+            );
         self.report(d);
         None
     }
@@ -314,7 +355,7 @@ impl Elab<'_> {
             ["port", port] => Some(vec![Part::Port(svc.to_string(), port.to_string())]),
             ["name"] => Some(vec![Part::Text(svc.to_string())]),
             _ => {
-                let d = Diagnostic::new(
+                let mut d = Diagnostic::new(
                     Code::E0701,
                     p.span,
                     format!("`{}` cannot be interpolated", p.dotted()),
@@ -323,6 +364,22 @@ impl Elab<'_> {
                 .help(format!(
                     "a service offers `{svc}.host`, `{svc}.port.NAME` and `{svc}.name`"
                 ));
+                // `${api.prot.http}`: a misspelled member, fixed in place
+                // when the rest of the path then has the member's shape.
+                let meant = rest
+                    .first()
+                    .and_then(|m| suggest::did_you_mean(m, ["host", "port", "name"]));
+                let shape = |m: &str| (m == "port") == (rest.len() == 2) && rest.len() <= 2;
+                if let Some(m) = meant.filter(|m| shape(m)) {
+                    let fixed: Vec<&str> = [svc, m]
+                        .into_iter()
+                        .chain(rest[1..].iter().copied())
+                        .collect();
+                    let fixed = fixed.join(".");
+                    d = d
+                        .help(format!("did you mean `{fixed}`?"))
+                        .fix(p.span, fixed);
+                }
                 self.report(d);
                 None
             }
@@ -343,8 +400,17 @@ impl Elab<'_> {
             format!("unknown name `{first}`"),
         )
         .label("not declared");
+        let secret = p.segments.len() == 1 && self.p.symbols.secrets.contains_key(first);
+        if secret && self.trial == 0 {
+            self.used_secrets.insert(first.to_string());
+        }
         d = match suggest::did_you_mean(first, all.iter().copied()) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            _ if secret => d
+                .help(format!("`{first}` is a secret: write `secret.{first}`"))
+                .fix(p.span, format!("secret.{first}")),
+            Some(s) => d
+                .help(format!("did you mean `{s}`?"))
+                .fix(p.segments[0].span, s),
             None => d.help("a name here is a `let` constant, a service (`svc.host`, `svc.port.NAME`), `config.NAME.KEY`, `stack.FIELD` or `environment.name`; text must be quoted"),
         };
         self.report(d);
@@ -392,6 +458,14 @@ impl Elab<'_> {
         .help(format!(
             "use letters, digits and `_`, not starting with a digit, e.g. `{fixed}`"
         ));
+        // The key as written: quoted (`"log-level"`) or bare.
+        let quoted = self.p.map.snippet(key.span).starts_with('"');
+        let ok = !fixed.is_empty() && !fixed.starts_with(|c: char| c.is_ascii_digit());
+        let d = match (ok, quoted) {
+            (false, _) => d,
+            (true, true) => d.fix(key.span, format!("\"{fixed}\"")),
+            (true, false) => d.fix(key.span, fixed),
+        };
         self.report(d);
     }
 

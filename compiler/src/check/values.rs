@@ -157,10 +157,19 @@ impl Elab<'_> {
                     ),
                 )
                 .label("a quoted string");
-                if def.variants.contains_key(&text) {
-                    d = d
-                        .help(format!("write `{text}` without quotes"))
-                        .fix(e.span, text);
+                let names = def.variants.keys().map(String::as_str);
+                let meant = if def.variants.contains_key(&text) {
+                    Some(text.as_str())
+                } else {
+                    suggest::did_you_mean(&text, names)
+                };
+                if let Some(v) = meant {
+                    let help = if v == text {
+                        format!("write `{v}` without quotes")
+                    } else {
+                        format!("`{text}` is written `{v}` here, without quotes")
+                    };
+                    d = d.help(help).fix(e.span, v);
                 } else {
                     d = d.help("enum values are bare names, written without quotes");
                 }
@@ -229,6 +238,36 @@ impl Elab<'_> {
         field: Option<&FieldDef>,
     ) -> Option<Val> {
         let ExprKind::Object(entries) = &e.kind else {
+            if let (Some(f), ExprKind::List(items)) = (field, &e.kind) {
+                if f.name == "depends_on" {
+                    // Compose's short form `depends_on: [db]`.
+                    let names: Option<Vec<String>> = items
+                        .iter()
+                        .map(|i| match &i.kind {
+                            ExprKind::Path(p) if p.segments.len() == 1 => Some(p.dotted()),
+                            ExprKind::Str(s) => s.as_plain(),
+                            _ => None,
+                        })
+                        .collect();
+                    if let Some(names) = names.filter(|n| !n.is_empty()) {
+                        let body: Vec<String> =
+                            names.iter().map(|n| format!("{n} = started")).collect();
+                        let block = format!("{{ {} }}", body.join("  "));
+                        let d = Diagnostic::new(
+                            Code::E0201,
+                            e.span,
+                            "expected a block of conditions, found a list",
+                        )
+                        .label("a list of services")
+                        .help(format!(
+                            "`depends_on` names each service with a condition: `depends_on {block}` (`healthy` waits for its health check)"
+                        ))
+                        .fix(e.span, block);
+                        self.report(d);
+                        return None;
+                    }
+                }
+            }
             self.mismatch(e, "a block `{ name = value, … }`", field);
             return None;
         };
@@ -289,9 +328,16 @@ impl Elab<'_> {
         }
         if let Some(u) = &n.unit {
             if !units::is_known_suffix(u) {
-                let d = Diagnostic::new(Code::E0004, n.span, format!("unknown unit `{u}`"))
-                    .label("not a unit")
-                    .help("units: ms s m h d (durations), Ki Mi Gi Ti k M G T B (sizes), m (millicores), % (percent)");
+                let mut d = Diagnostic::new(Code::E0004, n.span, format!("unknown unit `{u}`"))
+                    .label("not a unit");
+                let wanted = match ty {
+                    Ty::Quantity(q) => Some(*q),
+                    _ => None,
+                };
+                match wanted.and_then(|q| unit_suggestion(q, n)) {
+                    Some((fixed, help)) => d = d.help(help).fix(n.span, fixed),
+                    None => d = d.help("units: ms s m h d (durations), Ki Mi Gi Ti k M G T B (sizes), m (millicores), % (percent)"),
+                }
                 self.report(d);
                 return None;
             }
@@ -364,17 +410,22 @@ impl Elab<'_> {
                     .help(format!("add a unit ({accepted}), e.g. `{example}`"))
                     .fix(n.span, example)
             }
-            UnitError::WrongUnit(accepted) => Diagnostic::new(
-                Code::E0202,
-                n.span,
-                format!(
-                    "{what} is {}, but `{}` is not such a unit",
-                    Ty::Quantity(u).describe(self.schema),
-                    n.unit.as_deref().unwrap_or("")
-                ),
-            )
-            .label("wrong unit")
-            .help(format!("use one of: {accepted}")),
+            UnitError::WrongUnit(accepted) => {
+                let d = Diagnostic::new(
+                    Code::E0202,
+                    n.span,
+                    format!(
+                        "{what} is {}, but `{}` is not such a unit",
+                        Ty::Quantity(u).describe(self.schema),
+                        n.unit.as_deref().unwrap_or("")
+                    ),
+                )
+                .label("wrong unit");
+                match unit_suggestion(u, n) {
+                    Some((fixed, help)) => d.help(help).fix(n.span, fixed),
+                    None => d.help(format!("use one of: {accepted}")),
+                }
+            }
             UnitError::BadValue(msg) => {
                 let help = match u {
                     Unit::Duration => "durations are whole milliseconds from 0 up; use a smaller unit (e.g. `1500ms` for `1.5s`)",
@@ -448,14 +499,50 @@ impl Elab<'_> {
                         && t.starts_with(|c: char| c.is_ascii_digit() || c == '.')
                         && !t.contains(char::is_whitespace)
                 };
+                let mapping = t.split_once(':').filter(|(a, b)| {
+                    [a, b]
+                        .iter()
+                        .all(|x| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit()))
+                });
+                let boolean = expected == "`true` or `false`";
                 if holds_one {
                     d = d
                         .help(format!("write the value without quotes: {t}"))
                         .fix(e.span, t);
+                } else if let (Some((host, container)), true) =
+                    (mapping, expected.contains("integer"))
+                {
+                    // Compose's `"8080:80"`: published port first.
+                    d = d.help(format!(
+                        "a port mapping is two fields here: `container = {container}` and `host = {host}`"
+                    ));
+                } else if boolean && matches!(t, "true" | "false") {
+                    d = d.help(format!("write `{t}` without quotes")).fix(e.span, t);
+                } else if expected.starts_with("a list") && expected.contains("string") {
+                    // `command = "npm run start"`: the words as a list, or a
+                    // shell for a line that needs one.
+                    let shell = t.contains(|c: char| "'\"$|&;<>()*?`\\~{}[]=".contains(c));
+                    if shell || t.is_empty() {
+                        d = d.help(format!(
+                            "a list runs without a shell; to run this line with one, write `[\"sh\", \"-c\", {t:?}]`"
+                        ));
+                    } else {
+                        let words: Vec<String> =
+                            t.split_whitespace().map(|w| format!("{w:?}")).collect();
+                        let list = format!("[{}]", words.join(", "));
+                        d = d
+                            .help(format!("write the words as a list: {list}"))
+                            .fix(e.span, list);
+                    }
                 } else if expected.contains("integer") || quantity {
                     d = d.help(format!("`{t}` is not {expected}; write {expected} here"));
                 }
             }
+        }
+        if let (ExprKind::Number(n), "a string") = (&e.kind, expected) {
+            // `tag = 1.2`: a version written as a number.
+            let quoted = format!("\"{}\"", n.text);
+            d = d.help(format!("quote it: {quoted}")).fix(e.span, quoted);
         }
         if d.help.is_none() {
             d = d.help(format!("write {expected} here"));
@@ -498,4 +585,66 @@ fn overflows(n: &ast::NumberLit) -> bool {
     let clean = digits.replace('_', "");
     let value = clean.parse::<f64>().unwrap_or(f64::NAN);
     !value.is_finite() || (n.integer && clean.parse::<i64>().is_err())
+}
+
+/// The unit a foreign suffix most likely meant for a quantity of kind `u`:
+/// the literal rewritten and a `help:` saying why. Docker's sizes
+/// (`512m`, `1g`, `512MB`) are binary, Kubernetes' `m` is milli, and
+/// durations are often written with words.
+fn unit_suggestion(u: Unit, n: &ast::NumberLit) -> Option<(String, String)> {
+    let suffix = n.unit.as_deref()?;
+    let digits = &n.text[..n.text.len() - suffix.len()];
+    let lower = suffix.to_ascii_lowercase();
+    let to = match u {
+        Unit::Bytes => match lower.as_str() {
+            "m" | "mb" | "mib" => "Mi",
+            "g" | "gb" | "gib" => "Gi",
+            "kb" | "kib" => "Ki",
+            "t" | "tb" | "tib" => "Ti",
+            _ => return None,
+        },
+        Unit::Duration => match lower.as_str() {
+            "sec" | "secs" | "second" | "seconds" => "s",
+            "min" | "mins" | "minute" | "minutes" => "m",
+            "hr" | "hrs" | "hour" | "hours" => "h",
+            "day" | "days" => "d",
+            "msec" | "msecs" | "millis" => "ms",
+            _ if suffix == "S" || suffix == "H" || suffix == "D" => {
+                return Some((
+                    format!("{digits}{lower}"),
+                    format!("units are lowercase here: `{digits}{lower}`"),
+                ))
+            }
+            _ => return None,
+        },
+        Unit::Cpu => match lower.as_str() {
+            "mi" | "mc" | "millicores" | "millis" => "m",
+            _ => return None,
+        },
+        Unit::Percent => match lower.as_str() {
+            "pct" | "percent" => "%",
+            _ => return None,
+        },
+    };
+    let fixed = format!("{digits}{to}");
+    let help = match (u, lower.as_str()) {
+        (Unit::Bytes, "m") => format!(
+            "`m` is milli (a thousandth of a byte); write `{fixed}` for mebibytes (or `{digits}M` for 10⁶ bytes)"
+        ),
+        (Unit::Bytes, _) => format!(
+            "write `{fixed}` (binary, what Docker's `{digits}{}` means) or `{digits}{}` (decimal)",
+            lower.chars().next().unwrap_or('m'),
+            match to {
+                "Ki" => "k",
+                "Gi" => "G",
+                "Ti" => "T",
+                _ => "M",
+            }
+        ),
+        (Unit::Cpu, _) => format!(
+            "CPU is counted in millicores: `{fixed}` ({suffix} is a size unit)"
+        ),
+        _ => format!("write `{fixed}`"),
+    };
+    Some((fixed, help))
 }

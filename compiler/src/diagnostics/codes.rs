@@ -95,6 +95,9 @@ codes! {
     E0316 Error "ingress host that is not a host name";
     E0317 Error "image reference no registry accepts";
     E0318 Error "probe timeout not shorter than its interval";
+    E0319 Warning "liveness probe gives up before the service is ready";
+    E0320 Warning "liveness probe identical to readiness on a slow starter";
+    E0321 Error "pipeline pushes an image that names no registry";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

@@ -142,6 +142,13 @@ pub fn json_value(map: &SourceMap, d: &Diagnostic) -> serde_json::Value {
     });
     if let Some(fix) = &d.fix {
         v["fix"] = json!({ "span": loc(fix.span), "replacement": fix.replacement });
+        if !fix.also.is_empty() {
+            v["fix"]["also"] = fix
+                .also
+                .iter()
+                .map(|e| json!({ "span": loc(e.span), "replacement": e.replacement }))
+                .collect();
+        }
     }
     v
 }

@@ -33,7 +33,7 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                     diags.push(
                         Diagnostic::new(Code::E0601, *span, format!("job `{jname}` needs `{n}`, which pipeline `{name}` does not define"))
                             .label("unknown job")
-                            .help_opt(suggest::help_for_unknown("job", n, names.iter().copied())),
+                            .unknown("job", n, names.iter().copied(), *span, str::to_string),
                     );
                 }
             }

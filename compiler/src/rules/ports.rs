@@ -108,11 +108,13 @@ fn check_port_ref(
     } else {
         format!("the {what} of `{svc}` targets port `{name}`, which `{svc}` does not declare")
     };
-    diags.push(
-        Diagnostic::new(code, port.span, message)
-            .label("undeclared port")
-            .help_opt(help),
-    );
+    let mut d = Diagnostic::new(code, port.span, message)
+        .label("undeclared port")
+        .help_opt(help);
+    if let Some(s) = suggest::did_you_mean(name, ports.iter().copied()) {
+        d = d.fix(port.span, s);
+    }
+    diags.push(d);
 }
 
 /// E0306 for `${svc.port.NAME}` where `svc` has no such port.
@@ -128,19 +130,23 @@ fn interpolated_ports(p: &Program, v: &Val, w: &Evaluated, diags: &mut Vec<Diagn
                 };
                 let names = port_names(target);
                 if !names.contains(&port.as_str()) {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E0306,
-                            interp_span(p, v.span, svc, port),
-                            format!("service `{svc}` has no port `{port}`"),
-                        )
-                        .label(format!("`{svc}` declares no port `{port}`"))
-                        .help_opt(suggest::help_for_unknown(
-                            "port",
-                            port,
-                            names.iter().copied(),
-                        )),
-                    );
+                    let span = interp_span(p, v.span, svc, port);
+                    let mut d = Diagnostic::new(
+                        Code::E0306,
+                        span,
+                        format!("service `{svc}` has no port `{port}`"),
+                    )
+                    .label(format!("`{svc}` declares no port `{port}`"))
+                    .help_opt(suggest::help_for_unknown(
+                        "port",
+                        port,
+                        names.iter().copied(),
+                    ));
+                    let meant = suggest::did_you_mean(port, names.iter().copied());
+                    if let (Some(m), true) = (meant, span != v.span) {
+                        d = d.fix(span, format!("{svc}.port.{m}"));
+                    }
+                    diags.push(d);
                 }
             }
         }

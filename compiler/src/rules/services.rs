@@ -20,6 +20,8 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             http_paths(s, diags);
             mount_paths(s, diags);
             probe_timing(p, s, diags);
+            liveness_budget(p, s, diags);
+            liveness_like_readiness(p, s, diags);
             ingress_host(s, diags);
             image_reference(s, diags);
             exec_keywords(s, diags);
@@ -310,6 +312,162 @@ fn probe_timing(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+fn millis(v: Option<&Val>) -> Option<u64> {
+    match v?.kind {
+        ValKind::Quantity(Quantity::Duration(ms)) => Some(ms),
+        _ => None,
+    }
+}
+
+/// `1m30s`-style text of a duration.
+fn show_ms(ms: u64) -> String {
+    crate::units::format_duration(ms)
+}
+
+/// Two values that read the same (spans aside).
+fn same_value(a: Option<&Val>, b: Option<&Val>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => match (&a.kind, &b.kind) {
+            (ValKind::List(x), ValKind::List(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(Some(a), Some(b)))
+            }
+            (ValKind::Str(x), ValKind::Str(y)) => x == y,
+            (ValKind::Int(x), ValKind::Int(y)) => x == y,
+            (ValKind::Bool(x), ValKind::Bool(y)) => x == y,
+            (ValKind::Quantity(x), ValKind::Quantity(y)) => x == y,
+            (ValKind::Ref(x), ValKind::Ref(y)) => x == y,
+            (ValKind::Enum(x), ValKind::Enum(y)) => x == y,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Two probes that run the same check (the same path, port or command).
+fn same_check(a: &Val, b: &Val) -> bool {
+    ["http", "tcp", "exec", "shell", "port"]
+        .iter()
+        .all(|k| same_value(a.get(k), b.get(k)))
+}
+
+/// E0319: without a startup probe, a liveness probe that runs the same
+/// check as a readiness probe with an initial delay gives up (initial
+/// delay + retries × interval) before that delay is over: the check is
+/// expected to fail until then, so every start ends in a restart. With a
+/// startup probe (declared, or derived from a `start_period`) liveness
+/// waits for it, so nothing is reported.
+fn liveness_budget(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let (Some(readiness), Some(liveness)) = (
+        s.get("readiness"),
+        s.get("liveness").or_else(|| s.get("health")),
+    ) else {
+        return;
+    };
+    let guarded = s.get("startup").is_some()
+        || ["health", "liveness", "readiness"]
+            .iter()
+            .any(|k| s.get(k).and_then(|pr| pr.get("start_period")).is_some());
+    if guarded || !same_check(liveness, readiness) {
+        return;
+    }
+    let Some(ready_at) = millis(readiness.get("initial_delay")) else {
+        return;
+    };
+    let interval = millis(liveness.get("interval")).unwrap_or(10_000);
+    let retries = liveness
+        .get("retries")
+        .and_then(Val::int)
+        .unwrap_or(3)
+        .max(1) as u64;
+    let delay = millis(liveness.get("initial_delay")).unwrap_or(0);
+    let gives_up = delay + retries * interval;
+    if gives_up >= ready_at {
+        return;
+    }
+    let which = if s.get("liveness").is_some() {
+        "liveness"
+    } else {
+        "health"
+    };
+    let head = head_span(&p.map, liveness.span);
+    let mut d = Diagnostic::new(
+        Code::E0319,
+        head,
+        format!(
+            "the `{which}` probe restarts the container after {} of failed checks, but `readiness` only starts checking after {}",
+            show_ms(gives_up),
+            show_ms(ready_at)
+        ),
+    )
+    .label("gives up before the service is expected to be ready")
+    .note("Kubernetes runs liveness from the start; it does not wait for readiness");
+    if let Some(r) = readiness.get("initial_delay") {
+        d = d.secondary(
+            r.span,
+            "the service is not expected to be ready before this",
+        );
+    }
+    let needed = ready_at.div_ceil(interval).max(retries + 1);
+    diags.push(d.help(format!(
+        "add a startup probe with the same check that allows the slow start, e.g. `startup {{ … retries = {needed} }}` ({needed} × {}), or give `{which}` `initial_delay = {}`",
+        show_ms(interval),
+        show_ms(ready_at)
+    )));
+}
+
+/// E0320: `liveness` and `readiness` written out identically (the same
+/// check, interval, timeout and retries) on a service that starts slowly
+/// (a startup probe, a `start_period` or an initial delay of 30 s or more).
+/// Both fail at the same moment, so an instance that is only busy is
+/// restarted instead of being taken out of traffic, and each restart costs
+/// the slow start again. Kubernetes' guidance: the same cheap endpoint, but
+/// liveness with a higher failure threshold.
+fn liveness_like_readiness(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let (Some(l), Some(r)) = (s.get("liveness"), s.get("readiness")) else {
+        return;
+    };
+    let identical = same_check(l, r)
+        && [
+            "interval",
+            "timeout",
+            "retries",
+            "initial_delay",
+            "success_threshold",
+        ]
+        .iter()
+        .all(|k| same_value(l.get(k), r.get(k)));
+    if !identical {
+        return;
+    }
+    let slow = s.get("startup").is_some()
+        || ["health", "liveness", "readiness"].iter().any(|k| {
+            let pr = s.get(k);
+            pr.and_then(|pr| pr.get("start_period")).is_some()
+                || millis(pr.and_then(|pr| pr.get("initial_delay"))).is_some_and(|d| d >= 30_000)
+        });
+    if !slow {
+        return;
+    }
+    let retries = l.get("retries").and_then(Val::int).unwrap_or(3);
+    let more = (retries * 2).max(retries + 2);
+    let mut d = Diagnostic::new(
+        Code::E0320,
+        head_span(&p.map, l.span),
+        "`liveness` is identical to `readiness` on a service that starts slowly",
+    )
+    .label("fails at the same moment as readiness")
+    .secondary(head_span(&p.map, r.span), "the same check, timing and retries")
+    .note("a busy instance is restarted instead of taken out of traffic, and each restart pays the slow start again")
+    .help(format!(
+        "give `liveness` more retries than `readiness`, e.g. `retries = {more}`, so that an instance leaves traffic first and is restarted only if it stays unhealthy"
+    ));
+    if let Some(v) = l.get("retries").filter(|v| !p.map.is_stdlib(v.span.file)) {
+        d = d.fix(v.span, more.to_string());
+    }
+    diags.push(d);
+}
+
 /// E0316: an ingress `host` is a DNS name: no scheme, path or port, and
 /// lowercase labels of letters, digits and `-` (a leading `*.` allowed).
 fn ingress_host(s: &Val, diags: &mut Vec<Diagnostic>) {
@@ -417,8 +575,18 @@ fn image_reference(s: &Val, diags: &mut Vec<Diagnostic>) {
     };
     let Some(problem) = problem else { return };
     let fixed = {
-        // `nginx:1.27 alpine` meant `nginx:1.27-alpine`.
-        let t = image.split_whitespace().collect::<Vec<_>>().join("-");
+        // `nginx:1.27 alpine` meant `nginx:1.27-alpine`; a space next to
+        // a separator (`api: 1.0`, `acme/ api`) is dropped.
+        let words: Vec<&str> = image.split_whitespace().collect();
+        let mut t = String::new();
+        for w in &words {
+            let joined =
+                t.is_empty() || t.ends_with([':', '/', '@']) || w.starts_with([':', '/', '@']);
+            if !joined {
+                t.push('-');
+            }
+            t.push_str(w);
+        }
         let mut out = t.clone();
         if path.bytes().any(|b| b.is_ascii_uppercase()) {
             out = t.replacen(path, &path.to_ascii_lowercase(), 1);
@@ -459,6 +627,10 @@ fn resources(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
                     )
                     .label("request")
                     .secondary(hi.span, "limit")
+                    .fix(
+                        lo.span.to(hi.span),
+                        format!("{}..{}", p.map.snippet(hi.span), p.map.snippet(lo.span)),
+                    )
                     .help(format!(
                         "write `{kind} = request..limit` with the request at most the limit, e.g. `{kind} = {}..{}`",
                         p.map.snippet(hi.span),
@@ -571,10 +743,40 @@ fn image_tag(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         Some(_) => return,
     };
     let env = w.env.as_deref().unwrap_or("");
+    let help = match s.get("image").and_then(Val::str).filter(|_| !built) {
+        // A published image: its own versions, not this stack's.
+        Some(image) => {
+            let repo = image.split('@').next().unwrap_or(image);
+            let repo = match tag_of(repo) {
+                Some(t) => &repo[..repo.len() - t.len() - 1],
+                None => repo,
+            };
+            let short = repo.rsplit('/').next().unwrap_or(repo);
+            format!(
+                "pin a version of {short}, e.g. `image = \"{repo}:<version>\"` with a release from its registry (or `tag = \"<version>\"` in `environment {env} {{ service {name} {{ … }} }}`)"
+            )
+        }
+        // An image this stack builds: the stack's version or a release tag.
+        None => {
+            let version = w
+                .stack
+                .get("version")
+                .and_then(Val::str)
+                .unwrap_or("1.0.0")
+                .to_string();
+            format!(
+                "pin the version you release: `tag = \"{version}\"` in `environment {env} {{ service {name} {{ … }} }}` (or set `tag` on the environment)"
+            )
+        }
+    };
     diags.push(
-        Diagnostic::new(Code::E0501, span, format!("service `{name}` {problem} in production environment `{env}`"))
-            .label("not a pinned version")
-            .help(format!("pin a version: `tag = \"1.4.2\"` in `environment {env} {{ service {name} {{ … }} }}` (or in the image)")),
+        Diagnostic::new(
+            Code::E0501,
+            span,
+            format!("service `{name}` {problem} in production environment `{env}`"),
+        )
+        .label("not a pinned version")
+        .help(help),
     );
 }
 

@@ -180,6 +180,14 @@ fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnos
     .label(format!("expected {expected}"));
     if let Some(h) = syntax_help(ctx.text, at, &found) {
         d = d.help(h);
+        // `name: value` (YAML): the colon becomes ` =`.
+        let before = ctx.text[..at].trim_end();
+        if found == ":" && ctx.text[..at].ends_with(|c: char| c.is_alphanumeric()) {
+            d = d.fix(span, " =");
+        } else if before.ends_with(':') {
+            let colon = before.len() - 1;
+            d = d.fix(Span::new(ctx.file, colon, colon + 1), " =");
+        }
     }
     (d, at)
 }

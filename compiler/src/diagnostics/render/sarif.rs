@@ -127,15 +127,34 @@ fn result(map: &SourceMap, d: &Diagnostic) -> Value {
             .help
             .clone()
             .unwrap_or_else(|| format!("replace with `{}`", fix.replacement));
+        // One artifact change per file, its replacements in file order.
+        let mut edits: Vec<(Span, &str)> = std::iter::once((fix.span, fix.replacement.as_str()))
+            .chain(fix.also.iter().map(|e| (e.span, e.replacement.as_str())))
+            .collect();
+        edits.sort_by_key(|(s, _)| *s);
+        let mut changes: Vec<Value> = Vec::new();
+        let mut files: Vec<crate::source::FileId> = edits.iter().map(|(s, _)| s.file).collect();
+        files.dedup();
+        for file in files {
+            let replacements: Vec<Value> = edits
+                .iter()
+                .filter(|(s, _)| s.file == file)
+                .map(|(s, text)| {
+                    json!({
+                        "deletedRegion": region(map, *s),
+                        "insertedContent": { "text": text },
+                    })
+                })
+                .collect();
+            let first = edits.iter().find(|(s, _)| s.file == file).map(|(s, _)| *s);
+            changes.push(json!({
+                "artifactLocation": artifact(map, first.unwrap_or(fix.span)),
+                "replacements": replacements,
+            }));
+        }
         v["fixes"] = json!([{
             "description": { "text": description },
-            "artifactChanges": [{
-                "artifactLocation": artifact(map, fix.span),
-                "replacements": [{
-                    "deletedRegion": region(map, fix.span),
-                    "insertedContent": { "text": fix.replacement },
-                }],
-            }],
+            "artifactChanges": changes,
         }]);
     }
     v

@@ -227,6 +227,27 @@ fn registry_host(w: &Evaluated, service: &str) -> Option<String> {
     (first.contains('.') || first.contains(':') || first == "localhost").then(|| first.to_string())
 }
 
+/// Whether a built service's image name has a namespace (`acme/api`,
+/// `ghcr.io/acme/api`), from its `image` or the registry it is pushed to.
+fn has_namespace(w: &Evaluated, service: &str) -> bool {
+    let Some(svc) = w.services.get(service) else {
+        return true;
+    };
+    if svc
+        .get("image")
+        .and_then(Val::str)
+        .is_some_and(|i| i.contains('/'))
+    {
+        return true;
+    }
+    w.environment
+        .as_ref()
+        .and_then(|e| e.get("registry"))
+        .and_then(Val::str)
+        .or_else(|| w.stack.get("registry").and_then(Val::str))
+        .is_some_and(|r| !r.is_empty())
+}
+
 /// The service references of a `docker_build` (`service`, else each of
 /// `services`).
 pub(super) fn build_services(body: &Val) -> Vec<&Val> {
@@ -281,6 +302,28 @@ fn push_credentials(
             .label("the push would fail with 403 Forbidden")
             .secondary(perms.span, "these permissions leave `packages` without write access")
             .help("add `packages = write` to the pipeline's `permissions`, or push with a token: `registry_password = secret.NAME`"),
+        );
+        return;
+    }
+    if host.is_none() && !has_namespace(w, svc) {
+        // E0321: `docker push api` goes to docker.io/library/api, the
+        // namespace of Docker's official images, which nobody else can
+        // push to; logging in does not help, so E0608 is not reported.
+        let image = w
+            .services
+            .get(svc)
+            .and_then(|s| s.get("image"))
+            .and_then(Val::str)
+            .unwrap_or(svc);
+        let repo = image.split(':').next().unwrap_or(image);
+        diags.push(
+            Diagnostic::new(
+                Code::E0321,
+                span,
+                format!("`{svc}` is pushed as `{repo}`, an image name with no registry"),
+            )
+            .label(format!("would push to docker.io/library/{repo}, which only Docker's official images can"))
+            .help("name the registry the image goes to: `registry = \"ghcr.io/OWNER\"` in the `stack` block (or the environment), or an image with a namespace such as `image = \"docker.io/ORG/NAME\"`"),
         );
         return;
     }
