@@ -95,6 +95,13 @@ codes! {
     E0316 Error "ingress host that is not a host name";
     E0317 Error "image reference no registry accepts";
     E0318 Error "probe timeout not shorter than its interval";
+    E0330 Error "`load_balancer` settings without `expose = load_balancer`";
+    E0331 Error "`expose` that the service's ports contradict";
+    E0332 Error "`pod_management` on a service that is not `stateful`";
+    E0333 Warning "autoscaling a stateful service";
+    E0334 Error "init container that runs the service's own program";
+    E0335 Error "init container named like its service";
+    E0336 Error "`evict_after` on a toleration that is not `no_execute`";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";
