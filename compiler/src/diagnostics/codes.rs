@@ -102,6 +102,7 @@ codes! {
     E0334 Error "init container that runs the service's own program";
     E0335 Error "init container named like its service";
     E0336 Error "`evict_after` on a toleration that is not `no_execute`";
+    E0337 Error "service address in a command";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

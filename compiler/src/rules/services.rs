@@ -28,6 +28,7 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             stateful(p, s, diags);
             inits(p, name, s, diags);
             tolerations(s, diags);
+            addresses_in_commands(p, s, diags);
         }
         if is_production(w) {
             image_tag(name, s, w, diags);
@@ -653,6 +654,72 @@ fn tolerations(s: &Val, diags: &mut Vec<Diagnostic>) {
         };
         diags.push(d.help("set `effect = no_execute`, or remove `evict_after`"));
     }
+}
+
+/// E0337: `${svc.host}` / `${svc.port.NAME}` in a `command` or `args`
+/// (the service's or an init container's). A command is one list of words
+/// for every target, but a service's address is not (the Kubernetes Service
+/// port, the Compose container port, the Helm release prefix): only `env`
+/// renders it per target, and a command reads it from there.
+fn addresses_in_commands(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let mut lists: Vec<(String, &Val)> = Vec::new();
+    for field in ["command", "args"] {
+        if let Some(v) = s.get(field) {
+            lists.push((format!("`{field}`"), v));
+        }
+    }
+    for (name, init) in s.get("init").and_then(Val::as_map).into_iter().flatten() {
+        for field in ["command", "args"] {
+            if let Some(v) = init.get(field) {
+                lists.push((format!("`{field}` of init container `{name}`"), v));
+            }
+        }
+    }
+    for (what, list) in lists {
+        for word in list.list() {
+            let ValKind::Interp(parts) = &word.kind else {
+                continue;
+            };
+            let Some((reference, var)) = parts.iter().find_map(|part| match part {
+                crate::value::Part::Host(svc) => {
+                    Some((format!("{svc}.host"), format!("{}_HOST", env_word(svc))))
+                }
+                crate::value::Part::Port(svc, port) => Some((
+                    format!("{svc}.port.{port}"),
+                    format!("{}_PORT", env_word(svc)),
+                )),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let text = p.map.snippet(word.span);
+            let span = match text.find(&reference) {
+                Some(i) => Span::new(
+                    word.span.file,
+                    word.span.start as usize + i,
+                    word.span.start as usize + i + reference.len(),
+                ),
+                None => word.span,
+            };
+            diags.push(
+                Diagnostic::new(
+                    Code::E0337,
+                    span,
+                    format!("{what} refers to a service's address (`${{{reference}}}`)"),
+                )
+                .label("a command is the same words in every target")
+                .note("a service's address depends on the target (the Kubernetes Service port, the Compose container port, the Helm release name); only `env` is rendered per target")
+                .help(format!(
+                    "set it in `env` (`{var} = \"${{{reference}}}\"`) and let a shell read the variable: `[\"sh\", \"-c\", \"… ${var} …\"]`"
+                )),
+            );
+        }
+    }
+}
+
+/// A service name as part of an environment variable name.
+fn env_word(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
 }
 
 /// E0304 and E0309.
