@@ -307,7 +307,28 @@ fn workload_settings_become_their_kubernetes_fields() {
         .iter()
         .map(|e| e["name"].as_str().unwrap())
         .collect();
-    assert_eq!(env, ["DATABASE_URL", "DB_PASSWORD", "LOG", "MIGRATE_LOCK"]);
+    assert_eq!(
+        env,
+        [
+            "DATABASE_URL",
+            "DB_PASSWORD",
+            "LOG",
+            "MIGRATE_LOCK",
+            "MIGRATION_KEY_FILE"
+        ]
+    );
+    // A file secret only the migration reads is a volume of the pod, and
+    // every container mounts the pod's file secrets.
+    let vols = pod["volumes"].as_sequence().unwrap();
+    assert!(vols
+        .iter()
+        .any(|v| v["secret"]["secretName"] == "migration-key"));
+    for c in inits.iter().chain([main]) {
+        let mounts = c["volumeMounts"].as_sequence().unwrap();
+        assert!(mounts
+            .iter()
+            .any(|v| v["mountPath"] == "/run/secrets/migration_key"));
+    }
     assert!(inits
         .iter()
         .all(|c| c["ports"].is_null() && c["livenessProbe"].is_null()));

@@ -28,7 +28,7 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             stateful(p, s, diags);
             inits(p, name, s, diags);
             tolerations(s, diags);
-            addresses_in_commands(p, s, diags);
+            addresses_in_commands(p, w, s, diags);
         }
         if is_production(w) {
             image_tag(name, s, w, diags);
@@ -660,8 +660,11 @@ fn tolerations(s: &Val, diags: &mut Vec<Diagnostic>) {
 /// (the service's or an init container's). A command is one list of words
 /// for every target, but a service's address is not (the Kubernetes Service
 /// port, the Compose container port, the Helm release prefix): only `env`
-/// renders it per target, and a command reads it from there.
-fn addresses_in_commands(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+/// renders it per target, and a command reads it from there. An external
+/// service's address is the same everywhere and may be written.
+fn addresses_in_commands(p: &Program, w: &Evaluated, s: &Val, diags: &mut Vec<Diagnostic>) {
+    // An external service has one address everywhere: its `external` host and port.
+    let runs_here = |svc: &str| w.services.get(svc).is_none_or(|v| !v.is_set("external"));
     let mut lists: Vec<(String, &Val)> = Vec::new();
     for field in ["command", "args"] {
         if let Some(v) = s.get(field) {
@@ -681,10 +684,10 @@ fn addresses_in_commands(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
                 continue;
             };
             let Some((reference, var)) = parts.iter().find_map(|part| match part {
-                crate::value::Part::Host(svc) => {
+                crate::value::Part::Host(svc) if runs_here(svc) => {
                     Some((format!("{svc}.host"), format!("{}_HOST", env_word(svc))))
                 }
-                crate::value::Part::Port(svc, port) => Some((
+                crate::value::Part::Port(svc, port) if runs_here(svc) => Some((
                     format!("{svc}.port.{port}"),
                     format!("{}_PORT", env_word(svc)),
                 )),

@@ -194,12 +194,13 @@ fn pod_template(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
             .iter()
             .map(|(n, i)| {
                 out.exact += 1;
-                container(m, n, &s.as_init(n, i), out)
+                container(m, n, &s.as_init(n, i), &pod_file_secrets(s, m), out)
             })
             .collect();
         spec.push_entry("initContainers", Yaml::Seq(inits));
     }
-    spec.push_entry("containers", Yaml::Seq(vec![container(m, name, s, out)]));
+    let main = container(m, name, s, &pod_file_secrets(s, m), out);
+    spec.push_entry("containers", Yaml::Seq(vec![main]));
     let vols = volumes(name, s, m, out);
     if !vols.is_empty() {
         spec.push_entry("volumes", Yaml::Seq(vols));
@@ -329,7 +330,9 @@ fn pod_security(s: &Service) -> Option<Yaml> {
     Some(y)
 }
 
-fn container(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
+/// One container of the pod; every container mounts the pod's file
+/// secrets (`secrets`), those of its init containers included.
+fn container(m: &Model, name: &str, s: &Service, secrets: &[&str], out: &mut Output) -> Yaml {
     let mut c = Yaml::map();
     c.push_entry("name", Yaml::str(name));
     let image = s
@@ -359,7 +362,7 @@ fn container(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
     if let Some(sec) = container_security(s) {
         c.push_entry("securityContext", sec);
     }
-    let mounts = mounts(s, m);
+    let mounts = mounts(s, m, secrets);
     if !mounts.is_empty() {
         c.push_entry("volumeMounts", Yaml::Seq(mounts));
     }
@@ -580,10 +583,6 @@ fn is_tls(m: &Model, secret: &str) -> bool {
         .is_some_and(|s| s.kind == crate::model::SecretKind::Tls)
 }
 
-fn file_secrets<'m>(s: &Service, m: &'m Model) -> Vec<&'m str> {
-    file_secrets_of(s.env.values(), m)
-}
-
 /// The file secrets of the pod: the service's and its init containers'.
 fn pod_file_secrets<'m>(s: &Service, m: &'m Model) -> Vec<&'m str> {
     let inits = s.init.values().flat_map(|i| i.env.values());
@@ -604,7 +603,7 @@ fn file_secrets_of<'a, 'm>(env: impl Iterator<Item = &'a EnvValue>, m: &'m Model
     out
 }
 
-fn mounts(s: &Service, m: &Model) -> Vec<Yaml> {
+fn mounts(s: &Service, m: &Model, secrets: &[&str]) -> Vec<Yaml> {
     let mut v: Vec<Yaml> = Vec::new();
     for (n, vol) in &s.volumes {
         if vol.bind.is_some() {
@@ -618,7 +617,7 @@ fn mounts(s: &Service, m: &Model) -> Vec<Yaml> {
         }
         v.push(y);
     }
-    for sec in file_secrets(s, m) {
+    for &sec in secrets {
         let n = format!("secret-{}", k8s_name(sec));
         let mut y = Yaml::map()
             .with("name", Yaml::str(n))
