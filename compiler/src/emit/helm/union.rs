@@ -22,7 +22,7 @@ pub struct SecretRef {
 /// Whether Kubernetes renders a service, i.e. whether
 /// [`super::values::service_values`] has values for it: an external
 /// service, or a container with an image (the k8s backend always gives it
-/// a Deployment). Host processes are not.
+/// a Deployment or a StatefulSet). Host processes are not.
 pub fn renders(s: &Service) -> bool {
     s.external.is_some() || s.image_ref.is_some()
 }

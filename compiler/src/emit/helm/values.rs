@@ -11,8 +11,11 @@
 //! `enabled: false` with `helm create`'s defaults. The chart holds the
 //! [`Union`] of the services and secrets of all models, so every values
 //! file has the same keys. Kubernetes structures (probes, resources,
-//! security contexts, strategy, volumes) are copied from the k8s backend's
-//! objects of the service.
+//! security contexts, strategy, volumes, init containers, lifecycle,
+//! scheduling, load balancer settings) are copied from the k8s backend's
+//! objects of the service; keys a stack does not use (`workload`,
+//! `initContainers`, `lifecycle`, `topologySpreadConstraints`, …) are
+//! left out, so charts of stacks without them do not change.
 //!
 //! Everything here is per model or per service and looks up by key, so
 //! building the values of a whole stack is linear in its size.
@@ -58,7 +61,7 @@ pub fn secret_key(name: &str, m: &Model) -> String {
 /// What a service is in one model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    /// Runs as a Deployment.
+    /// Runs as a Deployment or a StatefulSet.
     Container,
     /// An ExternalName Service (or nothing without a host).
     External,
@@ -282,7 +285,7 @@ fn external_values(s: &Service, ext: &External) -> Yaml {
         .with("labels", string_map(&s.labels))
 }
 
-/// The parts of a k8s Deployment the values copy.
+/// The parts of a k8s Deployment (or StatefulSet) the values copy.
 struct Workload<'a> {
     spec: Option<&'a Yaml>,
     pod: Option<&'a Yaml>,

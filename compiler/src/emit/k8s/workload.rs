@@ -136,7 +136,7 @@ fn claim_templates(m: &Model, name: &str, s: &Service, out: &mut Output) -> Vec<
         let Some(size) = v.size else { continue };
         let md = Yaml::map()
             .with("name", Yaml::str(vname))
-            .with("labels", selector_labels(m, name));
+            .with("labels", labels(m, name, Some(s)));
         claims.push(
             Yaml::map()
                 .with("metadata", md)

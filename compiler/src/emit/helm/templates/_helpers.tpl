@@ -109,7 +109,7 @@ without an existingClaim. Takes (dict "root" $ "name" <service> "values" <servic
 {{- else if $p.storageClass }}
 {{- $_ := set $spec "storageClassName" $p.storageClass }}
 {{- end }}
-{{- $md := dict "name" .name "labels" (include "@chart@.selectorLabels" $ctx | fromYaml) }}
+{{- $md := dict "name" .name "labels" (include "@chart@.serviceLabels" $ctx | fromYaml) }}
 {{- $claims = append $claims (dict "metadata" $md "spec" $spec) }}
 {{- end }}
 {{- end }}
