@@ -426,6 +426,74 @@ fn lossy_features_are_reported_never_silent() {
     );
 }
 
+/// Init containers run as one-shot services before the service, in order;
+/// what Compose has no counterpart for is reported.
+#[test]
+fn init_containers_run_first_and_kubernetes_settings_are_reported() {
+    let case = Case::load("workloads");
+    let doc = case.yaml("compose.yaml");
+    let services: Vec<&str> = doc["services"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        services,
+        ["db", "api-init-wait-for-db", "api-init-migrate", "api"]
+    );
+    let wait = get(&doc, "services.api-init-wait-for-db");
+    let migrate = get(&doc, "services.api-init-migrate");
+    let api = get(&doc, "services.api");
+    let done = "service_completed_successfully";
+    assert_eq!(get(api, "depends_on.api-init-migrate.condition"), done);
+    assert_eq!(
+        get(migrate, "depends_on.api-init-wait-for-db.condition"),
+        done
+    );
+    // Each waits for what the service waits for.
+    for s in [wait, migrate] {
+        assert_eq!(get(s, "depends_on.db.condition"), "service_healthy");
+        assert_eq!(s["restart"], "no");
+        assert!(s["ports"].is_null() && s["expose"].is_null() && s["healthcheck"].is_null());
+    }
+    assert_eq!(wait["image"], "busybox:1.36");
+    assert!(wait["build"].is_null() && wait["pull_policy"].is_null());
+    assert_eq!(migrate["image"], api["image"]);
+    assert_eq!(migrate["build"], api["build"]);
+    assert_eq!(migrate["pull_policy"], "always");
+    assert_eq!(get(&doc, "services.db.pull_policy"), "missing");
+    assert_eq!(get(migrate, "environment.MIGRATE_LOCK"), "1");
+    assert_eq!(
+        get(migrate, "environment.DATABASE_URL"),
+        get(api, "environment.DATABASE_URL")
+    );
+    assert!(api["environment"]["MIGRATE_LOCK"].is_null());
+    // The stateful database keeps its named volume.
+    assert_eq!(get(&doc, "services.db.volumes")[0]["source"], "db-data");
+    let dropped = case.features(LoweringKind::Dropped);
+    for f in [
+        "expose",
+        "pre_stop",
+        "node_selector",
+        "toleration",
+        "spread",
+        "rollout",
+    ] {
+        assert!(
+            dropped.contains(&f),
+            "{f} not reported as dropped:\n{}",
+            case.report()
+        );
+    }
+    let approximated = case.features(LoweringKind::Approximated);
+    assert!(
+        approximated.contains(&"volume"),
+        "replicas sharing a stateful volume not reported:\n{}",
+        case.report()
+    );
+}
+
 #[test]
 fn secrets_are_references_never_values() {
     for case in all_cases() {

@@ -231,6 +231,138 @@ fn check_expectation(case: &Case, rest: &str) {
     }
 }
 
+// ---------------------------------------------------------------- workloads
+
+/// The objects of the `workloads` fixture, in prod (k8s target): what each
+/// workload setting becomes.
+#[test]
+fn workload_settings_become_their_kubernetes_fields() {
+    let root = workspace().join("tests/fixtures/emit/kustomize/workloads/stack.stack");
+    let case = Case::load("workloads", &root);
+    let docs = documents(case.k8s_file("prod.yaml"));
+    let find = |kind: &str, name: &str| -> &Value {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind}/{name}"))
+    };
+    // The stateful database: a StatefulSet with its headless Service and a
+    // claim per pod, and no PersistentVolumeClaim of its own.
+    let db = find("StatefulSet", "db");
+    assert_eq!(db["spec"]["serviceName"], "db-headless");
+    assert_eq!(db["spec"]["podManagementPolicy"], "Parallel");
+    assert_eq!(db["spec"]["replicas"], 3);
+    let claims = &db["spec"]["volumeClaimTemplates"];
+    assert_eq!(claims[0]["metadata"]["name"], "data");
+    assert_eq!(
+        claims[0]["spec"]["resources"]["requests"]["storage"],
+        "50Gi"
+    );
+    let pod = &db["spec"]["template"]["spec"];
+    assert!(
+        pod["volumes"].is_null(),
+        "claim templates are no pod volumes"
+    );
+    assert_eq!(pod["containers"][0]["volumeMounts"][0]["name"], "data");
+    assert_eq!(pod["containers"][0]["imagePullPolicy"], "IfNotPresent");
+    assert_eq!(pod["nodeSelector"]["kubernetes.io/arch"], "amd64");
+    assert_eq!(pod["tolerations"][0]["operator"], "Equal");
+    assert_eq!(pod["tolerations"][1]["operator"], "Exists");
+    assert_eq!(pod["tolerations"][1]["tolerationSeconds"], 30);
+    let headless = find("Service", "db-headless");
+    assert_eq!(headless["spec"]["clusterIP"], "None");
+    assert_eq!(
+        headless["spec"]["selector"],
+        db["spec"]["selector"]["matchLabels"]
+    );
+    assert!(!docs.iter().any(|d| d["kind"] == "PersistentVolumeClaim"));
+    // The API: a LoadBalancer, init containers in order, a preStop hook.
+    let svc = find("Service", "api");
+    assert_eq!(svc["spec"]["type"], "LoadBalancer");
+    assert_eq!(svc["spec"]["loadBalancerClass"], "service.k8s.aws/nlb");
+    assert_eq!(svc["spec"]["loadBalancerSourceRanges"][0], "203.0.113.0/24");
+    assert_eq!(svc["spec"]["externalTrafficPolicy"], "Local");
+    assert_eq!(
+        svc["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+        "internet-facing"
+    );
+    let api = find("Deployment", "api");
+    assert_eq!(api["spec"]["progressDeadlineSeconds"], 300);
+    let pod = &api["spec"]["template"]["spec"];
+    assert_eq!(pod["enableServiceLinks"], false);
+    let main = &pod["containers"][0];
+    let inits = pod["initContainers"].as_sequence().unwrap();
+    let names: Vec<&str> = inits.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["wait-for-db", "migrate"]);
+    assert_eq!(inits[0]["image"], "busybox:1.36");
+    assert!(
+        inits[0]["imagePullPolicy"].is_null(),
+        "its own image, its own default"
+    );
+    assert_eq!(inits[1]["image"], main["image"]);
+    assert_eq!(inits[1]["imagePullPolicy"], "Always");
+    assert_eq!(inits[1]["resources"], main["resources"]);
+    let env: Vec<&str> = inits[1]["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        env,
+        [
+            "DATABASE_URL",
+            "DB_PASSWORD",
+            "LOG",
+            "MIGRATE_LOCK",
+            "MIGRATION_KEY_FILE"
+        ]
+    );
+    // A file secret only the migration reads is a volume of the pod, and
+    // every container mounts the pod's file secrets.
+    let vols = pod["volumes"].as_sequence().unwrap();
+    assert!(vols
+        .iter()
+        .any(|v| v["secret"]["secretName"] == "migration-key"));
+    for c in inits.iter().chain([main]) {
+        let mounts = c["volumeMounts"].as_sequence().unwrap();
+        assert!(mounts
+            .iter()
+            .any(|v| v["mountPath"] == "/run/secrets/migration_key"));
+    }
+    assert!(inits
+        .iter()
+        .all(|c| c["ports"].is_null() && c["livenessProbe"].is_null()));
+    assert_eq!(
+        main["lifecycle"]["preStop"]["exec"]["command"],
+        serde_yaml::from_str::<Value>("[sleep, \"5\"]").unwrap()
+    );
+    let spread = pod["topologySpreadConstraints"].as_sequence().unwrap();
+    let keys: Vec<&str> = spread
+        .iter()
+        .map(|c| c["topologyKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]
+    );
+    for c in spread {
+        assert_eq!(c["whenUnsatisfiable"], "DoNotSchedule");
+        assert_eq!(
+            c["labelSelector"]["matchLabels"],
+            api["spec"]["selector"]["matchLabels"]
+        );
+    }
+    // Staging exposes the API inside the cluster only.
+    let staging = documents(case.k8s_file("staging.yaml"));
+    let svc = staging
+        .iter()
+        .find(|d| d["kind"] == "Service" && d["metadata"]["name"] == "api")
+        .unwrap();
+    assert_eq!(svc["spec"]["type"], "ClusterIP");
+    assert!(svc["spec"]["loadBalancerSourceRanges"].is_null());
+    assert!(svc["metadata"]["annotations"].is_null());
+}
+
 // ---------------------------------------------------------------- structure
 
 /// Top-level fields a generated kustomization may use.
@@ -294,7 +426,10 @@ fn check_kustomization(case: &Case, path: &str, text: &str) {
         let name = r["name"].as_str().unwrap();
         let n = base_docs(case)
             .iter()
-            .filter(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name)
+            .filter(|d| {
+                (d["kind"] == "Deployment" || d["kind"] == "StatefulSet")
+                    && d["metadata"]["name"] == name
+            })
             .count();
         assert_eq!(n, 1, "{what}: replicas entry `{name}`");
     }

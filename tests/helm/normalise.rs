@@ -14,7 +14,8 @@ pub fn docs(text: &str) -> Vec<Value> {
 ///
 /// 1. names: the `<release>-` prefix is removed from object names and from
 ///    the references to them (HPA targets, Ingress backends, claim names,
-///    ConfigMap references), and `<release>-<service>` becomes `<service>`
+///    a StatefulSet's `serviceName`, ConfigMap references of containers
+///    and init containers), and `<release>-<service>` becomes `<service>`
 ///    inside env values (interpolated hosts);
 /// 2. labels: `helm.sh/chart` is dropped and `managed-by: Helm` reads
 ///    `stackc`;
@@ -48,7 +49,25 @@ pub fn normalise(docs: Vec<Value>, release: &str, c: &Compilation) -> Vec<Value>
                     strip(&mut claim["claimName"]);
                 }
             }
-            for ctr in seq(&mut d, &["spec", "template", "spec", "containers"]) {
+            if let Some(sts) = d.get_mut("spec").and_then(|s| s.get_mut("serviceName")) {
+                strip(sts);
+            }
+            let mut ctrs: Vec<&mut Value> = Vec::new();
+            if let Some(pod) = d
+                .get_mut("spec")
+                .and_then(|s| s.get_mut("template"))
+                .and_then(|t| t.get_mut("spec"))
+                .and_then(Value::as_mapping_mut)
+            {
+                for (k, v) in pod.iter_mut() {
+                    if k.as_str() == Some("initContainers") || k.as_str() == Some("containers") {
+                        if let Some(list) = v.as_sequence_mut() {
+                            ctrs.extend(list.iter_mut());
+                        }
+                    }
+                }
+            }
+            for ctr in ctrs {
                 for e in seq(ctr, &["envFrom"]) {
                     strip(&mut e["configMapRef"]["name"]);
                 }

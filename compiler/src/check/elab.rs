@@ -477,6 +477,9 @@ impl<'p> Elab<'p> {
             self.reference(&path, kind);
         } else if field.name == "env" {
             self.check_env_name(key);
+        } else if field.name == "init" {
+            // Init containers are named after their key in the pod.
+            self.check_dns_name("init container", &key.name, key.span);
         }
     }
 

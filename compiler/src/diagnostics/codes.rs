@@ -98,6 +98,14 @@ codes! {
     E0319 Warning "liveness probe gives up before the service is ready";
     E0320 Warning "liveness probe identical to readiness on a slow starter";
     E0321 Error "pipeline pushes an image that names no registry";
+    E0330 Error "`load_balancer` settings without `expose = load_balancer`";
+    E0331 Error "`expose` that the service's ports contradict";
+    E0332 Error "`pod_management` on a service that is not `stateful`";
+    E0333 Warning "autoscaling a stateful service";
+    E0334 Error "init container that runs the service's own program";
+    E0335 Error "init container named like its service";
+    E0336 Error "`evict_after` on a toleration that is not `no_execute`";
+    E0337 Error "service address in a command";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

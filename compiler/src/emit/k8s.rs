@@ -5,7 +5,7 @@
 //! `<env>.secrets.example.yaml` (Secret templates with placeholders, never
 //! applied automatically); `base.yaml` when the stack declares no
 //! environments. Objects: Namespace, ConfigMap, PersistentVolumeClaim,
-//! Service, Deployment, HorizontalPodAutoscaler (autoscaling/v2),
+//! Service, Deployment or StatefulSet, HorizontalPodAutoscaler (autoscaling/v2),
 //! PodDisruptionBudget (policy/v1), Ingress (networking.k8s.io/v1). Names
 //! and labels follow `notes/EMIT.md`; selectors are the name and instance
 //! labels only. Kustomize and Helm reuse [`objects`] so the three targets
@@ -132,7 +132,8 @@ pub fn service_objects(
     }
     let mut objs = storage::claims(m, name, s, out);
     objs.extend(network::service(m, name, s, out));
-    objs.push(workload::deployment(m, name, s, out));
+    objs.extend(network::headless_service(m, name, s));
+    objs.push(workload::workload(m, name, s, out));
     objs.extend(scaling::hpa(m, name, s, out));
     objs.extend(scaling::pdb(m, name, s, out));
     objs.extend(network::ingress(m, name, s, out));
@@ -146,7 +147,7 @@ fn kind_order(kind: &str) -> u8 {
         "Secret" => 2,
         "PersistentVolumeClaim" => 3,
         "Service" => 4,
-        "Deployment" => 5,
+        "Deployment" | "StatefulSet" => 5,
         "HorizontalPodAutoscaler" => 6,
         "PodDisruptionBudget" => 7,
         "Ingress" => 8,

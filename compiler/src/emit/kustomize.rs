@@ -5,7 +5,7 @@
 //!
 //! * `base/kustomization.yaml` and the base's objects: `namespace.yaml`,
 //!   `configmaps.yaml` and one `<service>.yaml` per service (its
-//!   Deployment, Service, PVCs, HPA, PDB, Ingress). The objects are exactly
+//!   Deployment or StatefulSet, Services, PVCs, HPA, PDB, Ingress). The objects are exactly
 //!   those [`k8s::objects`] builds for the base model, labels and
 //!   `metadata.namespace` included, so `kubectl kustomize base` is the base
 //!   stack, except that services restricted to some environments

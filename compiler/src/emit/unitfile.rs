@@ -91,6 +91,63 @@ pub(crate) fn single_host_limits(out: &mut Output, env: Option<&str>, s: &Servic
             format!("a restart replaces the {what} (recreate)"),
         );
     }
+    for (feature, span, what) in scheduling(s) {
+        out.dropped(
+            span,
+            env,
+            feature,
+            format!("{what}: there is one host, no scheduler"),
+        );
+    }
+    if let Some(how) = exposure_elsewhere(s) {
+        out.dropped(
+            s.span_of("expose"),
+            env,
+            "expose",
+            format!("no {how} on a single host: ports with `host` are published on the host"),
+        );
+    }
+    if s.service_links == Some(true) {
+        out.dropped(
+            s.span_of("service_links"),
+            env,
+            "service_links",
+            "no Kubernetes service-link variables (`<SERVICE>_SERVICE_HOST`) on a host",
+        );
+    }
+}
+
+/// The Kubernetes scheduling settings of `s` (feature, where, what), for
+/// the targets that place containers on one host.
+pub(crate) fn scheduling(s: &Service) -> Vec<(&'static str, crate::source::Span, &'static str)> {
+    let mut v = Vec::new();
+    if !s.node_selector.is_empty() {
+        v.push((
+            "node_selector",
+            s.span_of("node_selector"),
+            "no node selection",
+        ));
+    }
+    if let Some(t) = s.tolerations.values().next() {
+        v.push(("toleration", t.span, "no taints to tolerate"));
+    }
+    if let Some(sp) = &s.spread {
+        v.push(("spread", sp.span, "no spreading across nodes or zones"));
+    }
+    v
+}
+
+/// What an explicit `expose` asks of Kubernetes that a runtime without a
+/// cluster has no counterpart for (`None`: nothing, or `node_port` set on
+/// a port, which is reported with the port).
+pub(crate) fn exposure_elsewhere(s: &Service) -> Option<&'static str> {
+    match s.expose? {
+        crate::model::Expose::LoadBalancer => Some("load balancer"),
+        crate::model::Expose::NodePort if !s.ports.values().any(|p| p.node_port.is_some()) => {
+            Some("NodePort")
+        }
+        _ => None,
+    }
 }
 
 /// How a secret of kind `k` is described next to its placeholder.

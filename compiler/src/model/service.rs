@@ -33,19 +33,31 @@ pub struct Service {
     pub startup: Option<Probe>,
     pub resources: Option<Resources>,
     pub replicas: u32,
+    pub workload: Workload,
+    pub pod_management: Option<PodManagement>,
     pub autoscale: Option<Autoscale>,
     pub disruption: Option<Disruption>,
     pub restart: Restart,
     pub rollout: Option<Rollout>,
     pub security: Option<Security>,
     pub depends_on: IndexMap<String, Condition>,
+    pub expose: Option<Expose>,
+    pub load_balancer: Option<LoadBalancer>,
     pub ingress: Option<Ingress>,
     pub external: Option<External>,
     pub host: Option<Host>,
+    pub node_selector: IndexMap<String, String>,
+    #[serde(rename = "toleration")]
+    pub tolerations: IndexMap<String, Toleration>,
+    pub spread: Option<Spread>,
     pub labels: IndexMap<String, String>,
     pub annotations: IndexMap<String, String>,
     pub environments: Option<Vec<String>>,
+    pub init: IndexMap<String, Init>,
+    pub pre_stop: Option<PreStop>,
     pub stop_grace: Option<Duration>,
+    pub pull: Option<PullPolicy>,
+    pub service_links: Option<bool>,
     /// Where each field that is set was written (for lowering reports).
     #[serde(rename = "__fields")]
     pub field_spans: IndexMap<String, Span>,
@@ -72,9 +84,186 @@ impl Service {
         self.ports.get(name)
     }
 
+    /// How the Kubernetes Service is reached: `expose`, else NodePort when a
+    /// port sets `node_port`, else ClusterIP.
+    pub fn exposure(&self) -> Expose {
+        self.expose.unwrap_or_else(|| {
+            if self.ports.values().any(|p| p.node_port.is_some()) {
+                Expose::NodePort
+            } else {
+                Expose::ClusterIp
+            }
+        })
+    }
+
+    /// Whether Kubernetes runs it as a StatefulSet.
+    pub fn is_stateful(&self) -> bool {
+        self.workload == Workload::Stateful
+    }
+
+    /// The Kubernetes kind of its workload.
+    pub fn workload_kind(&self) -> &'static str {
+        match self.workload {
+            Workload::Deployment => "Deployment",
+            Workload::Stateful => "StatefulSet",
+        }
+    }
+
     /// Persistent volumes (with a size).
     pub fn persistent_volumes(&self) -> impl Iterator<Item = (&String, &Volume)> {
         self.volumes.iter().filter(|(_, v)| v.size.is_some())
+    }
+}
+
+/// A node taint the pods tolerate.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Toleration {
+    #[serde(rename = "__span")]
+    pub span: Span,
+    pub value: Option<String>,
+    pub effect: Option<TaintEffect>,
+    pub evict_after: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+impl TaintEffect {
+    pub fn k8s(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+}
+
+/// Spreading pods across failure domains.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Spread {
+    #[serde(rename = "__span")]
+    pub span: Span,
+    pub across: Vec<SpreadDomain>,
+    pub max_skew: u32,
+    pub when_unsatisfiable: Unsatisfiable,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SpreadDomain {
+    Nodes,
+    Zones,
+}
+
+impl SpreadDomain {
+    /// The node label of the domain (`topologyKey`).
+    pub fn topology_key(self) -> &'static str {
+        match self {
+            SpreadDomain::Nodes => "kubernetes.io/hostname",
+            SpreadDomain::Zones => "topology.kubernetes.io/zone",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Unsatisfiable {
+    ScheduleAnyway,
+    DoNotSchedule,
+}
+
+impl Unsatisfiable {
+    pub fn k8s(self) -> &'static str {
+        match self {
+            Unsatisfiable::ScheduleAnyway => "ScheduleAnyway",
+            Unsatisfiable::DoNotSchedule => "DoNotSchedule",
+        }
+    }
+}
+
+/// An init container.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Init {
+    #[serde(rename = "__span")]
+    pub span: Span,
+    pub image: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub args: Option<Vec<String>>,
+    pub workdir: Option<String>,
+    pub env: IndexMap<String, EnvValue>,
+}
+
+/// What runs before a container is stopped.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PreStop {
+    #[serde(rename = "__span")]
+    pub span: Span,
+    pub exec: Option<Vec<String>>,
+    pub shell: Option<String>,
+    pub sleep: Option<Duration>,
+}
+
+impl PreStop {
+    /// The command it runs: `exec`, `sh -c shell`, or `sleep SECONDS`.
+    pub fn command(&self) -> Vec<String> {
+        if let Some(e) = &self.exec {
+            return e.clone();
+        }
+        if let Some(line) = &self.shell {
+            return vec!["sh".into(), "-c".into(), line.clone()];
+        }
+        let secs = self.sleep.map_or(0, |d| d.seconds_ceil());
+        vec!["sleep".into(), secs.to_string()]
+    }
+}
+
+impl Service {
+    /// The service as its init container `name` runs: the init's image
+    /// (else the service's, with its command, arguments and working
+    /// directory unless the init sets them), the service's environment
+    /// under the init's, its volumes, resources and security; no ports,
+    /// probes, hooks or exposure.
+    pub fn as_init(&self, name: &str, init: &Init) -> Service {
+        let mut s = self.clone();
+        s.name = format!("{}-init-{name}", self.name);
+        s.span = init.span;
+        if let Some(image) = &init.image {
+            s.image = Some(image.clone());
+            s.tag = None;
+            s.build = None;
+            s.pull = None;
+            s.image_ref = Some(ImageRef::as_written(image));
+            s.command = init.command.clone();
+            s.args = init.args.clone();
+            s.workdir = init.workdir.clone();
+        } else {
+            s.command = init.command.clone().or(s.command);
+            s.args = init.args.clone().or(s.args);
+            s.workdir = init.workdir.clone().or(s.workdir);
+        }
+        for (k, v) in &init.env {
+            s.env.insert(k.clone(), v.clone());
+        }
+        s.ports.clear();
+        s.health = None;
+        s.liveness = None;
+        s.readiness = None;
+        s.startup = None;
+        s.pre_stop = None;
+        s.init.clear();
+        s.ingress = None;
+        s.expose = None;
+        s.load_balancer = None;
+        s.autoscale = None;
+        s.disruption = None;
+        s.replicas = 1;
+        s.restart = Restart::Never;
+        s
     }
 }
 
@@ -86,6 +275,26 @@ pub struct ImageRef {
     pub tag: Option<String>,
     /// `repository:tag` (or the repository alone without a tag).
     pub reference: String,
+}
+
+impl ImageRef {
+    /// An image reference used as written: `name[:tag]` or
+    /// `registry/name[:tag]` (a digest stays part of the repository).
+    pub fn as_written(image: &str) -> ImageRef {
+        let from = image.rfind('/').map_or(0, |i| i + 1);
+        let (repository, tag) = match image[from..].find(':') {
+            Some(c) if !image.contains('@') => (
+                image[..from + c].to_string(),
+                Some(image[from + c + 1..].to_string()),
+            ),
+            _ => (image.to_string(), None),
+        };
+        ImageRef {
+            repository,
+            tag,
+            reference: image.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -264,6 +473,49 @@ pub struct Rollout {
     pub strategy: RolloutStrategy,
     pub max_surge: Option<IntOrPercent>,
     pub max_unavailable: Option<IntOrPercent>,
+    pub deadline: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    Deployment,
+    Stateful,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PodManagement {
+    Ordered,
+    Parallel,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+impl PullPolicy {
+    /// Kubernetes' `imagePullPolicy`.
+    pub fn k8s(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "Always",
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Never => "Never",
+        }
+    }
+
+    /// Compose's `pull_policy` and Quadlet's `Pull=`.
+    pub fn compose(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "always",
+            PullPolicy::IfNotPresent => "missing",
+            PullPolicy::Never => "never",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -292,6 +544,35 @@ pub enum Condition {
     Started,
     Healthy,
     Completed,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Expose {
+    ClusterIp,
+    NodePort,
+    LoadBalancer,
+}
+
+impl Expose {
+    /// The Kubernetes Service `type`.
+    pub fn k8s(self) -> &'static str {
+        match self {
+            Expose::ClusterIp => "ClusterIP",
+            Expose::NodePort => "NodePort",
+            Expose::LoadBalancer => "LoadBalancer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LoadBalancer {
+    #[serde(rename = "__span")]
+    pub span: Span,
+    pub annotations: IndexMap<String, String>,
+    pub source_ranges: Option<Vec<String>>,
+    pub class: Option<String>,
+    pub preserve_client_ip: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

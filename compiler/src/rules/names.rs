@@ -1,7 +1,8 @@
 //! E0311: declarations whose generated Kubernetes names collide. Secrets
 //! and configs become objects named `k8s_name(NAME)` (`db_url` and `db-url`
 //! are both `db-url`); persistent volumes become claims named
-//! `SERVICE-VOLUME` (`a` + `b-c` and `a-b` + `c` are both `a-b-c`).
+//! `SERVICE-VOLUME` (`a` + `b-c` and `a-b` + `c` are both `a-b-c`); a
+//! stateful service's headless Service is `SERVICE-headless`.
 
 use crate::check::head_span;
 use crate::diagnostics::{Code, Diagnostic};
@@ -43,6 +44,25 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                 p.symbols.configs.get_index(i).map_or("", |e| e.0)
             )
         },
+        diags,
+    );
+    // Services, and the headless Service `NAME-headless` of each stateful one.
+    let mut services: Vec<(String, Span, String)> = Vec::new();
+    for (svc, s) in &w.services {
+        let span = p.symbols.services.get(svc).map_or(s.span, |r| r.name_span);
+        services.push((svc.clone(), span, format!("service `{svc}`")));
+    }
+    for (svc, s) in &w.services {
+        if s.get("workload").and_then(Val::str) == Some("stateful") {
+            let span = s.get("workload").map_or(s.span, |v| v.span);
+            let what = format!("the headless Service of stateful service `{svc}`");
+            services.push((format!("{svc}-headless"), span, what));
+        }
+    }
+    unique(
+        "Service",
+        services.iter().map(|x| (x.0.clone(), x.1)),
+        |i| services[i].2.clone(),
         diags,
     );
     let mut claims: Vec<(String, Span, &str, &str)> = Vec::new();

@@ -26,6 +26,11 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             image_reference(s, diags);
             exec_keywords(s, diags);
             autoscale(p, s, diags);
+            exposure(p, s, diags);
+            stateful(p, s, diags);
+            inits(p, name, s, diags);
+            tolerations(s, diags);
+            addresses_in_commands(p, w, s, diags);
         }
         if is_production(w) {
             image_tag(name, s, w, diags);
@@ -96,6 +101,15 @@ fn exclusive(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
                 diags,
             );
         }
+    }
+    if let Some(ps) = s.get("pre_stop") {
+        one_of(
+            ps,
+            head(ps),
+            &["exec", "shell", "sleep"],
+            "a pre-stop hook runs one thing: `exec`, `shell` or `sleep`",
+            diags,
+        );
     }
     if let Some(d) = s.get("disruption") {
         one_of(
@@ -648,6 +662,239 @@ fn amount(v: &Val) -> Option<u64> {
         ValKind::Quantity(Quantity::Bytes(b)) => Some(b),
         _ => None,
     }
+}
+
+/// E0330: `load_balancer` settings on a service not exposed through a
+/// load balancer (they would be ignored); E0331: an `expose` its ports
+/// contradict (a fixed NodePort on a ClusterIP service, or an exposure
+/// of a service without ports, which gets no Kubernetes Service).
+fn exposure(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let expose = s.get("expose");
+    let kind = expose.and_then(Val::str);
+    if let Some(lb) = s.get("load_balancer") {
+        if kind != Some("load_balancer") {
+            let mut d = Diagnostic::new(
+                Code::E0330,
+                head_span(&p.map, lb.span),
+                "`load_balancer` settings on a service that is not exposed through a load balancer",
+            )
+            .label("ignored: the Kubernetes Service is not of type LoadBalancer");
+            if let Some(e) = expose {
+                d = d.secondary(e.span, format!("exposed as `{}`", kind.unwrap_or("?")));
+            }
+            diags.push(d.help("set `expose = load_balancer`, or remove the `load_balancer` block"));
+        }
+    }
+    let (Some(e), Some(kind)) = (expose, kind) else {
+        return;
+    };
+    let ports = s.get("port").and_then(Val::as_map);
+    let no_ports = ports.is_none_or(|m| m.is_empty());
+    if no_ports && kind != "cluster_ip" {
+        diags.push(
+            Diagnostic::new(
+                Code::E0331,
+                e.span,
+                format!("`expose = {kind}` on a service without ports"),
+            )
+            .label("a service without ports gets no Kubernetes Service to expose")
+            .help(
+                "declare the port to expose (`port http { container = 8080 }`), or remove `expose`",
+            ),
+        );
+        return;
+    }
+    if kind != "cluster_ip" {
+        return;
+    }
+    for (name, port) in ports.into_iter().flatten() {
+        if let Some(np) = port.get("node_port") {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0331,
+                    np.span,
+                    format!(
+                        "port `{name}` sets a NodePort, but the service is exposed as `cluster_ip`"
+                    ),
+                )
+                .label("a ClusterIP Service has no node ports")
+                .secondary(e.span, "exposed inside the cluster only")
+                .help(
+                    "remove `node_port`, or expose the service as `node_port` or `load_balancer`",
+                ),
+            );
+        }
+    }
+}
+
+/// E0332: `pod_management` on a service that is not stateful (only a
+/// StatefulSet has a pod management policy); E0333: autoscaling a
+/// stateful service (every pod the autoscaler adds starts with empty
+/// volumes of its own, and scaling down leaves their claims behind).
+fn stateful(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let workload = s.get("workload");
+    let is_stateful = workload.and_then(Val::str) == Some("stateful");
+    if let Some(pm) = s.get("pod_management").filter(|_| !is_stateful) {
+        let mut d = Diagnostic::new(
+            Code::E0332,
+            key_before(&p.map, pm.span, "pod_management"),
+            "`pod_management` on a service that is not `stateful`",
+        )
+        .label("only a StatefulSet starts its pods in an order");
+        if let Some(w) = workload.filter(|w| !p.map.is_stdlib(w.span.file)) {
+            d = d.secondary(w.span, "runs as a Deployment");
+        }
+        diags.push(d.help("set `workload = stateful`, or remove `pod_management`"));
+    }
+    let (Some(a), Some(w)) = (s.get("autoscale"), workload) else {
+        return;
+    };
+    if is_stateful {
+        diags.push(
+            Diagnostic::new(
+                Code::E0333,
+                head_span(&p.map, a.span),
+                "autoscaling a stateful service",
+            )
+            .label("the autoscaler adds and removes StatefulSet pods")
+            .secondary(w.span, "each pod has volumes of its own")
+            .help("every pod the autoscaler adds starts with empty volumes, and scaling down leaves their claims behind: set a fixed `replicas` (and scale by hand), or make the service a `deployment`"),
+        );
+    }
+}
+
+/// E0334: an init container that would run the service itself (no image,
+/// command or arguments of its own: the pod would start the service's
+/// program, which never completes, before the service); E0335: an init
+/// container named like its service (container names of a pod are unique).
+fn inits(p: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(inits) = s.get("init").and_then(Val::as_map) else {
+        return;
+    };
+    for (iname, init) in inits.iter() {
+        let head = head_span(&p.map, init.span);
+        if !["image", "command", "args"].iter().any(|k| init.is_set(k)) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0334,
+                    head,
+                    format!("init container `{iname}` runs the service's own program"),
+                )
+                .label("no `image`, `command` or `args` of its own")
+                .help("say what it runs: `command = [\"…\"]` (in the service's image), or an `image` of its own"),
+            );
+        }
+        if iname == name {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0335,
+                    head,
+                    format!("init container `{iname}` has the name of its service"),
+                )
+                .label("the service's container has this name too")
+                .help(format!("rename it, e.g. `init {iname}-init {{ … }}` or after what it does (`init migrate`)")),
+            );
+        }
+    }
+}
+
+/// E0336: `evict_after` on a toleration of another effect than
+/// `no_execute` (only NoExecute taints evict; Kubernetes rejects the pod).
+fn tolerations(s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(ts) = s.get("toleration").and_then(Val::as_map) else {
+        return;
+    };
+    for (key, t) in ts.iter() {
+        let Some(after) = t.get("evict_after") else {
+            continue;
+        };
+        let effect = t.get("effect");
+        if effect.and_then(Val::str) == Some("no_execute") {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            Code::E0336,
+            after.span,
+            format!(
+                "toleration `{key}` sets `evict_after`, but only a `no_execute` taint evicts pods"
+            ),
+        )
+        .label("Kubernetes rejects tolerationSeconds without effect NoExecute");
+        d = match effect {
+            Some(e) => d.secondary(e.span, "this effect never evicts"),
+            None => d,
+        };
+        diags.push(d.help("set `effect = no_execute`, or remove `evict_after`"));
+    }
+}
+
+/// E0337: `${svc.host}` / `${svc.port.NAME}` in a `command` or `args`
+/// (the service's or an init container's). A command is one list of words
+/// for every target, but a service's address is not (the Kubernetes Service
+/// port, the Compose container port, the Helm release prefix): only `env`
+/// renders it per target, and a command reads it from there. An external
+/// service's address is the same everywhere and may be written.
+fn addresses_in_commands(p: &Program, w: &Evaluated, s: &Val, diags: &mut Vec<Diagnostic>) {
+    // An external service has one address everywhere: its `external` host and port.
+    let runs_here = |svc: &str| w.services.get(svc).is_none_or(|v| !v.is_set("external"));
+    let mut lists: Vec<(String, &Val)> = Vec::new();
+    for field in ["command", "args"] {
+        if let Some(v) = s.get(field) {
+            lists.push((format!("`{field}`"), v));
+        }
+    }
+    for (name, init) in s.get("init").and_then(Val::as_map).into_iter().flatten() {
+        for field in ["command", "args"] {
+            if let Some(v) = init.get(field) {
+                lists.push((format!("`{field}` of init container `{name}`"), v));
+            }
+        }
+    }
+    for (what, list) in lists {
+        for word in list.list() {
+            let ValKind::Interp(parts) = &word.kind else {
+                continue;
+            };
+            let Some((reference, var)) = parts.iter().find_map(|part| match part {
+                crate::value::Part::Host(svc) if runs_here(svc) => {
+                    Some((format!("{svc}.host"), format!("{}_HOST", env_word(svc))))
+                }
+                crate::value::Part::Port(svc, port) if runs_here(svc) => Some((
+                    format!("{svc}.port.{port}"),
+                    format!("{}_PORT", env_word(svc)),
+                )),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let text = p.map.snippet(word.span);
+            let span = match text.find(&reference) {
+                Some(i) => Span::new(
+                    word.span.file,
+                    word.span.start as usize + i,
+                    word.span.start as usize + i + reference.len(),
+                ),
+                None => word.span,
+            };
+            diags.push(
+                Diagnostic::new(
+                    Code::E0337,
+                    span,
+                    format!("{what} refers to a service's address (`${{{reference}}}`)"),
+                )
+                .label("a command is the same words in every target")
+                .note("a service's address depends on the target (the Kubernetes Service port, the Compose container port, the Helm release name); only `env` is rendered per target")
+                .help(format!(
+                    "set it in `env` (`{var} = \"${{{reference}}}\"`) and let a shell read the variable: `[\"sh\", \"-c\", \"… ${var} …\"]`"
+                )),
+            );
+        }
+    }
+}
+
+/// A service name as part of an environment variable name.
+fn env_word(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
 }
 
 /// E0304 and E0309.

@@ -14,7 +14,7 @@ pub(super) struct Cx<'a> {
     pub model: &'a Model,
     /// Container services of this document and their profiles (empty when
     /// not gated).
-    pub gating: IndexMap<&'a str, Vec<String>>,
+    pub gating: IndexMap<String, Vec<String>>,
     pub findings: &'a mut Findings,
 }
 
@@ -63,7 +63,7 @@ pub(super) fn build(m: &Model, findings: &mut Findings) -> Built {
         .services
         .values()
         .filter(|s| s.is_container())
-        .map(|s| (s.name.as_str(), profiles_of(m, s)))
+        .map(|s| (s.name.clone(), profiles_of(m, s)))
         .collect();
     let mut cx = Cx {
         model: m,
@@ -78,7 +78,11 @@ pub(super) fn build(m: &Model, findings: &mut Findings) -> Built {
     };
     for svc in m.services.values() {
         if svc.is_container() {
-            let sd = service::lower(&mut cx, svc);
+            let mut sd = service::lower(&mut cx, svc);
+            for init in inits(&mut cx, svc, &mut sd) {
+                built.uses.extend(init.uses.iter().cloned());
+                built.services.push(init);
+            }
             built.uses.extend(sd.uses.iter().cloned());
             built.services.push(sd);
             built.relative_paths |= relative_paths(svc);
@@ -87,6 +91,68 @@ pub(super) fn build(m: &Model, findings: &mut Findings) -> Built {
         }
     }
     built
+}
+
+/// The init containers of `svc` as one-shot services `<service>-init-<name>`,
+/// each waiting for the one before it to complete, and `sd` (the service)
+/// waiting for the last. Each runs as the service would (its image unless
+/// the init names one, its environment, volumes, resources, security and
+/// dependencies) but publishes no ports, has no health check and is not
+/// restarted. Compose runs them once per `up`, not once per replica.
+fn inits(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) -> Vec<ServiceDoc> {
+    let mut out: Vec<ServiceDoc> = Vec::new();
+    let profiles = cx
+        .gating
+        .get(svc.name.as_str())
+        .cloned()
+        .unwrap_or_default();
+    for (name, init) in &svc.init {
+        let mut s = svc.as_init(name, init);
+        // The service's named volumes, not volumes of the init's own.
+        s.volumes.clear();
+        s.stop_grace = None;
+        cx.gating.insert(s.name.clone(), profiles.clone());
+        let mut isd = service::lower(cx, &s);
+        if let Some(v) = sd.doc.get("volumes") {
+            put_before(
+                &mut isd.doc,
+                "volumes",
+                v.clone(),
+                &["depends_on", "restart"],
+            );
+        }
+        isd.volumes = sd.volumes.clone();
+        if let Some(prev) = out.last() {
+            let name = prev.name.clone();
+            wait_for_completion(&mut isd.doc, &name);
+        }
+        cx.findings.exact(&svc.name, "init");
+        out.push(isd);
+    }
+    if let Some(last) = out.last() {
+        wait_for_completion(&mut sd.doc, &last.name);
+    }
+    out
+}
+
+/// `depends_on: {dep: {condition: service_completed_successfully}}`.
+fn wait_for_completion(doc: &mut Yaml, dep: &str) {
+    let cond = Yaml::map().with("condition", Yaml::str("service_completed_successfully"));
+    match doc.get_mut("depends_on") {
+        Some(d) => d.push_entry(dep, cond),
+        None => put_before(doc, "depends_on", Yaml::map().with(dep, cond), &["restart"]),
+    }
+}
+
+/// Inserts `key` before the first of `before` the mapping has (at the end
+/// when it has none), keeping the fixed key order of a service.
+fn put_before(doc: &mut Yaml, key: &str, value: Yaml, before: &[&str]) {
+    let Yaml::Map(entries) = doc else { return };
+    let at = entries
+        .iter()
+        .position(|(k, _)| before.contains(&k.as_str()))
+        .unwrap_or(entries.len());
+    entries.insert(at, (key.to_string(), value));
 }
 
 /// The profile of a service that runs in no environment (`environments =

@@ -54,6 +54,10 @@ fn image(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         set(&mut sd.doc, "image", lit_yaml(&r.reference));
         cx.findings.exact(&svc.name, "image");
     }
+    if let Some(p) = svc.pull {
+        set(&mut sd.doc, "pull_policy", Yaml::str(p.compose()));
+        cx.findings.exact(&svc.name, "pull");
+    }
     let Some(b) = &svc.build else { return };
     let mut m = Yaml::map().with("context", lit_yaml(&b.context));
     if let Some(d) = &b.dockerfile {
@@ -219,6 +223,17 @@ fn persistent(cx: &mut Cx, svc: &Service, name: &str, v: &Volume) {
             v.span,
             "volume size",
             format!("named volume `{id}` has no size limit in Compose (requested {size})"),
+        );
+    }
+    if svc.is_stateful() && replicas(svc) > 1 {
+        cx.findings.approximated(
+            v.span,
+            "volume",
+            format!(
+                "the {} replicas of stateful `{}` share the one named volume `{id}`; Kubernetes gives each pod a volume of its own",
+                replicas(svc),
+                svc.name
+            ),
         );
     }
     if let Some(class) = &v.storage_class {
@@ -402,6 +417,34 @@ fn kubernetes_only(cx: &mut Cx, svc: &Service) {
             h.span,
             "host",
             "host-process settings are for the systemd target; Compose runs the container",
+        );
+    }
+    for (feature, span, what) in crate::emit::unitfile::scheduling(svc) {
+        cx.findings.dropped(
+            span,
+            feature,
+            format!("{what}: Compose runs every container on the one Docker host"),
+        );
+    }
+    if let Some(how) = crate::emit::unitfile::exposure_elsewhere(svc) {
+        cx.findings.dropped(
+            svc.span_of("expose"),
+            "expose",
+            format!("Compose has no {how}: ports with `host` are published on the host, the others stay on the stack's network"),
+        );
+    }
+    if let Some(p) = &svc.pre_stop {
+        cx.findings.dropped(
+            p.span,
+            "pre_stop",
+            "Compose has no pre-stop hook: the container gets the stop signal at once (`stop_grace` still bounds the shutdown)",
+        );
+    }
+    if svc.service_links == Some(true) {
+        cx.findings.dropped(
+            svc.span_of("service_links"),
+            "service_links",
+            "Compose injects no Kubernetes service-link variables (`<SERVICE>_SERVICE_HOST`); use `${svc.host}` in `env`",
         );
     }
 }

@@ -827,13 +827,34 @@ fn kubeconfig_env() -> Yaml {
     Yaml::map().with("KUBECONFIG", Yaml::str(KUBECONFIG_PATH))
 }
 
-/// The Deployments of an environment: its container services.
+/// The workloads of an environment: its container services.
 fn deployments(m: &Model) -> Vec<&str> {
     m.services
         .values()
         .filter(|s| s.is_container())
         .map(|s| s.name.as_str())
         .collect()
+}
+
+/// `deployment/<name>` or `statefulset/<name>`, as kubectl names the
+/// workload of service `svc`.
+fn workload_ref(m: &Model, svc: &str) -> String {
+    let kind = m
+        .services
+        .get(svc)
+        .map_or("Deployment", |s| s.workload_kind());
+    format!("{}/{}", kind.to_ascii_lowercase(), k8s_name(svc))
+}
+
+/// The containers of `svc`'s pods that run its image: the service's own
+/// and its init containers without an image of their own.
+fn containers_of_image(m: &Model, svc: &str) -> Vec<String> {
+    let mut names = vec![k8s_name(svc)];
+    if let Some(s) = m.services.get(svc) {
+        let inits = s.init.iter().filter(|(_, i)| i.image.is_none());
+        names.extend(inits.map(|(n, _)| n.clone()));
+    }
+    names
 }
 
 /// Where `stackc emit --target all --out <deploy_dir>` puts what one
@@ -878,10 +899,15 @@ fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> Stri
         DeployVia::K8s => {
             s.push_str(&format!("kubectl apply -f {}\n", sh(&path)));
             for (svc, repo) in &built {
-                let name = k8s_name(svc);
+                let images: Vec<String> = containers_of_image(m, svc)
+                    .iter()
+                    .map(|c| format!("{c}=\"{repo}:sha-$GITHUB_SHA\""))
+                    .collect();
                 s.push_str(&format!(
-                    "kubectl set image --namespace {} deployment/{name} {name}=\"{repo}:sha-$GITHUB_SHA\"\n",
-                    sh(ns)
+                    "kubectl set image --namespace {} {} {}\n",
+                    sh(ns),
+                    workload_ref(m, svc),
+                    images.join(" ")
                 ));
             }
             rollout_status(&mut s, m, ns, wait);
@@ -915,9 +941,9 @@ fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> Stri
 fn rollout_status(s: &mut String, m: &Model, ns: &str, wait: u64) {
     for svc in deployments(m) {
         s.push_str(&format!(
-            "kubectl rollout status --namespace {} deployment/{} --timeout={wait}s\n",
+            "kubectl rollout status --namespace {} {} --timeout={wait}s\n",
             sh(ns),
-            k8s_name(svc)
+            workload_ref(m, svc)
         ));
     }
 }
@@ -929,9 +955,9 @@ fn rollback_script(m: &Model, via: DeployVia) -> String {
         DeployVia::Kustomize | DeployVia::K8s => {
             for svc in deployments(m) {
                 s.push_str(&format!(
-                    "kubectl rollout undo --namespace {} deployment/{}\n",
+                    "kubectl rollout undo --namespace {} {}\n",
                     sh(ns),
-                    k8s_name(svc)
+                    workload_ref(m, svc)
                 ));
             }
         }

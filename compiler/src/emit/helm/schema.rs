@@ -269,6 +269,19 @@ fn container_props(props: &mut Map<String, Value>, refs: &Refs) {
         json!({ "type": "integer", "minimum": 0 }),
     );
     props.insert("strategy".into(), strategy());
+    props.insert(
+        "progressDeadlineSeconds".into(),
+        json!({ "type": "integer", "minimum": 1 }),
+    );
+    props.insert("enableServiceLinks".into(), boolean());
+    props.insert(
+        "workload".into(),
+        enumeration(&["Deployment", "StatefulSet"]),
+    );
+    props.insert(
+        "podManagementPolicy".into(),
+        enumeration(&["OrderedReady", "Parallel"]),
+    );
     props.insert("service".into(), service_ports());
     props.insert(
         "env".into(),
@@ -279,6 +292,11 @@ fn container_props(props: &mut Map<String, Value>, refs: &Refs) {
         json!({ "type": "array", "items": ref_enum(refs.configs) }),
     );
     props.insert("resources".into(), resources());
+    props.insert("lifecycle".into(), lifecycle());
+    props.insert(
+        "initContainers".into(),
+        json!({ "type": "array", "items": init_container(refs) }),
+    );
     props.insert("livenessProbe".into(), probe(true));
     props.insert("readinessProbe".into(), probe(true));
     props.insert("startupProbe".into(), probe(false));
@@ -295,6 +313,18 @@ fn container_props(props: &mut Map<String, Value>, refs: &Refs) {
         json!({ "type": "array", "items": { "type": "object" } }),
     );
     props.insert("affinity".into(), json!({ "type": "object" }));
+    let spread = object(
+        json!({
+            "maxSkew": { "type": "integer", "minimum": 1 },
+            "topologyKey": { "type": "string", "minLength": 1 },
+            "whenUnsatisfiable": enumeration(&["ScheduleAnyway", "DoNotSchedule"]),
+        }),
+        &["maxSkew", "topologyKey", "whenUnsatisfiable"],
+    );
+    props.insert(
+        "topologySpreadConstraints".into(),
+        json!({ "type": "array", "items": spread }),
+    );
 }
 
 /// A reference to one of `names` (nothing matches when there are none).
@@ -368,6 +398,10 @@ fn service_ports() -> Value {
         json!({
             "type": enumeration(&["ClusterIP", "NodePort", "LoadBalancer"]),
             "ports": { "type": "array", "items": port },
+            "annotations": string_map(),
+            "loadBalancerClass": string(),
+            "loadBalancerSourceRanges": strings(),
+            "externalTrafficPolicy": enumeration(&["Cluster", "Local"]),
         }),
         &["type", "ports"],
     )
@@ -396,6 +430,35 @@ fn env_item(refs: &Refs) -> Value {
         &["name", "parts"],
     ));
     json!({ "oneOf": shapes })
+}
+
+/// A container's `lifecycle`: the preStop hook stackc writes.
+fn lifecycle() -> Value {
+    let exec = object(json!({ "command": strings() }), &["command"]);
+    let sleep = object(
+        json!({ "seconds": { "type": "integer", "minimum": 0 } }),
+        &["seconds"],
+    );
+    let hook = object(json!({ "exec": exec, "sleep": sleep }), &[]);
+    object(json!({ "preStop": hook }), &[])
+}
+
+fn init_container(refs: &Refs) -> Value {
+    let image = object(
+        json!({ "repository": { "type": "string", "minLength": 1 }, "tag": string() }),
+        &["repository"],
+    );
+    object(
+        json!({
+            "name": json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 63 }),
+            "image": image,
+            "command": strings(),
+            "args": strings(),
+            "workingDir": string(),
+            "env": { "type": "array", "items": env_item(refs) },
+        }),
+        &["name"],
+    )
 }
 
 fn resources() -> Value {

@@ -22,7 +22,7 @@ pub struct SecretRef {
 /// Whether Kubernetes renders a service, i.e. whether
 /// [`super::values::service_values`] has values for it: an external
 /// service, or a container with an image (the k8s backend always gives it
-/// a Deployment). Host processes are not.
+/// a Deployment or a StatefulSet). Host processes are not.
 pub fn renders(s: &Service) -> bool {
     s.external.is_some() || s.image_ref.is_some()
 }
@@ -56,13 +56,17 @@ impl Union {
     }
 }
 
-/// Secrets the services reference, in declaration order: one pass over
+/// Secrets the services (and their init containers) reference, in
+/// declaration order: one pass over
 /// the services collects the names, so this is linear in the stack.
 fn secrets_read(m: &Model) -> IndexMap<String, SecretRef> {
     let used: HashSet<&str> = m
         .services
         .values()
-        .flat_map(|s| s.env.values())
+        .flat_map(|s| {
+            let inits = s.init.values().flat_map(|i| i.env.values());
+            s.env.values().chain(inits)
+        })
         .filter_map(|v| match v {
             EnvValue::Secret { secret } => Some(secret.as_str()),
             _ => None,

@@ -11,8 +11,11 @@
 //! `enabled: false` with `helm create`'s defaults. The chart holds the
 //! [`Union`] of the services and secrets of all models, so every values
 //! file has the same keys. Kubernetes structures (probes, resources,
-//! security contexts, strategy, volumes) are copied from the k8s backend's
-//! objects of the service.
+//! security contexts, strategy, volumes, init containers, lifecycle,
+//! scheduling, load balancer settings) are copied from the k8s backend's
+//! objects of the service; keys a stack does not use (`workload`,
+//! `initContainers`, `lifecycle`, `topologySpreadConstraints`, …) are
+//! left out, so charts of stacks without them do not change.
 //!
 //! Everything here is per model or per service and looks up by key, so
 //! building the values of a whole stack is linear in its size.
@@ -58,7 +61,7 @@ pub fn secret_key(name: &str, m: &Model) -> String {
 /// What a service is in one model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    /// Runs as a Deployment.
+    /// Runs as a Deployment or a StatefulSet.
     Container,
     /// An ExternalName Service (or nothing without a host).
     External,
@@ -157,7 +160,7 @@ pub fn service_values(
         return Some((Kind::External, external_values(s, ext)));
     }
     let image = s.image_ref.as_ref()?;
-    let w = Workload::of(find(objs, "Deployment", name)?);
+    let w = Workload::of(find(objs, s.workload_kind(), name)?);
     let mut v = Yaml::map();
     // A service limited to some environments is off in the base values and
     // switched on by the values files of the environments it runs in.
@@ -168,10 +171,13 @@ pub fn service_values(
     };
     v.push_entry("enabled", Yaml::Bool(enabled));
     v.push_entry("replicaCount", Yaml::Int(i64::from(s.replicas)));
+    if s.is_stateful() {
+        v.push_entry("workload", Yaml::str(s.workload_kind()));
+    }
     let img = Yaml::map()
         .with("repository", Yaml::str(&image.repository))
         .with("tag", Yaml::str(image.tag.clone().unwrap_or_default()))
-        .with("pullPolicy", Yaml::str(""));
+        .with("pullPolicy", Yaml::str(s.pull.map_or("", |p| p.k8s())));
     v.push_entry("image", img);
     for key in ["command", "args", "workingDir"] {
         if let Some(x) = w.container.and_then(|c| c.get(key)) {
@@ -193,14 +199,76 @@ pub fn service_values(
     ] {
         v.push_entry(key, or_empty(w.container, key));
     }
-    v.push_entry("volumes", volumes(m, ix, w.pod, w.container, objs));
+    if let Some(l) = w.container.and_then(|c| c.get("lifecycle")) {
+        v.push_entry("lifecycle", l.clone());
+    }
+    if !s.init.is_empty() {
+        v.push_entry("initContainers", init_containers(m, s, w.pod));
+    }
+    v.push_entry("volumes", volumes(m, ix, &w, objs));
     v.push_entry("ingress", ingress(s));
     v.push_entry("autoscaling", autoscaling(s));
     v.push_entry("podDisruptionBudget", disruption(s));
-    v.push_entry("nodeSelector", Yaml::map());
-    v.push_entry("tolerations", Yaml::seq());
+    v.push_entry("nodeSelector", or_empty(w.pod, "nodeSelector"));
+    let tolerations = w.pod.and_then(|p| p.get("tolerations")).cloned();
+    v.push_entry("tolerations", tolerations.unwrap_or_else(Yaml::seq));
     v.push_entry("affinity", Yaml::map());
+    if let Some(Yaml::Seq(items)) = w.pod.and_then(|p| p.get("topologySpreadConstraints")) {
+        // The template adds the label selector, which names the release.
+        let items = items
+            .iter()
+            .map(|c| match c {
+                Yaml::Map(e) => Yaml::Map(
+                    e.iter()
+                        .filter(|(k, _)| k != "labelSelector")
+                        .cloned()
+                        .collect(),
+                ),
+                other => other.clone(),
+            })
+            .collect();
+        v.push_entry("topologySpreadConstraints", Yaml::Seq(items));
+    }
     Some((Kind::Container, v))
+}
+
+/// `initContainers`: per init container its name, its own image (none:
+/// the service's), the command, arguments and working directory it runs
+/// and its environment (the service's under its own), as `env` items. The
+/// templates give each the service's envFrom, resources, security context
+/// and mounts.
+fn init_containers(m: &Model, s: &Service, pod: Option<&Yaml>) -> Yaml {
+    let rendered = match pod.and_then(|p| p.get("initContainers")) {
+        Some(Yaml::Seq(items)) => items.as_slice(),
+        _ => &[],
+    };
+    let items = s
+        .init
+        .iter()
+        .map(|(n, i)| {
+            let c = rendered
+                .iter()
+                .find(|c| c.get("name").is_some_and(|x| is_str(x, n)));
+            let mut y = Yaml::map().with("name", Yaml::str(n));
+            if i.image.is_some() {
+                let init = s.as_init(n, i);
+                if let Some(r) = &init.image_ref {
+                    let img = Yaml::map()
+                        .with("repository", Yaml::str(&r.repository))
+                        .with("tag", Yaml::str(r.tag.clone().unwrap_or_default()));
+                    y.push_entry("image", img);
+                }
+            }
+            for key in ["command", "args", "workingDir"] {
+                if let Some(x) = c.and_then(|c| c.get(key)) {
+                    y.push_entry(key, x.clone());
+                }
+            }
+            y.push_entry("env", env(m, &s.as_init(n, i), c));
+            y
+        })
+        .collect();
+    Yaml::Seq(items)
 }
 
 fn external_values(s: &Service, ext: &External) -> Yaml {
@@ -217,7 +285,7 @@ fn external_values(s: &Service, ext: &External) -> Yaml {
         .with("labels", string_map(&s.labels))
 }
 
-/// The parts of a k8s Deployment the values copy.
+/// The parts of a k8s Deployment (or StatefulSet) the values copy.
 struct Workload<'a> {
     spec: Option<&'a Yaml>,
     pod: Option<&'a Yaml>,
@@ -252,7 +320,22 @@ impl<'a> Workload<'a> {
         {
             v.push_entry("terminationGracePeriodSeconds", g.clone());
         }
-        v.push_entry("strategy", or_empty(self.spec, "strategy"));
+        // A StatefulSet's `updateStrategy` is its `strategy`.
+        let strategy = match self.spec.and_then(|sp| sp.get("updateStrategy")) {
+            Some(u) => u.clone(),
+            None => or_empty(self.spec, "strategy"),
+        };
+        v.push_entry("strategy", strategy);
+        let spec = [
+            ("progressDeadlineSeconds", self.spec),
+            ("podManagementPolicy", self.spec),
+        ];
+        let pod = [("enableServiceLinks", self.pod)];
+        for (key, from) in spec.into_iter().chain(pod) {
+            if let Some(x) = from.and_then(|y| y.get(key)) {
+                v.push_entry(key, x.clone());
+            }
+        }
     }
 }
 
@@ -278,7 +361,8 @@ fn path<'a>(y: &'a Yaml, keys: &[&str]) -> Option<&'a Yaml> {
 }
 
 fn service_ports(s: &Service, objs: &[Object], name: &str) -> Yaml {
-    let ty = find(objs, "Service", name)
+    let svc = find(objs, "Service", name);
+    let ty = svc
         .and_then(|o| path(&o.doc, &["spec", "type"]))
         .cloned()
         .unwrap_or_else(|| Yaml::str("ClusterIP"));
@@ -297,7 +381,23 @@ fn service_ports(s: &Service, objs: &[Object], name: &str) -> Yaml {
             y
         })
         .collect();
-    Yaml::map().with("type", ty).with("ports", Yaml::Seq(ports))
+    let mut y = Yaml::map().with("type", ty).with("ports", Yaml::Seq(ports));
+    // A load balancer's settings, as the k8s Service has them.
+    let md = svc.and_then(|o| o.doc.get("metadata"));
+    if let Some(a) = md.and_then(|m| m.get("annotations")) {
+        y.push_entry("annotations", a.clone());
+    }
+    let spec = svc.and_then(|o| o.doc.get("spec"));
+    for key in [
+        "loadBalancerClass",
+        "loadBalancerSourceRanges",
+        "externalTrafficPolicy",
+    ] {
+        if let Some(v) = spec.and_then(|sp| sp.get(key)) {
+            y.push_entry(key, v.clone());
+        }
+    }
+    y
 }
 
 /// `env`: a list in declaration order; each item has `name` and one of
@@ -361,27 +461,31 @@ fn interpolated(m: &Model, item: Yaml, parts: &[Part]) -> Yaml {
 
 /// `volumes`: one item per mount, in the pod's order, with its source:
 /// `persistence` (a claim), `emptyDir`, or `secret` (a file secret).
-fn volumes(
-    m: &Model,
-    ix: &ModelIndex,
-    pod: Option<&Yaml>,
-    container: Option<&Yaml>,
-    objs: &[Object],
-) -> Yaml {
-    let mounts = match container.and_then(|c| c.get("volumeMounts")) {
-        Some(Yaml::Seq(items)) => items.as_slice(),
-        _ => &[],
+fn volumes(m: &Model, ix: &ModelIndex, w: &Workload, objs: &[Object]) -> Yaml {
+    let seq = |y: Option<&'_ Yaml>, key: &str| match y.and_then(|y| y.get(key)) {
+        Some(Yaml::Seq(items)) => items.clone(),
+        _ => Vec::new(),
     };
-    let vols = match pod.and_then(|p| p.get("volumes")) {
-        Some(Yaml::Seq(items)) => items.as_slice(),
-        _ => &[],
-    };
+    let mounts = seq(w.container, "volumeMounts");
+    let vols = seq(w.pod, "volumes");
+    // A StatefulSet's persistent volumes are its claim templates.
+    let templates = seq(w.spec, "volumeClaimTemplates");
     let items = mounts
         .iter()
         .map(|mount| {
             let name = mount.get("name").cloned().unwrap_or(Yaml::Null);
             let vol = vols.iter().find(|v| v.get("name") == Some(&name));
-            volume_item(m, ix, mount, vol, objs)
+            let template = templates
+                .iter()
+                .find(|t| path(t, &["metadata", "name"]) == Some(&name));
+            match (vol, template) {
+                (None, Some(t)) => {
+                    let mut y = volume_item(m, ix, mount, None, objs);
+                    y.push_entry("persistence", persistence(t.get("spec")));
+                    y
+                }
+                _ => volume_item(m, ix, mount, vol, objs),
+            }
         })
         .collect();
     Yaml::Seq(items)
@@ -405,7 +509,10 @@ fn volume_item(
         let pvc = objs
             .iter()
             .find(|o| o.kind == "PersistentVolumeClaim" && is_str(claim, &o.name));
-        y.push_entry("persistence", persistence(pvc));
+        y.push_entry(
+            "persistence",
+            persistence(pvc.and_then(|o| o.doc.get("spec"))),
+        );
     } else if let Some(ed) = vol.get("emptyDir") {
         y.push_entry("emptyDir", ed.clone());
     } else if let Some(Yaml::Str(secret_name)) = path(vol, &["secret", "secretName"]) {
@@ -418,8 +525,8 @@ fn volume_item(
     y
 }
 
-fn persistence(pvc: Option<&Object>) -> Yaml {
-    let spec = pvc.and_then(|o| o.doc.get("spec"));
+/// A claim's spec as `persistence` values.
+fn persistence(spec: Option<&Yaml>) -> Yaml {
     let access = match spec.and_then(|s| s.get("accessModes")) {
         Some(Yaml::Seq(modes)) => modes.first().cloned(),
         _ => None,

@@ -106,13 +106,15 @@ pub fn configmaps(m: &Model) -> Vec<Object> {
         .collect()
 }
 
-/// Secrets the workloads of `m` read (environment variables), in declaration
+/// Secrets the workloads of `m` read (environment variables of containers
+/// and init containers), in declaration
 /// order. Secrets only pipelines use (kubeconfigs, registry tokens) are not
 /// cluster Secrets.
 pub fn secrets_read(m: &Model) -> Vec<&str> {
     let mut read = std::collections::HashSet::new();
     for s in m.services.values().filter(|s| s.external.is_none()) {
-        for v in s.env.values() {
+        let inits = s.init.values().flat_map(|i| i.env.values());
+        for v in s.env.values().chain(inits) {
             if let crate::model::EnvValue::Secret { secret } = v {
                 read.insert(secret.as_str());
             }

@@ -10,7 +10,7 @@ pub fn hpa(m: &Model, name: &str, s: &Service, out: &mut Output) -> Option<Objec
     let a = s.autoscale.as_ref()?;
     let target = Yaml::map()
         .with("apiVersion", Yaml::str("apps/v1"))
-        .with("kind", Yaml::str("Deployment"))
+        .with("kind", Yaml::str(s.workload_kind()))
         .with("name", Yaml::str(name));
     let mut metrics = Vec::new();
     for (res, p) in [("cpu", a.cpu), ("memory", a.memory)] {

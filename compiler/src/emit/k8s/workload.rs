@@ -5,13 +5,16 @@ use super::Object;
 use crate::emit::output::Output;
 use crate::emit::yaml::Yaml;
 use crate::model::interp;
-use crate::model::{Condition, EnvValue, Model, Probe, Restart, RolloutStrategy, Service};
+use crate::model::{
+    Condition, EnvValue, Model, PodManagement, Probe, Restart, RolloutStrategy, Service,
+};
 
-pub fn deployment(m: &Model, name: &str, s: &Service, out: &mut Output) -> Object {
+/// The Deployment, or the StatefulSet of a `stateful` service.
+pub fn workload(m: &Model, name: &str, s: &Service, out: &mut Output) -> Object {
     let env = m.env_name();
     let mut spec = Yaml::map();
     // Under an HPA the replica count is the autoscaler's: leave it out, so
-    // that re-applying the manifest does not reset a scaled Deployment.
+    // that re-applying the manifest does not reset a scaled workload.
     if s.autoscale.is_none() {
         spec.push_entry("replicas", Yaml::Int(s.replicas as i64));
     }
@@ -19,34 +22,129 @@ pub fn deployment(m: &Model, name: &str, s: &Service, out: &mut Output) -> Objec
         "selector",
         Yaml::map().with("matchLabels", selector_labels(m, name)),
     );
-    spec.push_entry("strategy", strategy(s));
+    let kind = s.workload_kind();
+    if s.is_stateful() {
+        stateful_spec(m, name, s, &mut spec, out);
+    } else {
+        spec.push_entry("strategy", strategy(s));
+        if let Some(d) = s.rollout.as_ref().and_then(|r| r.deadline) {
+            spec.push_entry(
+                "progressDeadlineSeconds",
+                Yaml::Int(d.seconds_ceil().max(1) as i64),
+            );
+            out.exact += 1;
+        }
+    }
     spec.push_entry("template", pod_template(m, name, s, out));
+    if s.is_stateful() {
+        let claims = claim_templates(m, name, s, out);
+        if !claims.is_empty() {
+            spec.push_entry("volumeClaimTemplates", Yaml::Seq(claims));
+        }
+    }
     out.exact += 3;
     if matches!(s.restart, Restart::OnFailure | Restart::Never) {
         out.approximated(
             s.span_of("restart"),
             env,
             "restart",
-            "a Deployment always restarts its containers (restartPolicy: Always)",
+            format!("a {kind} always restarts its containers (restartPolicy: Always)"),
         );
     }
     if !s.depends_on.is_empty() {
         let healthy = s.depends_on.values().any(|c| *c == Condition::Healthy);
         let how = if healthy {
-            "start order is not expressible; readiness probes gate traffic instead"
+            "start order is not expressible; readiness probes gate traffic instead".to_string()
         } else {
-            "Kubernetes has no start order between Deployments"
+            format!("Kubernetes has no start order between {kind}s")
         };
         out.approximated(s.span_of("depends_on"), env, "depends_on", how);
     }
     object(
         "apps/v1",
-        "Deployment",
+        kind,
         name,
         Some(name),
         metadata(m, name, labels(m, name, Some(s))),
         vec![("spec", spec)],
     )
+}
+
+/// The name of the headless Service that gives a StatefulSet's pods their
+/// DNS names.
+pub fn headless_name(name: &str) -> String {
+    format!("{name}-headless")
+}
+
+/// `serviceName`, `podManagementPolicy` and `updateStrategy` of a
+/// StatefulSet; what of `rollout` a StatefulSet cannot do is reported.
+fn stateful_spec(m: &Model, name: &str, s: &Service, spec: &mut Yaml, out: &mut Output) {
+    let env = m.env_name();
+    spec.push_entry("serviceName", Yaml::str(headless_name(name)));
+    if let Some(pm) = s.pod_management {
+        let policy = match pm {
+            PodManagement::Ordered => "OrderedReady",
+            PodManagement::Parallel => "Parallel",
+        };
+        spec.push_entry("podManagementPolicy", Yaml::str(policy));
+        out.exact += 1;
+    }
+    spec.push_entry(
+        "updateStrategy",
+        Yaml::map().with("type", Yaml::str("RollingUpdate")),
+    );
+    let Some(r) = &s.rollout else { return };
+    if r.strategy == RolloutStrategy::Recreate {
+        out.approximated(
+            r.span,
+            env,
+            "rollout",
+            "a StatefulSet has no Recreate strategy: it replaces its pods one at a time, each stopped before its successor starts",
+        );
+    }
+    if r.max_surge.is_some() {
+        out.dropped(
+            r.span,
+            env,
+            "rollout.max_surge",
+            "a StatefulSet never runs extra pods during an update (each pod keeps its name and volume)",
+        );
+    }
+    if r.max_unavailable.is_some() {
+        out.dropped(
+            r.span,
+            env,
+            "rollout.max_unavailable",
+            "a StatefulSet updates one pod at a time (maxUnavailable for StatefulSets is an alpha feature, off by default)",
+        );
+    }
+    if r.deadline.is_some() {
+        out.dropped(
+            r.span,
+            env,
+            "rollout.deadline",
+            "a StatefulSet has no progress deadline (progressDeadlineSeconds is a Deployment field)",
+        );
+    }
+}
+
+/// One PersistentVolumeClaim template per persistent volume: each pod gets
+/// its own claim `<volume>-<service>-<ordinal>`.
+fn claim_templates(m: &Model, name: &str, s: &Service, out: &mut Output) -> Vec<Yaml> {
+    let mut claims = Vec::new();
+    for (vname, v) in s.persistent_volumes() {
+        let Some(size) = v.size else { continue };
+        let md = Yaml::map()
+            .with("name", Yaml::str(vname))
+            .with("labels", labels(m, name, Some(s)));
+        claims.push(
+            Yaml::map()
+                .with("metadata", md)
+                .with("spec", super::storage::claim_spec(v, size)),
+        );
+        out.exact += 1;
+    }
+    claims
 }
 
 fn strategy(s: &Service) -> Yaml {
@@ -77,6 +175,10 @@ fn pod_template(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
         md.push_entry("annotations", ann);
     }
     let mut spec = Yaml::map();
+    if let Some(links) = s.service_links {
+        spec.push_entry("enableServiceLinks", Yaml::Bool(links));
+        out.exact += 1;
+    }
     if let Some(sc) = pod_security(s) {
         spec.push_entry("securityContext", sc);
     }
@@ -86,12 +188,87 @@ fn pod_template(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
             Yaml::Int(g.seconds_ceil() as i64),
         );
     }
-    spec.push_entry("containers", Yaml::Seq(vec![container(m, name, s, out)]));
+    if !s.init.is_empty() {
+        let inits = s
+            .init
+            .iter()
+            .map(|(n, i)| {
+                out.exact += 1;
+                container(m, n, &s.as_init(n, i), &pod_file_secrets(s, m), out)
+            })
+            .collect();
+        spec.push_entry("initContainers", Yaml::Seq(inits));
+    }
+    let main = container(m, name, s, &pod_file_secrets(s, m), out);
+    spec.push_entry("containers", Yaml::Seq(vec![main]));
     let vols = volumes(name, s, m, out);
     if !vols.is_empty() {
         spec.push_entry("volumes", Yaml::Seq(vols));
     }
+    scheduling(m, name, s, &mut spec, out);
     Yaml::map().with("metadata", md).with("spec", spec)
+}
+
+/// `nodeSelector`, `tolerations` and `topologySpreadConstraints`.
+fn scheduling(m: &Model, name: &str, s: &Service, spec: &mut Yaml, out: &mut Output) {
+    if !s.node_selector.is_empty() {
+        let mut sel = Yaml::map();
+        for (k, v) in &s.node_selector {
+            sel.push_entry(k.clone(), Yaml::str(v));
+        }
+        spec.push_entry("nodeSelector", sel);
+        out.exact += 1;
+    }
+    if !s.tolerations.is_empty() {
+        let items = s
+            .tolerations
+            .iter()
+            .map(|(key, t)| {
+                let mut y = Yaml::map().with("key", Yaml::str(key));
+                match &t.value {
+                    Some(v) => {
+                        y.push_entry("operator", Yaml::str("Equal"));
+                        y.push_entry("value", Yaml::str(v));
+                    }
+                    None => y.push_entry("operator", Yaml::str("Exists")),
+                }
+                if let Some(e) = t.effect {
+                    y.push_entry("effect", Yaml::str(e.k8s()));
+                }
+                if let Some(d) = t.evict_after {
+                    y.push_entry("tolerationSeconds", Yaml::Int(d.seconds_ceil() as i64));
+                }
+                out.exact += 1;
+                y
+            })
+            .collect();
+        spec.push_entry("tolerations", Yaml::Seq(items));
+    }
+    if let Some(sp) = &s.spread {
+        let mut items = Vec::new();
+        for d in &sp.across {
+            if items
+                .iter()
+                .any(|y: &Yaml| y.get("topologyKey") == Some(&Yaml::str(d.topology_key())))
+            {
+                continue;
+            }
+            items.push(
+                Yaml::map()
+                    .with("maxSkew", Yaml::Int(i64::from(sp.max_skew)))
+                    .with("topologyKey", Yaml::str(d.topology_key()))
+                    .with("whenUnsatisfiable", Yaml::str(sp.when_unsatisfiable.k8s()))
+                    .with(
+                        "labelSelector",
+                        Yaml::map().with("matchLabels", selector_labels(m, name)),
+                    ),
+            );
+        }
+        if !items.is_empty() {
+            spec.push_entry("topologySpreadConstraints", Yaml::Seq(items));
+            out.exact += 1;
+        }
+    }
 }
 
 /// Pod annotations: stack and service annotations, and a checksum of the
@@ -114,7 +291,8 @@ fn annotations(m: &Model, s: &Service) -> Yaml {
     a
 }
 
-/// Configs a service reads (env references and env_from), in order.
+/// Configs a service reads (env references, its init containers' too, and
+/// env_from), in order.
 pub fn configs_used(s: &Service) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |c: &str| {
@@ -122,7 +300,8 @@ pub fn configs_used(s: &Service) -> Vec<String> {
             out.push(c.to_string());
         }
     };
-    for v in s.env.values() {
+    let inits = s.init.values().flat_map(|i| i.env.values());
+    for v in s.env.values().chain(inits) {
         if let EnvValue::ConfigKey { config, .. } = v {
             add(config);
         }
@@ -151,7 +330,9 @@ fn pod_security(s: &Service) -> Option<Yaml> {
     Some(y)
 }
 
-fn container(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
+/// One container of the pod; every container mounts the pod's file
+/// secrets (`secrets`), those of its init containers included.
+fn container(m: &Model, name: &str, s: &Service, secrets: &[&str], out: &mut Output) -> Yaml {
     let mut c = Yaml::map();
     c.push_entry("name", Yaml::str(name));
     let image = s
@@ -159,6 +340,10 @@ fn container(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
         .as_ref()
         .map_or(String::new(), |i| i.reference.clone());
     c.push_entry("image", Yaml::str(image));
+    if let Some(p) = s.pull {
+        c.push_entry("imagePullPolicy", Yaml::str(p.k8s()));
+        out.exact += 1;
+    }
     if let Some(cmd) = &s.command {
         c.push_entry("command", strings(cmd));
     }
@@ -177,9 +362,15 @@ fn container(m: &Model, name: &str, s: &Service, out: &mut Output) -> Yaml {
     if let Some(sec) = container_security(s) {
         c.push_entry("securityContext", sec);
     }
-    let mounts = mounts(s, m);
+    let mounts = mounts(s, m, secrets);
     if !mounts.is_empty() {
         c.push_entry("volumeMounts", Yaml::Seq(mounts));
+    }
+    if let Some(p) = &s.pre_stop {
+        let exec = Yaml::map().with("command", strings(&p.command()));
+        let hook = Yaml::map().with("exec", exec);
+        c.push_entry("lifecycle", Yaml::map().with("preStop", hook));
+        out.exact += 1;
     }
     c
 }
@@ -392,9 +583,15 @@ fn is_tls(m: &Model, secret: &str) -> bool {
         .is_some_and(|s| s.kind == crate::model::SecretKind::Tls)
 }
 
-fn file_secrets<'m>(s: &Service, m: &'m Model) -> Vec<&'m str> {
+/// The file secrets of the pod: the service's and its init containers'.
+fn pod_file_secrets<'m>(s: &Service, m: &'m Model) -> Vec<&'m str> {
+    let inits = s.init.values().flat_map(|i| i.env.values());
+    file_secrets_of(s.env.values().chain(inits), m)
+}
+
+fn file_secrets_of<'a, 'm>(env: impl Iterator<Item = &'a EnvValue>, m: &'m Model) -> Vec<&'m str> {
     let mut out: Vec<&str> = Vec::new();
-    for v in s.env.values() {
+    for v in env {
         if let EnvValue::Secret { secret } = v {
             if let Some((name, _)) = m.secrets.get_key_value(secret).filter(|(_, sec)| sec.file) {
                 if !out.contains(&name.as_str()) {
@@ -406,7 +603,7 @@ fn file_secrets<'m>(s: &Service, m: &'m Model) -> Vec<&'m str> {
     out
 }
 
-fn mounts(s: &Service, m: &Model) -> Vec<Yaml> {
+fn mounts(s: &Service, m: &Model, secrets: &[&str]) -> Vec<Yaml> {
     let mut v: Vec<Yaml> = Vec::new();
     for (n, vol) in &s.volumes {
         if vol.bind.is_some() {
@@ -420,7 +617,7 @@ fn mounts(s: &Service, m: &Model) -> Vec<Yaml> {
         }
         v.push(y);
     }
-    for sec in file_secrets(s, m) {
+    for &sec in secrets {
         let n = format!("secret-{}", k8s_name(sec));
         let mut y = Yaml::map()
             .with("name", Yaml::str(n))
@@ -454,6 +651,9 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
                 .with("medium", Yaml::str("Memory"))
                 .with("sizeLimit", Yaml::str(size.k8s()));
             v.push(Yaml::map().with("name", Yaml::str(n)).with("emptyDir", ed));
+        } else if vol.size.is_some() && s.is_stateful() {
+            // Mounted from the claim template of the same name.
+            continue;
         } else if vol.size.is_some() {
             let claim = Yaml::map().with("claimName", Yaml::str(format!("{name}-{n}")));
             v.push(
@@ -467,7 +667,7 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
         }
         out.exact += 1;
     }
-    for sec in file_secrets(s, m) {
+    for sec in pod_file_secrets(s, m) {
         let item = |key: &str, path: &str| {
             Yaml::map()
                 .with("key", Yaml::str(key))

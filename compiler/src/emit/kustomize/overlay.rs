@@ -152,7 +152,11 @@ fn strategic(op: &Op, before: &mut Finder) -> bool {
     let plain = match op {
         Op::Add { value, .. } => mergeable(value),
         Op::Replace { value, path } => scalar(value) && before.get(path).is_some_and(scalar),
-        Op::Remove { .. } => true,
+        // Kustomize keeps an object's whole annotation or label map when a
+        // strategic merge sets it to null (found with a Service whose
+        // load balancer annotations an environment removes): a JSON 6902
+        // `remove` drops it.
+        Op::Remove { .. } => !matches!(keys.as_slice(), ["metadata", "annotations" | "labels"]),
         Op::Move { .. } | Op::Test { .. } => false,
     };
     !identity && plain && keys.iter().all(|k| !k.starts_with('$'))

@@ -247,7 +247,22 @@ fn label_maps(doc: &Yaml) -> impl Iterator<Item = Option<&Yaml>> {
         let template = doc.get("spec").and_then(|s| s.get("template"));
         template.and_then(|t| t.get("metadata")?.get("labels"))
     });
-    std::iter::once(labels).chain(template)
+    let claims = claim_templates(doc)
+        .iter()
+        .map(|c| c.get("metadata").and_then(|m| m.get("labels")));
+    std::iter::once(labels).chain(template).chain(claims)
+}
+
+/// A StatefulSet's `volumeClaimTemplates` (which the labels transformer
+/// labels too).
+fn claim_templates(doc: &Yaml) -> &[Yaml] {
+    if kind_of(doc) != "StatefulSet" {
+        return &[];
+    }
+    match doc.get("spec").and_then(|s| s.get("volumeClaimTemplates")) {
+        Some(Yaml::Seq(items)) => items,
+        _ => &[],
+    }
 }
 
 /// Label pairs every environment object carries and some kept base object
@@ -290,6 +305,16 @@ fn apply_labels(t: &Transformers, d: &mut Yaml) {
     set_labels(d, &["metadata", "labels"], &t.labels);
     if templated {
         set_labels(d, &["spec", "template", "metadata", "labels"], &t.labels);
+    }
+    if kind_of(d) == "StatefulSet" {
+        let claims = d
+            .get_mut("spec")
+            .and_then(|s| s.get_mut("volumeClaimTemplates"));
+        if let Some(Yaml::Seq(items)) = claims {
+            for c in items {
+                set_labels(c, &["metadata", "labels"], &t.labels);
+            }
+        }
     }
 }
 

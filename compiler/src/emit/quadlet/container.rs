@@ -94,6 +94,10 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
     // ---------------------------------------------------------- [Container]
     let (image, built) = image(cx, s);
     line(&mut ctr, "Image", &raw(&image));
+    if let Some(p) = s.pull {
+        line(&mut ctr, "Pull", p.compose());
+        cx.exact(name, "pull");
+    }
     line(
         &mut ctr,
         "ContainerName",
@@ -690,6 +694,22 @@ fn resources(cx: &mut Cx, s: &Service, ctr: &mut String) {
 fn k8s_only(cx: &mut Cx, s: &Service) {
     let env = cx.env;
     unitfile::single_host_limits(cx.out, env, s, "container");
+    for init in s.init.values() {
+        cx.out.dropped(
+            init.span,
+            env,
+            "init",
+            "Quadlet runs one container per unit: the init container is not run before it",
+        );
+    }
+    if let Some(p) = &s.pre_stop {
+        cx.out.dropped(
+            p.span,
+            env,
+            "pre_stop",
+            "Podman has no pre-stop hook: the container gets the stop signal at once (`stop_grace` still bounds the shutdown)",
+        );
+    }
 }
 
 #[cfg(test)]

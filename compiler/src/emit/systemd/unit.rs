@@ -103,6 +103,20 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
     let mut cmd = vec![exec_word(&h.exec)];
     cmd.extend(h.args.iter().flatten().map(|a| exec_word(a)));
     line(&mut svc, "ExecStart", &cmd.join(" "));
+    if let Some(p) = &s.pre_stop {
+        // Like a preStop hook: systemd runs it when the unit is stopped,
+        // then sends the stop signal to what is left.
+        let mut command = p.command();
+        // The hook's own `sh` and `sleep`, by their absolute paths.
+        if p.exec.is_none() {
+            if let Some(first) = command.first_mut() {
+                *first = format!("/bin/{first}");
+            }
+        }
+        let words: Vec<String> = command.iter().map(|w| exec_word(w)).collect();
+        line(&mut svc, "ExecStop", &words.join(" "));
+        cx.exact(name, "pre_stop");
+    }
     if h.exec.starts_with('/') {
         cx.exact(name, "host.exec");
     } else {
@@ -570,6 +584,14 @@ fn k8s_only(cx: &mut Cx, s: &Service) {
         }
     }
     crate::emit::unitfile::single_host_limits(cx.out, env, s, "process");
+    for init in s.init.values() {
+        cx.out.dropped(
+            init.span,
+            env,
+            "init",
+            "init containers run before the container in the container targets; the host process has none",
+        );
+    }
     if let Some(sec) = &s.security {
         cx.out.approximated(
             sec.span,

@@ -32,19 +32,30 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
         startup: r.opt("startup")?,
         resources: r.opt("resources")?,
         replicas: r.req("replicas")?,
+        workload: r.req("workload")?,
+        pod_management: r.opt("pod_management")?,
         autoscale: r.opt("autoscale")?,
         disruption: r.opt("disruption")?,
         restart: r.req("restart")?,
         rollout: r.opt("rollout")?,
         security: r.opt("security")?,
         depends_on: r.map("depends_on")?,
+        expose: r.opt("expose")?,
+        load_balancer: r.opt("load_balancer")?,
         ingress: r.opt("ingress")?,
         external: r.opt("external")?,
         host: r.opt("host")?,
+        node_selector: r.map("node_selector")?,
+        tolerations: r.map("toleration")?,
+        spread: r.opt("spread")?,
         labels: r.map("labels")?,
         annotations: r.map("annotations")?,
         environments: r.opt("environments")?,
+        init: r.map("init")?,
+        pre_stop: r.opt("pre_stop")?,
         stop_grace: r.opt("stop_grace")?,
+        pull: r.opt("pull")?,
+        service_links: r.opt("service_links")?,
         field_spans: field_spans(v),
     })
 }
@@ -53,6 +64,56 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
 fn field_spans(v: &Val) -> indexmap::IndexMap<String, crate::source::Span> {
     let fields = v.as_map().into_iter().flatten();
     fields.map(|(k, x)| (k.clone(), x.span)).collect()
+}
+
+impl FromVal for Toleration {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(Toleration {
+            span: v.span,
+            value: r.opt("value")?,
+            effect: r.opt("effect")?,
+            evict_after: r.opt("evict_after")?,
+        })
+    }
+}
+
+impl FromVal for Spread {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(Spread {
+            span: v.span,
+            across: r.req("across")?,
+            max_skew: r.req("max_skew")?,
+            when_unsatisfiable: r.req("when_unsatisfiable")?,
+        })
+    }
+}
+
+impl FromVal for Init {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(Init {
+            span: v.span,
+            image: r.opt("image")?,
+            command: r.opt("command")?,
+            args: r.opt("args")?,
+            workdir: r.opt("workdir")?,
+            env: r.map("env")?,
+        })
+    }
+}
+
+impl FromVal for PreStop {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(PreStop {
+            span: v.span,
+            exec: r.opt("exec")?,
+            shell: r.opt("shell")?,
+            sleep: r.opt("sleep")?,
+        })
+    }
 }
 
 impl FromVal for Build {
@@ -160,6 +221,7 @@ impl FromVal for Rollout {
             strategy: r.req("strategy")?,
             max_surge: r.opt("max_surge")?,
             max_unavailable: r.opt("max_unavailable")?,
+            deadline: r.opt("deadline")?,
         })
     }
 }
@@ -192,6 +254,19 @@ impl FromVal for Ingress {
             tls: r.req("tls")?,
             tls_secret: r.opt("tls_secret")?,
             annotations: r.map("annotations")?,
+        })
+    }
+}
+
+impl FromVal for LoadBalancer {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(LoadBalancer {
+            span: v.span,
+            annotations: r.map("annotations")?,
+            source_ranges: r.opt("source_ranges")?,
+            class: r.opt("class")?,
+            preserve_client_ip: r.req("preserve_client_ip")?,
         })
     }
 }
@@ -239,6 +314,21 @@ keywords! {
         "never" => Never,
     }
     RolloutStrategy { "rolling" => Rolling, "recreate" => Recreate }
+    Workload { "deployment" => Deployment, "stateful" => Stateful }
+    TaintEffect {
+        "no_schedule" => NoSchedule,
+        "prefer_no_schedule" => PreferNoSchedule,
+        "no_execute" => NoExecute,
+    }
+    SpreadDomain { "nodes" => Nodes, "zones" => Zones }
+    Unsatisfiable { "schedule_anyway" => ScheduleAnyway, "do_not_schedule" => DoNotSchedule }
+    PodManagement { "ordered" => Ordered, "parallel" => Parallel }
+    Expose {
+        "cluster_ip" => ClusterIp,
+        "node_port" => NodePort,
+        "load_balancer" => LoadBalancer,
+    }
+    PullPolicy { "always" => Always, "if_not_present" => IfNotPresent, "never" => Never }
     Condition { "started" => Started, "healthy" => Healthy, "completed" => Completed }
     Hardening { "none" => None, "standard" => Standard, "strict" => Strict }
 }

@@ -35,6 +35,13 @@ fn keywords_are_the_stdlib_ones_and_the_serialised_names() {
     check::<AccessMode>(s, "AccessMode");
     check::<Restart>(s, "Restart");
     check::<RolloutStrategy>(s, "RolloutStrategy");
+    check::<PullPolicy>(s, "PullPolicy");
+    check::<Expose>(s, "Expose");
+    check::<Workload>(s, "Workload");
+    check::<PodManagement>(s, "PodManagement");
+    check::<TaintEffect>(s, "TaintEffect");
+    check::<SpreadDomain>(s, "SpreadDomain");
+    check::<Unsatisfiable>(s, "Unsatisfiable");
     check::<Condition>(s, "Condition");
     check::<Hardening>(s, "Hardening");
     check::<Permission>(s, "Permission");

@@ -78,6 +78,45 @@ Takes (dict "root" $ "name" <service> "volume" <volume values>).
 {{- end }}
 
 {{/*
+The headless Service of a StatefulSet (its serviceName): <fullname>-<service>-headless.
+Takes (dict "root" $ "name" <service>).
+*/}}
+{{- define "@chart@.headlessName" -}}
+{{- printf "%s-headless" (include "@chart@.serviceFullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+Whether a service runs as a StatefulSet ("true" or "").
+Takes the service values.
+*/}}
+{{- define "@chart@.stateful" -}}
+{{- if eq (.workload | default "Deployment") "StatefulSet" }}true{{ end }}
+{{- end }}
+
+{{/*
+The volumeClaimTemplates of a StatefulSet: one per persistent volume
+without an existingClaim. Takes (dict "root" $ "name" <service> "values" <service values>).
+*/}}
+{{- define "@chart@.claimTemplates" -}}
+{{- $ctx := . }}
+{{- $claims := list }}
+{{- range .values.volumes }}
+{{- if and .persistence (not .persistence.existingClaim) }}
+{{- $p := .persistence }}
+{{- $spec := dict "accessModes" (list ($p.accessMode | default "ReadWriteOnce")) "resources" (dict "requests" (dict "storage" $p.size)) }}
+{{- if eq $p.storageClass "-" }}
+{{- $_ := set $spec "storageClassName" "" }}
+{{- else if $p.storageClass }}
+{{- $_ := set $spec "storageClassName" $p.storageClass }}
+{{- end }}
+{{- $md := dict "name" .name "labels" (include "@chart@.serviceLabels" $ctx | fromYaml) }}
+{{- $claims = append $claims (dict "metadata" $md "spec" $spec) }}
+{{- end }}
+{{- end }}
+{{- toYaml $claims }}
+{{- end }}
+
+{{/*
 Common labels: on every object. The stack's labels (commonLabels) may override them.
 */}}
 {{- define "@chart@.labels" -}}
@@ -114,7 +153,7 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end }}
 
 {{/*
-The configs a service reads (env `config` items and envFrom), once each.
+The configs a service reads (env `config` items, its init containers' too, and envFrom), once each.
 Takes the service values; returns a JSON list.
 */}}
 {{- define "@chart@.configsRead" -}}
@@ -122,6 +161,13 @@ Takes the service values; returns a JSON list.
 {{- range .env }}
 {{- if .config }}
 {{- $configs = append $configs .config }}
+{{- end }}
+{{- end }}
+{{- range .initContainers }}
+{{- range .env }}
+{{- if .config }}
+{{- $configs = append $configs .config }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- concat $configs (.envFrom | default list) | uniq | toJson }}
@@ -201,8 +247,11 @@ Takes (dict "root" $ "name" <service> "values" <service values>).
 {{- define "@chart@.volumes" -}}
 {{- $ctx := . }}
 {{- $volumes := list }}
+{{- $stateful := include "@chart@.stateful" .values }}
 {{- range .values.volumes }}
-{{- if .persistence }}
+{{- if and .persistence $stateful (not .persistence.existingClaim) }}
+{{- /* mounted from the claim template of the same name */ -}}
+{{- else if .persistence }}
 {{- $claim := include "@chart@.claimName" (dict "root" $ctx.root "name" $ctx.name "volume" .) }}
 {{- $volumes = append $volumes (dict "name" .name "persistentVolumeClaim" (dict "claimName" $claim)) }}
 {{- else if hasKey . "emptyDir" }}
