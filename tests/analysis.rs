@@ -234,3 +234,171 @@ fn completion_on_a_blank_line_inside_a_block_offers_its_fields() {
         "{got:?}"
     );
 }
+
+// ---------------------------------------------------------------- rename
+
+use stackc::analysis::rename;
+
+/// The stack's files after replacing `edits` with `new`, compiled again.
+fn renamed(
+    c: &stackc::Compilation,
+    edits: &[stackc::source::Span],
+    new: &str,
+) -> stackc::Compilation {
+    let mut loader = stackc::source::MemoryLoader::new();
+    for (id, f) in c.program.map.files().filter(|(_, f)| !f.is_stdlib) {
+        let mut text = f.text.clone();
+        for s in edits.iter().rev().filter(|s| s.file == id) {
+            text.replace_range(s.range(), new);
+        }
+        loader = loader.with(&f.name, &text);
+    }
+    let root = c
+        .program
+        .map
+        .name(c.program.files[c.program.root].id)
+        .to_string();
+    stackc::compile(&root, &loader, &stackc::EnvSelection::All)
+}
+
+#[test]
+fn renaming_a_service_renames_every_place_that_names_it() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "service = backend", 0, 12);
+    let (span, name) = rename::prepare(&c, file, offset).expect("renamable");
+    assert_eq!(c.program.map.snippet(span), "backend");
+    assert_eq!(name, rename::Name::Item(Target::Service("backend".into())));
+    let r = rename::rename(&c, file, offset, "search-api").expect("renamed");
+    assert!(r
+        .edits
+        .iter()
+        .all(|s| c.program.map.snippet(*s) == "backend"));
+    let in_file = |suffix: &str| {
+        r.edits
+            .iter()
+            .filter(|s| c.program.map.name(s.file).ends_with(suffix))
+            .count()
+    };
+    // The declaration and `${backend.host}` in stack.stack, the three
+    // environments' overlays, the pipelines' `service = backend`.
+    assert!(in_file("stack.stack") >= 2, "{r:?}");
+    assert_eq!(in_file("environments.stack"), 3, "{r:?}");
+    assert!(in_file("pipelines.stack") >= 5, "{r:?}");
+    assert!(r
+        .consequence
+        .as_deref()
+        .is_some_and(|t| t.contains("Deployment")));
+    // The renamed stack is as clean as before.
+    let after = renamed(&c, &r.edits, "search-api");
+    assert!(after.diagnostics.is_empty(), "{:?}", after.diagnostics);
+    assert!(after.program.symbols.services.contains_key("search-api"));
+}
+
+#[test]
+fn renaming_a_job_renames_needs_and_github_expressions() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "job health-check", 0, 5);
+    let r = rename::rename(&c, file, offset, "smoke").expect("renamed");
+    let text = c.program.map.text(file);
+    let lines: Vec<usize> = r
+        .edits
+        .iter()
+        .map(|s| text[..s.range().start].matches('\n').count() + 1)
+        .collect();
+    // `job health-check`, `needs = [health-check]`, `${{ needs.health-check.result }}`.
+    assert_eq!(r.edits.len(), 3, "{lines:?}");
+    assert!(
+        matches!(r.name, rename::Name::Job(ref p, ref j) if j == "health-check" && !p.is_empty())
+    );
+    let after = renamed(&c, &r.edits, "smoke");
+    assert!(after.diagnostics.is_empty(), "{:?}", after.diagnostics);
+}
+
+#[test]
+fn ports_config_keys_and_templates_rename_within_their_scope() {
+    let text = r#"stack shop {
+    namespace = "shop"
+}
+template web {
+    port http {
+        container = 8080
+    }
+    readiness {
+        http = "/ready"
+        port = http
+    }
+}
+service api : web {
+    image = "ghcr.io/acme/api:1.0"
+    ingress {
+        host = "api.example.com"
+        port = http
+    }
+    env {
+        LEVEL = config.app.LOG_LEVEL
+    }
+}
+service worker {
+    image = "ghcr.io/acme/worker:1.0"
+    port http {
+        container = 9000
+    }
+    env {
+        API = "http://${api.host}:${api.port.http}"
+    }
+}
+config app {
+    LOG_LEVEL = "info"
+}
+environment prod {
+    config app {
+        LOG_LEVEL = "warn"
+    }
+}
+"#;
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", text);
+    let c = stackc::compile("main.stack", &loader, &stackc::EnvSelection::All);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let file = c.program.map.find("main.stack").expect("file");
+    let line_of = |s: &stackc::source::Span| text[..s.range().start].matches('\n').count() + 1;
+    // The template's port: declared in `web`, named by `api` (which applies
+    // it) in its ingress and in `${api.port.http}`; `worker`'s own `http`
+    // is another port.
+    let offset = text.find("port http").expect("port") + 6;
+    let r = rename::rename(&c, file, offset, "web").expect("renamed");
+    let lines: Vec<usize> = r.edits.iter().map(line_of).collect();
+    assert_eq!(lines, [5, 10, 17, 29], "{r:?}");
+    assert!(renamed(&c, &r.edits, "web").diagnostics.is_empty());
+    // A config key: its declaration, the environment's override, the reference.
+    let offset = text.find("LOG_LEVEL = \"info\"").expect("key");
+    let r = rename::rename(&c, file, offset, "LEVEL").expect("renamed");
+    let lines: Vec<usize> = r.edits.iter().map(line_of).collect();
+    assert_eq!(lines, [20, 33, 37], "{r:?}");
+    assert!(renamed(&c, &r.edits, "LEVEL").diagnostics.is_empty());
+    // A template: its declaration and where it is applied; nothing generated changes.
+    let offset = text.find("api : web").expect("template") + 7;
+    let r = rename::rename(&c, file, offset, "base").expect("renamed");
+    assert_eq!(r.edits.len(), 2);
+    assert_eq!(r.consequence, None);
+}
+
+#[test]
+fn unsafe_renames_are_refused_with_the_reason() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "service = backend", 0, 12);
+    // A name already taken by a service.
+    let err = rename::rename(&c, file, offset, "frontend").expect_err("collision");
+    assert!(err.contains("already declared"), "{err}");
+    // Not an identifier.
+    let err = rename::rename(&c, file, offset, "search api").expect_err("not a name");
+    assert!(err.contains("not a name"), "{err}");
+    // An identifier Kubernetes rejects as a service name: the compiler's error.
+    let err = rename::rename(&c, file, offset, "Search_API").expect_err("E0207");
+    assert!(err.contains("E0207"), "{err}");
+    // A field of the schema, and a keyword.
+    let (file, offset) = at(&c, "stack.stack", "registry = ", 0, 2);
+    let err = rename::prepare(&c, file, offset).expect_err("a field");
+    assert!(err.contains("field"), "{err}");
+    let (file, offset) = at(&c, "pipelines.stack", "pipeline ", 0, 2);
+    assert!(rename::prepare(&c, file, offset).is_err());
+}

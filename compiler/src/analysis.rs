@@ -9,6 +9,8 @@
 //! syntax tree, and for `${service.…}` interpolations the source text of
 //! the string that holds them.
 
+pub mod rename;
+
 use crate::check::schema::{FieldDef, Schema, Ty};
 use crate::resolve::ItemKind;
 use crate::source::{FileId, Span};

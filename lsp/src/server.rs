@@ -66,9 +66,20 @@ impl Server {
     }
 }
 
+/// A request the server declines, with the reason the editor shows.
+fn refused(reason: String) -> tower_lsp::jsonrpc::Error {
+    tower_lsp::jsonrpc::Error {
+        code: tower_lsp::jsonrpc::ErrorCode::InvalidRequest,
+        message: reason.into(),
+        data: None,
+    }
+}
+
 #[tower_lsp::async_trait]
 impl LanguageServer for Server {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+    async fn initialize(&self, p: InitializeParams) -> Result<InitializeResult> {
+        let support = crate::state::Support::of(&p.capabilities);
+        self.with_state(|s| s.support = support);
         let sync = TextDocumentSyncOptions {
             open_close: Some(true),
             change: Some(TextDocumentSyncKind::FULL),
@@ -85,6 +96,11 @@ impl LanguageServer for Server {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions::default()),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
+                })),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -192,6 +208,26 @@ impl LanguageServer for Server {
         Ok(self
             .with_state(|s| s.symbols(&p.text_document.uri))
             .map(DocumentSymbolResponse::Nested))
+    }
+
+    async fn symbol(&self, p: WorkspaceSymbolParams) -> Result<Option<Vec<SymbolInformation>>> {
+        Ok(Some(self.with_state(|s| s.workspace_symbols(&p.query))))
+    }
+
+    async fn prepare_rename(
+        &self,
+        p: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.with_state(|s| s.prepare_rename(&p.text_document.uri, p.position))
+            .map(Some)
+            .map_err(refused)
+    }
+
+    async fn rename(&self, p: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let at = p.text_document_position;
+        self.with_state(|s| s.rename(&at.text_document.uri, at.position, &p.new_name))
+            .map(Some)
+            .map_err(refused)
     }
 
     async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {

@@ -25,9 +25,43 @@ pub struct Document {
     pub version: i32,
 }
 
+/// What the client said it supports (from `initialize`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Support {
+    /// Versioned `documentChanges` in workspace edits.
+    pub document_changes: bool,
+    /// Change annotations (a rename the user confirms).
+    pub change_annotations: bool,
+    /// Snippets in completion items.
+    pub snippets: bool,
+}
+
+impl Support {
+    pub fn of(caps: &lsp::ClientCapabilities) -> Support {
+        let edit = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.workspace_edit.as_ref());
+        let snippets = caps
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false);
+        Support {
+            document_changes: edit.and_then(|e| e.document_changes).unwrap_or(false),
+            change_annotations: edit.is_some_and(|e| e.change_annotation_support.is_some()),
+            snippets,
+        }
+    }
+}
+
 /// What the server knows between requests.
 #[derive(Debug, Default)]
 pub struct State {
+    /// What the client supports.
+    pub support: Support,
     /// Open documents by name.
     docs: BTreeMap<String, Document>,
     /// For each open document, the user files its last compilation read.
@@ -277,20 +311,74 @@ impl State {
         )
     }
 
+    /// Every named item and block of the stacks of the open documents
+    /// (their files, open or not) whose name matches `query` (its
+    /// characters in order, ignoring case; all of them for an empty
+    /// query), with the item that holds it.
+    pub fn workspace_symbols(&self, query: &str) -> Vec<lsp::SymbolInformation> {
+        let query: Vec<char> = query.to_lowercase().chars().collect();
+        let matches = |name: &str| {
+            let mut want = query.iter().peekable();
+            for ch in name.to_lowercase().chars() {
+                if want.peek() == Some(&&ch) {
+                    want.next();
+                }
+            }
+            want.peek().is_none()
+        };
+        let mut seen: BTreeSet<(String, u32, u32)> = BTreeSet::new();
+        let mut out = Vec::new();
+        fn walk(
+            s: &analysis::Symbol,
+            container: Option<&str>,
+            found: &mut Vec<(analysis::Symbol, Option<String>)>,
+        ) {
+            found.push((
+                analysis::Symbol {
+                    children: Vec::new(),
+                    ..s.clone()
+                },
+                container.map(str::to_string),
+            ));
+            let me = format!("{} {}", s.kind, s.name);
+            for ch in &s.children {
+                walk(ch, Some(&me), found);
+            }
+        }
+        for c in self.compiled.values() {
+            for (id, f) in c.program.map.files().filter(|(_, f)| !f.is_stdlib) {
+                let mut found = Vec::new();
+                for s in analysis::symbols(c, id) {
+                    walk(&s, None, &mut found);
+                }
+                for (s, container) in found {
+                    let key = (f.name.clone(), s.span.start, s.span.end);
+                    if !matches(&s.name) || !seen.insert(key) {
+                        continue;
+                    }
+                    let Some(location) = Self::location(c, s.name_span) else {
+                        continue;
+                    };
+                    #[allow(deprecated)]
+                    out.push(lsp::SymbolInformation {
+                        name: s.name,
+                        kind: symbol_kind(&s.kind),
+                        tags: None,
+                        deprecated: None,
+                        location,
+                        container_name: container,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// The outline of a document: its items and their named blocks.
     pub fn symbols(&self, uri: &Url) -> Option<Vec<lsp::DocumentSymbol>> {
         let (c, id) = self.compilation_of(uri)?;
         fn convert_symbol(c: &stackc::Compilation, s: analysis::Symbol) -> lsp::DocumentSymbol {
-            let kind = match s.kind.as_str() {
-                "service" | "template" => lsp::SymbolKind::CLASS,
-                "secret" => lsp::SymbolKind::KEY,
-                "config" => lsp::SymbolKind::OBJECT,
-                "environment" => lsp::SymbolKind::NAMESPACE,
-                "pipeline" => lsp::SymbolKind::MODULE,
-                "job" => lsp::SymbolKind::FUNCTION,
-                "stack" => lsp::SymbolKind::PACKAGE,
-                _ => lsp::SymbolKind::FIELD,
-            };
+            let kind = symbol_kind(&s.kind);
             #[allow(deprecated)]
             lsp::DocumentSymbol {
                 name: s.name,
@@ -356,6 +444,96 @@ impl State {
         })
     }
 
+    /// The name at `pos` and its range, or why it cannot be renamed.
+    pub fn prepare_rename(
+        &self,
+        uri: &Url,
+        pos: lsp::Position,
+    ) -> Result<lsp::PrepareRenameResponse, String> {
+        let (c, id) = self
+            .compilation_of(uri)
+            .ok_or_else(|| "the document is not checked yet".to_string())?;
+        let (span, name) = analysis::rename::prepare(&c, id, Self::offset(&c, id, pos))?;
+        Ok(lsp::PrepareRenameResponse::RangeWithPlaceholder {
+            range: convert::range(&c.program.map, span),
+            placeholder: name.text().to_string(),
+        })
+    }
+
+    /// The edits renaming the name at `pos` to `new` in every file of the
+    /// stack, or why it is refused. A rename that changes names in the
+    /// generated files carries a change annotation the editor asks the
+    /// user to confirm (when it supports them).
+    pub fn rename(
+        &self,
+        uri: &Url,
+        pos: lsp::Position,
+        new: &str,
+    ) -> Result<lsp::WorkspaceEdit, String> {
+        let (c, id) = self
+            .compilation_of(uri)
+            .ok_or_else(|| "the document is not checked yet".to_string())?;
+        let r = analysis::rename::rename(&c, id, Self::offset(&c, id, pos), new)?;
+        let map = &c.program.map;
+        let mut by_file: BTreeMap<String, Vec<lsp::TextEdit>> = BTreeMap::new();
+        for s in &r.edits {
+            by_file
+                .entry(map.name(s.file).to_string())
+                .or_default()
+                .push(lsp::TextEdit::new(convert::range(map, *s), new.to_string()));
+        }
+        let uri_version = |name: &str| {
+            let uri = self
+                .docs
+                .get(name)
+                .map(|d| d.uri.clone())
+                .or_else(|| uri_of_name(name))?;
+            Some((uri, self.docs.get(name).map(|d| d.version)))
+        };
+        if !self.support.document_changes {
+            let changes = by_file
+                .into_iter()
+                .filter_map(|(f, edits)| Some((uri_version(&f)?.0, edits)))
+                .collect();
+            return Ok(lsp::WorkspaceEdit::new(changes));
+        }
+        let annotate = r.consequence.filter(|_| self.support.change_annotations);
+        let id = "stackc.rename".to_string();
+        let edits = by_file
+            .into_iter()
+            .filter_map(|(f, edits)| {
+                let (uri, version) = uri_version(&f)?;
+                let edits = edits
+                    .into_iter()
+                    .map(|e| match &annotate {
+                        Some(_) => lsp::OneOf::Right(lsp::AnnotatedTextEdit {
+                            text_edit: e,
+                            annotation_id: id.clone(),
+                        }),
+                        None => lsp::OneOf::Left(e),
+                    })
+                    .collect();
+                Some(lsp::TextDocumentEdit {
+                    text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
+                    edits,
+                })
+            })
+            .collect();
+        let change_annotations = annotate.map(|text| {
+            let a = lsp::ChangeAnnotation {
+                label: format!("rename {}", r.name.describe()),
+                needs_confirmation: Some(true),
+                description: Some(text),
+            };
+            std::collections::HashMap::from([(id.clone(), a)])
+        });
+        Ok(lsp::WorkspaceEdit {
+            changes: None,
+            document_changes: Some(lsp::DocumentChanges::Edits(edits)),
+            change_annotations,
+        })
+    }
+
     /// `stackc fmt` of an open document: one edit replacing the whole text,
     /// `None` when it is formatted already or does not parse.
     pub fn format(&self, uri: &Url) -> Option<Vec<lsp::TextEdit>> {
@@ -372,6 +550,20 @@ impl State {
             lsp::Position::new(line, character),
         );
         Some(vec![lsp::TextEdit::new(whole, formatted)])
+    }
+}
+
+/// How an item or block keyword shows in outlines.
+fn symbol_kind(keyword: &str) -> lsp::SymbolKind {
+    match keyword {
+        "service" | "template" => lsp::SymbolKind::CLASS,
+        "secret" => lsp::SymbolKind::KEY,
+        "config" => lsp::SymbolKind::OBJECT,
+        "environment" => lsp::SymbolKind::NAMESPACE,
+        "pipeline" => lsp::SymbolKind::MODULE,
+        "job" => lsp::SymbolKind::FUNCTION,
+        "stack" => lsp::SymbolKind::PACKAGE,
+        _ => lsp::SymbolKind::FIELD,
     }
 }
 

@@ -23,6 +23,11 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({}))
+    }
+
+    /// A client announcing `capabilities`.
+    fn start_with(capabilities: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stackc-lsp"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -48,7 +53,7 @@ impl Client {
             pending: Vec::new(),
             capabilities: Value::Null,
         };
-        c.capabilities = c.request("initialize", json!({ "capabilities": {} }));
+        c.capabilities = c.request("initialize", json!({ "capabilities": capabilities }));
         c.notify("initialized", json!({}));
         c
     }
@@ -64,6 +69,13 @@ impl Client {
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
+        let msg = self.request_raw(method, params);
+        assert!(msg.get("error").is_none(), "{method}: {msg}");
+        msg["result"].clone()
+    }
+
+    /// The whole answer: `result` or `error`.
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         let mut msg = json!({ "jsonrpc": "2.0", "id": id, "method": method });
@@ -74,8 +86,7 @@ impl Client {
         loop {
             let msg = self.recv(&format!("the answer to `{method}`"));
             if msg["id"] == json!(id) {
-                assert!(msg.get("error").is_none(), "{method}: {msg}");
-                return msg["result"].clone();
+                return msg;
             }
             self.pending.push(msg);
         }
@@ -512,6 +523,25 @@ fn navigation_and_hover_follow_references_across_files() {
         .unwrap_or_default();
     assert_eq!(names, ["shop", "api", "web"], "{outline}");
     assert_eq!(outline[2]["children"][0]["name"], "http", "{outline}");
+    // Workspace symbols: every file of the open stacks, matched in order.
+    let found = c.request("workspace/symbol", json!({ "query": "tkn" }));
+    let found: Vec<(String, String)> = found
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default().to_string(),
+                s["location"]["uri"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("token".to_string(), uri(&lib))]);
+    let port = c.request("workspace/symbol", json!({ "query": "http" }));
+    assert_eq!(port[0]["containerName"], "service web", "{port}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -541,5 +571,123 @@ fn an_imported_file_opened_alone_is_checked_through_the_stack_beside_it() {
     let got = c.diagnostics_at(&uri(&lib), 2);
     let codes: Vec<&str> = got.iter().filter_map(|d| d["code"].as_str()).collect();
     assert_eq!(codes, ["E0105"], "{got:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Rename across files: `prepareRename` gives the name's range, `rename`
+/// edits every file that names it; a collision is refused with the reason;
+/// a client with change annotations is asked to confirm a rename that
+/// changes generated names.
+#[test]
+fn rename_edits_every_file_or_says_why_not() {
+    let dir = scratch("rename");
+    let root = dir.join("stack.stack");
+    let lib = dir.join("secrets.stack");
+    let lib_text = "secret token {\n    kind = token\n}\nsecret other {\n    kind = token\n}\n";
+    let root_text = "stack shop {\n    namespace = \"shop\"\n}\nimport \"./secrets.stack\"\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    env {\n        TOKEN = secret.token\n        OTHER = secret.other\n    }\n}\nservice web {\n    image = \"ghcr.io/acme/web:1.0\"\n    depends_on {\n        api = started\n    }\n    env {\n        TOKEN = secret.token\n    }\n}\n";
+    std::fs::write(&lib, lib_text).expect("write");
+    std::fs::write(&root, root_text).expect("write");
+    let caps = json!({ "workspace": { "workspaceEdit": { "documentChanges": true, "changeAnnotationSupport": {} } } });
+    for annotated in [false, true] {
+        let mut c = if annotated {
+            Client::start_with(caps.clone())
+        } else {
+            Client::start()
+        };
+        assert_eq!(
+            c.capabilities["capabilities"]["renameProvider"]["prepareProvider"],
+            true
+        );
+        c.open(&uri(&root), root_text);
+        assert_eq!(c.diagnostics(&uri(&root)), Vec::<Value>::new());
+        let at = |needle: &str, into: usize| {
+            let offset = root_text.find(needle).expect("needle") + into;
+            json!({ "textDocument": { "uri": uri(&root) }, "position": position(root_text, offset) })
+        };
+        let prep = c.request("textDocument/prepareRename", at("secret.token", 9));
+        assert_eq!(prep["placeholder"], "token", "{prep}");
+        assert_eq!(
+            prep["range"]["start"],
+            position(root_text, root_text.find("secret.token").unwrap() + 7)
+        );
+        let mut params = at("secret.token", 9);
+        params["newName"] = json!("api_token");
+        let edit = c.request("textDocument/rename", params);
+        // Edits per file: the two uses here, the declaration there.
+        let per_file: Vec<(String, usize, Value)> = if annotated {
+            edit["documentChanges"]
+                .as_array()
+                .expect("documentChanges")
+                .iter()
+                .map(|d| {
+                    let edits = d["edits"].as_array().cloned().unwrap_or_default();
+                    (
+                        d["textDocument"]["uri"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                        edits.len(),
+                        d["textDocument"]["version"].clone(),
+                    )
+                })
+                .collect()
+        } else {
+            let mut v: Vec<(String, usize, Value)> = edit["changes"]
+                .as_object()
+                .expect("changes")
+                .iter()
+                .map(|(u, e)| (u.clone(), e.as_array().map_or(0, Vec::len), Value::Null))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        let want_root_version = if annotated { json!(1) } else { Value::Null };
+        assert_eq!(
+            per_file,
+            [
+                (uri(&lib), 1, Value::Null),
+                (uri(&root), 2, want_root_version)
+            ],
+            "{edit}"
+        );
+        if annotated {
+            let a = &edit["changeAnnotations"]["stackc.rename"];
+            assert_eq!(a["needsConfirmation"], true, "{edit}");
+            assert!(
+                a["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("Kubernetes Secret"),
+                "{edit}"
+            );
+            assert_eq!(
+                edit["documentChanges"][0]["edits"][0]["annotationId"],
+                "stackc.rename"
+            );
+        }
+        // `depends_on { api = … }` names the service.
+        let mut params = at("api = started", 0);
+        params["newName"] = json!("backend");
+        let edit = c.request("textDocument/rename", params);
+        let text = edit.to_string();
+        assert_eq!(text.matches("\"backend\"").count(), 2, "{edit}");
+        // Refused: the name is taken, and a keyword is nothing to rename.
+        let mut params = at("secret.token", 9);
+        params["newName"] = json!("other");
+        let refused = c.request_raw("textDocument/rename", params);
+        let why = refused["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            why.contains("secret `other` is already declared at"),
+            "{refused}"
+        );
+        let refused = c.request_raw("textDocument/prepareRename", at("service api", 2));
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("nothing to rename here"),
+            "{refused}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
