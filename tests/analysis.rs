@@ -402,3 +402,91 @@ fn unsafe_renames_are_refused_with_the_reason() {
     let (file, offset) = at(&c, "pipelines.stack", "pipeline ", 0, 2);
     assert!(rename::prepare(&c, file, offset).is_err());
 }
+
+// ---------------------------------------------------------------- semantic tokens and inlay hints
+
+const ENVS: &str = r#"// A comment.
+stack shop {
+    namespace = "shop"
+}
+/// The API.
+service api {
+    image = "ghcr.io/acme/api:1.0"
+    replicas = 2
+    env {
+        MODE = "http://${web.host}/x"
+        TOKEN = secret.token
+    }
+    restart = always
+}
+service web {
+    image = "ghcr.io/acme/web:1.0"
+}
+secret token {
+    kind = token
+}
+environment dev {
+    service api {
+        replicas = 1
+    }
+}
+environment staging {}
+environment prod {
+    service api {
+        replicas = 3
+    }
+}
+"#;
+
+fn envs() -> stackc::Compilation {
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", ENVS);
+    let c = stackc::compile("main.stack", &loader, &stackc::EnvSelection::All);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    c
+}
+
+#[test]
+fn semantic_tokens_say_what_each_word_is() {
+    use stackc::analysis::tokens::{self, Kind};
+    let c = envs();
+    let file = c.program.map.find("main.stack").expect("file");
+    let toks = tokens::tokens(&c, file);
+    let kind_of = |needle: &str, nth: usize| {
+        let at = ENVS.match_indices(needle).nth(nth).expect(needle).0 as u32;
+        toks.iter()
+            .find(|t| t.span.start == at)
+            .map(|t| (t.kind, t.modifiers))
+            .unwrap_or_else(|| panic!("no token at {needle} #{nth}"))
+    };
+    assert_eq!(kind_of("// A comment.", 0), (Kind::Comment, 0));
+    assert_eq!(
+        kind_of("/// The API.", 0),
+        (Kind::Comment, tokens::DOCUMENTATION)
+    );
+    assert_eq!(kind_of("service", 0), (Kind::Keyword, 0));
+    assert_eq!(kind_of("api", 0), (Kind::Class, tokens::DECLARATION));
+    assert_eq!(kind_of("replicas", 0), (Kind::Property, 0));
+    assert_eq!(kind_of("2", 0), (Kind::Number, 0));
+    assert_eq!(kind_of("\"ghcr", 0), (Kind::String, 0));
+    assert_eq!(kind_of("web.host", 0), (Kind::Class, 0));
+    assert_eq!(kind_of("secret.token", 0), (Kind::Keyword, 0));
+    assert_eq!(kind_of("token\n", 0), (Kind::Variable, 0));
+    assert_eq!(kind_of("always", 0), (Kind::EnumMember, 0));
+    assert_eq!(kind_of("dev", 0), (Kind::Namespace, tokens::DECLARATION));
+    // Sorted, not overlapping.
+    assert!(toks.windows(2).all(|w| w[0].span.end <= w[1].span.start));
+}
+
+#[test]
+fn inlay_hints_show_the_environments_that_override_a_value() {
+    let c = envs();
+    let file = c.program.map.find("main.stack").expect("file");
+    let hints = analysis::inlay_hints(&c, file);
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0].label, "dev 1 · prod 3");
+    assert_eq!(
+        hints[0].offset,
+        ENVS.find("replicas = 2").unwrap() + "replicas = 2".len()
+    );
+    assert!(hints[0].tooltip.contains("`2` (staging)"), "{hints:?}");
+}

@@ -10,6 +10,7 @@
 //! the string that holds them.
 
 pub mod rename;
+pub mod tokens;
 
 use crate::check::schema::{FieldDef, Schema, Ty};
 use crate::resolve::ItemKind;
@@ -492,6 +493,18 @@ pub fn hover_key(c: &Compilation, file: FileId, offset: usize) -> Option<Hover> 
 /// field in each environment (as written where it is set), or one value
 /// when they all agree. `None` without environments or values.
 fn per_environment(c: &Compilation, service: &str, path: &[String]) -> Option<String> {
+    let shown = env_values(c, service, path)?;
+    if shown.iter().all(|(_, v)| *v == shown[0].1) {
+        return Some(format!("`{}` in every environment", shown[0].1));
+    }
+    let parts: Vec<String> = shown.iter().map(|(e, v)| format!("`{v}` ({e})")).collect();
+    Some(parts.join(" · "))
+}
+
+/// The value of a service's field at `path` in each environment (`—`
+/// where it is unset); `None` without environments, or when no
+/// environment sets it.
+fn env_values(c: &Compilation, service: &str, path: &[String]) -> Option<Vec<(String, String)>> {
     let envs = c.environment_names();
     if envs.is_empty() || path.is_empty() {
         return None;
@@ -499,25 +512,106 @@ fn per_environment(c: &Compilation, service: &str, path: &[String]) -> Option<St
     let shown: Vec<(String, String)> = envs
         .iter()
         .map(|e| {
-            let world = c.world(Some(e));
-            let value = world.services.get(service).and_then(|v| {
-                let mut v: &Val = v;
-                for k in path {
-                    v = v.get(k)?;
-                }
-                Some(short(c, v))
-            });
+            let value = value_at(c, Some(e), service, path);
             (e.clone(), value.unwrap_or_else(|| "—".to_string()))
         })
         .collect();
     if shown.iter().all(|(_, v)| v == "—") {
         return None;
     }
-    if shown.iter().all(|(_, v)| *v == shown[0].1) {
-        return Some(format!("`{}` in every environment", shown[0].1));
+    Some(shown)
+}
+
+/// A service's field at `path` in the base (`None`) or an environment, as
+/// written where it is set.
+fn value_at(c: &Compilation, env: Option<&str>, service: &str, path: &[String]) -> Option<String> {
+    let world = c.world(env);
+    let mut v: &Val = world.services.get(service)?;
+    for k in path {
+        v = v.get(k)?;
     }
-    let parts: Vec<String> = shown.iter().map(|(e, v)| format!("`{v}` ({e})")).collect();
-    Some(parts.join(" · "))
+    Some(short(c, v))
+}
+
+/// An inlay hint: text shown after a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlayHint {
+    /// Where it is shown: the end of the value.
+    pub offset: usize,
+    /// `dev 1 · prod 3`.
+    pub label: String,
+    /// Markdown: the value in every environment.
+    pub tooltip: String,
+}
+
+/// For each field a service sets in its own body, the environments that
+/// resolve it to another value than the base does (`replicas = 2` shows
+/// `dev 1 · prod 3` when `dev` and `prod` override it, `staging` not).
+/// The values are those hover shows.
+pub fn inlay_hints(c: &Compilation, file: FileId) -> Vec<InlayHint> {
+    let Some(f) = c.program.files.iter().find(|f| f.id == file) else {
+        return Vec::new();
+    };
+    if c.program.symbols.environments.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for item in &f.items {
+        let Item::Block(b) = item else { continue };
+        if b.kind.name != "service" {
+            continue;
+        }
+        let Some(service) = b.name().map(|l| l.value.as_str()) else {
+            continue;
+        };
+        if !c.program.symbols.services.contains_key(service) {
+            continue;
+        }
+        hints_in(c, service, &b.body, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+fn hints_in(
+    c: &Compilation,
+    service: &str,
+    body: &Body,
+    path: &mut Vec<String>,
+    out: &mut Vec<InlayHint>,
+) {
+    for e in &body.entries {
+        match e {
+            Entry::Attr(a) => {
+                let depth = path.len();
+                path.extend(a.path.iter().map(|k| k.name.clone()));
+                if let Some(values) = env_values(c, service, path) {
+                    let base = value_at(c, None, service, path).unwrap_or_else(|| "—".into());
+                    let differ: Vec<String> = values
+                        .iter()
+                        .filter(|(_, v)| *v != base)
+                        .map(|(e, v)| format!("{e} {v}"))
+                        .collect();
+                    if !differ.is_empty() {
+                        let all: Vec<String> =
+                            values.iter().map(|(e, v)| format!("`{v}` ({e})")).collect();
+                        out.push(InlayHint {
+                            offset: a.value.span.range().end,
+                            label: differ.join(" · "),
+                            tooltip: format!("`{base}` in the base · {}", all.join(" · ")),
+                        });
+                    }
+                }
+                path.truncate(depth);
+            }
+            Entry::Block(inner) => {
+                let depth = path.len();
+                path.push(inner.kind.name.clone());
+                path.extend(inner.name().map(|l| l.value.clone()));
+                hints_in(c, service, &inner.body, path, out);
+                path.truncate(depth);
+            }
+        }
+    }
 }
 
 /// A value as written where it was set, on one line and at most 40

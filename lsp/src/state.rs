@@ -444,6 +444,42 @@ impl State {
         })
     }
 
+    /// The semantic tokens of a document (what each word is, for colours).
+    pub fn semantic_tokens(&self, uri: &Url) -> Option<Vec<lsp::SemanticToken>> {
+        let (c, id) = self.compilation_of(uri)?;
+        let tokens = analysis::tokens::tokens(&c, id);
+        Some(convert::semantic_tokens(&c.program.map, &tokens))
+    }
+
+    /// Per-environment values after the fields of the services in `range`
+    /// (`replicas = 2  dev 1 · prod 3`).
+    pub fn inlay_hints(&self, uri: &Url, range: lsp::Range) -> Option<Vec<lsp::InlayHint>> {
+        let (c, id) = self.compilation_of(uri)?;
+        let map = &c.program.map;
+        let hints = analysis::inlay_hints(&c, id)
+            .into_iter()
+            .filter_map(|h| {
+                let at = Span::new(id, h.offset, h.offset);
+                let position = convert::range(map, at).start;
+                let inside = range.start <= position && position <= range.end;
+                inside.then(|| lsp::InlayHint {
+                    position,
+                    label: lsp::InlayHintLabel::String(h.label),
+                    kind: None,
+                    text_edits: None,
+                    tooltip: Some(lsp::InlayHintTooltip::MarkupContent(lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value: h.tooltip,
+                    })),
+                    padding_left: Some(true),
+                    padding_right: None,
+                    data: None,
+                })
+            })
+            .collect();
+        Some(hints)
+    }
+
     /// The name at `pos` and its range, or why it cannot be renamed.
     pub fn prepare_rename(
         &self,

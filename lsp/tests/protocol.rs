@@ -691,3 +691,60 @@ fn rename_edits_every_file_or_says_why_not() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Semantic tokens (decoded from the relative encoding) and the inlay hint
+/// of a value that environments override.
+#[test]
+fn semantic_tokens_and_inlay_hints() {
+    let dir = scratch("tokens");
+    let path = dir.join("stack.stack");
+    let text = "stack shop {\n    namespace = \"shop\"\n}\n// ok\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    replicas = 2\n}\nenvironment dev {\n    service api {\n        replicas = 1\n    }\n}\nenvironment prod {}\n";
+    let u = uri(&path);
+    let mut c = Client::start();
+    let legend = &c.capabilities["capabilities"]["semanticTokensProvider"]["legend"];
+    let types: Vec<String> = legend["tokenTypes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    assert!(types.contains(&"class".to_string()), "{legend}");
+    c.open(&u, text);
+    assert_eq!(c.diagnostics(&u), Vec::<Value>::new());
+    let got = c.request(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": u } }),
+    );
+    let data: Vec<u64> = got["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(data.len() % 5, 0);
+    let (mut line, mut col) = (0, 0);
+    let mut decoded = Vec::new();
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            col = 0;
+        }
+        line += t[0];
+        col += t[1];
+        decoded.push((line, col, t[2], types[t[3] as usize].clone()));
+    }
+    let has = |l: u64, ch: u64, len: u64, ty: &str| decoded.contains(&(l, ch, len, ty.to_string()));
+    assert!(has(0, 0, 5, "keyword"), "{decoded:?}"); // stack
+    assert!(has(3, 0, 5, "comment"), "{decoded:?}");
+    assert!(has(4, 8, 3, "class"), "{decoded:?}"); // api
+    assert!(has(6, 4, 8, "property"), "{decoded:?}"); // replicas
+    assert!(has(6, 15, 1, "number"), "{decoded:?}");
+    assert!(has(8, 12, 3, "namespace"), "{decoded:?}"); // dev
+    let hints = c.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": u }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 14, "character": 0 } } }),
+    );
+    assert_eq!(hints.as_array().map(Vec::len), Some(1), "{hints}");
+    assert_eq!(hints[0]["label"], "dev 1", "{hints}");
+    assert_eq!(hints[0]["position"], json!({ "line": 6, "character": 16 }));
+    let _ = std::fs::remove_dir_all(&dir);
+}
