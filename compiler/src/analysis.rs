@@ -9,6 +9,7 @@
 //! syntax tree, and for `${service.…}` interpolations the source text of
 //! the string that holds them.
 
+pub mod preview;
 pub mod rename;
 pub mod tokens;
 
@@ -660,12 +661,12 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
     if !p.in_item {
         return [
             ("stack", "stack ${1:name} {\n\t$0\n}"),
-            ("service", "service ${1:name} {\n\t$0\n}"),
+            ("service", snippet("service")),
             ("template", "template ${1:name} {\n\t$0\n}"),
-            ("secret", "secret ${1:name} {\n\t$0\n}"),
-            ("config", "config ${1:name} {\n\t$0\n}"),
-            ("environment", "environment ${1:name} {\n\t$0\n}"),
-            ("pipeline", "pipeline ${1:name} {\n\t$0\n}"),
+            ("secret", snippet("secret")),
+            ("config", snippet("config")),
+            ("environment", snippet("environment")),
+            ("pipeline", snippet("pipeline")),
             ("import", "import \"$0\""),
             ("let", "let ${1:name} = $0"),
         ]
@@ -710,6 +711,12 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
                 }
                 _ => format!("{} = $0", f.name),
             };
+            // The service's ports and health check: the richer snippets.
+            let in_service = c.schema.record("Service") == Some(r);
+            let snippet = match f.name.as_str() {
+                "port" | "health" if in_service => self::snippet(&f.name).to_string(),
+                _ => snippet,
+            };
             Completion {
                 label: f.name.clone(),
                 detail: f.ty.describe(c.schema),
@@ -718,6 +725,84 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
             }
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- snippets
+
+/// The snippets completion offers and the VS Code extension contributes
+/// (`editors/vscode/snippets/stack.json`, which a test keeps equal):
+/// prefix, description, body (LSP snippet syntax, tabs for indentation).
+pub const SNIPPETS: &[(&str, &str, &str)] = &[
+    (
+        "service",
+        "A service with an image and a port",
+        "service ${1:api} {\n\timage = \"${2:ghcr.io/acme/api:1.0}\"\n\tport ${3:http} {\n\t\tcontainer = ${4:8080}\n\t}\n\t$0\n}",
+    ),
+    (
+        "environment",
+        "An environment overlay",
+        "environment ${1:staging} {\n\tnamespace = \"${2:shop-staging}\"\n\t$0\n}",
+    ),
+    (
+        "pipeline",
+        "A pipeline with a job that checks out and runs a script",
+        "pipeline ${1:ci} {\n\ton {\n\t\tpull_request {\n\t\t\tbranches = [\"${2:main}\"]\n\t\t}\n\t}\n\tjob ${3:test} {\n\t\tsteps {\n\t\t\tcheckout {}\n\t\t\trun \"${4:Test}\" {\n\t\t\t\tscript = \"${5:make test}\"\n\t\t\t}\n\t\t}\n\t}\n\t$0\n}",
+    ),
+    (
+        "secret",
+        "A secret the stack needs",
+        "secret ${1:api_token} {\n\tdescription = \"${2:what it is for}\"\n\tkind = ${3:token}\n\t$0\n}",
+    ),
+    (
+        "config",
+        "A config with one key",
+        "config ${1:app} {\n\t${2:LOG_LEVEL} = \"${3:info}\"\n\t$0\n}",
+    ),
+    (
+        "port",
+        "A port of a service",
+        "port ${1:http} {\n\tcontainer = ${2:8080}\n}",
+    ),
+    (
+        "health",
+        "An HTTP health check",
+        "health {\n\thttp = \"${1:/health}\"\n\tinterval = ${2:10s}\n\ttimeout = ${3:5s}\n}",
+    ),
+];
+
+/// The body of the snippet `prefix` (empty when there is none).
+pub fn snippet(prefix: &str) -> &'static str {
+    SNIPPETS
+        .iter()
+        .find(|(p, _, _)| *p == prefix)
+        .map_or("", |(_, _, body)| body)
+}
+
+/// A snippet as plain text, for clients without snippet support: each
+/// placeholder becomes its default text, tab stops disappear.
+pub fn snippet_text(snippet: &str) -> String {
+    let mut out = String::new();
+    let mut rest = snippet;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(inner) = after.strip_prefix('{') {
+            let end = inner.find('}').unwrap_or(inner.len());
+            let body = &inner[..end];
+            if let Some((_, default)) = body.split_once(':') {
+                out.push_str(default);
+            }
+            rest = inner.get(end + 1..).unwrap_or("");
+        } else {
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if digits == 0 {
+                out.push('$');
+            }
+            rest = &after[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 // ---------------------------------------------------------------- symbols

@@ -66,6 +66,10 @@ impl Server {
     }
 }
 
+/// The command that returns the generated files of the item under the
+/// cursor (`State::preview`).
+pub const PREVIEW: &str = "stackc.preview";
+
 /// A request the server declines, with the reason the editor shows.
 fn refused(reason: String) -> tower_lsp::jsonrpc::Error {
     tower_lsp::jsonrpc::Error {
@@ -106,6 +110,10 @@ impl LanguageServer for Server {
                         },
                     ),
                 ),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![PREVIEW.to_string()],
+                    work_done_progress_options: Default::default(),
+                }),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 rename_provider: Some(OneOf::Right(RenameOptions {
@@ -236,6 +244,16 @@ impl LanguageServer for Server {
 
     async fn inlay_hint(&self, p: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         Ok(self.with_state(|s| s.inlay_hints(&p.text_document.uri, p.range)))
+    }
+
+    async fn execute_command(&self, p: ExecuteCommandParams) -> Result<Option<serde_json::Value>> {
+        if p.command != PREVIEW {
+            return Err(refused(format!("no command `{}`", p.command)));
+        }
+        let args = p.arguments.into_iter().next().unwrap_or_default();
+        self.with_state(|s| s.preview(&args))
+            .map(Some)
+            .map_err(refused)
     }
 
     async fn symbol(&self, p: WorkspaceSymbolParams) -> Result<Option<Vec<SymbolInformation>>> {

@@ -407,6 +407,7 @@ impl State {
     /// What may be written at `pos`, from the schema.
     pub fn completions(&self, uri: &Url, pos: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {
         let (c, id) = self.compilation_of(uri)?;
+        let snippets = self.support.snippets;
         let items = analysis::completions(&c, id, Self::offset(&c, id, pos))
             .into_iter()
             .map(|k| lsp::CompletionItem {
@@ -423,8 +424,16 @@ impl State {
                         value: k.docs,
                     },
                 )),
-                insert_text: Some(k.snippet),
-                insert_text_format: Some(lsp::InsertTextFormat::SNIPPET),
+                insert_text: Some(if snippets {
+                    k.snippet
+                } else {
+                    analysis::snippet_text(&k.snippet)
+                }),
+                insert_text_format: Some(if snippets {
+                    lsp::InsertTextFormat::SNIPPET
+                } else {
+                    lsp::InsertTextFormat::PLAIN_TEXT
+                }),
                 ..Default::default()
             })
             .collect();
@@ -478,6 +487,49 @@ impl State {
             })
             .collect();
         Some(hints)
+    }
+
+    /// `stackc.preview`: for `{ uri, position, target?, environment? }`,
+    /// the item under the cursor, the targets and environments to choose
+    /// from, and with a target the generated files about the item
+    /// (`{ item: { kind, name }, targets, environments, files: [{ path,
+    /// contents }] }`). Nothing is written.
+    pub fn preview(&self, args: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let uri: Url = args
+            .get("uri")
+            .and_then(|u| u.as_str())
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or_else(|| "stackc.preview: `uri` is missing".to_string())?;
+        let pos: lsp::Position = args
+            .get("position")
+            .and_then(|p| serde_json::from_value(p.clone()).ok())
+            .unwrap_or_default();
+        let text = |key: &str| {
+            args.get(key)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        let (c, id) = self
+            .compilation_of(&uri)
+            .ok_or_else(|| "the document is not checked yet".to_string())?;
+        let p = analysis::preview::preview(
+            &c,
+            id,
+            Self::offset(&c, id, pos),
+            text("target"),
+            text("environment"),
+        )?;
+        let files: Vec<serde_json::Value> = p
+            .files
+            .iter()
+            .map(|f| serde_json::json!({ "path": f.path, "contents": f.contents }))
+            .collect();
+        Ok(serde_json::json!({
+            "item": p.item.map(|(kind, name)| serde_json::json!({ "kind": kind, "name": name })),
+            "targets": p.targets,
+            "environments": p.environments,
+            "files": files,
+        }))
     }
 
     /// The name at `pos` and its range, or why it cannot be renamed.
