@@ -69,6 +69,8 @@ pub struct State {
     /// For each open document, its last compilation (what navigation and
     /// hover query; nothing is compiled again for them).
     compiled: BTreeMap<String, Arc<stackc::Compilation>>,
+    /// Files changed since they were last checked.
+    dirty: BTreeSet<String>,
 }
 
 /// The diagnostics of one document, ready to publish.
@@ -104,6 +106,34 @@ impl State {
 
     pub fn change(&mut self, uri: &Url, text: String, version: i32) -> String {
         self.open(uri.clone(), text, version)
+    }
+
+    /// Notes that `name` changed and is to be checked.
+    pub fn mark_dirty(&mut self, name: &str) {
+        self.dirty.insert(name.to_string());
+    }
+
+    /// The files changed since the last check, forgetting them.
+    pub fn take_dirty(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Re-checks `name` and every open document that read it; returns what
+    /// to publish.
+    pub fn recheck(&mut self, name: &str) -> Vec<Published> {
+        let mut out: Vec<Published> = self
+            .affected(name)
+            .iter()
+            .flat_map(|root| self.check(root))
+            .collect();
+        // A root on disk that turned out not to import `name`: check
+        // `name` on its own after all.
+        if let Some(uri) = self.uri_of_open(name) {
+            if !out.iter().any(|p| p.uri == uri) {
+                out.extend(self.check(name));
+            }
+        }
+        out
     }
 
     /// Closes a document; returns its name and the open documents its

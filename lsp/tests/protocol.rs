@@ -803,3 +803,66 @@ fn the_preview_command_returns_the_generated_file() {
     assert!(written.is_empty(), "{written:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Typing fast: twenty changes sent at once are checked together (far
+/// fewer publishes than changes), the last publish is for the last
+/// version, and a request sent right after a change is answered from that
+/// change's text, not from an older compilation.
+#[test]
+fn fast_typing_is_checked_once_and_requests_see_the_latest_text() {
+    let dir = scratch("debounce");
+    let path = dir.join("stack.stack");
+    let u = uri(&path);
+    let base = "stack shop {\n    namespace = \"shop\"\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n}\n";
+    let mut c = Client::start();
+    c.open(&u, base);
+    assert_eq!(c.diagnostics(&u), Vec::<Value>::new());
+    for v in 2..=21 {
+        // A comment typed one keystroke at a time.
+        c.change(&u, v, &format!("{base}// {}", "x".repeat(v as usize)));
+    }
+    let last = format!(
+        "{base}service web {{\n    image = \"ghcr.io/acme/web:1.0\"\n    replicas = \"2\"\n}}\n"
+    );
+    c.change(&u, 22, &last);
+    // A request right away sees version 22: `web` is there to hover.
+    let offset = last.find("service web").unwrap() + 9;
+    let hover = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": u }, "position": position(&last, offset) }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("**service `web`**"),
+        "{hover}"
+    );
+    // Everything published in the next moments, in order.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    while let Ok(m) = c.rx.try_recv() {
+        c.pending.push(m);
+    }
+    let published: Vec<&Value> = c
+        .pending
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
+        .collect();
+    let versions: Vec<i64> = published
+        .iter()
+        .filter_map(|m| m["params"]["version"].as_i64())
+        .collect();
+    // The newest text is the last word, with its diagnostics.
+    assert_eq!(versions.last(), Some(&22), "{versions:?}");
+    let last_codes: Vec<&str> = published[published.len() - 1]["params"]["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(last_codes, ["E0201"], "{versions:?}");
+    // Fewer checks than keystrokes.
+    let typing = versions.iter().filter(|v| (2..=21).contains(*v)).count();
+    assert!(typing < 20, "every keystroke was checked: {versions:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
