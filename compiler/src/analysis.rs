@@ -864,13 +864,14 @@ fn block_symbol(b: &Block) -> Option<Symbol> {
 /// text just before the cursor.
 fn reference_completions(c: &Compilation, file: FileId, offset: usize) -> Option<Vec<Completion>> {
     let text = c.program.map.text(file);
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
     let before = text.get(line_start..offset)?;
+    // After the last character that is not part of a name (which may be
+    // more than one byte long: `é`).
     let word_start = before
-        .rfind(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|(_, ch)| !(ch.is_ascii_alphanumeric() || *ch == '_' || *ch == '-'))
+        .map_or(0, |(i, ch)| i + ch.len_utf8());
     let head = &before[..word_start];
     let s = &c.program.symbols;
     let (kind, table) = if head.ends_with("secret.") {
