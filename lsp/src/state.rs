@@ -298,8 +298,36 @@ impl State {
     /// Where the item named at `pos` is declared.
     pub fn definition(&self, uri: &Url, pos: lsp::Position) -> Option<lsp::Location> {
         let (c, id) = self.compilation_of(uri)?;
-        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
+        let offset = Self::offset(&c, id, pos);
+        let Some((_, target)) = analysis::target_at(&c, id, offset) else {
+            // A port, job or config key: its declaration.
+            let (_, same) = analysis::rename::same_name(&c, id, offset)?;
+            let decl = same.into_iter().find(|o| o.declaration)?;
+            return Self::location(&c, decl.span);
+        };
         Self::location(&c, analysis::definition(&c, &target)?)
+    }
+
+    /// Every span naming what is at `offset`, and the declaration's: the
+    /// items `analysis` resolves, else ports, jobs and config keys.
+    fn spans_of(
+        c: &stackc::Compilation,
+        id: stackc::source::FileId,
+        offset: usize,
+        decl: bool,
+    ) -> Option<(Vec<Span>, Option<Span>)> {
+        if let Some((_, target)) = analysis::target_at(c, id, offset) {
+            let spans = analysis::references(c, &target, decl);
+            return Some((spans, analysis::definition(c, &target)));
+        }
+        let (_, same) = analysis::rename::same_name(c, id, offset)?;
+        let declaration = same.iter().find(|o| o.declaration).map(|o| o.span);
+        let spans = same
+            .into_iter()
+            .filter(|o| decl || !o.declaration)
+            .map(|o| o.span)
+            .collect();
+        Some((spans, declaration))
     }
 
     /// Every place that names the item at `pos` (with its declaration when
@@ -311,9 +339,9 @@ impl State {
         decl: bool,
     ) -> Option<Vec<lsp::Location>> {
         let (c, id) = self.compilation_of(uri)?;
-        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
+        let (spans, _) = Self::spans_of(&c, id, Self::offset(&c, id, pos), decl)?;
         Some(
-            analysis::references(&c, &target, decl)
+            spans
                 .into_iter()
                 .filter_map(|s| Self::location(&c, s))
                 .collect(),
@@ -323,10 +351,9 @@ impl State {
     /// The places in this document that name the item at `pos`.
     pub fn highlights(&self, uri: &Url, pos: lsp::Position) -> Option<Vec<lsp::DocumentHighlight>> {
         let (c, id) = self.compilation_of(uri)?;
-        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
-        let decl = analysis::definition(&c, &target);
+        let (spans, decl) = Self::spans_of(&c, id, Self::offset(&c, id, pos), true)?;
         Some(
-            analysis::references(&c, &target, true)
+            spans
                 .into_iter()
                 .filter(|s| s.file == id)
                 .map(|s| lsp::DocumentHighlight {

@@ -866,3 +866,48 @@ fn fast_typing_is_checked_once_and_requests_see_the_latest_text() {
     assert!(typing < 20, "every keystroke was checked: {versions:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Definition, references and highlights for ports, jobs and config keys
+/// (the names that live inside an item).
+#[test]
+fn navigation_covers_ports_jobs_and_config_keys() {
+    let dir = scratch("inner-names");
+    let path = dir.join("stack.stack");
+    let text = "stack shop {\n    namespace = \"shop\"\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    port http {\n        container = 8080\n    }\n    readiness {\n        http = \"/ready\"\n        port = http\n    }\n    env {\n        LEVEL = config.app.LOG_LEVEL\n    }\n}\nconfig app {\n    LOG_LEVEL = \"info\"\n}\npipeline ci {\n    on {\n        push {}\n    }\n    job build {\n        steps {\n            checkout {}\n        }\n    }\n    job test {\n        needs = [build]\n        steps {\n            checkout {}\n        }\n    }\n}\n";
+    let u = uri(&path);
+    let mut c = Client::start();
+    c.open(&u, text);
+    assert_eq!(c.diagnostics(&u), Vec::<Value>::new());
+    let at = |needle: &str, into: usize| {
+        let offset = text.find(needle).expect("needle") + into;
+        json!({ "textDocument": { "uri": u }, "position": position(text, offset) })
+    };
+    let line_of = |needle: &str| {
+        text[..text.find(needle).expect("needle")]
+            .matches('\n')
+            .count()
+    };
+    let def = c.request("textDocument/definition", at("port = http", 8));
+    assert_eq!(def["range"]["start"]["line"], line_of("port http"), "{def}");
+    let def = c.request("textDocument/definition", at("needs = [build]", 10));
+    assert_eq!(def["range"]["start"]["line"], line_of("job build"), "{def}");
+    let def = c.request("textDocument/definition", at("app.LOG_LEVEL", 5));
+    assert_eq!(
+        def["range"]["start"]["line"],
+        line_of("LOG_LEVEL = "),
+        "{def}"
+    );
+    let mut params = at("port http", 6);
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = c.request("textDocument/references", params);
+    assert_eq!(refs.as_array().map(Vec::len), Some(2), "{refs}");
+    let hl = c.request("textDocument/documentHighlight", at("job build", 5));
+    let kinds: Vec<i64> = hl
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["kind"].as_i64())
+        .collect();
+    assert_eq!(kinds, [3, 2], "{hl}"); // the declaration (write), the use (read)
+    let _ = std::fs::remove_dir_all(&dir);
+}

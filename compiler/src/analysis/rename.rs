@@ -162,6 +162,24 @@ pub fn occurrences(c: &Compilation) -> Vec<Occurrence> {
     out
 }
 
+/// The occurrence at `offset` of `file` and every occurrence of the same
+/// name (declarations first): navigation for the names [`super::target_at`]
+/// does not cover (ports, jobs, config keys, `depends_on` keys).
+pub fn same_name(
+    c: &Compilation,
+    file: FileId,
+    offset: usize,
+) -> Option<(Occurrence, Vec<Occurrence>)> {
+    let all = occurrences(c);
+    let hit = all
+        .iter()
+        .find(|o| o.span.file == file && super::contains(o.span, offset))?
+        .clone();
+    let mut same: Vec<Occurrence> = all.into_iter().filter(|o| o.name == hit.name).collect();
+    same.sort_by_key(|o| !o.declaration);
+    Some((hit, same))
+}
+
 /// The name at `offset` of `file` and the span it is written at, or why
 /// there is nothing to rename there.
 pub fn prepare(c: &Compilation, file: FileId, offset: usize) -> Result<(Span, Name), String> {
