@@ -35,6 +35,26 @@ class PreviewProvider {
 
 const preview = new PreviewProvider();
 
+/** What each open preview shows: preview URI → the request that filled it. */
+const previewRequests = new Map();
+
+/** Asks the server again for every preview (after a .stack file is saved). */
+async function refreshPreviews() {
+  if (!client || client.state !== State.Running) return;
+  for (const [key, { uri, args }] of previewRequests) {
+    try {
+      const result = await client.sendRequest('workspace/executeCommand', {
+        command: 'stackc.preview',
+        arguments: [args],
+      });
+      if (result.files && result.files.length > 0) preview.set(uri, previewText(result.files));
+    } catch (err) {
+      // The stack has errors now: keep the last good preview.
+      output?.appendLine(`stackc: preview not refreshed (${key}): ${err?.message ?? err}`);
+    }
+  }
+}
+
 /** What the preview document shows: one file as is, several one after another. */
 function previewText(files) {
   if (files.length === 1) return files[0].contents;
@@ -92,6 +112,7 @@ async function showGenerated() {
       path: `/${target}/${environment || 'all'}/${item}/${last}`,
     });
     preview.set(uri, previewText(result.files));
+    previewRequests.set(uri.toString(), { uri, args: { ...where, target, environment } });
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, {
       viewColumn: vscode.ViewColumn.Beside,
@@ -217,6 +238,12 @@ async function activate(context) {
     vscode.commands.registerCommand('stackc.restartServer', () => restart(context)),
     vscode.commands.registerCommand('stackc.showGenerated', showGenerated),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, preview),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (doc.languageId === 'stack') refreshPreviews();
+    }),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (doc.uri.scheme === PREVIEW_SCHEME) previewRequests.delete(doc.uri.toString());
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SETTING)) restart(context);
     }),
