@@ -597,3 +597,16 @@ fn snippets_match_the_extension_and_compile() {
     assert!(c.diagnostics.is_empty(), "{stack}\n{:?}", c.diagnostics);
     assert_eq!(analysis::snippet_text("a ${1:b} $2c ${3} $$0"), "a b c  $");
 }
+
+#[test]
+fn inlay_hints_leave_out_environments_a_service_does_not_run_in() {
+    let text = "stack shop {\n    namespace = \"shop\"\n}\nservice tools {\n    image = \"ghcr.io/acme/tools:1.0\"\n    environments = [dev, prod]\n    replicas = 1\n}\nenvironment dev {}\nenvironment staging {}\nenvironment prod {\n    service tools {\n        replicas = 2\n    }\n}\n";
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", text);
+    let c = stackc::compile("main.stack", &loader, &stackc::EnvSelection::All);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let file = c.program.map.find("main.stack").expect("file");
+    let hints = analysis::inlay_hints(&c, file);
+    let labels: Vec<&str> = hints.iter().map(|h| h.label.as_str()).collect();
+    // Not `staging —`: the service does not run there.
+    assert_eq!(labels, ["prod 2"], "{hints:?}");
+}

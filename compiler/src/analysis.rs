@@ -502,22 +502,25 @@ fn per_environment(c: &Compilation, service: &str, path: &[String]) -> Option<St
     Some(parts.join(" · "))
 }
 
-/// The value of a service's field at `path` in each environment (`—`
-/// where it is unset); `None` without environments, or when no
-/// environment sets it.
+/// The value of a service's field at `path` in each environment the
+/// service runs in (`—` where it is unset); `None` without environments,
+/// or when no environment sets it.
 fn env_values(c: &Compilation, service: &str, path: &[String]) -> Option<Vec<(String, String)>> {
     let envs = c.environment_names();
     if envs.is_empty() || path.is_empty() {
         return None;
     }
+    // Environments the service does not run in (`environments = [dev]`)
+    // have no value to show.
     let shown: Vec<(String, String)> = envs
         .iter()
+        .filter(|e| c.world(Some(e)).services.contains_key(service))
         .map(|e| {
             let value = value_at(c, Some(e), service, path);
             (e.clone(), value.unwrap_or_else(|| "—".to_string()))
         })
         .collect();
-    if shown.iter().all(|(_, v)| v == "—") {
+    if shown.is_empty() || shown.iter().all(|(_, v)| v == "—") {
         return None;
     }
     Some(shown)
