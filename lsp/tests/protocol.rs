@@ -911,3 +911,47 @@ fn navigation_covers_ports_jobs_and_config_keys() {
     assert_eq!(kinds, [3, 2], "{hl}"); // the declaration (write), the use (read)
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Completion inserts snippets only for a client that takes them; others
+/// get the placeholders' default text.
+#[test]
+fn completion_snippets_follow_the_clients_support() {
+    let dir = scratch("snippets");
+    let path = dir.join("stack.stack");
+    let text = "stack shop {\n    namespace = \"shop\"\n}\n\n";
+    let u = uri(&path);
+    let caps = json!({ "textDocument": { "completion": { "completionItem": { "snippetSupport": true } } } });
+    for snippets in [true, false] {
+        let mut c = if snippets {
+            Client::start_with(caps.clone())
+        } else {
+            Client::start()
+        };
+        c.open(&u, text);
+        let _ = c.diagnostics(&u);
+        let items = c.request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": u }, "position": { "line": 3, "character": 0 } }),
+        );
+        let service = items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["label"] == "service")
+            .cloned()
+            .unwrap_or_default();
+        if snippets {
+            assert_eq!(service["insertTextFormat"], 2, "{service}");
+            assert_eq!(service["insertText"], stackc::analysis::snippet("service"));
+        } else {
+            assert_eq!(service["insertTextFormat"], 1, "{service}");
+            let plain = service["insertText"].as_str().unwrap_or_default();
+            assert!(
+                plain.starts_with("service api {\n\timage = \"ghcr.io/acme/api:1.0\""),
+                "{plain}"
+            );
+            assert!(!plain.contains('$'), "{plain}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
