@@ -401,6 +401,10 @@ fn unsafe_renames_are_refused_with_the_reason() {
     assert!(err.contains("field"), "{err}");
     let (file, offset) = at(&c, "pipelines.stack", "pipeline ", 0, 2);
     assert!(rename::prepare(&c, file, offset).is_err());
+    // An enum value of the schema.
+    let (file, offset) = at(&c, "pipelines.stack", "via = kustomize", 0, 8);
+    let err = rename::prepare(&c, file, offset).expect_err("an enum value");
+    assert!(err.contains("stdlib enum"), "{err}");
 }
 
 // ---------------------------------------------------------------- semantic tokens and inlay hints

@@ -200,6 +200,17 @@ fn prepare_in(
         if c.program.map.is_stdlib(file) {
             return Err("the standard library cannot be renamed".to_string());
         }
+        let enum_value = super::place(c, file, offset)
+            .and_then(|p| p.value_of)
+            .and_then(|f| match &f.ty {
+                crate::check::schema::Ty::Enum(i) => Some(c.schema.enums[*i].name.clone()),
+                _ => None,
+            });
+        if let Some(e) = enum_value {
+            return Err(format!(
+                "this is a value of the stdlib enum `{e}`; only names the stack declares can be renamed"
+            ));
+        }
         if super::hover_key(c, file, offset).is_some() {
             return Err(
                 "this is a field of the stdlib schema; only names the stack declares can be renamed"
