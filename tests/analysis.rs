@@ -164,7 +164,7 @@ fn completion_offers_the_fields_not_written_yet() {
         .into_iter()
         .find(|c| c.label == "service")
         .map(|c| c.snippet);
-    assert_eq!(snippet.as_deref(), Some("service ${1:name} {\n\t$0\n}"));
+    assert_eq!(snippet.as_deref(), Some(analysis::snippet("service")));
 }
 
 #[test]
@@ -233,4 +233,384 @@ fn completion_on_a_blank_line_inside_a_block_offers_its_fields() {
         got.contains(&"replicas".to_string()) && !got.contains(&"image".to_string()),
         "{got:?}"
     );
+}
+
+// ---------------------------------------------------------------- rename
+
+use stackc::analysis::rename;
+
+/// The stack's files after replacing `edits` with `new`, compiled again.
+fn renamed(
+    c: &stackc::Compilation,
+    edits: &[stackc::source::Span],
+    new: &str,
+) -> stackc::Compilation {
+    let mut loader = stackc::source::MemoryLoader::new();
+    for (id, f) in c.program.map.files().filter(|(_, f)| !f.is_stdlib) {
+        let mut text = f.text.clone();
+        for s in edits.iter().rev().filter(|s| s.file == id) {
+            text.replace_range(s.range(), new);
+        }
+        loader = loader.with(&f.name, &text);
+    }
+    let root = c
+        .program
+        .map
+        .name(c.program.files[c.program.root].id)
+        .to_string();
+    stackc::compile(&root, &loader, &stackc::EnvSelection::All)
+}
+
+#[test]
+fn renaming_a_service_renames_every_place_that_names_it() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "service = backend", 0, 12);
+    let (span, name) = rename::prepare(&c, file, offset).expect("renamable");
+    assert_eq!(c.program.map.snippet(span), "backend");
+    assert_eq!(name, rename::Name::Item(Target::Service("backend".into())));
+    let r = rename::rename(&c, file, offset, "search-api").expect("renamed");
+    assert!(r
+        .edits
+        .iter()
+        .all(|s| c.program.map.snippet(*s) == "backend"));
+    let in_file = |suffix: &str| {
+        r.edits
+            .iter()
+            .filter(|s| c.program.map.name(s.file).ends_with(suffix))
+            .count()
+    };
+    // The declaration and `${backend.host}` in stack.stack, the three
+    // environments' overlays, the pipelines' `service = backend`.
+    assert!(in_file("stack.stack") >= 2, "{r:?}");
+    assert_eq!(in_file("environments.stack"), 3, "{r:?}");
+    assert!(in_file("pipelines.stack") >= 5, "{r:?}");
+    assert!(r
+        .consequence
+        .as_deref()
+        .is_some_and(|t| t.contains("Deployment")));
+    // The renamed stack is as clean as before.
+    let after = renamed(&c, &r.edits, "search-api");
+    assert!(after.diagnostics.is_empty(), "{:?}", after.diagnostics);
+    assert!(after.program.symbols.services.contains_key("search-api"));
+}
+
+#[test]
+fn renaming_a_job_renames_needs_and_github_expressions() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "job health-check", 0, 5);
+    let r = rename::rename(&c, file, offset, "smoke").expect("renamed");
+    let text = c.program.map.text(file);
+    let lines: Vec<usize> = r
+        .edits
+        .iter()
+        .map(|s| text[..s.range().start].matches('\n').count() + 1)
+        .collect();
+    // `job health-check`, `needs = [health-check]`, `${{ needs.health-check.result }}`.
+    assert_eq!(r.edits.len(), 3, "{lines:?}");
+    assert!(
+        matches!(r.name, rename::Name::Job(ref p, ref j) if j == "health-check" && !p.is_empty())
+    );
+    let after = renamed(&c, &r.edits, "smoke");
+    assert!(after.diagnostics.is_empty(), "{:?}", after.diagnostics);
+}
+
+#[test]
+fn ports_config_keys_and_templates_rename_within_their_scope() {
+    let text = r#"stack shop {
+    namespace = "shop"
+}
+template web {
+    port http {
+        container = 8080
+    }
+    readiness {
+        http = "/ready"
+        port = http
+    }
+}
+service api : web {
+    image = "ghcr.io/acme/api:1.0"
+    ingress {
+        host = "api.example.com"
+        port = http
+    }
+    env {
+        LEVEL = config.app.LOG_LEVEL
+    }
+}
+service worker {
+    image = "ghcr.io/acme/worker:1.0"
+    port http {
+        container = 9000
+    }
+    env {
+        API = "http://${api.host}:${api.port.http}"
+    }
+}
+config app {
+    LOG_LEVEL = "info"
+}
+environment prod {
+    config app {
+        LOG_LEVEL = "warn"
+    }
+}
+"#;
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", text);
+    let c = stackc::compile("main.stack", &loader, &stackc::EnvSelection::All);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let file = c.program.map.find("main.stack").expect("file");
+    let line_of = |s: &stackc::source::Span| text[..s.range().start].matches('\n').count() + 1;
+    // The template's port: declared in `web`, named by `api` (which applies
+    // it) in its ingress and in `${api.port.http}`; `worker`'s own `http`
+    // is another port.
+    let offset = text.find("port http").expect("port") + 6;
+    let r = rename::rename(&c, file, offset, "web").expect("renamed");
+    let lines: Vec<usize> = r.edits.iter().map(line_of).collect();
+    assert_eq!(lines, [5, 10, 17, 29], "{r:?}");
+    assert!(renamed(&c, &r.edits, "web").diagnostics.is_empty());
+    // A config key: its declaration, the environment's override, the reference.
+    let offset = text.find("LOG_LEVEL = \"info\"").expect("key");
+    let r = rename::rename(&c, file, offset, "LEVEL").expect("renamed");
+    let lines: Vec<usize> = r.edits.iter().map(line_of).collect();
+    assert_eq!(lines, [20, 33, 37], "{r:?}");
+    assert!(renamed(&c, &r.edits, "LEVEL").diagnostics.is_empty());
+    // A template: its declaration and where it is applied; nothing generated changes.
+    let offset = text.find("api : web").expect("template") + 7;
+    let r = rename::rename(&c, file, offset, "base").expect("renamed");
+    assert_eq!(r.edits.len(), 2);
+    assert_eq!(r.consequence, None);
+}
+
+#[test]
+fn unsafe_renames_are_refused_with_the_reason() {
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "pipelines.stack", "service = backend", 0, 12);
+    // A name already taken by a service.
+    let err = rename::rename(&c, file, offset, "frontend").expect_err("collision");
+    assert!(err.contains("already declared"), "{err}");
+    // Not an identifier.
+    let err = rename::rename(&c, file, offset, "search api").expect_err("not a name");
+    assert!(err.contains("not a name"), "{err}");
+    // An identifier Kubernetes rejects as a service name: the compiler's error.
+    let err = rename::rename(&c, file, offset, "Search_API").expect_err("E0207");
+    assert!(err.contains("E0207"), "{err}");
+    // A field of the schema, and a keyword.
+    let (file, offset) = at(&c, "stack.stack", "registry = ", 0, 2);
+    let err = rename::prepare(&c, file, offset).expect_err("a field");
+    assert!(err.contains("field"), "{err}");
+    let (file, offset) = at(&c, "pipelines.stack", "pipeline ", 0, 2);
+    assert!(rename::prepare(&c, file, offset).is_err());
+    // An enum value of the schema.
+    let (file, offset) = at(&c, "pipelines.stack", "via = kustomize", 0, 8);
+    let err = rename::prepare(&c, file, offset).expect_err("an enum value");
+    assert!(err.contains("stdlib enum"), "{err}");
+}
+
+// ---------------------------------------------------------------- semantic tokens and inlay hints
+
+const ENVS: &str = r#"// A comment.
+stack shop {
+    namespace = "shop"
+}
+/// The API.
+service api {
+    image = "ghcr.io/acme/api:1.0"
+    replicas = 2
+    env {
+        MODE = "http://${web.host}/x"
+        TOKEN = secret.token
+    }
+    restart = always
+}
+service web {
+    image = "ghcr.io/acme/web:1.0"
+}
+secret token {
+    kind = token
+}
+environment dev {
+    service api {
+        replicas = 1
+    }
+}
+environment staging {}
+environment prod {
+    service api {
+        replicas = 3
+    }
+}
+"#;
+
+fn envs() -> stackc::Compilation {
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", ENVS);
+    let c = stackc::compile("main.stack", &loader, &stackc::EnvSelection::All);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    c
+}
+
+#[test]
+fn semantic_tokens_say_what_each_word_is() {
+    use stackc::analysis::tokens::{self, Kind};
+    let c = envs();
+    let file = c.program.map.find("main.stack").expect("file");
+    let toks = tokens::tokens(&c, file);
+    let kind_of = |needle: &str, nth: usize| {
+        let at = ENVS.match_indices(needle).nth(nth).expect(needle).0 as u32;
+        toks.iter()
+            .find(|t| t.span.start == at)
+            .map(|t| (t.kind, t.modifiers))
+            .unwrap_or_else(|| panic!("no token at {needle} #{nth}"))
+    };
+    assert_eq!(kind_of("// A comment.", 0), (Kind::Comment, 0));
+    assert_eq!(
+        kind_of("/// The API.", 0),
+        (Kind::Comment, tokens::DOCUMENTATION)
+    );
+    assert_eq!(kind_of("service", 0), (Kind::Keyword, 0));
+    assert_eq!(kind_of("api", 0), (Kind::Class, tokens::DECLARATION));
+    assert_eq!(kind_of("replicas", 0), (Kind::Property, 0));
+    assert_eq!(kind_of("2", 0), (Kind::Number, 0));
+    assert_eq!(kind_of("\"ghcr", 0), (Kind::String, 0));
+    assert_eq!(kind_of("web.host", 0), (Kind::Class, 0));
+    assert_eq!(kind_of("secret.token", 0), (Kind::Keyword, 0));
+    assert_eq!(kind_of("token\n", 0), (Kind::Variable, 0));
+    assert_eq!(kind_of("always", 0), (Kind::EnumMember, 0));
+    assert_eq!(kind_of("dev", 0), (Kind::Namespace, tokens::DECLARATION));
+    // Sorted, not overlapping.
+    assert!(toks.windows(2).all(|w| w[0].span.end <= w[1].span.start));
+}
+
+#[test]
+fn inlay_hints_show_the_environments_that_override_a_value() {
+    let c = envs();
+    let file = c.program.map.find("main.stack").expect("file");
+    let hints = analysis::inlay_hints(&c, file);
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0].label, "dev 1 · prod 3");
+    assert_eq!(
+        hints[0].offset,
+        ENVS.find("replicas = 2").unwrap() + "replicas = 2".len()
+    );
+    assert!(hints[0].tooltip.contains("`2` (staging)"), "{hints:?}");
+}
+
+// ---------------------------------------------------------------- preview
+
+#[test]
+fn preview_shows_the_generated_files_of_the_service_under_the_cursor() {
+    use stackc::analysis::preview::preview;
+    let (_, c) = docsearch();
+    let (file, offset) = at(&c, "stack.stack", "service backend", 0, 9);
+    let paths = |target: &str, env: Option<&str>| -> Vec<String> {
+        preview(&c, file, offset, Some(target), env)
+            .expect("preview")
+            .files
+            .into_iter()
+            .map(|f| f.path)
+            .collect()
+    };
+    let choices = preview(&c, file, offset, None, None).expect("choices");
+    assert_eq!(choices.item, Some(("service".into(), "backend".into())));
+    assert_eq!(
+        choices.targets,
+        ["compose", "kustomize", "systemd", "quadlet", "github"]
+    );
+    assert_eq!(choices.environments, ["dev", "staging", "prod"]);
+    assert!(choices.files.is_empty());
+    assert_eq!(
+        paths("compose", Some("dev")),
+        ["compose.yaml", "compose.dev.yaml"]
+    );
+    assert_eq!(paths("systemd", Some("prod")), ["prod/backend.service"]);
+    let kustomize = paths("kustomize", Some("dev"));
+    assert!(
+        kustomize.contains(&"base/backend.yaml".to_string()),
+        "{kustomize:?}"
+    );
+    assert!(
+        kustomize
+            .iter()
+            .all(|p| p.contains("backend") && !p.contains("prod")),
+        "{kustomize:?}"
+    );
+    // Every file carries the header, as `stackc emit` writes it.
+    let f = preview(&c, file, offset, Some("compose"), None).expect("preview");
+    assert!(f
+        .files
+        .iter()
+        .all(|f| f.contents.contains("generated by stackc")));
+    // Refused with the reason.
+    let err = preview(&c, file, offset, Some("nomad"), None).expect_err("no such target");
+    assert!(err.contains("no target `nomad`"), "{err}");
+    let err = preview(&c, file, offset, Some("compose"), Some("qa")).expect_err("no such env");
+    assert!(err.contains("no environment `qa`"), "{err}");
+}
+
+// ---------------------------------------------------------------- snippets
+
+/// The extension's snippets are the server's, and expanded with their
+/// defaults they make a stack that checks clean.
+#[test]
+fn snippets_match_the_extension_and_compile() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../editors/vscode/snippets/stack.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("snippets")).expect("json");
+    let contributed = json.as_object().expect("an object");
+    assert_eq!(contributed.len(), analysis::SNIPPETS.len());
+    for (prefix, description, body) in analysis::SNIPPETS {
+        let entry = contributed
+            .values()
+            .find(|e| e["prefix"] == *prefix)
+            .unwrap_or_else(|| panic!("no snippet `{prefix}` in the extension"));
+        let lines: Vec<&str> = entry["body"]
+            .as_array()
+            .expect("body")
+            .iter()
+            .filter_map(|l| l.as_str())
+            .collect();
+        assert_eq!(lines.join("\n"), *body, "{prefix}");
+        assert_eq!(entry["description"], *description, "{prefix}");
+    }
+    let text = |p: &str| analysis::snippet_text(analysis::snippet(p));
+    let service = analysis::snippet("service").replace(
+        "$0",
+        &format!(
+            "{}\n\tenv {{ TOKEN = secret.api_token }}\n\tenv_from = [config.app]",
+            analysis::snippet("health").replace('\n', "\n\t")
+        ),
+    );
+    let worker = format!(
+        "service worker {{\n\timage = \"ghcr.io/acme/worker:1.0\"\n\t{}\n}}",
+        analysis::snippet("port").replace('\n', "\n\t")
+    );
+    let stack = [
+        "stack shop {\n\tnamespace = \"shop\"\n}".to_string(),
+        analysis::snippet_text(&service),
+        analysis::snippet_text(&worker),
+        text("environment"),
+        text("pipeline"),
+        text("secret"),
+        text("config"),
+    ]
+    .join("\n");
+    assert!(!stack.contains('$'), "{stack}");
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", &stack);
+    let c = stackc::compile("main.stack", &loader, &stackc::EnvSelection::All);
+    assert!(c.diagnostics.is_empty(), "{stack}\n{:?}", c.diagnostics);
+    assert_eq!(analysis::snippet_text("a ${1:b} $2c ${3} $$0"), "a b c  $");
+}
+
+#[test]
+fn inlay_hints_leave_out_environments_a_service_does_not_run_in() {
+    let text = "stack shop {\n    namespace = \"shop\"\n}\nservice tools {\n    image = \"ghcr.io/acme/tools:1.0\"\n    environments = [dev, prod]\n    replicas = 1\n}\nenvironment dev {}\nenvironment staging {}\nenvironment prod {\n    service tools {\n        replicas = 2\n    }\n}\n";
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", text);
+    let c = stackc::compile("main.stack", &loader, &stackc::EnvSelection::All);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let file = c.program.map.find("main.stack").expect("file");
+    let hints = analysis::inlay_hints(&c, file);
+    let labels: Vec<&str> = hints.iter().map(|h| h.label.as_str()).collect();
+    // Not `staging —`: the service does not run there.
+    assert_eq!(labels, ["prod 2"], "{hints:?}");
 }

@@ -2,7 +2,8 @@
 //! the library calls it makes (the protocol adds a copy of the text and
 //! JSON): re-checking the file after an edit (every environment, the
 //! diagnostics it publishes), then completion, hover and go to definition
-//! over that compilation. The floor is parsing the same text alone, timed
+//! over that compilation, then semantic tokens, inlay hints, rename and
+//! the generated-file preview. The floor is parsing the same text alone, timed
 //! in the same run, so the ratios carry across machines.
 //!
 //! `cargo run --release -p stackc --example editor_latency -- FILE [RUNS]`
@@ -57,6 +58,20 @@ fn main() {
     let definition = best(runs, || {
         analysis::target_at(&c, file, reference).and_then(|(_, t)| analysis::definition(&c, &t))
     });
+    let tokens = best(runs, || analysis::tokens::tokens(&c, file).len());
+    let hints = best(runs, || analysis::inlay_hints(&c, file).len());
+    let prepare = best(runs, || {
+        analysis::rename::prepare(&c, file, reference).is_ok()
+    });
+    // Renaming compiles the renamed stack once more, to refuse a rename
+    // that would not compile.
+    let rename = best(runs, || {
+        analysis::rename::rename(&c, file, reference, "database_url").is_ok()
+    });
+    let preview = best(runs, || {
+        analysis::preview::preview(&c, file, in_service, Some("compose"), Some("prod"))
+            .map_or(0, |p| p.files.len())
+    });
     println!("{lines} lines, best of {runs}:");
     println!("  parse (floor)   {floor:8.2} ms");
     println!(
@@ -66,4 +81,9 @@ fn main() {
     println!("  completion      {complete:8.2} ms");
     println!("  hover           {hover:8.2} ms");
     println!("  definition      {definition:8.2} ms");
+    println!("  semantic tokens {tokens:8.2} ms");
+    println!("  inlay hints     {hints:8.2} ms");
+    println!("  prepare rename  {prepare:8.2} ms");
+    println!("  rename          {rename:8.2} ms");
+    println!("  preview         {preview:8.2} ms  (compose, prod)");
 }

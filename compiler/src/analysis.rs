@@ -9,6 +9,10 @@
 //! syntax tree, and for `${service.…}` interpolations the source text of
 //! the string that holds them.
 
+pub mod preview;
+pub mod rename;
+pub mod tokens;
+
 use crate::check::schema::{FieldDef, Schema, Ty};
 use crate::resolve::ItemKind;
 use crate::source::{FileId, Span};
@@ -490,32 +494,128 @@ pub fn hover_key(c: &Compilation, file: FileId, offset: usize) -> Option<Hover> 
 /// field in each environment (as written where it is set), or one value
 /// when they all agree. `None` without environments or values.
 fn per_environment(c: &Compilation, service: &str, path: &[String]) -> Option<String> {
-    let envs = c.environment_names();
-    if envs.is_empty() || path.is_empty() {
-        return None;
-    }
-    let shown: Vec<(String, String)> = envs
-        .iter()
-        .map(|e| {
-            let world = c.world(Some(e));
-            let value = world.services.get(service).and_then(|v| {
-                let mut v: &Val = v;
-                for k in path {
-                    v = v.get(k)?;
-                }
-                Some(short(c, v))
-            });
-            (e.clone(), value.unwrap_or_else(|| "—".to_string()))
-        })
-        .collect();
-    if shown.iter().all(|(_, v)| v == "—") {
-        return None;
-    }
+    let shown = env_values(c, service, path)?;
     if shown.iter().all(|(_, v)| *v == shown[0].1) {
         return Some(format!("`{}` in every environment", shown[0].1));
     }
     let parts: Vec<String> = shown.iter().map(|(e, v)| format!("`{v}` ({e})")).collect();
     Some(parts.join(" · "))
+}
+
+/// The value of a service's field at `path` in each environment the
+/// service runs in (`—` where it is unset); `None` without environments,
+/// or when no environment sets it.
+fn env_values(c: &Compilation, service: &str, path: &[String]) -> Option<Vec<(String, String)>> {
+    let envs = c.environment_names();
+    if envs.is_empty() || path.is_empty() {
+        return None;
+    }
+    // Environments the service does not run in (`environments = [dev]`)
+    // have no value to show.
+    let shown: Vec<(String, String)> = envs
+        .iter()
+        .filter(|e| c.world(Some(e)).services.contains_key(service))
+        .map(|e| {
+            let value = value_at(c, Some(e), service, path);
+            (e.clone(), value.unwrap_or_else(|| "—".to_string()))
+        })
+        .collect();
+    if shown.is_empty() || shown.iter().all(|(_, v)| v == "—") {
+        return None;
+    }
+    Some(shown)
+}
+
+/// A service's field at `path` in the base (`None`) or an environment, as
+/// written where it is set.
+fn value_at(c: &Compilation, env: Option<&str>, service: &str, path: &[String]) -> Option<String> {
+    let world = c.world(env);
+    let mut v: &Val = world.services.get(service)?;
+    for k in path {
+        v = v.get(k)?;
+    }
+    Some(short(c, v))
+}
+
+/// An inlay hint: text shown after a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlayHint {
+    /// Where it is shown: the end of the value.
+    pub offset: usize,
+    /// `dev 1 · prod 3`.
+    pub label: String,
+    /// Markdown: the value in every environment.
+    pub tooltip: String,
+}
+
+/// For each field a service sets in its own body, the environments that
+/// resolve it to another value than the base does (`replicas = 2` shows
+/// `dev 1 · prod 3` when `dev` and `prod` override it, `staging` not).
+/// The values are those hover shows.
+pub fn inlay_hints(c: &Compilation, file: FileId) -> Vec<InlayHint> {
+    let Some(f) = c.program.files.iter().find(|f| f.id == file) else {
+        return Vec::new();
+    };
+    if c.program.symbols.environments.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for item in &f.items {
+        let Item::Block(b) = item else { continue };
+        if b.kind.name != "service" {
+            continue;
+        }
+        let Some(service) = b.name().map(|l| l.value.as_str()) else {
+            continue;
+        };
+        if !c.program.symbols.services.contains_key(service) {
+            continue;
+        }
+        hints_in(c, service, &b.body, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+fn hints_in(
+    c: &Compilation,
+    service: &str,
+    body: &Body,
+    path: &mut Vec<String>,
+    out: &mut Vec<InlayHint>,
+) {
+    for e in &body.entries {
+        match e {
+            Entry::Attr(a) => {
+                let depth = path.len();
+                path.extend(a.path.iter().map(|k| k.name.clone()));
+                if let Some(values) = env_values(c, service, path) {
+                    let base = value_at(c, None, service, path).unwrap_or_else(|| "—".into());
+                    let differ: Vec<String> = values
+                        .iter()
+                        .filter(|(_, v)| *v != base)
+                        .map(|(e, v)| format!("{e} {v}"))
+                        .collect();
+                    if !differ.is_empty() {
+                        let all: Vec<String> =
+                            values.iter().map(|(e, v)| format!("`{v}` ({e})")).collect();
+                        out.push(InlayHint {
+                            offset: a.value.span.range().end,
+                            label: differ.join(" · "),
+                            tooltip: format!("`{base}` in the base · {}", all.join(" · ")),
+                        });
+                    }
+                }
+                path.truncate(depth);
+            }
+            Entry::Block(inner) => {
+                let depth = path.len();
+                path.push(inner.kind.name.clone());
+                path.extend(inner.name().map(|l| l.value.clone()));
+                hints_in(c, service, &inner.body, path, out);
+                path.truncate(depth);
+            }
+        }
+    }
 }
 
 /// A value as written where it was set, on one line and at most 40
@@ -564,12 +664,12 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
     if !p.in_item {
         return [
             ("stack", "stack ${1:name} {\n\t$0\n}"),
-            ("service", "service ${1:name} {\n\t$0\n}"),
+            ("service", snippet("service")),
             ("template", "template ${1:name} {\n\t$0\n}"),
-            ("secret", "secret ${1:name} {\n\t$0\n}"),
-            ("config", "config ${1:name} {\n\t$0\n}"),
-            ("environment", "environment ${1:name} {\n\t$0\n}"),
-            ("pipeline", "pipeline ${1:name} {\n\t$0\n}"),
+            ("secret", snippet("secret")),
+            ("config", snippet("config")),
+            ("environment", snippet("environment")),
+            ("pipeline", snippet("pipeline")),
             ("import", "import \"$0\""),
             ("let", "let ${1:name} = $0"),
         ]
@@ -614,6 +714,12 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
                 }
                 _ => format!("{} = $0", f.name),
             };
+            // The service's ports and health check: the richer snippets.
+            let in_service = c.schema.record("Service") == Some(r);
+            let snippet = match f.name.as_str() {
+                "port" | "health" if in_service => self::snippet(&f.name).to_string(),
+                _ => snippet,
+            };
             Completion {
                 label: f.name.clone(),
                 detail: f.ty.describe(c.schema),
@@ -622,6 +728,84 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
             }
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- snippets
+
+/// The snippets completion offers and the VS Code extension contributes
+/// (`editors/vscode/snippets/stack.json`, which a test keeps equal):
+/// prefix, description, body (LSP snippet syntax, tabs for indentation).
+pub const SNIPPETS: &[(&str, &str, &str)] = &[
+    (
+        "service",
+        "A service with an image and a port",
+        "service ${1:api} {\n\timage = \"${2:ghcr.io/acme/api:1.0}\"\n\tport ${3:http} {\n\t\tcontainer = ${4:8080}\n\t}\n\t$0\n}",
+    ),
+    (
+        "environment",
+        "An environment overlay",
+        "environment ${1:staging} {\n\tnamespace = \"${2:shop-staging}\"\n\t$0\n}",
+    ),
+    (
+        "pipeline",
+        "A pipeline with a job that checks out and runs a script",
+        "pipeline ${1:ci} {\n\ton {\n\t\tpull_request {\n\t\t\tbranches = [\"${2:main}\"]\n\t\t}\n\t}\n\tjob ${3:test} {\n\t\tsteps {\n\t\t\tcheckout {}\n\t\t\trun \"${4:Test}\" {\n\t\t\t\tscript = \"${5:make test}\"\n\t\t\t}\n\t\t}\n\t}\n\t$0\n}",
+    ),
+    (
+        "secret",
+        "A secret the stack needs",
+        "secret ${1:api_token} {\n\tdescription = \"${2:what it is for}\"\n\tkind = ${3:token}\n\t$0\n}",
+    ),
+    (
+        "config",
+        "A config with one key",
+        "config ${1:app} {\n\t${2:LOG_LEVEL} = \"${3:info}\"\n\t$0\n}",
+    ),
+    (
+        "port",
+        "A port of a service",
+        "port ${1:http} {\n\tcontainer = ${2:8080}\n}",
+    ),
+    (
+        "health",
+        "An HTTP health check",
+        "health {\n\thttp = \"${1:/health}\"\n\tinterval = ${2:10s}\n\ttimeout = ${3:5s}\n}",
+    ),
+];
+
+/// The body of the snippet `prefix` (empty when there is none).
+pub fn snippet(prefix: &str) -> &'static str {
+    SNIPPETS
+        .iter()
+        .find(|(p, _, _)| *p == prefix)
+        .map_or("", |(_, _, body)| body)
+}
+
+/// A snippet as plain text, for clients without snippet support: each
+/// placeholder becomes its default text, tab stops disappear.
+pub fn snippet_text(snippet: &str) -> String {
+    let mut out = String::new();
+    let mut rest = snippet;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(inner) = after.strip_prefix('{') {
+            let end = inner.find('}').unwrap_or(inner.len());
+            let body = &inner[..end];
+            if let Some((_, default)) = body.split_once(':') {
+                out.push_str(default);
+            }
+            rest = inner.get(end + 1..).unwrap_or("");
+        } else {
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if digits == 0 {
+                out.push('$');
+            }
+            rest = &after[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 // ---------------------------------------------------------------- symbols
@@ -683,13 +867,14 @@ fn block_symbol(b: &Block) -> Option<Symbol> {
 /// text just before the cursor.
 fn reference_completions(c: &Compilation, file: FileId, offset: usize) -> Option<Vec<Completion>> {
     let text = c.program.map.text(file);
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
     let before = text.get(line_start..offset)?;
+    // After the last character that is not part of a name (which may be
+    // more than one byte long: `é`).
     let word_start = before
-        .rfind(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|(_, ch)| !(ch.is_ascii_alphanumeric() || *ch == '_' || *ch == '-'))
+        .map_or(0, |(i, ch)| i + ch.len_utf8());
     let head = &before[..word_start];
     let s = &c.program.symbols;
     let (kind, table) = if head.ends_with("secret.") {

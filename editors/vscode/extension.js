@@ -9,6 +9,120 @@ const vscode = require('vscode');
 const { LanguageClient, State } = require('vscode-languageclient/node');
 
 const SETTING = 'stackc.server.path';
+const PREVIEW_SCHEME = 'stackc-preview';
+
+/**
+ * Read-only documents with generated files (`stackc-preview:` URIs), filled
+ * by the `stackc.showGenerated` command from the server's `stackc.preview`.
+ */
+class PreviewProvider {
+  constructor() {
+    /** @type {Map<string, string>} */
+    this.contents = new Map();
+    this.emitter = new vscode.EventEmitter();
+    this.onDidChange = this.emitter.event;
+  }
+
+  provideTextDocumentContent(uri) {
+    return this.contents.get(uri.toString()) ?? '';
+  }
+
+  set(uri, text) {
+    this.contents.set(uri.toString(), text);
+    this.emitter.fire(uri);
+  }
+}
+
+const preview = new PreviewProvider();
+
+/** What each open preview shows: preview URI → the request that filled it. */
+const previewRequests = new Map();
+
+/** Asks the server again for every preview (after a .stack file is saved). */
+async function refreshPreviews() {
+  if (!client || client.state !== State.Running) return;
+  for (const [key, { uri, args }] of previewRequests) {
+    try {
+      const result = await client.sendRequest('workspace/executeCommand', {
+        command: 'stackc.preview',
+        arguments: [args],
+      });
+      if (result.files && result.files.length > 0) preview.set(uri, previewText(result.files));
+    } catch (err) {
+      // The stack has errors now: keep the last good preview.
+      output?.appendLine(`stackc: preview not refreshed (${key}): ${err?.message ?? err}`);
+    }
+  }
+}
+
+/** What the preview document shows: one file as is, several one after another. */
+function previewText(files) {
+  if (files.length === 1) return files[0].contents;
+  return files.map((f) => `# ==> ${f.path} <==\n${f.contents}`).join('\n');
+}
+
+/**
+ * `stackc.showGenerated`: asks the server which targets and environments the
+ * stack has, lets the user pick one of each, and opens the generated file of
+ * the service (or pipeline, …) under the cursor read-only beside the source.
+ */
+async function showGenerated() {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'stack') {
+    vscode.window.showInformationMessage('stackc: open a .stack file to see what it generates.');
+    return;
+  }
+  if (!client || client.state !== State.Running) {
+    vscode.window.showErrorMessage('stackc: the language server is not running.');
+    return;
+  }
+  const where = {
+    uri: editor.document.uri.toString(),
+    position: client.code2ProtocolConverter.asPosition(editor.selection.active),
+  };
+  const ask = (extra) =>
+    client.sendRequest('workspace/executeCommand', {
+      command: 'stackc.preview',
+      arguments: [{ ...where, ...extra }],
+    });
+  try {
+    const choices = await ask({});
+    const target = await vscode.window.showQuickPick(choices.targets, {
+      title: 'stackc: show the generated file for target…',
+    });
+    if (!target) return;
+    let environment = '';
+    if (choices.environments.length > 0) {
+      const all = 'every environment';
+      const picked = await vscode.window.showQuickPick([...choices.environments, all], {
+        title: `stackc: ${target} for environment…`,
+      });
+      if (!picked) return;
+      environment = picked === all ? '' : picked;
+    }
+    const result = await ask({ target, environment });
+    if (!result.files || result.files.length === 0) {
+      vscode.window.showInformationMessage(`stackc: ${target} generates no file for this.`);
+      return;
+    }
+    const item = result.item ? `${result.item.kind}-${result.item.name}` : 'stack';
+    const last = result.files[0].path.split('/').pop();
+    const uri = vscode.Uri.from({
+      scheme: PREVIEW_SCHEME,
+      path: `/${target}/${environment || 'all'}/${item}/${last}`,
+    });
+    preview.set(uri, previewText(result.files));
+    previewRequests.set(uri.toString(), { uri, args: { ...where, target, environment } });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preview: true,
+      preserveFocus: true,
+    });
+  } catch (err) {
+    vscode.window.showErrorMessage(`stackc: ${err?.message ?? err}`);
+  }
+}
 
 /** @type {LanguageClient | undefined} */
 let client;
@@ -122,6 +236,14 @@ async function activate(context) {
   context.subscriptions.push(output);
   context.subscriptions.push(
     vscode.commands.registerCommand('stackc.restartServer', () => restart(context)),
+    vscode.commands.registerCommand('stackc.showGenerated', showGenerated),
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, preview),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (doc.languageId === 'stack') refreshPreviews();
+    }),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (doc.uri.scheme === PREVIEW_SCHEME) previewRequests.delete(doc.uri.toString());
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SETTING)) restart(context);
     }),
@@ -133,4 +255,4 @@ function deactivate() {
   return stopClient();
 }
 
-module.exports = { activate, deactivate, resolveCommand };
+module.exports = { activate, deactivate, resolveCommand, previewText };

@@ -151,3 +151,64 @@ fn severity(s: Severity) -> lsp::DiagnosticSeverity {
         Severity::Warning => lsp::DiagnosticSeverity::WARNING,
     }
 }
+
+/// Semantic tokens in the protocol's relative encoding: a token that spans
+/// lines (a multi-line string or comment) is one token per line, since
+/// clients need not support multi-line tokens.
+pub fn semantic_tokens(
+    map: &SourceMap,
+    tokens: &[stackc::analysis::tokens::Token],
+) -> Vec<lsp::SemanticToken> {
+    let mut out = Vec::new();
+    let (mut prev_line, mut prev_start) = (0u32, 0u32);
+    for t in tokens {
+        let file = map.get(t.span.file);
+        let text = &file.text;
+        let end = (t.span.end as usize).min(text.len());
+        let mut start = t.span.start as usize;
+        while start < end {
+            let Some(rest) = text.get(start..end) else {
+                break;
+            };
+            let line_end = rest.find('\n').map_or(end, |i| start + i);
+            let piece = text
+                .get(start..line_end)
+                .unwrap_or("")
+                .trim_end_matches('\r');
+            if !piece.is_empty() {
+                let (line, col) = file.lines.utf16_position(text, start);
+                let delta_line = line.saturating_sub(prev_line);
+                let delta_start = if delta_line == 0 {
+                    col.saturating_sub(prev_start)
+                } else {
+                    col
+                };
+                out.push(lsp::SemanticToken {
+                    delta_line,
+                    delta_start,
+                    length: piece.encode_utf16().count() as u32,
+                    token_type: t.kind.index(),
+                    token_modifiers_bitset: t.modifiers,
+                });
+                (prev_line, prev_start) = (line, col);
+            }
+            start = line_end + 1;
+        }
+    }
+    out
+}
+
+/// The legend of [`semantic_tokens`].
+pub fn semantic_legend() -> lsp::SemanticTokensLegend {
+    use stackc::analysis::tokens;
+    lsp::SemanticTokensLegend {
+        token_types: tokens::Kind::LEGEND
+            .iter()
+            .map(|t| lsp::SemanticTokenType::new(t))
+            .collect(),
+        token_modifiers: tokens::MODIFIERS
+            .iter()
+            .map(|m| lsp::SemanticTokenModifier::new(m))
+            .collect(),
+    }
+}

@@ -25,9 +25,43 @@ pub struct Document {
     pub version: i32,
 }
 
+/// What the client said it supports (from `initialize`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Support {
+    /// Versioned `documentChanges` in workspace edits.
+    pub document_changes: bool,
+    /// Change annotations (a rename the user confirms).
+    pub change_annotations: bool,
+    /// Snippets in completion items.
+    pub snippets: bool,
+}
+
+impl Support {
+    pub fn of(caps: &lsp::ClientCapabilities) -> Support {
+        let edit = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.workspace_edit.as_ref());
+        let snippets = caps
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false);
+        Support {
+            document_changes: edit.and_then(|e| e.document_changes).unwrap_or(false),
+            change_annotations: edit.is_some_and(|e| e.change_annotation_support.is_some()),
+            snippets,
+        }
+    }
+}
+
 /// What the server knows between requests.
 #[derive(Debug, Default)]
 pub struct State {
+    /// What the client supports.
+    pub support: Support,
     /// Open documents by name.
     docs: BTreeMap<String, Document>,
     /// For each open document, the user files its last compilation read.
@@ -35,6 +69,8 @@ pub struct State {
     /// For each open document, its last compilation (what navigation and
     /// hover query; nothing is compiled again for them).
     compiled: BTreeMap<String, Arc<stackc::Compilation>>,
+    /// Files changed since they were last checked.
+    dirty: BTreeSet<String>,
 }
 
 /// The diagnostics of one document, ready to publish.
@@ -70,6 +106,34 @@ impl State {
 
     pub fn change(&mut self, uri: &Url, text: String, version: i32) -> String {
         self.open(uri.clone(), text, version)
+    }
+
+    /// Notes that `name` changed and is to be checked.
+    pub fn mark_dirty(&mut self, name: &str) {
+        self.dirty.insert(name.to_string());
+    }
+
+    /// The files changed since the last check, forgetting them.
+    pub fn take_dirty(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Re-checks `name` and every open document that read it; returns what
+    /// to publish.
+    pub fn recheck(&mut self, name: &str) -> Vec<Published> {
+        let mut out: Vec<Published> = self
+            .affected(name)
+            .iter()
+            .flat_map(|root| self.check(root))
+            .collect();
+        // A root on disk that turned out not to import `name`: check
+        // `name` on its own after all.
+        if let Some(uri) = self.uri_of_open(name) {
+            if !out.iter().any(|p| p.uri == uri) {
+                out.extend(self.check(name));
+            }
+        }
+        out
     }
 
     /// Closes a document; returns its name and the open documents its
@@ -234,8 +298,36 @@ impl State {
     /// Where the item named at `pos` is declared.
     pub fn definition(&self, uri: &Url, pos: lsp::Position) -> Option<lsp::Location> {
         let (c, id) = self.compilation_of(uri)?;
-        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
+        let offset = Self::offset(&c, id, pos);
+        let Some((_, target)) = analysis::target_at(&c, id, offset) else {
+            // A port, job or config key: its declaration.
+            let (_, same) = analysis::rename::same_name(&c, id, offset)?;
+            let decl = same.into_iter().find(|o| o.declaration)?;
+            return Self::location(&c, decl.span);
+        };
         Self::location(&c, analysis::definition(&c, &target)?)
+    }
+
+    /// Every span naming what is at `offset`, and the declaration's: the
+    /// items `analysis` resolves, else ports, jobs and config keys.
+    fn spans_of(
+        c: &stackc::Compilation,
+        id: stackc::source::FileId,
+        offset: usize,
+        decl: bool,
+    ) -> Option<(Vec<Span>, Option<Span>)> {
+        if let Some((_, target)) = analysis::target_at(c, id, offset) {
+            let spans = analysis::references(c, &target, decl);
+            return Some((spans, analysis::definition(c, &target)));
+        }
+        let (_, same) = analysis::rename::same_name(c, id, offset)?;
+        let declaration = same.iter().find(|o| o.declaration).map(|o| o.span);
+        let spans = same
+            .into_iter()
+            .filter(|o| decl || !o.declaration)
+            .map(|o| o.span)
+            .collect();
+        Some((spans, declaration))
     }
 
     /// Every place that names the item at `pos` (with its declaration when
@@ -247,9 +339,9 @@ impl State {
         decl: bool,
     ) -> Option<Vec<lsp::Location>> {
         let (c, id) = self.compilation_of(uri)?;
-        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
+        let (spans, _) = Self::spans_of(&c, id, Self::offset(&c, id, pos), decl)?;
         Some(
-            analysis::references(&c, &target, decl)
+            spans
                 .into_iter()
                 .filter_map(|s| Self::location(&c, s))
                 .collect(),
@@ -259,10 +351,9 @@ impl State {
     /// The places in this document that name the item at `pos`.
     pub fn highlights(&self, uri: &Url, pos: lsp::Position) -> Option<Vec<lsp::DocumentHighlight>> {
         let (c, id) = self.compilation_of(uri)?;
-        let (_, target) = analysis::target_at(&c, id, Self::offset(&c, id, pos))?;
-        let decl = analysis::definition(&c, &target);
+        let (spans, decl) = Self::spans_of(&c, id, Self::offset(&c, id, pos), true)?;
         Some(
-            analysis::references(&c, &target, true)
+            spans
                 .into_iter()
                 .filter(|s| s.file == id)
                 .map(|s| lsp::DocumentHighlight {
@@ -277,20 +368,74 @@ impl State {
         )
     }
 
+    /// Every named item and block of the stacks of the open documents
+    /// (their files, open or not) whose name matches `query` (its
+    /// characters in order, ignoring case; all of them for an empty
+    /// query), with the item that holds it.
+    pub fn workspace_symbols(&self, query: &str) -> Vec<lsp::SymbolInformation> {
+        let query: Vec<char> = query.to_lowercase().chars().collect();
+        let matches = |name: &str| {
+            let mut want = query.iter().peekable();
+            for ch in name.to_lowercase().chars() {
+                if want.peek() == Some(&&ch) {
+                    want.next();
+                }
+            }
+            want.peek().is_none()
+        };
+        let mut seen: BTreeSet<(String, u32, u32)> = BTreeSet::new();
+        let mut out = Vec::new();
+        fn walk(
+            s: &analysis::Symbol,
+            container: Option<&str>,
+            found: &mut Vec<(analysis::Symbol, Option<String>)>,
+        ) {
+            found.push((
+                analysis::Symbol {
+                    children: Vec::new(),
+                    ..s.clone()
+                },
+                container.map(str::to_string),
+            ));
+            let me = format!("{} {}", s.kind, s.name);
+            for ch in &s.children {
+                walk(ch, Some(&me), found);
+            }
+        }
+        for c in self.compiled.values() {
+            for (id, f) in c.program.map.files().filter(|(_, f)| !f.is_stdlib) {
+                let mut found = Vec::new();
+                for s in analysis::symbols(c, id) {
+                    walk(&s, None, &mut found);
+                }
+                for (s, container) in found {
+                    let key = (f.name.clone(), s.span.start, s.span.end);
+                    if !matches(&s.name) || !seen.insert(key) {
+                        continue;
+                    }
+                    let Some(location) = Self::location(c, s.name_span) else {
+                        continue;
+                    };
+                    #[allow(deprecated)]
+                    out.push(lsp::SymbolInformation {
+                        name: s.name,
+                        kind: symbol_kind(&s.kind),
+                        tags: None,
+                        deprecated: None,
+                        location,
+                        container_name: container,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// The outline of a document: its items and their named blocks.
     pub fn symbols(&self, uri: &Url) -> Option<Vec<lsp::DocumentSymbol>> {
         let (c, id) = self.compilation_of(uri)?;
         fn convert_symbol(c: &stackc::Compilation, s: analysis::Symbol) -> lsp::DocumentSymbol {
-            let kind = match s.kind.as_str() {
-                "service" | "template" => lsp::SymbolKind::CLASS,
-                "secret" => lsp::SymbolKind::KEY,
-                "config" => lsp::SymbolKind::OBJECT,
-                "environment" => lsp::SymbolKind::NAMESPACE,
-                "pipeline" => lsp::SymbolKind::MODULE,
-                "job" => lsp::SymbolKind::FUNCTION,
-                "stack" => lsp::SymbolKind::PACKAGE,
-                _ => lsp::SymbolKind::FIELD,
-            };
+            let kind = symbol_kind(&s.kind);
             #[allow(deprecated)]
             lsp::DocumentSymbol {
                 name: s.name,
@@ -319,6 +464,7 @@ impl State {
     /// What may be written at `pos`, from the schema.
     pub fn completions(&self, uri: &Url, pos: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {
         let (c, id) = self.compilation_of(uri)?;
+        let snippets = self.support.snippets;
         let items = analysis::completions(&c, id, Self::offset(&c, id, pos))
             .into_iter()
             .map(|k| lsp::CompletionItem {
@@ -335,8 +481,16 @@ impl State {
                         value: k.docs,
                     },
                 )),
-                insert_text: Some(k.snippet),
-                insert_text_format: Some(lsp::InsertTextFormat::SNIPPET),
+                insert_text: Some(if snippets {
+                    k.snippet
+                } else {
+                    analysis::snippet_text(&k.snippet)
+                }),
+                insert_text_format: Some(if snippets {
+                    lsp::InsertTextFormat::SNIPPET
+                } else {
+                    lsp::InsertTextFormat::PLAIN_TEXT
+                }),
                 ..Default::default()
             })
             .collect();
@@ -356,6 +510,175 @@ impl State {
         })
     }
 
+    /// The semantic tokens of a document (what each word is, for colours).
+    pub fn semantic_tokens(&self, uri: &Url) -> Option<Vec<lsp::SemanticToken>> {
+        let (c, id) = self.compilation_of(uri)?;
+        let tokens = analysis::tokens::tokens(&c, id);
+        Some(convert::semantic_tokens(&c.program.map, &tokens))
+    }
+
+    /// Per-environment values after the fields of the services in `range`
+    /// (`replicas = 2  dev 1 · prod 3`).
+    pub fn inlay_hints(&self, uri: &Url, range: lsp::Range) -> Option<Vec<lsp::InlayHint>> {
+        let (c, id) = self.compilation_of(uri)?;
+        let map = &c.program.map;
+        let hints = analysis::inlay_hints(&c, id)
+            .into_iter()
+            .filter_map(|h| {
+                let at = Span::new(id, h.offset, h.offset);
+                let position = convert::range(map, at).start;
+                let inside = range.start <= position && position <= range.end;
+                inside.then(|| lsp::InlayHint {
+                    position,
+                    label: lsp::InlayHintLabel::String(h.label),
+                    kind: None,
+                    text_edits: None,
+                    tooltip: Some(lsp::InlayHintTooltip::MarkupContent(lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value: h.tooltip,
+                    })),
+                    padding_left: Some(true),
+                    padding_right: None,
+                    data: None,
+                })
+            })
+            .collect();
+        Some(hints)
+    }
+
+    /// `stackc.preview`: for `{ uri, position, target?, environment? }`,
+    /// the item under the cursor, the targets and environments to choose
+    /// from, and with a target the generated files about the item
+    /// (`{ item: { kind, name }, targets, environments, files: [{ path,
+    /// contents }] }`). Nothing is written.
+    pub fn preview(&self, args: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let uri: Url = args
+            .get("uri")
+            .and_then(|u| u.as_str())
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or_else(|| "stackc.preview: `uri` is missing".to_string())?;
+        let pos: lsp::Position = args
+            .get("position")
+            .and_then(|p| serde_json::from_value(p.clone()).ok())
+            .unwrap_or_default();
+        let text = |key: &str| {
+            args.get(key)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        let (c, id) = self
+            .compilation_of(&uri)
+            .ok_or_else(|| "the document is not checked yet".to_string())?;
+        let p = analysis::preview::preview(
+            &c,
+            id,
+            Self::offset(&c, id, pos),
+            text("target"),
+            text("environment"),
+        )?;
+        let files: Vec<serde_json::Value> = p
+            .files
+            .iter()
+            .map(|f| serde_json::json!({ "path": f.path, "contents": f.contents }))
+            .collect();
+        Ok(serde_json::json!({
+            "item": p.item.map(|(kind, name)| serde_json::json!({ "kind": kind, "name": name })),
+            "targets": p.targets,
+            "environments": p.environments,
+            "files": files,
+        }))
+    }
+
+    /// The name at `pos` and its range, or why it cannot be renamed.
+    pub fn prepare_rename(
+        &self,
+        uri: &Url,
+        pos: lsp::Position,
+    ) -> Result<lsp::PrepareRenameResponse, String> {
+        let (c, id) = self
+            .compilation_of(uri)
+            .ok_or_else(|| "the document is not checked yet".to_string())?;
+        let (span, name) = analysis::rename::prepare(&c, id, Self::offset(&c, id, pos))?;
+        Ok(lsp::PrepareRenameResponse::RangeWithPlaceholder {
+            range: convert::range(&c.program.map, span),
+            placeholder: name.text().to_string(),
+        })
+    }
+
+    /// The edits renaming the name at `pos` to `new` in every file of the
+    /// stack, or why it is refused. A rename that changes names in the
+    /// generated files carries a change annotation the editor asks the
+    /// user to confirm (when it supports them).
+    pub fn rename(
+        &self,
+        uri: &Url,
+        pos: lsp::Position,
+        new: &str,
+    ) -> Result<lsp::WorkspaceEdit, String> {
+        let (c, id) = self
+            .compilation_of(uri)
+            .ok_or_else(|| "the document is not checked yet".to_string())?;
+        let r = analysis::rename::rename(&c, id, Self::offset(&c, id, pos), new)?;
+        let map = &c.program.map;
+        let mut by_file: BTreeMap<String, Vec<lsp::TextEdit>> = BTreeMap::new();
+        for s in &r.edits {
+            by_file
+                .entry(map.name(s.file).to_string())
+                .or_default()
+                .push(lsp::TextEdit::new(convert::range(map, *s), new.to_string()));
+        }
+        let uri_version = |name: &str| {
+            let uri = self
+                .docs
+                .get(name)
+                .map(|d| d.uri.clone())
+                .or_else(|| uri_of_name(name))?;
+            Some((uri, self.docs.get(name).map(|d| d.version)))
+        };
+        if !self.support.document_changes {
+            let changes = by_file
+                .into_iter()
+                .filter_map(|(f, edits)| Some((uri_version(&f)?.0, edits)))
+                .collect();
+            return Ok(lsp::WorkspaceEdit::new(changes));
+        }
+        let annotate = r.consequence.filter(|_| self.support.change_annotations);
+        let id = "stackc.rename".to_string();
+        let edits = by_file
+            .into_iter()
+            .filter_map(|(f, edits)| {
+                let (uri, version) = uri_version(&f)?;
+                let edits = edits
+                    .into_iter()
+                    .map(|e| match &annotate {
+                        Some(_) => lsp::OneOf::Right(lsp::AnnotatedTextEdit {
+                            text_edit: e,
+                            annotation_id: id.clone(),
+                        }),
+                        None => lsp::OneOf::Left(e),
+                    })
+                    .collect();
+                Some(lsp::TextDocumentEdit {
+                    text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
+                    edits,
+                })
+            })
+            .collect();
+        let change_annotations = annotate.map(|text| {
+            let a = lsp::ChangeAnnotation {
+                label: format!("rename {}", r.name.describe()),
+                needs_confirmation: Some(true),
+                description: Some(text),
+            };
+            std::collections::HashMap::from([(id.clone(), a)])
+        });
+        Ok(lsp::WorkspaceEdit {
+            changes: None,
+            document_changes: Some(lsp::DocumentChanges::Edits(edits)),
+            change_annotations,
+        })
+    }
+
     /// `stackc fmt` of an open document: one edit replacing the whole text,
     /// `None` when it is formatted already or does not parse.
     pub fn format(&self, uri: &Url) -> Option<Vec<lsp::TextEdit>> {
@@ -372,6 +695,20 @@ impl State {
             lsp::Position::new(line, character),
         );
         Some(vec![lsp::TextEdit::new(whole, formatted)])
+    }
+}
+
+/// How an item or block keyword shows in outlines.
+fn symbol_kind(keyword: &str) -> lsp::SymbolKind {
+    match keyword {
+        "service" | "template" => lsp::SymbolKind::CLASS,
+        "secret" => lsp::SymbolKind::KEY,
+        "config" => lsp::SymbolKind::OBJECT,
+        "environment" => lsp::SymbolKind::NAMESPACE,
+        "pipeline" => lsp::SymbolKind::MODULE,
+        "job" => lsp::SymbolKind::FUNCTION,
+        "stack" => lsp::SymbolKind::PACKAGE,
+        _ => lsp::SymbolKind::FIELD,
     }
 }
 

@@ -23,6 +23,11 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({}))
+    }
+
+    /// A client announcing `capabilities`.
+    fn start_with(capabilities: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stackc-lsp"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -48,7 +53,7 @@ impl Client {
             pending: Vec::new(),
             capabilities: Value::Null,
         };
-        c.capabilities = c.request("initialize", json!({ "capabilities": {} }));
+        c.capabilities = c.request("initialize", json!({ "capabilities": capabilities }));
         c.notify("initialized", json!({}));
         c
     }
@@ -64,6 +69,13 @@ impl Client {
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
+        let msg = self.request_raw(method, params);
+        assert!(msg.get("error").is_none(), "{method}: {msg}");
+        msg["result"].clone()
+    }
+
+    /// The whole answer: `result` or `error`.
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         let mut msg = json!({ "jsonrpc": "2.0", "id": id, "method": method });
@@ -74,8 +86,7 @@ impl Client {
         loop {
             let msg = self.recv(&format!("the answer to `{method}`"));
             if msg["id"] == json!(id) {
-                assert!(msg.get("error").is_none(), "{method}: {msg}");
-                return msg["result"].clone();
+                return msg;
             }
             self.pending.push(msg);
         }
@@ -550,6 +561,25 @@ fn navigation_and_hover_follow_references_across_files() {
         .unwrap_or_default();
     assert_eq!(names, ["shop", "api", "web"], "{outline}");
     assert_eq!(outline[2]["children"][0]["name"], "http", "{outline}");
+    // Workspace symbols: every file of the open stacks, matched in order.
+    let found = c.request("workspace/symbol", json!({ "query": "tkn" }));
+    let found: Vec<(String, String)> = found
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default().to_string(),
+                s["location"]["uri"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("token".to_string(), uri(&lib))]);
+    let port = c.request("workspace/symbol", json!({ "query": "http" }));
+    assert_eq!(port[0]["containerName"], "service web", "{port}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -579,5 +609,387 @@ fn an_imported_file_opened_alone_is_checked_through_the_stack_beside_it() {
     let got = c.diagnostics_at(&uri(&lib), 2);
     let codes: Vec<&str> = got.iter().filter_map(|d| d["code"].as_str()).collect();
     assert_eq!(codes, ["E0105"], "{got:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Rename across files: `prepareRename` gives the name's range, `rename`
+/// edits every file that names it; a collision is refused with the reason;
+/// a client with change annotations is asked to confirm a rename that
+/// changes generated names.
+#[test]
+fn rename_edits_every_file_or_says_why_not() {
+    let dir = scratch("rename");
+    let root = dir.join("stack.stack");
+    let lib = dir.join("secrets.stack");
+    let lib_text = "secret token {\n    kind = token\n}\nsecret other {\n    kind = token\n}\n";
+    let root_text = "stack shop {\n    namespace = \"shop\"\n}\nimport \"./secrets.stack\"\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    env {\n        TOKEN = secret.token\n        OTHER = secret.other\n    }\n}\nservice web {\n    image = \"ghcr.io/acme/web:1.0\"\n    depends_on {\n        api = started\n    }\n    env {\n        TOKEN = secret.token\n    }\n}\n";
+    std::fs::write(&lib, lib_text).expect("write");
+    std::fs::write(&root, root_text).expect("write");
+    let caps = json!({ "workspace": { "workspaceEdit": { "documentChanges": true, "changeAnnotationSupport": {} } } });
+    for annotated in [false, true] {
+        let mut c = if annotated {
+            Client::start_with(caps.clone())
+        } else {
+            Client::start()
+        };
+        assert_eq!(
+            c.capabilities["capabilities"]["renameProvider"]["prepareProvider"],
+            true
+        );
+        c.open(&uri(&root), root_text);
+        assert_eq!(c.diagnostics(&uri(&root)), Vec::<Value>::new());
+        let at = |needle: &str, into: usize| {
+            let offset = root_text.find(needle).expect("needle") + into;
+            json!({ "textDocument": { "uri": uri(&root) }, "position": position(root_text, offset) })
+        };
+        let prep = c.request("textDocument/prepareRename", at("secret.token", 9));
+        assert_eq!(prep["placeholder"], "token", "{prep}");
+        assert_eq!(
+            prep["range"]["start"],
+            position(root_text, root_text.find("secret.token").unwrap() + 7)
+        );
+        let mut params = at("secret.token", 9);
+        params["newName"] = json!("api_token");
+        let edit = c.request("textDocument/rename", params);
+        // Edits per file: the two uses here, the declaration there.
+        let per_file: Vec<(String, usize, Value)> = if annotated {
+            edit["documentChanges"]
+                .as_array()
+                .expect("documentChanges")
+                .iter()
+                .map(|d| {
+                    let edits = d["edits"].as_array().cloned().unwrap_or_default();
+                    (
+                        d["textDocument"]["uri"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                        edits.len(),
+                        d["textDocument"]["version"].clone(),
+                    )
+                })
+                .collect()
+        } else {
+            let mut v: Vec<(String, usize, Value)> = edit["changes"]
+                .as_object()
+                .expect("changes")
+                .iter()
+                .map(|(u, e)| (u.clone(), e.as_array().map_or(0, Vec::len), Value::Null))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        let want_root_version = if annotated { json!(1) } else { Value::Null };
+        assert_eq!(
+            per_file,
+            [
+                (uri(&lib), 1, Value::Null),
+                (uri(&root), 2, want_root_version)
+            ],
+            "{edit}"
+        );
+        if annotated {
+            let a = &edit["changeAnnotations"]["stackc.rename"];
+            assert_eq!(a["needsConfirmation"], true, "{edit}");
+            assert!(
+                a["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("Kubernetes Secret"),
+                "{edit}"
+            );
+            assert_eq!(
+                edit["documentChanges"][0]["edits"][0]["annotationId"],
+                "stackc.rename"
+            );
+        }
+        // `depends_on { api = … }` names the service.
+        let mut params = at("api = started", 0);
+        params["newName"] = json!("backend");
+        let edit = c.request("textDocument/rename", params);
+        let text = edit.to_string();
+        assert_eq!(text.matches("\"backend\"").count(), 2, "{edit}");
+        // Refused: the name is taken, and a keyword is nothing to rename.
+        let mut params = at("secret.token", 9);
+        params["newName"] = json!("other");
+        let refused = c.request_raw("textDocument/rename", params);
+        let why = refused["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            why.contains("secret `other` is already declared at"),
+            "{refused}"
+        );
+        let refused = c.request_raw("textDocument/prepareRename", at("service api", 2));
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("nothing to rename here"),
+            "{refused}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Semantic tokens (decoded from the relative encoding) and the inlay hint
+/// of a value that environments override.
+#[test]
+fn semantic_tokens_and_inlay_hints() {
+    let dir = scratch("tokens");
+    let path = dir.join("stack.stack");
+    let text = "stack shop {\n    namespace = \"shop\"\n}\n// ok\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    replicas = 2\n}\nenvironment dev {\n    service api {\n        replicas = 1\n    }\n}\nenvironment prod {}\n";
+    let u = uri(&path);
+    let mut c = Client::start();
+    let legend = &c.capabilities["capabilities"]["semanticTokensProvider"]["legend"];
+    let types: Vec<String> = legend["tokenTypes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    assert!(types.contains(&"class".to_string()), "{legend}");
+    c.open(&u, text);
+    assert_eq!(c.diagnostics(&u), Vec::<Value>::new());
+    let got = c.request(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": u } }),
+    );
+    let data: Vec<u64> = got["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(data.len() % 5, 0);
+    let (mut line, mut col) = (0, 0);
+    let mut decoded = Vec::new();
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            col = 0;
+        }
+        line += t[0];
+        col += t[1];
+        decoded.push((line, col, t[2], types[t[3] as usize].clone()));
+    }
+    let has = |l: u64, ch: u64, len: u64, ty: &str| decoded.contains(&(l, ch, len, ty.to_string()));
+    assert!(has(0, 0, 5, "keyword"), "{decoded:?}"); // stack
+    assert!(has(3, 0, 5, "comment"), "{decoded:?}");
+    assert!(has(4, 8, 3, "class"), "{decoded:?}"); // api
+    assert!(has(6, 4, 8, "property"), "{decoded:?}"); // replicas
+    assert!(has(6, 15, 1, "number"), "{decoded:?}");
+    assert!(has(8, 12, 3, "namespace"), "{decoded:?}"); // dev
+    let hints = c.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": u }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 14, "character": 0 } } }),
+    );
+    assert_eq!(hints.as_array().map(Vec::len), Some(1), "{hints}");
+    assert_eq!(hints[0]["label"], "dev 1", "{hints}");
+    assert_eq!(hints[0]["position"], json!({ "line": 6, "character": 16 }));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `workspace/executeCommand` `stackc.preview`: the choices, then the
+/// generated Compose file of the service under the cursor, in memory.
+#[test]
+fn the_preview_command_returns_the_generated_file() {
+    let dir = scratch("preview");
+    let path = dir.join("stack.stack");
+    let text = "stack shop {\n    namespace = \"shop\"\n    targets = [compose, k8s]\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    port http {\n        container = 8080\n    }\n}\nenvironment dev {}\n";
+    let u = uri(&path);
+    let mut c = Client::start();
+    let commands = &c.capabilities["capabilities"]["executeCommandProvider"]["commands"];
+    assert_eq!(commands, &json!(["stackc.preview"]));
+    c.open(&u, text);
+    assert_eq!(c.diagnostics(&u), Vec::<Value>::new());
+    let cursor = position(text, text.find("image").unwrap());
+    let ask = |extra: Value| {
+        let mut args = json!({ "uri": u, "position": cursor });
+        if let Value::Object(m) = extra {
+            for (k, v) in m {
+                args[k] = v;
+            }
+        }
+        json!({ "command": "stackc.preview", "arguments": [args] })
+    };
+    let choices = c.request("workspace/executeCommand", ask(json!({})));
+    assert_eq!(choices["item"], json!({ "kind": "service", "name": "api" }));
+    assert_eq!(choices["targets"], json!(["compose", "k8s"]));
+    assert_eq!(choices["environments"], json!(["dev"]));
+    let got = c.request(
+        "workspace/executeCommand",
+        ask(json!({ "target": "compose", "environment": "dev" })),
+    );
+    let files = got["files"].as_array().expect("files");
+    assert_eq!(files[0]["path"], "compose.yaml", "{got}");
+    let yaml = files[0]["contents"].as_str().unwrap_or_default();
+    assert!(
+        yaml.contains("generated by stackc") && yaml.contains("api:"),
+        "{yaml}"
+    );
+    let refused = c.request_raw(
+        "workspace/executeCommand",
+        ask(json!({ "target": "nomad" })),
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no target"),
+        "{refused}"
+    );
+    // Nothing was written beside the stack.
+    let written: Vec<_> = std::fs::read_dir(&dir).expect("dir").collect();
+    assert!(written.is_empty(), "{written:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Typing fast: twenty changes sent at once are checked together (far
+/// fewer publishes than changes), the last publish is for the last
+/// version, and a request sent right after a change is answered from that
+/// change's text, not from an older compilation.
+#[test]
+fn fast_typing_is_checked_once_and_requests_see_the_latest_text() {
+    let dir = scratch("debounce");
+    let path = dir.join("stack.stack");
+    let u = uri(&path);
+    let base = "stack shop {\n    namespace = \"shop\"\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n}\n";
+    let mut c = Client::start();
+    c.open(&u, base);
+    assert_eq!(c.diagnostics(&u), Vec::<Value>::new());
+    for v in 2..=21 {
+        // A comment typed one keystroke at a time.
+        c.change(&u, v, &format!("{base}// {}", "x".repeat(v as usize)));
+    }
+    let last = format!(
+        "{base}service web {{\n    image = \"ghcr.io/acme/web:1.0\"\n    replicas = \"2\"\n}}\n"
+    );
+    c.change(&u, 22, &last);
+    // A request right away sees version 22: `web` is there to hover.
+    let offset = last.find("service web").unwrap() + 9;
+    let hover = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": u }, "position": position(&last, offset) }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("**service `web`**"),
+        "{hover}"
+    );
+    // Everything published in the next moments, in order.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    while let Ok(m) = c.rx.try_recv() {
+        c.pending.push(m);
+    }
+    let published: Vec<&Value> = c
+        .pending
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
+        .collect();
+    let versions: Vec<i64> = published
+        .iter()
+        .filter_map(|m| m["params"]["version"].as_i64())
+        .collect();
+    // The newest text is the last word, with its diagnostics.
+    assert_eq!(versions.last(), Some(&22), "{versions:?}");
+    let last_codes: Vec<&str> = published[published.len() - 1]["params"]["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(last_codes, ["E0201"], "{versions:?}");
+    // Fewer checks than keystrokes.
+    let typing = versions.iter().filter(|v| (2..=21).contains(*v)).count();
+    assert!(typing < 20, "every keystroke was checked: {versions:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Definition, references and highlights for ports, jobs and config keys
+/// (the names that live inside an item).
+#[test]
+fn navigation_covers_ports_jobs_and_config_keys() {
+    let dir = scratch("inner-names");
+    let path = dir.join("stack.stack");
+    let text = "stack shop {\n    namespace = \"shop\"\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    port http {\n        container = 8080\n    }\n    readiness {\n        http = \"/ready\"\n        port = http\n    }\n    env {\n        LEVEL = config.app.LOG_LEVEL\n    }\n}\nconfig app {\n    LOG_LEVEL = \"info\"\n}\npipeline ci {\n    on {\n        push {}\n    }\n    job build {\n        steps {\n            checkout {}\n        }\n    }\n    job test {\n        needs = [build]\n        steps {\n            checkout {}\n        }\n    }\n}\n";
+    let u = uri(&path);
+    let mut c = Client::start();
+    c.open(&u, text);
+    assert_eq!(c.diagnostics(&u), Vec::<Value>::new());
+    let at = |needle: &str, into: usize| {
+        let offset = text.find(needle).expect("needle") + into;
+        json!({ "textDocument": { "uri": u }, "position": position(text, offset) })
+    };
+    let line_of = |needle: &str| {
+        text[..text.find(needle).expect("needle")]
+            .matches('\n')
+            .count()
+    };
+    let def = c.request("textDocument/definition", at("port = http", 8));
+    assert_eq!(def["range"]["start"]["line"], line_of("port http"), "{def}");
+    let def = c.request("textDocument/definition", at("needs = [build]", 10));
+    assert_eq!(def["range"]["start"]["line"], line_of("job build"), "{def}");
+    let def = c.request("textDocument/definition", at("app.LOG_LEVEL", 5));
+    assert_eq!(
+        def["range"]["start"]["line"],
+        line_of("LOG_LEVEL = "),
+        "{def}"
+    );
+    let mut params = at("port http", 6);
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = c.request("textDocument/references", params);
+    assert_eq!(refs.as_array().map(Vec::len), Some(2), "{refs}");
+    let hl = c.request("textDocument/documentHighlight", at("job build", 5));
+    let kinds: Vec<i64> = hl
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["kind"].as_i64())
+        .collect();
+    assert_eq!(kinds, [3, 2], "{hl}"); // the declaration (write), the use (read)
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Completion inserts snippets only for a client that takes them; others
+/// get the placeholders' default text.
+#[test]
+fn completion_snippets_follow_the_clients_support() {
+    let dir = scratch("snippets");
+    let path = dir.join("stack.stack");
+    let text = "stack shop {\n    namespace = \"shop\"\n}\n\n";
+    let u = uri(&path);
+    let caps = json!({ "textDocument": { "completion": { "completionItem": { "snippetSupport": true } } } });
+    for snippets in [true, false] {
+        let mut c = if snippets {
+            Client::start_with(caps.clone())
+        } else {
+            Client::start()
+        };
+        c.open(&u, text);
+        let _ = c.diagnostics(&u);
+        let items = c.request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": u }, "position": { "line": 3, "character": 0 } }),
+        );
+        let service = items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["label"] == "service")
+            .cloned()
+            .unwrap_or_default();
+        if snippets {
+            assert_eq!(service["insertTextFormat"], 2, "{service}");
+            assert_eq!(service["insertText"], stackc::analysis::snippet("service"));
+        } else {
+            assert_eq!(service["insertTextFormat"], 1, "{service}");
+            let plain = service["insertText"].as_str().unwrap_or_default();
+            assert!(
+                plain.starts_with("service api {\n\timage = \"ghcr.io/acme/api:1.0\""),
+                "{plain}"
+            );
+            assert!(!plain.contains('$'), "{plain}");
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
