@@ -87,6 +87,7 @@ pub fn references_in(c: &Compilation) -> Vec<Reference> {
             o.fields
                 .iter()
                 .chain(o.services.values())
+                .chain(o.defaults.iter().map(|d| &d.value))
                 .chain(o.configs.values())
         }));
     for v in vals {
@@ -415,10 +416,15 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
                 return Some(p);
             }
             Entry::Block(inner) => {
-                // An environment's `service NAME { … }` overlays a service.
-                let overlay = in_environment && inner.kind.name == "service";
+                // An environment's `service NAME { … }` overlays a service;
+                // its `services { … }` every service (or the named ones).
+                let overlay =
+                    in_environment && matches!(inner.kind.name.as_str(), "service" | "services");
                 if overlay {
-                    p.service = inner.name().map(|l| l.value.clone());
+                    p.service = match inner.kind.name.as_str() {
+                        "service" => inner.name().map(|l| l.value.clone()),
+                        _ => None,
+                    };
                     p.path.clear();
                 } else {
                     p.path.push(inner.kind.name.clone());

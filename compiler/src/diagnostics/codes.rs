@@ -95,6 +95,10 @@ codes! {
     E0316 Error "ingress host that is not a host name";
     E0317 Error "image reference no registry accepts";
     E0318 Error "probe timeout not shorter than its interval";
+    // Environment-wide defaults and Compose specifics.
+    E0350 Warning "service named twice in an environment's `services` block";
+    E0351 Error "`container_name` on a service with more than one replica";
+    E0352 Error "two services with the same `container_name`";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

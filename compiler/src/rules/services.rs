@@ -24,12 +24,93 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             image_reference(s, diags);
             exec_keywords(s, diags);
             autoscale(p, s, diags);
+            container_name(name, s, w, diags);
         }
         if is_production(w) {
             image_tag(name, s, w, diags);
         }
     }
     depends_on(p, w, diags);
+    container_names(w, diags);
+}
+
+/// E0351: a fixed container name on a service that runs more than one
+/// container (`replicas` above 1 or `autoscale`).
+fn container_name(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    if !names_containers(w) {
+        return;
+    }
+    let Some(cn) = s.get("container_name").filter(|v| !v.is_null()) else {
+        return;
+    };
+    let replicas = s.get("replicas").filter(|r| r.int().is_some_and(|n| n > 1));
+    let autoscale = s.get("autoscale").filter(|a| !a.is_null());
+    let (count, span) = match (replicas, autoscale) {
+        (_, Some(a)) => ("is autoscaled".to_string(), a.span),
+        (Some(r), None) => (format!("runs {} replicas", r.int().unwrap_or(0)), r.span),
+        (None, None) => return,
+    };
+    let place = w
+        .env
+        .as_deref()
+        .map_or(String::new(), |e| format!(" in `{e}`"));
+    diags.push(
+        Diagnostic::new(
+            Code::E0351,
+            cn.span,
+            format!("service `{name}` has a fixed `container_name` but {count}{place}"),
+        )
+        .label("one name for one container")
+        .secondary(span, "more than one container")
+        .help("remove `container_name` (Compose then numbers the containers), or set it to `null` where the service scales"),
+    );
+}
+
+/// Whether `w` is emitted for a target that uses `container_name`
+/// (Compose, Quadlet): the environment's `targets`, else the stack's.
+fn names_containers(w: &Evaluated) -> bool {
+    let targets = w
+        .environment
+        .as_ref()
+        .and_then(|e| e.get("targets"))
+        .filter(|t| !t.is_null())
+        .or_else(|| w.stack.get("targets"));
+    targets.is_none_or(|t| {
+        t.list()
+            .iter()
+            .any(|x| matches!(x.str(), Some("compose" | "quadlet")))
+    })
+}
+
+/// E0352: two services of one environment with the same container name.
+fn container_names(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    if !names_containers(w) {
+        return;
+    }
+    let mut seen: IndexMap<&str, (&str, Span)> = IndexMap::new();
+    for (name, s) in &w.services {
+        let Some(cn) = s.get("container_name").filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let Some(text) = cn.str() else { continue };
+        match seen.get(text) {
+            Some((first, first_span)) => diags.push(
+                Diagnostic::new(
+                    Code::E0352,
+                    cn.span,
+                    format!(
+                        "services `{first}` and `{name}` both have the container name `{text}`"
+                    ),
+                )
+                .label("this name is taken")
+                .secondary(*first_span, format!("`{first}` has it"))
+                .help("give each service its own `container_name`, or leave it out"),
+            ),
+            None => {
+                seen.insert(text, (name.as_str(), cn.span));
+            }
+        }
+    }
 }
 
 fn is_production(w: &Evaluated) -> bool {

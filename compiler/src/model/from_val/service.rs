@@ -45,6 +45,8 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
         annotations: r.map("annotations")?,
         environments: r.opt("environments")?,
         stop_grace: r.opt("stop_grace")?,
+        container_name: r.opt("container_name")?,
+        networks: r.map("network")?,
         field_spans: field_spans(v),
     })
 }
@@ -64,6 +66,17 @@ impl FromVal for Build {
             target: r.opt("target")?,
             args: r.map("args")?,
             platforms: r.opt("platforms")?,
+            image: r.opt::<String>("image")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromVal for Network {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(Network {
+            span: v.span,
+            aliases: r.opt("aliases")?,
         })
     }
 }
