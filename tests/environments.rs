@@ -183,3 +183,38 @@ fn hover_inside_a_services_block_shows_the_service_field() {
     assert!(h.markdown.starts_with("**`replicas`**"), "{}", h.markdown);
     assert!(h.markdown.contains("Number of instances"), "{}", h.markdown);
 }
+
+/// The Compose-only checks (E0351 fixed name with replicas, E0353 address
+/// on no shared network) run only where Compose (or, for names, Quadlet) is
+/// emitted: a Kubernetes-only environment may scale a named service.
+#[test]
+fn compose_checks_run_only_where_compose_is_emitted() {
+    let source = r#"
+stack shop { namespace = "shop" targets = [compose, k8s] }
+service db {
+  image = "postgres:16.4"
+  container_name = "shop-db"
+  port pg { container = 5432 }
+  network backend {}
+}
+service api {
+  image = "ghcr.io/acme/api:1.4.2"
+  env { DB = "${db.host}" }
+  network backend {}
+}
+environment dev { targets = [compose] }
+environment prod {
+  targets = [k8s]
+  service db { replicas = 2 }
+  service api { network = null }
+}
+"#;
+    let c = compiled(source);
+    assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+    let c = compiled(&source.replace("targets = [k8s]", "targets = [k8s, compose]"));
+    let got: Vec<Code> = codes(&c).into_iter().map(|(code, _)| code).collect();
+    assert!(
+        got.contains(&Code::E0351) && got.contains(&Code::E0353),
+        "{got:?}"
+    );
+}

@@ -99,6 +99,7 @@ codes! {
     E0350 Warning "service named twice in an environment's `services` block";
     E0351 Error "`container_name` on a service with more than one replica";
     E0352 Error "two services with the same `container_name`";
+    E0353 Error "address of a service on no shared Compose network";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

@@ -32,6 +32,92 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
     }
     depends_on(p, w, diags);
     container_names(w, diags);
+    unreachable_addresses(w, diags);
+}
+
+/// The Compose networks a service is on: those it names, else `default`.
+fn networks_of(s: &Val) -> Vec<&str> {
+    match s.get("network").and_then(Val::as_map) {
+        Some(m) if !m.is_empty() => m.keys().map(String::as_str).collect(),
+        _ => vec!["default"],
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    q.join(", ")
+}
+
+/// The services whose address (`${svc.host}`, `${svc.port.NAME}`) a value
+/// holds, with where.
+fn addresses<'v>(v: &'v Val, out: &mut Vec<(&'v str, Span)>) {
+    match &v.kind {
+        ValKind::Interp(parts) => {
+            for part in parts {
+                match part {
+                    crate::value::Part::Host(s) | crate::value::Part::Port(s, _) => {
+                        out.push((s.as_str(), v.span));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ValKind::Map(m) => m.values().for_each(|x| addresses(x, out)),
+        ValKind::List(l) => l.iter().for_each(|x| addresses(x, out)),
+        ValKind::Tagged(t) => addresses(&t.2, out),
+        _ => {}
+    }
+}
+
+/// E0353: a service uses the address of a service it shares no Compose
+/// network with (named networks separate them), so the host name does not
+/// resolve there. Only where Compose is emitted: Quadlet and Kubernetes
+/// put every service on one network.
+fn unreachable_addresses(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    if !emits(w, &["compose"]) {
+        return;
+    }
+    for (name, s) in &w.services {
+        let own = networks_of(s);
+        let mut found = Vec::new();
+        addresses(s, &mut found);
+        let mut seen: Vec<&str> = Vec::new();
+        for (target, span) in found {
+            if target == name || seen.contains(&target) {
+                continue;
+            }
+            let Some(t) = w.services.get(target) else {
+                continue;
+            };
+            if t.get("external").is_some_and(|e| !e.is_null())
+                || t.get("image").is_none() && t.get("build").is_none()
+            {
+                continue;
+            }
+            seen.push(target);
+            let theirs = networks_of(t);
+            if own.iter().any(|n| theirs.contains(n)) {
+                continue;
+            }
+            diags.push(
+                Diagnostic::new(
+                    Code::E0353,
+                    span,
+                    format!("`{name}` uses the address of `{target}`, but they share no Compose network"),
+                )
+                .label(format!("`{target}` does not resolve from `{name}`"))
+                .note(format!(
+                    "`{name}` is on {}; `{target}` is on {}",
+                    quoted(&own),
+                    quoted(&theirs)
+                ))
+                .help(format!(
+                    "add `network {} {{}}` to `{name}`, or `network {} {{}}` to `{target}`",
+                    theirs[0], own[0]
+                )),
+            );
+        }
+    }
 }
 
 /// E0351: a fixed container name on a service that runs more than one
@@ -50,15 +136,11 @@ fn container_name(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic
         (Some(r), None) => (format!("runs {} replicas", r.int().unwrap_or(0)), r.span),
         (None, None) => return,
     };
-    let place = w
-        .env
-        .as_deref()
-        .map_or(String::new(), |e| format!(" in `{e}`"));
     diags.push(
         Diagnostic::new(
             Code::E0351,
             cn.span,
-            format!("service `{name}` has a fixed `container_name` but {count}{place}"),
+            format!("service `{name}` has a fixed `container_name` but {count}"),
         )
         .label("one name for one container")
         .secondary(span, "more than one container")
@@ -67,18 +149,24 @@ fn container_name(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic
 }
 
 /// Whether `w` is emitted for a target that uses `container_name`
-/// (Compose, Quadlet): the environment's `targets`, else the stack's.
+/// (Compose, Quadlet).
 fn names_containers(w: &Evaluated) -> bool {
-    let targets = w
+    emits(w, &["compose", "quadlet"])
+}
+
+/// Whether `w` is emitted for one of `targets`: the environment's
+/// `targets`, else the stack's.
+fn emits(w: &Evaluated, targets: &[&str]) -> bool {
+    let listed = w
         .environment
         .as_ref()
         .and_then(|e| e.get("targets"))
         .filter(|t| !t.is_null())
         .or_else(|| w.stack.get("targets"));
-    targets.is_none_or(|t| {
+    listed.is_none_or(|t| {
         t.list()
             .iter()
-            .any(|x| matches!(x.str(), Some("compose" | "quadlet")))
+            .any(|x| x.str().is_some_and(|n| targets.contains(&n)))
     })
 }
 
