@@ -9,8 +9,10 @@
 //!   those [`k8s::objects`] builds for the base model, labels and
 //!   `metadata.namespace` included, so `kubectl kustomize base` is the base
 //!   stack, except that services restricted to some environments
-//!   (`environments = [...]` not naming every environment) are left to the
-//!   overlays of the environments they run in;
+//!   (`environments = [...]` not naming every environment emitted for
+//!   Kustomize; one with `targets = [compose]` has no say) and the
+//!   ConfigMaps only they read are left to the overlays of the
+//!   environments they run in;
 //! * `overlays/<env>/kustomization.yaml` (`resources: [../../base]`), plus
 //!   resource files for objects only that environment has and `patches/`
 //!   files. Its contents are computed, never copied: the environment's
