@@ -153,6 +153,12 @@ fn completion_offers_the_fields_not_written_yet() {
     for kind in ["checkout", "docker_build", "deploy", "stackc"] {
         assert!(got.contains(&kind.to_string()), "{kind}: {got:?}");
     }
+    // Inside an environment: its fields and the overlay blocks.
+    let (file, offset) = at(&c, "environments.stack", "approval = true", 0, 0);
+    let got = labels(file, offset);
+    for kw in ["service", "services", "config", "targets"] {
+        assert!(got.contains(&kw.to_string()), "{kw}: {got:?}");
+    }
     // Between items: the item keywords.
     let (file, _) = at(&c, "stack.stack", "stack docsearch", 0, 0);
     let got = labels(file, 0);
@@ -232,5 +238,18 @@ fn completion_on_a_blank_line_inside_a_block_offers_its_fields() {
     assert!(
         got.contains(&"replicas".to_string()) && !got.contains(&"image".to_string()),
         "{got:?}"
+    );
+}
+
+#[test]
+fn hover_inside_an_environment_wide_services_block() {
+    let (_, c) = docsearch();
+    // prod's `services { disruption { min_available = 2 } }`.
+    let (file, offset) = at(&c, "environments.stack", "min_available = 2", 0, 2);
+    let h = analysis::hover(&c, file, offset).expect("hover");
+    assert!(
+        h.markdown.starts_with("**`min_available`**"),
+        "{}",
+        h.markdown
     );
 }

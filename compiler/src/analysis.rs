@@ -604,7 +604,20 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
     let Some(r) = p.record else {
         return Vec::new();
     };
-    c.schema.records[r]
+    let overlays = (c.schema.records[r].name == "Environment").then(|| {
+        [
+            ("service", "service ${1:name} {\n\t$0\n}", "Changes one service in this environment."),
+            ("services", "services {\n\t$0\n}", "Changes every service that runs in this environment (`services NAME… { … }`: the named ones); a `service NAME { … }` block wins over it."),
+            ("config", "config ${1:name} {\n\t$0\n}", "Changes config values in this environment."),
+        ]
+        .map(|(k, snippet, docs)| Completion {
+            label: k.to_string(),
+            detail: "overlay".to_string(),
+            docs: docs.to_string(),
+            snippet: snippet.to_string(),
+        })
+    });
+    let fields = c.schema.records[r]
         .fields
         .values()
         .filter(|f| !p.written.contains(&f.name.as_str()) || matches!(f.ty, Ty::Map(..)))
@@ -626,8 +639,8 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
                 docs: field_markdown(c, f),
                 snippet,
             }
-        })
-        .collect()
+        });
+    fields.chain(overlays.into_iter().flatten()).collect()
 }
 
 // ---------------------------------------------------------------- symbols
