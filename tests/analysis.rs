@@ -153,6 +153,12 @@ fn completion_offers_the_fields_not_written_yet() {
     for kind in ["checkout", "docker_build", "deploy", "stackc"] {
         assert!(got.contains(&kind.to_string()), "{kind}: {got:?}");
     }
+    // Inside an environment: its fields and the overlay blocks.
+    let (file, offset) = at(&c, "environments.stack", "approval = true", 0, 0);
+    let got = labels(file, offset);
+    for kw in ["service", "services", "config", "targets"] {
+        assert!(got.contains(&kw.to_string()), "{kw}: {got:?}");
+    }
     // Between items: the item keywords.
     let (file, _) = at(&c, "stack.stack", "stack docsearch", 0, 0);
     let got = labels(file, 0);
@@ -613,4 +619,15 @@ fn inlay_hints_leave_out_environments_a_service_does_not_run_in() {
     let labels: Vec<&str> = hints.iter().map(|h| h.label.as_str()).collect();
     // Not `staging —`: the service does not run there.
     assert_eq!(labels, ["prod 2"], "{hints:?}");
+#[test]
+fn hover_inside_an_environment_wide_services_block() {
+    let (_, c) = docsearch();
+    // prod's `services { disruption { min_available = 2 } }`.
+    let (file, offset) = at(&c, "environments.stack", "min_available = 2", 0, 2);
+    let h = analysis::hover(&c, file, offset).expect("hover");
+    assert!(
+        h.markdown.starts_with("**`min_available`**"),
+        "{}",
+        h.markdown
+    );
 }

@@ -83,11 +83,15 @@ impl Case {
             .unwrap_or_else(|e| panic!("{}/{path}: {e}", self.name))
     }
 
+    /// The environments emitted for Compose (those restricted to other
+    /// targets have no override file).
     fn env_names(&self) -> Vec<String> {
         self.models
             .envs
             .iter()
-            .filter_map(|m| m.env_name().map(str::to_string))
+            .filter_map(|m| m.environment.as_ref())
+            .filter(|e| e.emits(Target::Compose))
+            .map(|e| e.name.clone())
             .collect()
     }
 
@@ -232,7 +236,12 @@ fn full_lowers_every_feature_exactly() {
     let model = &case.models.base.services["api"];
     assert_eq!(doc["name"], "shop");
     assert_eq!(get(&doc, "networks.default.name"), "shop");
-    assert_eq!(api["image"], "ghcr.io/acme/api:2.0.1");
+    // A local build is tagged with a local name, never the release name.
+    assert_eq!(api["image"], "shop/api:2.0.1");
+    assert_eq!(
+        model.image_ref.as_ref().unwrap().reference,
+        "ghcr.io/acme/api:2.0.1"
+    );
     assert_eq!(get(api, "build.target"), "runtime");
     assert_eq!(
         api["entrypoint"],
@@ -298,6 +307,62 @@ fn full_lowers_every_feature_exactly() {
         "{}",
         case.report()
     );
+}
+
+#[test]
+fn compose_specifics_networks_container_names_and_local_build_names() {
+    let case = Case::load("networks");
+    let doc = case.yaml("compose.yaml");
+    assert_eq!(get(&doc, "services.db.container_name"), "shop-db");
+    assert_eq!(
+        get(&doc, "services.db.networks.backend.aliases")[0],
+        "postgres"
+    );
+    let proxy = get(&doc, "services.proxy.networks");
+    assert!(proxy["frontend"].is_mapping() && proxy["backend"].is_mapping());
+    assert!(
+        proxy["default"].is_null(),
+        "a service naming networks leaves `default`"
+    );
+    assert!(get(&doc, "services.api.networks.default").is_mapping());
+    assert_eq!(get(&doc, "networks.backend.name"), "shop_backend");
+    assert_eq!(get(&doc, "networks.frontend.name"), "shop_frontend");
+    assert_eq!(get(&doc, "networks.default.name"), "shop");
+    // Local builds: a local name with the image's tag, or the one written.
+    assert_eq!(get(&doc, "services.api.image"), "shop/api:2.1.0");
+    assert_eq!(get(&doc, "services.worker.image"), "shop-worker:local");
+    assert_eq!(
+        get(&case.yaml("compose.dev.yaml"), "services.api.image"),
+        "shop/api:dev"
+    );
+    // The release name is what every other target runs.
+    let api = &case.models.base.services["api"];
+    assert_eq!(
+        api.image_ref.as_ref().unwrap().reference,
+        "ghcr.io/acme/api:2.1.0"
+    );
+    let prod = case.yaml("compose.prod.yaml");
+    assert_eq!(get(&prod, "services.api.deploy.replicas"), 2);
+    assert!(get(&prod, "services.db.deploy").is_null());
+}
+
+#[test]
+fn profiles_name_only_environments_emitted_for_compose() {
+    let case = Case::load("compose_only_env");
+    let doc = case.yaml("compose.yaml");
+    let names = |v: &Value| -> Vec<String> {
+        v.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(get(&doc, "services.worker.profiles")), ["staging"]);
+    assert_eq!(
+        names(get(&doc, "services.canary.profiles")),
+        ["stackc.never"]
+    );
+    assert!(case.out.files.iter().all(|f| f.path != "compose.prod.yaml"));
 }
 
 #[test]

@@ -285,6 +285,77 @@ fn lint_and_equivalence() {
     }
 }
 
+/// `values.schema.json` names each shared shape once under `$defs`: every
+/// service entry is a description and a `$ref`, every `$ref` resolves and
+/// every shape is used; `values.yaml` validates against the schema with
+/// check-jsonschema (a validator independent of both Helms).
+#[test]
+fn schema_shares_shapes_and_values_validate() {
+    let validator = tool("check-jsonschema");
+    for (case, root) in all_stacks() {
+        let c = compile_root(&case, &root);
+        let out = helm_output(&c);
+        let path = out
+            .files
+            .iter()
+            .map(|f| f.path.clone())
+            .find(|p| p.ends_with("/values.schema.json"))
+            .unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&file(&out, &path)).unwrap();
+        let defs = schema["$defs"].as_object().expect("$defs");
+        let mut refs = Vec::new();
+        collect_refs(&schema, &mut refs);
+        for r in &refs {
+            let name = r
+                .strip_prefix("#/$defs/")
+                .unwrap_or_else(|| panic!("{case}: {r}"));
+            assert!(defs.contains_key(name), "{case}: dangling {r}");
+        }
+        for name in defs.keys() {
+            assert!(
+                refs.iter().any(|r| r == &format!("#/$defs/{name}")),
+                "{case}: unused $defs/{name}"
+            );
+        }
+        for svc in &c.model(None).unwrap().services {
+            let key = stackc::emit::helm::service_key(svc.0);
+            let entry = schema["properties"][&key].as_object().unwrap();
+            assert_eq!(entry.len(), 2, "{case}: {key} is more than a reference");
+            assert!(entry["$ref"].as_str().unwrap().ends_with("Service"));
+        }
+        let Some(validator) = &validator else {
+            continue;
+        };
+        let scratch = Scratch::new(&format!("{case}-jsonschema"));
+        let chart = scratch.write(&out);
+        let run = std::process::Command::new(validator)
+            .arg("--schemafile")
+            .arg(chart.join("values.schema.json"))
+            .arg(chart.join("values.yaml"))
+            .output()
+            .expect("run check-jsonschema");
+        assert!(
+            run.status.success(),
+            "{case}: values.yaml does not validate:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}
+
+fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                out.push(r.clone());
+            }
+            m.values().for_each(|x| collect_refs(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
 /// `(env, <env>.yaml)` of the k8s backend for each environment both
 /// backends emit (an environment may be limited to some targets), or
 /// `("base", base.yaml)` when the stack has none.

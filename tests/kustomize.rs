@@ -83,7 +83,15 @@ impl Case {
         Case {
             name: name.to_string(),
             source: String::new(),
-            envs: c.environment_names(),
+            // The environments emitted for Kustomize (an environment may
+            // be restricted to other targets).
+            envs: models
+                .envs
+                .iter()
+                .filter_map(|m| m.environment.as_ref())
+                .filter(|e| e.emits(Target::Kustomize))
+                .map(|e| e.name.clone())
+                .collect(),
             k8s: emit::emit(&models, Target::K8s),
             kustomize: emit::emit(&models, Target::Kustomize),
             lowering: String::new(),

@@ -91,6 +91,7 @@ pub fn references_in(c: &Compilation) -> Vec<Reference> {
             o.fields
                 .iter()
                 .chain(o.services.values())
+                .chain(o.defaults.iter().map(|d| &d.value))
                 .chain(o.configs.values())
         }));
     for v in vals {
@@ -419,10 +420,15 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
                 return Some(p);
             }
             Entry::Block(inner) => {
-                // An environment's `service NAME { … }` overlays a service.
-                let overlay = in_environment && inner.kind.name == "service";
+                // An environment's `service NAME { … }` overlays a service;
+                // its `services { … }` every service (or the named ones).
+                let overlay =
+                    in_environment && matches!(inner.kind.name.as_str(), "service" | "services");
                 if overlay {
-                    p.service = inner.name().map(|l| l.value.clone());
+                    p.service = match inner.kind.name.as_str() {
+                        "service" => inner.name().map(|l| l.value.clone()),
+                        _ => None,
+                    };
                     p.path.clear();
                 } else {
                     p.path.push(inner.kind.name.clone());
@@ -698,7 +704,20 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
     let Some(r) = p.record else {
         return Vec::new();
     };
-    c.schema.records[r]
+    let overlays = (c.schema.records[r].name == "Environment").then(|| {
+        [
+            ("service", "service ${1:name} {\n\t$0\n}", "Changes one service in this environment."),
+            ("services", "services {\n\t$0\n}", "Changes every service that runs in this environment (`services NAME… { … }`: the named ones); a `service NAME { … }` block wins over it."),
+            ("config", "config ${1:name} {\n\t$0\n}", "Changes config values in this environment."),
+        ]
+        .map(|(k, snippet, docs)| Completion {
+            label: k.to_string(),
+            detail: "overlay".to_string(),
+            docs: docs.to_string(),
+            snippet: snippet.to_string(),
+        })
+    });
+    let fields = c.schema.records[r]
         .fields
         .values()
         .filter(|f| !p.written.contains(&f.name.as_str()) || matches!(f.ty, Ty::Map(..)))
@@ -726,8 +745,8 @@ pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completi
                 docs: field_markdown(c, f),
                 snippet,
             }
-        })
-        .collect()
+        });
+    fields.chain(overlays.into_iter().flatten()).collect()
 }
 
 // ---------------------------------------------------------------- snippets

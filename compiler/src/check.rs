@@ -41,6 +41,30 @@ pub struct Overlay {
     pub services: IndexMap<String, Val>,
     /// `config NAME { … }` blocks: changed keys.
     pub configs: IndexMap<String, Val>,
+    /// `services { … }` and `services NAME… { … }` blocks: environment-wide
+    /// service defaults, in the order written.
+    pub defaults: Vec<ServiceDefaults>,
+}
+
+/// One `services { … }` block of an environment: a partial service merged
+/// into every service that runs in the environment (or only into the named
+/// ones), before the environment's `service NAME { … }` blocks.
+#[derive(Debug, Clone)]
+pub struct ServiceDefaults {
+    /// The services it applies to (`services api web { … }`), with the
+    /// span of each name; `None`: every service that runs in the environment.
+    pub only: Option<Vec<(String, Span)>>,
+    /// The partial service; its span is the block's head (`services`).
+    pub value: Val,
+}
+
+impl ServiceDefaults {
+    /// Whether this block applies to service `name`.
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|(n, _)| n == name))
+    }
 }
 
 /// The checked items of a program, by kind and name, in declaration order.

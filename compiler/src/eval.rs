@@ -135,8 +135,12 @@ impl Evaluator<'_> {
         let overlays = env
             .and_then(|e| self.checked.environments.get(e))
             .map(|o| &o.services);
+        let defaults = env
+            .and_then(|e| self.checked.environments.get(e))
+            .map_or(&[][..], |o| &o.defaults[..]);
         for name in self.checked.services.keys() {
-            let changed = overlays.is_some_and(|o| o.contains_key(name));
+            let changed = overlays.is_some_and(|o| o.contains_key(name))
+                || defaults.iter().any(|d| d.applies_to(name));
             let shared = match self.base {
                 Some(b) if !changed => b.services.get_full(name).map(|(i, _, v)| {
                     // Resolved for the base: shareable where the base's
@@ -247,13 +251,42 @@ impl Evaluator<'_> {
         v.merge(own);
         own_ports_first(&mut v, own);
         v.span = own.span;
-        let overlay = env
-            .and_then(|e| self.checked.environments.get(e))
-            .and_then(|o| o.services.get(name));
+        let env_overlay = env.and_then(|e| self.checked.environments.get(e));
+        let overlay = env_overlay.and_then(|o| o.services.get(name));
         let runs = env.is_none_or(|e| runs_in(&v, e));
+        // Environment-wide defaults (`services { … }`), in the order
+        // written, under the environment's own `service NAME { … }`.
+        for d in env_overlay.map_or(&[][..], |o| &o.defaults[..]) {
+            if !d.applies_to(name) {
+                continue;
+            }
+            if !runs {
+                // Only a block that names the service says something about it.
+                let named = d.only.iter().flatten().find(|(n, _)| n == name);
+                if let Some((_, span)) = named {
+                    diags.push(overlay_not_running(name, env.unwrap_or(""), *span, &v));
+                }
+                continue;
+            }
+            let mut found = Vec::new();
+            let invalid = self.check_overlay_targets(&v, &d.value, &mut found);
+            for f in found {
+                if !diags
+                    .iter()
+                    .any(|x| x.code == f.code && x.span() == f.span())
+                {
+                    diags.push(f);
+                }
+            }
+            if invalid.is_empty() {
+                v.merge(&d.value);
+            } else {
+                v.merge(&without_entries(&d.value, &invalid));
+            }
+        }
         if let Some(ov) = overlay {
             if !runs {
-                diags.push(overlay_not_running(name, env.unwrap_or(""), ov, &v));
+                diags.push(overlay_not_running(name, env.unwrap_or(""), ov.span, &v));
                 return None;
             }
             let invalid = self.check_overlay_targets(&v, ov, diags);
@@ -492,10 +525,15 @@ fn runs_in(service: &Val, env: &str) -> bool {
     }
 }
 
-fn overlay_not_running(name: &str, env: &str, ov: &Val, service: &Val) -> Diagnostic {
+fn overlay_not_running(
+    name: &str,
+    env: &str,
+    span: crate::source::Span,
+    service: &Val,
+) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::E0502,
-        ov.span,
+        span,
         format!("environment `{env}` changes service `{name}`, which does not run in `{env}`"),
     )
     .label("this change has no effect")

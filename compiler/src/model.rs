@@ -140,6 +140,16 @@ pub struct EnvironmentSummary {
     pub approval: bool,
     pub url: Option<String>,
     pub namespace: Option<String>,
+    /// Targets this environment is emitted for; `None`: all of the stack's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<Target>>,
+}
+
+impl EnvironmentSummary {
+    /// Whether this environment is emitted for `t`.
+    pub fn emits(&self, t: Target) -> bool {
+        self.targets.as_ref().is_none_or(|ts| ts.contains(&t))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

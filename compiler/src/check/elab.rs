@@ -175,6 +175,11 @@ impl<'p> Elab<'p> {
                     let v = Val::map(self.body(&inner.body, service), head);
                     merge_into(&mut ov.services, name, v);
                 }
+                Entry::Block(inner) if inner.kind.name == "services" => {
+                    if let Some(d) = self.service_defaults(inner, service) {
+                        ov.defaults.push(d);
+                    }
+                }
                 Entry::Block(inner) if inner.kind.name == "config" => {
                     let Some(name) =
                         self.overlay_target(inner, &self.p.symbols.configs, RefKind::Config)
@@ -189,6 +194,61 @@ impl<'p> Elab<'p> {
         }
         ov.fields = Some(Val::map(fields, b.span));
         ov
+    }
+
+    /// `services { … }` (every service that runs in the environment) or
+    /// `services api web { … }` (those named): a partial service checked
+    /// like an overlay. `None` when it names services only and none exists.
+    fn service_defaults(&mut self, b: &Block, service: usize) -> Option<super::ServiceDefaults> {
+        let head = super::head_span(&self.p.map, b.span);
+        let value = Val::map(self.body(&b.body, service), head);
+        if b.labels.is_empty() {
+            return Some(super::ServiceDefaults { only: None, value });
+        }
+        let table = &self.p.symbols.services;
+        let mut only: Vec<(String, crate::source::Span)> = Vec::new();
+        for label in &b.labels {
+            if !table.contains_key(&label.value) {
+                let d = Diagnostic::new(
+                    Code::E0500,
+                    label.span,
+                    format!(
+                        "this environment changes service `{}`, which the base does not declare",
+                        label.value
+                    ),
+                )
+                .label("no service with this name")
+                .help_opt(suggest::help_for_unknown(
+                    "service",
+                    &label.value,
+                    table.keys().map(String::as_str),
+                ))
+                .note("`services NAME… { … }` changes the services it names; declare each at the top level first");
+                self.report(d);
+            } else if let Some((_, first)) = only.iter().find(|(n, _)| *n == label.value) {
+                let d = Diagnostic::new(
+                    Code::E0350,
+                    label.span,
+                    format!(
+                        "service `{}` is named twice in this `services` block",
+                        label.value
+                    ),
+                )
+                .label("named again here")
+                .secondary(*first, "first named here")
+                .help("name each service once");
+                self.report(d);
+            } else {
+                only.push((label.value.clone(), label.span));
+            }
+        }
+        if only.is_empty() {
+            return None;
+        }
+        Some(super::ServiceDefaults {
+            only: Some(only),
+            value,
+        })
     }
 
     fn overlay_target(

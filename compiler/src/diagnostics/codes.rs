@@ -106,6 +106,11 @@ codes! {
     E0335 Error "init container named like its service";
     E0336 Error "`evict_after` on a toleration that is not `no_execute`";
     E0337 Error "service address in a command";
+    // Environment-wide defaults and Compose specifics.
+    E0350 Warning "service named twice in an environment's `services` block";
+    E0351 Error "`container_name` on a service with more than one replica";
+    E0352 Error "two services with the same `container_name`";
+    E0353 Error "address of a service on no shared Compose network";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

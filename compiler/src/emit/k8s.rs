@@ -18,6 +18,7 @@ mod storage;
 mod workload;
 
 pub use meta::{k8s_name, labels, secret_templates, selector_labels};
+pub use workload::configs_used;
 
 use super::output::{hash_header, Output};
 use super::yaml::{self, Yaml};
@@ -100,6 +101,33 @@ pub fn objects(m: &Model, out: &mut Output) -> Vec<Object> {
     objs
 }
 
+/// Compose settings Kubernetes has no use for. Pods of a namespace share
+/// one network and Kubernetes names them itself, so named networks and a
+/// fixed container name are left out without a word; network aliases are
+/// reported dropped, since a name only they give does not resolve.
+fn compose_only(s: &crate::model::Service, env: Option<&str>, out: &mut Output) {
+    let aliases: Vec<&str> = s
+        .networks
+        .values()
+        .flat_map(|n| n.aliases.iter().flatten())
+        .map(String::as_str)
+        .collect();
+    if !aliases.is_empty() {
+        out.dropped(
+            s.span_of("network"),
+            env,
+            "network alias",
+            format!(
+                "Kubernetes pods share one network and are reached by their Service name `{}`; \
+                 the aliases {} do not resolve (refer to the service as `${{{}.host}}`)",
+                s.name,
+                aliases.join(", "),
+                s.name
+            ),
+        );
+    }
+}
+
 /// The objects of one service (workload, service, storage, scaling, ingress).
 pub fn service_objects(
     m: &Model,
@@ -130,6 +158,7 @@ pub fn service_objects(
             "host-process settings apply to the systemd target; Kubernetes runs the container",
         );
     }
+    compose_only(s, env, out);
     let mut objs = storage::claims(m, name, s, out);
     objs.extend(network::service(m, name, s, out));
     objs.extend(network::headless_service(m, name, s));

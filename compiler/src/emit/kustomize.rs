@@ -9,8 +9,10 @@
 //!   those [`k8s::objects`] builds for the base model, labels and
 //!   `metadata.namespace` included, so `kubectl kustomize base` is the base
 //!   stack, except that services restricted to some environments
-//!   (`environments = [...]` not naming every environment) are left to the
-//!   overlays of the environments they run in;
+//!   (`environments = [...]` not naming every environment emitted for
+//!   Kustomize; one with `targets = [compose]` has no say) and the
+//!   ConfigMaps only they read are left to the overlays of the
+//!   environments they run in;
 //! * `overlays/<env>/kustomization.yaml` (`resources: [../../base]`), plus
 //!   resource files for objects only that environment has and `patches/`
 //!   files. Its contents are computed, never copied: the environment's
@@ -123,15 +125,32 @@ fn objs(v: Vec<k8s::Object>) -> Vec<Obj> {
 }
 
 /// The base model's objects, without those of services that do not run in
-/// every declared environment.
+/// every environment emitted for Kustomize (environments restricted to
+/// other targets, e.g. `targets = [compose]`, have no say), and without the
+/// ConfigMaps no remaining service reads: the overlays of the environments
+/// that run those services add them.
 fn base_objects(m: &Model, out: &mut Output) -> Vec<Obj> {
+    let envs: Vec<&str> = m
+        .environments
+        .iter()
+        .filter(|e| e.emits(Target::Kustomize))
+        .map(|e| e.name.as_str())
+        .collect();
     let everywhere = |svc: &str| {
         let listed = m.services.get(svc).and_then(|s| s.environments.as_ref());
-        listed.is_none_or(|l| m.environments.iter().all(|e| l.contains(&e.name)))
+        listed.is_none_or(|l| envs.iter().all(|e| l.iter().any(|x| x == e)))
     };
+    let read: HashSet<String> = m
+        .services
+        .keys()
+        .filter(|s| everywhere(s))
+        .flat_map(|s| k8s::configs_used(&m.services[s]))
+        .map(|c| crate::model::k8s_name(&c))
+        .collect();
     objs(k8s::objects(m, out))
         .into_iter()
         .filter(|o| o.service.as_deref().is_none_or(everywhere))
+        .filter(|o| o.id.kind != "ConfigMap" || read.contains(&o.id.name))
         .collect()
 }
 

@@ -64,6 +64,15 @@ fn summary(name: &str, ov: Option<&Val>) -> Res<EnvironmentSummary> {
         approval: get("approval").and_then(Val::bool).unwrap_or(false),
         url: get("url").map(text_of),
         namespace: get("namespace").map(text_of),
+        targets: get("targets").and_then(|v| match &v.kind {
+            ValKind::List(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|t| t.str().and_then(Target::from_name))
+                    .collect(),
+            ),
+            _ => None,
+        }),
     })
 }
 
@@ -261,6 +270,13 @@ pub fn screaming_snake(name: &str) -> String {
 /// Fills the computed fields of a service.
 fn complete_service(s: &mut Service, stack: &Stack, env: Option<&Environment>) {
     s.image_ref = image_ref(s, stack, env);
+    if let Some(b) = &mut s.build {
+        if b.image.is_empty() {
+            let tag = s.image_ref.as_ref().and_then(|r| r.tag.as_deref());
+            let repo = format!("{}/{}", stack.name, s.name).to_ascii_lowercase();
+            b.image = format!("{repo}:{}", tag.unwrap_or("latest"));
+        }
+    }
     let health = s.health.clone();
     s.liveness = merge_probe(health.as_ref(), s.liveness.take());
     s.readiness = merge_probe(health.as_ref(), s.readiness.take());

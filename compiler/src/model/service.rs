@@ -58,6 +58,9 @@ pub struct Service {
     pub stop_grace: Option<Duration>,
     pub pull: Option<PullPolicy>,
     pub service_links: Option<bool>,
+    pub container_name: Option<String>,
+    #[serde(rename = "network")]
+    pub networks: IndexMap<String, Network>,
     /// Where each field that is set was written (for lowering reports).
     #[serde(rename = "__fields")]
     pub field_spans: IndexMap<String, Span>,
@@ -304,6 +307,17 @@ pub struct Build {
     pub target: Option<String>,
     pub args: IndexMap<String, String>,
     pub platforms: Option<Vec<String>>,
+    /// The name and tag a local build gets: as written, else
+    /// `<stack>/<service>:<tag>` with the image's tag (computed).
+    pub image: String,
+}
+
+/// A named network a service joins (Compose).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Network {
+    #[serde(rename = "__span")]
+    pub span: Span,
+    pub aliases: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -31,12 +31,181 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             inits(p, name, s, diags);
             tolerations(s, diags);
             addresses_in_commands(p, w, s, diags);
+            container_name(name, s, w, diags);
         }
         if is_production(w) {
             image_tag(name, s, w, diags);
         }
     }
     depends_on(p, w, diags);
+    container_names(w, diags);
+    unreachable_addresses(w, diags);
+}
+
+/// The Compose networks a service is on: those it names, else `default`.
+fn networks_of(s: &Val) -> Vec<&str> {
+    match s.get("network").and_then(Val::as_map) {
+        Some(m) if !m.is_empty() => m.keys().map(String::as_str).collect(),
+        _ => vec!["default"],
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    q.join(", ")
+}
+
+/// The services whose address (`${svc.host}`, `${svc.port.NAME}`) a value
+/// holds, with where.
+fn addresses<'v>(v: &'v Val, out: &mut Vec<(&'v str, Span)>) {
+    match &v.kind {
+        ValKind::Interp(parts) => {
+            for part in parts {
+                match part {
+                    crate::value::Part::Host(s) | crate::value::Part::Port(s, _) => {
+                        out.push((s.as_str(), v.span));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ValKind::Map(m) => m.values().for_each(|x| addresses(x, out)),
+        ValKind::List(l) => l.iter().for_each(|x| addresses(x, out)),
+        ValKind::Tagged(t) => addresses(&t.2, out),
+        _ => {}
+    }
+}
+
+/// E0353: a service uses the address of a service it shares no Compose
+/// network with (named networks separate them), so the host name does not
+/// resolve there. Only where Compose is emitted: Quadlet and Kubernetes
+/// put every service on one network.
+fn unreachable_addresses(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    if !emits(w, &["compose"]) {
+        return;
+    }
+    for (name, s) in &w.services {
+        let own = networks_of(s);
+        let mut found = Vec::new();
+        addresses(s, &mut found);
+        let mut seen: Vec<&str> = Vec::new();
+        for (target, span) in found {
+            if target == name || seen.contains(&target) {
+                continue;
+            }
+            let Some(t) = w.services.get(target) else {
+                continue;
+            };
+            if t.get("external").is_some_and(|e| !e.is_null())
+                || t.get("image").is_none() && t.get("build").is_none()
+            {
+                continue;
+            }
+            seen.push(target);
+            let theirs = networks_of(t);
+            if own.iter().any(|n| theirs.contains(n)) {
+                continue;
+            }
+            diags.push(
+                Diagnostic::new(
+                    Code::E0353,
+                    span,
+                    format!("`{name}` uses the address of `{target}`, but they share no Compose network"),
+                )
+                .label(format!("`{target}` does not resolve from `{name}`"))
+                .note(format!(
+                    "`{name}` is on {}; `{target}` is on {}",
+                    quoted(&own),
+                    quoted(&theirs)
+                ))
+                .help(format!(
+                    "add `network {} {{}}` to `{name}`, or `network {} {{}}` to `{target}`",
+                    theirs[0], own[0]
+                )),
+            );
+        }
+    }
+}
+
+/// E0351: a fixed container name on a service that runs more than one
+/// container (`replicas` above 1 or `autoscale`).
+fn container_name(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    if !names_containers(w) {
+        return;
+    }
+    let Some(cn) = s.get("container_name").filter(|v| !v.is_null()) else {
+        return;
+    };
+    let replicas = s.get("replicas").filter(|r| r.int().is_some_and(|n| n > 1));
+    let autoscale = s.get("autoscale").filter(|a| !a.is_null());
+    let (count, span) = match (replicas, autoscale) {
+        (_, Some(a)) => ("is autoscaled".to_string(), a.span),
+        (Some(r), None) => (format!("runs {} replicas", r.int().unwrap_or(0)), r.span),
+        (None, None) => return,
+    };
+    diags.push(
+        Diagnostic::new(
+            Code::E0351,
+            cn.span,
+            format!("service `{name}` has a fixed `container_name` but {count}"),
+        )
+        .label("one name for one container")
+        .secondary(span, "more than one container")
+        .help("remove `container_name` (Compose then numbers the containers), or set it to `null` where the service scales"),
+    );
+}
+
+/// Whether `w` is emitted for a target that uses `container_name`
+/// (Compose, Quadlet).
+fn names_containers(w: &Evaluated) -> bool {
+    emits(w, &["compose", "quadlet"])
+}
+
+/// Whether `w` is emitted for one of `targets`: the environment's
+/// `targets`, else the stack's.
+fn emits(w: &Evaluated, targets: &[&str]) -> bool {
+    let listed = w
+        .environment
+        .as_ref()
+        .and_then(|e| e.get("targets"))
+        .filter(|t| !t.is_null())
+        .or_else(|| w.stack.get("targets"));
+    listed.is_none_or(|t| {
+        t.list()
+            .iter()
+            .any(|x| x.str().is_some_and(|n| targets.contains(&n)))
+    })
+}
+
+/// E0352: two services of one environment with the same container name.
+fn container_names(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    if !names_containers(w) {
+        return;
+    }
+    let mut seen: IndexMap<&str, (&str, Span)> = IndexMap::new();
+    for (name, s) in &w.services {
+        let Some(cn) = s.get("container_name").filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let Some(text) = cn.str() else { continue };
+        match seen.get(text) {
+            Some((first, first_span)) => diags.push(
+                Diagnostic::new(
+                    Code::E0352,
+                    cn.span,
+                    format!(
+                        "services `{first}` and `{name}` both have the container name `{text}`"
+                    ),
+                )
+                .label("this name is taken")
+                .secondary(*first_span, format!("`{first}` has it"))
+                .help("give each service its own `container_name`, or leave it out"),
+            ),
+            None => {
+                seen.insert(text, (name.as_str(), cn.span));
+            }
+        }
+    }
 }
 
 fn is_production(w: &Evaluated) -> bool {

@@ -6,7 +6,7 @@ use super::report::Findings;
 use super::service;
 use super::values::var_name;
 use crate::emit::yaml::Yaml;
-use crate::model::{Model, Service};
+use crate::model::{Model, Service, Target};
 use indexmap::IndexMap;
 
 /// The state shared while lowering one model.
@@ -27,6 +27,8 @@ pub(crate) struct ServiceDoc {
     pub volumes: Vec<String>,
     /// File secrets it mounts.
     pub secrets: Vec<String>,
+    /// Named networks it joins (besides `default`).
+    pub networks: Vec<String>,
     pub uses: Vec<SecretUse>,
 }
 
@@ -159,12 +161,25 @@ fn put_before(doc: &mut Yaml, key: &str, value: Yaml, before: &[&str]) {
 /// []`): never active, since an environment name cannot contain a `.`.
 const NEVER: &str = "stackc.never";
 
-/// The profiles gating `s` in this document: its environments in the base.
+/// The profiles gating `s` in this document: in the base, its
+/// environments that are emitted for Compose (an environment restricted to
+/// other targets has no `compose.<env>.yaml`, so no profile names it); a
+/// service that runs in none of them is never active.
 fn profiles_of(m: &Model, s: &Service) -> Vec<String> {
-    match (&s.environments, m.environment.is_none()) {
-        (Some(envs), true) if envs.is_empty() => vec![NEVER.to_string()],
-        (Some(envs), true) => envs.clone(),
-        _ => Vec::new(),
+    let (Some(envs), true) = (&s.environments, m.environment.is_none()) else {
+        return Vec::new();
+    };
+    let composed = |e: &String| {
+        m.environments
+            .iter()
+            .find(|d| &d.name == e)
+            .is_none_or(|d| d.emits(Target::Compose))
+    };
+    let envs: Vec<String> = envs.iter().filter(|e| composed(e)).cloned().collect();
+    if envs.is_empty() {
+        vec![NEVER.to_string()]
+    } else {
+        envs
     }
 }
 
@@ -224,7 +239,18 @@ pub(super) fn assemble(m: &Model, services: &[&ServiceDoc]) -> Yaml {
         doc.insert("secrets", secrets);
     }
     let network = Yaml::map().with("name", Yaml::str(&m.stack.name));
-    doc.insert("networks", Yaml::map().with("default", network));
+    let mut networks = Yaml::map().with("default", network);
+    let named = top_level(
+        services,
+        |s| &s.networks,
+        |n| Yaml::map().with("name", Yaml::str(format!("{}_{n}", m.stack.name))),
+    );
+    if let Yaml::Map(named) = named {
+        for (k, v) in named {
+            networks.push_entry(k, v);
+        }
+    }
+    doc.insert("networks", networks);
     doc
 }
 

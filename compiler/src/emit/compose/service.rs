@@ -17,6 +17,7 @@ pub(super) fn lower(cx: &mut Cx, svc: &Service) -> ServiceDoc {
         doc: Yaml::map(),
         volumes: Vec::new(),
         secrets: Vec::new(),
+        networks: Vec::new(),
         uses: Vec::new(),
     };
     profiles(cx, svc, &mut sd);
@@ -25,6 +26,7 @@ pub(super) fn lower(cx: &mut Cx, svc: &Service) -> ServiceDoc {
     environment(cx, svc, &mut sd);
     ports(cx, svc, &mut sd);
     volumes(cx, svc, &mut sd);
+    networks(cx, svc, &mut sd);
     health::healthcheck(cx, svc, &mut sd.doc);
     health::depends_on(cx, svc, &mut sd.doc);
     restart(cx, svc, &mut sd.doc);
@@ -33,6 +35,27 @@ pub(super) fn lower(cx: &mut Cx, svc: &Service) -> ServiceDoc {
     metadata(cx, svc, &mut sd.doc);
     kubernetes_only(cx, svc);
     sd
+}
+
+/// `networks:` with the named networks the service joins and its aliases
+/// on each; none: the project's `default` network (Compose's default).
+fn networks(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
+    if svc.networks.is_empty() {
+        return;
+    }
+    let mut m = Yaml::map();
+    for (name, n) in &svc.networks {
+        let mut entry = Yaml::map();
+        if let Some(a) = n.aliases.as_ref().filter(|a| !a.is_empty()) {
+            entry.push_entry("aliases", lit_seq(a));
+        }
+        m.push_entry(name, entry);
+        if name != "default" {
+            sd.networks.push(name.clone());
+        }
+    }
+    set(&mut sd.doc, "networks", m);
+    cx.findings.exact(&svc.name, "network");
 }
 
 fn set(doc: &mut Yaml, key: &str, value: Yaml) {
@@ -49,14 +72,25 @@ fn profiles(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
     }
 }
 
+/// A service with a `build` is tagged with its local name (`build.image`),
+/// never with the release name in the registry: a local build must not
+/// pass for a released image.
 fn image(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
-    if let Some(r) = &svc.image_ref {
-        set(&mut sd.doc, "image", lit_yaml(&r.reference));
+    match (&svc.build, &svc.image_ref) {
+        (Some(b), _) => set(&mut sd.doc, "image", lit_yaml(&b.image)),
+        (None, Some(r)) => set(&mut sd.doc, "image", lit_yaml(&r.reference)),
+        (None, None) => {}
+    }
+    if svc.image_ref.is_some() {
         cx.findings.exact(&svc.name, "image");
     }
     if let Some(p) = svc.pull {
         set(&mut sd.doc, "pull_policy", Yaml::str(p.compose()));
         cx.findings.exact(&svc.name, "pull");
+    }
+    if let Some(n) = &svc.container_name {
+        set(&mut sd.doc, "container_name", lit_yaml(n));
+        cx.findings.exact(&svc.name, "container_name");
     }
     let Some(b) = &svc.build else { return };
     let mut m = Yaml::map().with("context", lit_yaml(&b.context));

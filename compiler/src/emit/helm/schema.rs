@@ -9,6 +9,13 @@
 //! of `configs`. Secret values are required exactly when
 //! `secrets.create` is true.
 //!
+//! Shapes used more than once (the service shapes, probes, env items,
+//! volumes, quantities, …) are written once under `$defs` and referred to
+//! with `$ref`, so the file reads like a schema a person would write: one
+//! line per service, pointing at its shape. Draft-07 resolves `$ref` as a
+//! JSON pointer into the document, which both Helms (and check-jsonschema)
+//! follow; `$defs` lists only the shapes the document reaches.
+//!
 //! This module builds the JSON values; `schema_file.rs` writes the file
 //! from them, service by service.
 
@@ -85,8 +92,12 @@ pub fn chart_wide(u: &Union, configs: &[String]) -> Map<String, Value> {
     );
     let full = "Replaces the <release>-<chart> prefix of every resource name (names are cut at 63 characters).";
     add("fullnameOverride", string(), full);
-    add("commonLabels", string_map(), "Labels on every object.");
-    add("podAnnotations", string_map(), "Annotations on every pod.");
+    add("commonLabels", def("stringMap"), "Labels on every object.");
+    add(
+        "podAnnotations",
+        def("stringMap"),
+        "Annotations on every pod.",
+    );
     add(
         "imagePullSecrets",
         image_pull_secrets(),
@@ -178,7 +189,7 @@ fn image_pull_secrets() -> Value {
 fn configs_schema(configs: &[String]) -> Value {
     let mut props = Map::new();
     for c in configs {
-        props.insert(c.clone(), string_map());
+        props.insert(c.clone(), def("stringMap"));
     }
     let required: Vec<&str> = configs.iter().map(String::as_str).collect();
     object(Value::Object(props), &required)
@@ -219,27 +230,51 @@ fn secrets_schema(u: &Union) -> Value {
     v
 }
 
-/// The schema of one service: `container` and `external` say which shapes
-/// the models give it (a service may be a container in one environment and
-/// external in another).
-pub fn service_schema(description: &str, container: bool, external: bool, refs: &Refs) -> Value {
+/// A reference to the shared shape `name` of `$defs`.
+pub fn def(name: &str) -> Value {
+    json!({ "$ref": format!("#/$defs/{name}") })
+}
+
+/// The `$defs` name of a service's shape: `container` and `external` say
+/// which shapes the models give it (a service may be a container in one
+/// environment and external in another).
+pub fn shape_name(container: bool, external: bool) -> &'static str {
+    match (container, external) {
+        (true, false) => "containerService",
+        (false, true) => "externalService",
+        (true, true) => "containerOrExternalService",
+        (false, false) => "disabledService",
+    }
+}
+
+/// A service's entry in `properties`: its description and its shape.
+pub fn service_entry(description: &str, container: bool, external: bool) -> Value {
+    json!({ "description": description, "$ref": format!("#/$defs/{}", shape_name(container, external)) })
+}
+
+/// The shape of a service.
+fn service_shape(container: bool, external: bool) -> Value {
     let mut props = Map::new();
     props.insert(
         "enabled".into(),
         described(boolean(), "Include the service in the release."),
     );
-    props.insert("labels".into(), string_map());
+    props.insert("labels".into(), def("stringMap"));
     if container {
-        container_props(&mut props, refs);
+        container_props(&mut props);
     }
     if external {
-        let ext = object(
-            json!({ "host": string(), "port": range("External", "port") }),
-            &[],
-        );
-        props.insert("external".into(), ext);
+        props.insert("external".into(), def("external"));
     }
-    let v = described(object(Value::Object(props), &["enabled"]), description);
+    let what = match (container, external) {
+        (true, false) => "A service the chart runs as a Deployment.",
+        (false, true) => "A service that runs elsewhere (an ExternalName Service).",
+        (true, true) => {
+            "A service that is a Deployment in some environments and external in others."
+        }
+        (false, false) => "A service no environment of the chart runs.",
+    };
+    let v = described(object(Value::Object(props), &["enabled"]), what);
     if container && !external {
         when_enabled(v, &["image", "replicaCount"])
     } else {
@@ -247,28 +282,115 @@ pub fn service_schema(description: &str, container: bool, external: bool, refs: 
     }
 }
 
-fn container_props(props: &mut Map<String, Value>, refs: &Refs) {
-    let image = object(
-        json!({
-            "repository": { "type": "string", "minLength": 1 },
-            "tag": string(),
-            "pullPolicy": enumeration(&["", "Always", "IfNotPresent", "Never"]),
-        }),
-        &["repository"],
+/// Every shared shape, in the order `$defs` lists them: the four service
+/// shapes, then what they are made of.
+fn all_defs(refs: &Refs) -> Map<String, Value> {
+    let mut d = Map::new();
+    for (c, e) in [(true, false), (false, true), (true, true), (false, false)] {
+        d.insert(shape_name(c, e).into(), service_shape(c, e));
+    }
+    let mut add = |k: &str, v: Value| {
+        d.insert(k.into(), v);
+    };
+    add(
+        "external",
+        object(
+            json!({ "host": string(), "port": range("External", "port") }),
+            &[],
+        ),
     );
+    add(
+        "image",
+        object(
+            json!({
+                "repository": { "type": "string", "minLength": 1 },
+                "tag": string(),
+                "pullPolicy": enumeration(&["", "Always", "IfNotPresent", "Never"]),
+            }),
+            &["repository"],
+        ),
+    );
+    add("podSecurityContext", pod_security());
+    add("securityContext", container_security());
+    add("strategy", strategy());
+    add("kubernetesService", service_ports());
+    add("envVar", env_item(refs));
+    add("resources", resources());
+    add("boundedProbe", bounded_probe());
+    add("probe", probe());
+    add(
+        "probePort",
+        json!({ "anyOf": [pattern(DNS_LABEL), range("Port", "container")] }),
+    );
+    add("volume", volume_item());
+    add("ingress", ingress());
+    add("autoscaling", autoscaling());
+    add("podDisruptionBudget", disruption());
+    add("stringMap", string_map());
+    add("stringList", strings());
+    add("intOrPercent", int_or_percent());
+    add("cpu", quantity(CPU));
+    add("bytes", quantity(BYTES));
+    add("secretName", ref_enum(refs.secrets));
+    add("configName", ref_enum(refs.configs));
+    add(
+        "portName",
+        json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 15 }),
+    );
+    d
+}
+
+/// The `$defs` a document with these chart-wide `properties` and these
+/// service shapes needs: every shape they reach through `$ref`, in the
+/// order of [`all_defs`].
+pub fn defs(
+    props: &Map<String, Value>,
+    shapes: &[(bool, bool)],
+    refs: &Refs,
+) -> Map<String, Value> {
+    let all = all_defs(refs);
+    let mut reached: std::collections::HashSet<String> = shapes
+        .iter()
+        .map(|(c, e)| shape_name(*c, *e).to_string())
+        .collect();
+    let mut todo: Vec<&Value> = props.values().collect();
+    todo.extend(reached.iter().filter_map(|n| all.get(n)));
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    let name = r.trim_start_matches("#/$defs/");
+                    if let Some((k, d)) = all.get_key_value(name) {
+                        if reached.insert(k.clone()) {
+                            todo.push(d);
+                        }
+                    }
+                }
+                todo.extend(m.values());
+            }
+            Value::Array(a) => todo.extend(a),
+            _ => {}
+        }
+    }
+    all.into_iter()
+        .filter(|(k, _)| reached.contains(k))
+        .collect()
+}
+
+fn container_props(props: &mut Map<String, Value>) {
     props.insert("replicaCount".into(), range("Service", "replicas"));
-    props.insert("image".into(), image);
-    props.insert("command".into(), strings());
-    props.insert("args".into(), strings());
+    props.insert("image".into(), def("image"));
+    props.insert("command".into(), def("stringList"));
+    props.insert("args".into(), def("stringList"));
     props.insert("workingDir".into(), string());
-    props.insert("podAnnotations".into(), string_map());
-    props.insert("podSecurityContext".into(), pod_security());
-    props.insert("securityContext".into(), container_security());
+    props.insert("podAnnotations".into(), def("stringMap"));
+    props.insert("podSecurityContext".into(), def("podSecurityContext"));
+    props.insert("securityContext".into(), def("securityContext"));
     props.insert(
         "terminationGracePeriodSeconds".into(),
         json!({ "type": "integer", "minimum": 0 }),
     );
-    props.insert("strategy".into(), strategy());
+    props.insert("strategy".into(), def("strategy"));
     props.insert(
         "progressDeadlineSeconds".into(),
         json!({ "type": "integer", "minimum": 1 }),
@@ -282,32 +404,32 @@ fn container_props(props: &mut Map<String, Value>, refs: &Refs) {
         "podManagementPolicy".into(),
         enumeration(&["OrderedReady", "Parallel"]),
     );
-    props.insert("service".into(), service_ports());
+    props.insert("service".into(), def("kubernetesService"));
     props.insert(
         "env".into(),
-        json!({ "type": "array", "items": env_item(refs) }),
+        json!({ "type": "array", "items": def("envVar") }),
     );
     props.insert(
         "envFrom".into(),
-        json!({ "type": "array", "items": ref_enum(refs.configs) }),
+        json!({ "type": "array", "items": def("configName") }),
     );
-    props.insert("resources".into(), resources());
+    props.insert("resources".into(), def("resources"));
     props.insert("lifecycle".into(), lifecycle());
     props.insert(
         "initContainers".into(),
-        json!({ "type": "array", "items": init_container(refs) }),
+        json!({ "type": "array", "items": init_container() }),
     );
-    props.insert("livenessProbe".into(), probe(true));
-    props.insert("readinessProbe".into(), probe(true));
-    props.insert("startupProbe".into(), probe(false));
+    props.insert("livenessProbe".into(), def("boundedProbe"));
+    props.insert("readinessProbe".into(), def("boundedProbe"));
+    props.insert("startupProbe".into(), def("probe"));
     props.insert(
         "volumes".into(),
-        json!({ "type": "array", "items": volume_item(refs) }),
+        json!({ "type": "array", "items": def("volume") }),
     );
-    props.insert("ingress".into(), ingress());
-    props.insert("autoscaling".into(), autoscaling());
-    props.insert("podDisruptionBudget".into(), disruption());
-    props.insert("nodeSelector".into(), string_map());
+    props.insert("ingress".into(), def("ingress"));
+    props.insert("autoscaling".into(), def("autoscaling"));
+    props.insert("podDisruptionBudget".into(), def("podDisruptionBudget"));
+    props.insert("nodeSelector".into(), def("stringMap"));
     props.insert(
         "tolerations".into(),
         json!({ "type": "array", "items": { "type": "object" } }),
@@ -357,7 +479,10 @@ fn pod_security() -> Value {
 }
 
 fn container_security() -> Value {
-    let caps = object(json!({ "drop": strings(), "add": strings() }), &[]);
+    let caps = object(
+        json!({ "drop": def("stringList"), "add": def("stringList") }),
+        &[],
+    );
     object(
         json!({
             "allowPrivilegeEscalation": boolean(),
@@ -374,7 +499,7 @@ fn container_security() -> Value {
 
 fn strategy() -> Value {
     let rolling = object(
-        json!({ "maxSurge": int_or_percent(), "maxUnavailable": int_or_percent() }),
+        json!({ "maxSurge": def("intOrPercent"), "maxUnavailable": def("intOrPercent") }),
         &[],
     );
     object(
@@ -386,7 +511,7 @@ fn strategy() -> Value {
 fn service_ports() -> Value {
     let port = object(
         json!({
-            "name": json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 15 }),
+            "name": def("portName"),
             "port": range("Port", "service"),
             "containerPort": range("Port", "container"),
             "protocol": stdlib_enum("Protocol"),
@@ -417,12 +542,12 @@ fn env_item(refs: &Refs) -> Value {
     )];
     if !refs.secrets.is_empty() {
         shapes.push(object(
-            json!({ "name": name, "secret": ref_enum(refs.secrets) }),
+            json!({ "name": name, "secret": def("secretName") }),
             &["name", "secret"],
         ));
     }
     if !refs.configs.is_empty() {
-        let c = json!({ "name": name, "config": ref_enum(refs.configs), "key": string() });
+        let c = json!({ "name": name, "config": def("configName"), "key": string() });
         shapes.push(object(c, &["name", "config", "key"]));
     }
     shapes.push(object(
@@ -443,7 +568,7 @@ fn lifecycle() -> Value {
     object(json!({ "preStop": hook }), &[])
 }
 
-fn init_container(refs: &Refs) -> Value {
+fn init_container() -> Value {
     let image = object(
         json!({ "repository": { "type": "string", "minLength": 1 }, "tag": string() }),
         &["repository"],
@@ -455,48 +580,56 @@ fn init_container(refs: &Refs) -> Value {
             "command": strings(),
             "args": strings(),
             "workingDir": string(),
-            "env": { "type": "array", "items": env_item(refs) },
+            "env": { "type": "array", "items": def("envVar") },
         }),
         &["name"],
     )
 }
 
 fn resources() -> Value {
-    let amounts = object(
-        json!({ "cpu": quantity(CPU), "memory": quantity(BYTES) }),
-        &[],
-    );
+    let amounts = object(json!({ "cpu": def("cpu"), "memory": def("bytes") }), &[]);
     object(json!({ "requests": amounts, "limits": amounts }), &[])
 }
 
-fn probe(bounded_failures: bool) -> Value {
-    let port = json!({ "anyOf": [pattern(DNS_LABEL), range("Port", "container")] });
-    let failures = if bounded_failures {
-        range("Probe", "retries")
-    } else {
-        json!({ "type": "integer", "minimum": 1 })
-    };
+/// A probe. Its failure count is unbounded: a startup probe allows a long
+/// start as many short checks.
+fn probe() -> Value {
+    let port = def("probePort");
     object(
         json!({
             "httpGet": object(json!({ "path": string(), "port": port }), &["port"]),
             "tcpSocket": object(json!({ "port": port }), &["port"]),
-            "exec": object(json!({ "command": strings() }), &["command"]),
+            "exec": object(json!({ "command": def("stringList") }), &["command"]),
             "grpc": object(json!({ "port": range("Port", "container"), "service": string() }), &["port"]),
             "initialDelaySeconds": { "type": "integer", "minimum": 0 },
             "periodSeconds": { "type": "integer", "minimum": 1 },
             "timeoutSeconds": { "type": "integer", "minimum": 1 },
             "successThreshold": range("Probe", "success_threshold"),
-            "failureThreshold": failures,
+            "failureThreshold": { "type": "integer", "minimum": 1 },
             "terminationGracePeriodSeconds": { "type": "integer", "minimum": 1 },
         }),
         &[],
     )
 }
 
-fn volume_item(refs: &Refs) -> Value {
+/// A liveness or readiness probe: a probe whose failure count is the
+/// stdlib's `retries` range.
+fn bounded_probe() -> Value {
+    let (_, _, _, max) = STDLIB_RANGES
+        .iter()
+        .find(|(r, f, _, _)| *r == "Probe" && *f == "retries")
+        .copied()
+        .unwrap_or(("Probe", "retries", 1, 100));
+    json!({ "allOf": [
+        def("probe"),
+        { "properties": { "failureThreshold": { "maximum": max } } },
+    ] })
+}
+
+fn volume_item() -> Value {
     let persistence = object(
         json!({
-            "size": quantity(BYTES),
+            "size": def("bytes"),
             "accessMode": stdlib_enum("AccessMode"),
             "storageClass": string(),
             "existingClaim": string(),
@@ -504,7 +637,7 @@ fn volume_item(refs: &Refs) -> Value {
         &["size"],
     );
     let empty_dir = object(
-        json!({ "medium": enumeration(&["", "Memory"]), "sizeLimit": quantity(BYTES) }),
+        json!({ "medium": enumeration(&["", "Memory"]), "sizeLimit": def("bytes") }),
         &[],
     );
     let mut v = object(
@@ -515,7 +648,7 @@ fn volume_item(refs: &Refs) -> Value {
             "readOnly": boolean(),
             "persistence": persistence,
             "emptyDir": empty_dir,
-            "secret": ref_enum(refs.secrets),
+            "secret": def("secretName"),
         }),
         &["name", "mountPath"],
     );
@@ -537,17 +670,17 @@ fn ingress() -> Value {
         &["host", "paths"],
     );
     let tls = object(
-        json!({ "secretName": pattern(DNS_SUBDOMAIN), "hosts": strings() }),
+        json!({ "secretName": pattern(DNS_SUBDOMAIN), "hosts": def("stringList") }),
         &["hosts"],
     );
     let v = object(
         json!({
             "enabled": boolean(),
             "className": string(),
-            "annotations": string_map(),
+            "annotations": def("stringMap"),
             "hosts": { "type": "array", "items": host },
             "tls": { "type": "array", "items": tls },
-            "port": json!({ "type": "string", "pattern": DNS_LABEL, "maxLength": 15 }),
+            "port": def("portName"),
         }),
         &["enabled"],
     );
@@ -572,7 +705,7 @@ fn autoscaling() -> Value {
 
 fn disruption() -> Value {
     object(
-        json!({ "enabled": boolean(), "minAvailable": int_or_percent(), "maxUnavailable": int_or_percent() }),
+        json!({ "enabled": boolean(), "minAvailable": def("intOrPercent"), "maxUnavailable": def("intOrPercent") }),
         &["enabled"],
     )
 }

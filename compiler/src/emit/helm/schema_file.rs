@@ -1,40 +1,40 @@
 //! Writing `values.schema.json` service by service.
 //!
-//! The schema of a large stack is mostly its services' schemas, which
-//! differ only in their description and in the shapes they allow
-//! (container, external or both, see [`schema::service_schema`]). The
-//! [`Writer`] serialises each shape once, with a placeholder description,
-//! and writes a service as that text with its description spliced in,
-//! straight into the file: no JSON tree of the whole schema is ever built,
-//! so time and memory are linear in the file's size.
+//! The schema of a large stack is mostly its services, and each service is
+//! one `properties` entry: its description and a `$ref` to its shape
+//! (container, external or both, see [`schema::shape_name`]) under
+//! `$defs`. The [`Writer`] writes each entry straight into the file as the
+//! services come and the `$defs` the document reaches at the end: no JSON
+//! tree of the whole schema is ever built, so time and memory are linear in
+//! the file's size.
 //!
 //! # Invariant
 //!
 //! The text is byte for byte what `serde_json::to_string_pretty` makes of
 //! the whole document, plus a final newline: keys in insertion order
 //! (`$comment`, `$schema`, `title`, `type`, `additionalProperties`,
-//! `required`, `properties`), members as `"key": value`, each on its own
-//! line indented two spaces per level, `{}`/`[]` when empty. Pretty JSON
-//! breaks lines only between tokens (strings escape their line breaks), so
-//! a nested value's text is its own pretty text with every line break
-//! followed by the indentation of its level ([`nested`]).
+//! `required`, `properties`, `$defs`), members as `"key": value`, each on
+//! its own line indented two spaces per level, `{}`/`[]` when empty. Pretty
+//! JSON breaks lines only between tokens (strings escape their line
+//! breaks), so a nested value's text is its own pretty text with every line
+//! break followed by the indentation of its level ([`nested`]).
 
 use super::schema::{self, Refs};
 use super::service_key;
 use super::union::Union;
 use crate::emit::output::HEADER;
-use serde_json::{json, Value};
-
-/// The description a shape is serialised with: a NUL, which JSON escapes,
-/// so that no description or name (none holds a NUL) reads the same.
-const PLACEHOLDER: &str = "\u{0}";
+use serde_json::{json, Map, Value};
 
 /// `values.schema.json`, written as the services come.
 pub struct Writer {
     text: String,
-    /// The text of each service shape cut around its description, by
-    /// [`shape_index`].
-    shapes: [(String, String); 4],
+    /// The chart-wide `properties` (what `$defs` they reach is computed at
+    /// the end).
+    chart: Map<String, Value>,
+    secrets: Vec<String>,
+    configs: Vec<String>,
+    /// The service shapes used so far, in first-use order.
+    shapes: Vec<(bool, bool)>,
     /// The top-level object and its `properties`, both open.
     doc: Level,
     properties: Level,
@@ -46,8 +46,6 @@ impl Writer {
     /// chart-wide `properties`. `configs` are the base's config names.
     pub fn new(chart: &str, u: &Union, configs: &[String]) -> Writer {
         let secrets: Vec<String> = u.secrets.keys().cloned().collect();
-        let shapes = [(false, false), (false, true), (true, false), (true, true)]
-            .map(|(c, e)| shape(c, e, &secrets, configs));
         let props = schema::chart_wide(u, configs);
         let mut text = String::from('{');
         let mut doc = Level::new(1);
@@ -73,69 +71,44 @@ impl Writer {
         for (key, value) in &props {
             properties.member(&mut text, key, value);
         }
-        text.reserve(services_len(u, &shapes));
+        // `"<key>Service": {"description": "Service `<name>`.", "$ref": …}`.
+        let own = |name: &String| 2 * name.len() + 120;
+        text.reserve(u.services.iter().map(own).sum::<usize>());
         Writer {
             text,
-            shapes,
+            chart: props,
+            secrets,
+            configs: configs.to_vec(),
+            shapes: Vec::new(),
             doc,
             properties,
         }
     }
 
-    /// The schema of service `name`, whose models give it a container
+    /// The entry of service `name`, whose models give it a container
     /// and/or an external shape.
     pub fn service(&mut self, name: &str, container: bool, external: bool) {
-        let (head, tail) = &self.shapes[shape_index(container, external)];
-        let t = &mut self.text;
-        self.properties.key(t, &service_key(name));
-        t.push_str(head);
-        t.push_str(&json_string(&format!("Service `{name}`.")));
-        t.push_str(tail);
+        if !self.shapes.contains(&(container, external)) {
+            self.shapes.push((container, external));
+        }
+        let entry = schema::service_entry(&format!("Service `{name}`."), container, external);
+        self.properties
+            .member(&mut self.text, &service_key(name), &entry);
     }
 
-    /// The whole file.
+    /// The whole file: the services' entries closed, then `$defs`.
     pub fn finish(mut self) -> String {
         self.properties.close(&mut self.text, '}');
+        let refs = Refs {
+            secrets: &self.secrets,
+            configs: &self.configs,
+        };
+        let defs = schema::defs(&self.chart, &self.shapes, &refs);
+        self.doc
+            .member(&mut self.text, "$defs", &Value::Object(defs));
         self.doc.close(&mut self.text, '}');
         self.text.push('\n');
         self.text
-    }
-}
-
-/// At least the length of the services' text and the closing brackets, so
-/// that the file is allocated once: a string that outgrows its capacity
-/// is copied, which for a file of gigabytes doubles the peak memory.
-fn services_len(u: &Union, shapes: &[(String, String); 4]) -> usize {
-    let shape = shapes.iter().map(|(h, t)| h.len() + t.len()).max();
-    // Separator, indentation, `"<key>Service": ` and "Service `<name>`.".
-    let own = |name: &String| 2 * name.len() + 48;
-    u.services.iter().map(own).sum::<usize>() + u.services.len() * shape.unwrap_or(0) + 16
-}
-
-fn shape_index(container: bool, external: bool) -> usize {
-    usize::from(container) * 2 + usize::from(external)
-}
-
-/// A service shape's text at the level of `properties` members, cut
-/// around the description.
-fn shape(
-    container: bool,
-    external: bool,
-    secrets: &[String],
-    configs: &[String],
-) -> (String, String) {
-    let refs = Refs { secrets, configs };
-    let v = schema::service_schema(PLACEHOLDER, container, external, &refs);
-    let text = nested(&v, 2);
-    let placeholder = json_string(PLACEHOLDER);
-    // The description follows every user string of the shape (the
-    // reference enums are in its properties), so the last match is it.
-    match text.rfind(&placeholder) {
-        Some(at) => (
-            text[..at].to_string(),
-            text[at + placeholder.len()..].to_string(),
-        ),
-        None => (text, String::new()),
     }
 }
 
@@ -211,13 +184,20 @@ mod tests {
             secrets: &secrets,
             configs,
         };
-        let mut props = schema::chart_wide(u, configs);
+        let chart_props = schema::chart_wide(u, configs);
+        let mut props = chart_props.clone();
         let mut required: Vec<String> = props.keys().filter(|k| *k != "global").cloned().collect();
         for (name, (container, external)) in u.services.iter().zip(shapes) {
             let description = format!("Service `{name}`.");
-            let v = schema::service_schema(&description, *container, *external, &refs);
+            let v = schema::service_entry(&description, *container, *external);
             props.insert(service_key(name), v);
             required.push(service_key(name));
+        }
+        let mut used: Vec<(bool, bool)> = Vec::new();
+        for s in shapes {
+            if !used.contains(s) {
+                used.push(*s);
+            }
         }
         let doc = json!({
             "$comment": HEADER,
@@ -227,6 +207,7 @@ mod tests {
             "additionalProperties": false,
             "required": required,
             "properties": props,
+            "$defs": schema::defs(&chart_props, &used, &refs),
         });
         serde_json::to_string_pretty(&doc).unwrap() + "\n"
     }

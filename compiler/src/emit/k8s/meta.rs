@@ -84,10 +84,19 @@ pub fn namespace(m: &Model) -> Object {
     object("v1", "Namespace", m.namespace(), None, md, Vec::new())
 }
 
-/// One ConfigMap per declared config.
+/// One ConfigMap per config a service of `m` reads (`env_from` or a
+/// `config.NAME.KEY` value): a config only services of other environments
+/// read is not part of this one.
 pub fn configmaps(m: &Model) -> Vec<Object> {
+    let read: std::collections::HashSet<String> = m
+        .services
+        .values()
+        .filter(|s| s.is_container())
+        .flat_map(super::workload::configs_used)
+        .collect();
     m.configs
         .iter()
+        .filter(|(name, _)| read.contains(*name))
         .map(|(name, data)| {
             let n = k8s_name(name);
             let mut d = Yaml::map();

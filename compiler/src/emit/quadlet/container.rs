@@ -98,13 +98,20 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
         line(&mut ctr, "Pull", p.compose());
         cx.exact(name, "pull");
     }
-    line(
-        &mut ctr,
-        "ContainerName",
-        &format!("{}-{name}", m.stack.name),
-    );
+    match &s.container_name {
+        Some(n) => {
+            line(&mut ctr, "ContainerName", &raw(n));
+            cx.exact(name, "container_name");
+        }
+        None => line(
+            &mut ctr,
+            "ContainerName",
+            &format!("{}-{name}", m.stack.name),
+        ),
+    }
     line(&mut ctr, "Network", &format!("{}.network", m.stack.name));
     line(&mut ctr, "NetworkAlias", name);
+    networks(cx, s, &mut ctr);
     if let Some(cmd) = &s.command {
         line(&mut ctr, "Entrypoint", &raw(&json(cmd)));
         cx.exact(name, "command");
@@ -688,6 +695,37 @@ fn resources(cx: &mut Cx, s: &Service, ctr: &mut String) {
     if !args.is_empty() {
         ctr.push_str(&format!("PodmanArgs={}\n", args.join(" ")));
     }
+}
+
+/// Named networks: the stack has one Podman network, so every alias is
+/// added to it and the separation between named networks is lost
+/// (approximated).
+fn networks(cx: &mut Cx, s: &Service, ctr: &mut String) {
+    if s.networks.is_empty() {
+        return;
+    }
+    let mut seen = BTreeSet::new();
+    for n in s.networks.values() {
+        for a in n.aliases.iter().flatten() {
+            if a != &s.name && seen.insert(a.clone()) {
+                ctr.push_str(&format!("NetworkAlias={}\n", raw(a)));
+            }
+        }
+    }
+    let names: Vec<&str> = s.networks.keys().map(String::as_str).collect();
+    let env = cx.env;
+    cx.out.approximated(
+        s.span_of("network"),
+        env,
+        "network",
+        format!(
+            "`{}` joins {}: Quadlet puts every container of the stack on `{}.network`, \
+             so the networks are not separated (aliases are kept)",
+            s.name,
+            names.join(", "),
+            cx.model.stack.name
+        ),
+    );
 }
 
 /// What one container on one host has no counterpart for.

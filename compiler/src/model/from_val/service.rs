@@ -56,6 +56,8 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
         stop_grace: r.opt("stop_grace")?,
         pull: r.opt("pull")?,
         service_links: r.opt("service_links")?,
+        container_name: r.opt("container_name")?,
+        networks: r.map("network")?,
         field_spans: field_spans(v),
     })
 }
@@ -125,6 +127,17 @@ impl FromVal for Build {
             target: r.opt("target")?,
             args: r.map("args")?,
             platforms: r.opt("platforms")?,
+            image: r.opt::<String>("image")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromVal for Network {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        Ok(Network {
+            span: v.span,
+            aliases: r.opt("aliases")?,
         })
     }
 }

@@ -1,0 +1,220 @@
+//! Environment-wide service defaults (`services { … }` and
+//! `services NAME… { … }` in an environment): where they apply, their
+//! precedence under `service NAME { … }`, their checks, and that they reach
+//! `eval`, the emitted files and hover.
+
+use stackc::analysis;
+use stackc::diagnostics::Code;
+use stackc::model::Model;
+use stackc::source::MemoryLoader;
+use stackc::{compile, Compilation, EnvSelection};
+
+const STACK: &str = r#"
+stack shop { namespace = "shop" registry = "ghcr.io/acme" version = "1.0.0" targets = [compose, k8s] }
+
+service api {
+  build { context = "./api" }
+  port http { container = 8080 }
+  resources { cpu = 100m..200m memory = 128Mi..256Mi }
+}
+
+service web {
+  image = "ghcr.io/acme/web:1.0.0"
+  port http { container = 3000 }
+}
+
+service worker {
+  image = "ghcr.io/acme/worker:1.0.0"
+}
+
+service mailhog {
+  image = "mailhog/mailhog:v1.0.1"
+  environments = [dev]
+}
+
+environment dev {}
+
+environment prod {
+  // The per-service block is written first and still wins.
+  service worker { replicas = 1 }
+  services {
+    replicas = 3
+    resources.memory = 512Mi..1Gi
+    labels { tier = "prod" }
+  }
+  services api web {
+    disruption { min_available = 2 }
+  }
+}
+"#;
+
+fn compiled(source: &str) -> Compilation {
+    let loader = MemoryLoader::new().with("shop/stack.stack", source);
+    compile("shop/stack.stack", &loader, &EnvSelection::All)
+}
+
+fn model(c: &Compilation, env: Option<&str>) -> Model {
+    c.model(env).expect("model")
+}
+
+fn codes(c: &Compilation) -> Vec<(Code, String)> {
+    c.diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn defaults_apply_to_every_running_service_and_overrides_win() {
+    let c = compiled(STACK);
+    assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+    let prod = model(&c, Some("prod"));
+    assert_eq!(prod.services["api"].replicas, 3);
+    assert_eq!(prod.services["web"].replicas, 3);
+    assert_eq!(
+        prod.services["worker"].replicas, 1,
+        "`service worker` beats `services`"
+    );
+    assert!(!prod.services.contains_key("mailhog"));
+    // Deep merge: the memory range is replaced, the CPU range kept.
+    let r = prod.services["api"].resources.as_ref().unwrap();
+    assert_eq!(r.memory.as_ref().unwrap().limit.0, 1 << 30);
+    assert!(r.cpu.is_some());
+    assert_eq!(prod.services["worker"].labels["tier"], "prod");
+    // The named block reaches only the services it names.
+    assert!(prod.services["api"].disruption.is_some());
+    assert!(prod.services["web"].disruption.is_some());
+    assert!(prod.services["worker"].disruption.is_none());
+    // The base and other environments are untouched.
+    for env in [None, Some("dev")] {
+        let m = model(&c, env);
+        assert!(m.services.values().all(|s| s.replicas == 1), "{env:?}");
+        assert!(
+            m.services.values().all(|s| s.disruption.is_none()),
+            "{env:?}"
+        );
+    }
+}
+
+#[test]
+fn defaults_reach_eval_and_every_target() {
+    let c = compiled(STACK);
+    let models = c.models(None).expect("models");
+    let k8s = stackc::emit::emit(&models, stackc::emit::Target::K8s);
+    let prod = k8s.files.iter().find(|f| f.path == "prod.yaml").unwrap();
+    assert_eq!(
+        prod.contents.matches("replicas: 3").count(),
+        2,
+        "{}",
+        prod.contents
+    );
+    assert_eq!(
+        prod.contents.matches("kind: PodDisruptionBudget").count(),
+        2
+    );
+    let compose = stackc::emit::emit(&models, stackc::emit::Target::Compose);
+    let over = compose
+        .files
+        .iter()
+        .find(|f| f.path == "compose.prod.yaml")
+        .unwrap();
+    assert_eq!(
+        over.contents.matches("replicas: 3").count(),
+        2,
+        "{}",
+        over.contents
+    );
+    assert!(!over.contents.contains("mailhog"), "{}", over.contents);
+    let json = serde_json::to_value(model(&c, Some("prod"))).unwrap();
+    assert_eq!(json["services"]["web"]["replicas"], 3);
+}
+
+/// The block is checked like a `service NAME { … }` overlay.
+#[test]
+fn defaults_are_checked_like_overlays() {
+    let cases: &[(&str, Code)] = &[
+        ("services { replica = 3 }", Code::E0200),
+        ("services { replicas = \"three\" }", Code::E0201),
+        ("services { replicas = 5000 }", Code::E0203),
+        ("services { port admin { host = 9000 } }", Code::E0500),
+        ("services api nginx { replicas = 2 }", Code::E0500),
+        ("services mailhog { replicas = 2 }", Code::E0502),
+        ("services api api { replicas = 2 }", Code::E0350),
+        ("services { autoscale { max = 4 cpu = 70% } }", Code::E0312),
+        (
+            "services api { replicas = 2 autoscale { max = 4 cpu = 70% } }",
+            Code::E0309,
+        ),
+        ("services { resources.memory = 2Gi..1Gi }", Code::E0303),
+        ("services { ingress.tls = true }", Code::E0204),
+    ];
+    for (block, want) in cases {
+        let source = STACK.replace(
+            "environment dev {}",
+            &format!("environment dev {{}}\nenvironment qa {{\n  {block}\n}}"),
+        );
+        let c = compiled(&source);
+        let got = codes(&c);
+        assert!(
+            got.iter().any(|(code, _)| code == want),
+            "{block}: want {want:?}, got {got:?}"
+        );
+        for d in &c.diagnostics {
+            assert!(
+                !c.program.map.is_stdlib(d.primary.span.file),
+                "{block}: {d:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn hover_inside_a_services_block_shows_the_service_field() {
+    let c = compiled(STACK);
+    let (file, _) = c
+        .program
+        .map
+        .files()
+        .find(|(_, f)| f.name.ends_with("shop/stack.stack"))
+        .unwrap();
+    let text = c.program.map.text(file);
+    let offset = text.find("replicas = 3").unwrap() + 2;
+    let h = analysis::hover(&c, file, offset).expect("hover");
+    assert!(h.markdown.starts_with("**`replicas`**"), "{}", h.markdown);
+    assert!(h.markdown.contains("Number of instances"), "{}", h.markdown);
+}
+
+/// The Compose-only checks (E0351 fixed name with replicas, E0353 address
+/// on no shared network) run only where Compose (or, for names, Quadlet) is
+/// emitted: a Kubernetes-only environment may scale a named service.
+#[test]
+fn compose_checks_run_only_where_compose_is_emitted() {
+    let source = r#"
+stack shop { namespace = "shop" targets = [compose, k8s] }
+service db {
+  image = "postgres:16.4"
+  container_name = "shop-db"
+  port pg { container = 5432 }
+  network backend {}
+}
+service api {
+  image = "ghcr.io/acme/api:1.4.2"
+  env { DB = "${db.host}" }
+  network backend {}
+}
+environment dev { targets = [compose] }
+environment prod {
+  targets = [k8s]
+  service db { replicas = 2 }
+  service api { network = null }
+}
+"#;
+    let c = compiled(source);
+    assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+    let c = compiled(&source.replace("targets = [k8s]", "targets = [k8s, compose]"));
+    let got: Vec<Code> = codes(&c).into_iter().map(|(code, _)| code).collect();
+    assert!(
+        got.contains(&Code::E0351) && got.contains(&Code::E0353),
+        "{got:?}"
+    );
+}
