@@ -439,6 +439,8 @@ fn compose_reads_secrets_as_required_variables() {
                 let v = v.as_str().unwrap_or_else(|| panic!("{what}: {v:?}"));
                 let ok = if m.secrets[&secret].file {
                     v == format!("/run/secrets/{secret}")
+                } else if m.secrets[&secret].optional {
+                    v.starts_with("${") && v.ends_with(":-}")
                 } else {
                     v.starts_with("${") && v.contains(":?") && v.ends_with('}')
                 };
@@ -739,4 +741,46 @@ fn compose_interpolated_env_values_are_not_empty() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- namespaces and optional secrets
+
+/// `namespace = none` (fixture `helm-optional_no_namespace`): the k8s
+/// manifests of an environment without a namespace have no Namespace
+/// object and no `metadata.namespace`; one that names a namespace has
+/// both; optional secrets are `optional: true` references.
+#[test]
+fn namespace_none_and_optional_secrets_in_kubernetes() {
+    let e = all_stacks()
+        .into_iter()
+        .find(|e| e.name == "helm-optional_no_namespace")
+        .expect("fixture helm/optional_no_namespace");
+    let out = e.outputs.iter().find(|o| o.target == Target::K8s).unwrap();
+    let docs_of = |p: &str| documents(&out.files.iter().find(|f| f.path == p).unwrap().contents);
+    let dev = docs_of("dev.yaml");
+    assert!(dev.iter().all(|d| d["kind"] != "Namespace"));
+    assert!(dev.iter().all(|d| d["metadata"]["namespace"].is_null()));
+    let prod = docs_of("prod.yaml");
+    assert!(prod.iter().any(|d| d["kind"] == "Namespace"));
+    assert!(prod
+        .iter()
+        .filter(|d| d["kind"] != "Namespace")
+        .all(|d| d["metadata"]["namespace"] == "shop-prod"));
+    let optional = |var: &str| {
+        env_entry(&dev, "api", var).unwrap()["valueFrom"]["secretKeyRef"]["optional"].clone()
+    };
+    assert_eq!(optional("SENTRY_DSN"), Value::Bool(true));
+    assert!(optional("DATABASE_URL").is_null());
+    let deploy = dev
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "api")
+        .unwrap();
+    let vols = deploy["spec"]["template"]["spec"]["volumes"]
+        .as_sequence()
+        .unwrap();
+    let ca = vols
+        .iter()
+        .find(|v| v["secret"]["secretName"] == "extra-ca")
+        .unwrap();
+    assert_eq!(ca["secret"]["optional"], Value::Bool(true));
 }

@@ -47,7 +47,7 @@ pub struct Model {
 pub struct Stack {
     pub name: String,
     pub description: Option<String>,
-    pub namespace: Option<String>,
+    pub namespace: Option<Namespace>,
     pub registry: Option<String>,
     pub version: String,
     pub labels: IndexMap<String, String>,
@@ -76,7 +76,7 @@ pub struct Environment {
     pub name: String,
     pub description: Option<String>,
     pub tier: Tier,
-    pub namespace: Option<String>,
+    pub namespace: Option<Namespace>,
     pub registry: Option<String>,
     pub tag: Option<String>,
     pub approval: bool,
@@ -117,6 +117,26 @@ impl Target {
     }
 }
 
+/// A `namespace` setting: a name, or `none` (the objects carry no
+/// namespace and go to the one the applying tool uses).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub enum Namespace {
+    #[serde(rename = "none")]
+    None,
+    #[serde(untagged)]
+    Name(String),
+}
+
+impl Namespace {
+    /// The name; `None` for `namespace = none`.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Namespace::Name(n) => Some(n),
+            Namespace::None => None,
+        }
+    }
+}
+
 impl Environment {
     /// Whether this environment is emitted for `t`.
     pub fn emits(&self, t: Target) -> bool {
@@ -139,6 +159,7 @@ pub struct EnvironmentSummary {
     pub tier: Tier,
     pub approval: bool,
     pub url: Option<String>,
+    /// `None` when unset or `none` (pipelines then name no namespace).
     pub namespace: Option<String>,
 }
 
@@ -151,6 +172,8 @@ pub struct Secret {
     /// Variable name in `.env` files and CI secret stores.
     pub env_name: String,
     pub file: bool,
+    /// The value may be absent or empty.
+    pub optional: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -164,13 +187,19 @@ pub enum SecretKind {
 }
 
 impl Model {
-    /// The namespace resources go to (environment's, else the stack's, else the stack name).
-    pub fn namespace(&self) -> &str {
-        self.environment
+    /// The namespace resources go to (environment's, else the stack's, else
+    /// the stack name); `None` for `namespace = none`: the objects carry no
+    /// namespace and go to the one `kubectl` or `helm` uses.
+    pub fn namespace(&self) -> Option<&str> {
+        match self
+            .environment
             .as_ref()
-            .and_then(|e| e.namespace.as_deref())
-            .or(self.stack.namespace.as_deref())
-            .unwrap_or(&self.stack.name)
+            .and_then(|e| e.namespace.as_ref())
+            .or(self.stack.namespace.as_ref())
+        {
+            Some(ns) => ns.name(),
+            None => Some(&self.stack.name),
+        }
     }
 
     pub fn env_name(&self) -> Option<&str> {

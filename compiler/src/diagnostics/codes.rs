@@ -95,6 +95,8 @@ codes! {
     E0316 Error "ingress host that is not a host name";
     E0317 Error "image reference no registry accepts";
     E0318 Error "probe timeout not shorter than its interval";
+    // Namespaces, files and configs.
+    E0340 Error "`${stack.namespace}` in a stack without a namespace";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

@@ -66,7 +66,9 @@ fn render_streaming(m: &Model, out: &mut Output) -> String {
         buf.push_str("---\n");
         yaml::write_document(buf, &o.doc);
     };
-    put(&meta::namespace(m), &mut kinds);
+    if let Some(ns) = meta::namespace(m) {
+        put(&ns, &mut kinds);
+    }
     for o in meta::configmaps(m) {
         put(&o, &mut kinds);
     }
@@ -91,7 +93,7 @@ const KINDS: usize = 9;
 
 /// Every object of one model, in apply order.
 pub fn objects(m: &Model, out: &mut Output) -> Vec<Object> {
-    let mut objs = vec![meta::namespace(m)];
+    let mut objs: Vec<Object> = meta::namespace(m).into_iter().collect();
     objs.extend(meta::configmaps(m));
     for (name, s) in &m.services {
         objs.extend(service_objects(m, name, s, out));
@@ -168,7 +170,7 @@ fn render_secret_templates(m: &Model, secrets: &[Object]) -> String {
     let mut s = hash_header();
     s.push_str(&format!(
         "# Secret templates for `{}`: fill in the values and apply them yourself\n# (or create the Secrets with sealed-secrets / external-secrets). stackc never writes secret values.\n",
-        m.namespace()
+        m.namespace().unwrap_or("the namespace the stack is deployed to")
     ));
     write_objects(&mut s, secrets);
     s

@@ -63,7 +63,9 @@ fn summary(name: &str, ov: Option<&Val>) -> Res<EnvironmentSummary> {
         })?,
         approval: get("approval").and_then(Val::bool).unwrap_or(false),
         url: get("url").map(text_of),
-        namespace: get("namespace").map(text_of),
+        namespace: get("namespace")
+            .filter(|v| !matches!(&v.kind, ValKind::Enum(k) if k == "none"))
+            .map(text_of),
     })
 }
 
@@ -147,6 +149,7 @@ fn secrets(w: &Evaluated, cx: &Cx) -> Res<IndexMap<String, Secret>> {
             kind: r.req("kind")?,
             env_name: env_name.unwrap_or_else(|| screaming_snake(name)),
             file: r.req("file")?,
+            optional: r.req("optional")?,
         };
         Ok((name.clone(), s))
     };

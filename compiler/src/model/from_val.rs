@@ -150,6 +150,16 @@ impl FromVal for String {
     }
 }
 
+/// A name, or the keyword `none`.
+impl FromVal for super::Namespace {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        match &v.kind {
+            ValKind::Enum(k) if k == "none" => Ok(super::Namespace::None),
+            _ => Ok(super::Namespace::Name(String::from_val(v, cx)?)),
+        }
+    }
+}
+
 impl FromVal for bool {
     fn from_val(v: &Val, _: &Cx) -> Res<Self> {
         v.bool().map_or_else(|| misfit(v, "`true` or `false`"), Ok)

@@ -92,9 +92,12 @@ fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
         } else {
             "Opaque"
         };
-        let s = Yaml::map()
+        let mut s = Yaml::map()
             .with("name", Yaml::str(&secret.name))
             .with("type", Yaml::str(ty));
+        if secret.optional {
+            s.push_entry("optional", Yaml::Bool(true));
+        }
         t.push_entry(key.clone(), s);
     }
     t

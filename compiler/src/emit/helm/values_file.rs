@@ -67,8 +67,10 @@ impl Env {
         let mut text = hash_header();
         text.push_str(&format!(
             "# What environment `{name}` changes in values.yaml (a key set to null is removed):\n\
-             #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-{name}.yaml --namespace {ns} --create-namespace\n",
-            ns = m.namespace()
+             #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-{name}.yaml{ns}\n",
+            ns = m.namespace().map_or(String::new(), |ns| format!(
+                " --namespace {ns} --create-namespace"
+            ))
         ));
         Env { text, empty: true }
     }

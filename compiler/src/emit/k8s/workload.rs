@@ -240,9 +240,14 @@ fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
             } else {
                 "value"
             };
-            let r = Yaml::map()
+            let mut r = Yaml::map()
                 .with("name", Yaml::str(k8s_name(secret)))
                 .with("key", Yaml::str(key));
+            if is_optional(m, secret) {
+                // The pod starts without the Secret (or the key); the
+                // variable is then unset.
+                r.push_entry("optional", Yaml::Bool(true));
+            }
             e.with("valueFrom", Yaml::map().with("secretKeyRef", r))
         }
         EnvValue::ConfigKey { config, key } => {
@@ -386,6 +391,10 @@ fn container_security(s: &Service) -> Option<Yaml> {
 /// The keys of a `kubernetes.io/tls` Secret.
 pub const TLS_KEYS: [&str; 2] = ["tls.crt", "tls.key"];
 
+fn is_optional(m: &Model, secret: &str) -> bool {
+    m.secrets.get(secret).is_some_and(|s| s.optional)
+}
+
 fn is_tls(m: &Model, secret: &str) -> bool {
     m.secrets
         .get(secret)
@@ -479,9 +488,26 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
         } else {
             vec![item("value", sec)]
         });
-        let secret = Yaml::map()
+        let mut secret = Yaml::map()
             .with("secretName", Yaml::str(k8s_name(sec)))
             .with("items", items);
+        if is_optional(m, sec) {
+            // An absent Secret mounts as an empty volume.
+            secret.push_entry("optional", Yaml::Bool(true));
+            if !is_tls(m, sec) {
+                if let Some(decl) = m.secrets.get(sec) {
+                    out.approximated(
+                        decl.span,
+                        env,
+                        "optional",
+                        format!(
+                            "when Secret `{}` is absent, Kubernetes mounts an empty directory at /run/secrets/{sec} (a subPath of an empty volume), not no file",
+                            k8s_name(sec)
+                        ),
+                    );
+                }
+            }
+        }
         v.push(
             Yaml::map()
                 .with("name", Yaml::str(format!("secret-{}", k8s_name(sec))))

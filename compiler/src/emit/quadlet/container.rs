@@ -118,6 +118,11 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
     ports(cx, s, &mut ctr);
 
     let vars = variables(cx, s);
+    for v in vars.values() {
+        if let Var::Secret(secret) | Var::File(secret) = v {
+            optional_secret(cx, secret);
+        }
+    }
     let mut secrets: Vec<String> = Vec::new();
     for (k, v) in &vars {
         match v {
@@ -690,6 +695,24 @@ fn resources(cx: &mut Cx, s: &Service, ctr: &mut String) {
 fn k8s_only(cx: &mut Cx, s: &Service) {
     let env = cx.env;
     unitfile::single_host_limits(cx.out, env, s, "container");
+}
+
+/// An `optional = true` secret: Podman has no optional secret (a container
+/// whose `Secret=` names a missing one does not start), so it is reported.
+fn optional_secret(cx: &mut Cx, secret: &str) {
+    let m = cx.model;
+    let Some(sec) = m.secrets.get(secret).filter(|s| s.optional) else {
+        return;
+    };
+    cx.out.approximated(
+        sec.span,
+        cx.env,
+        "optional",
+        format!(
+            "Podman has no optional secret: create `{}` with an empty value when there is none (README.txt)",
+            secret_name(m, secret)
+        ),
+    );
 }
 
 #[cfg(test)]

@@ -175,7 +175,11 @@ Takes (dict "root" $ "name" <service> "values" <service values>).
 {{- else if .secret }}
 {{- $secret := index $root.Values.secrets .secret }}
 {{- $key := ternary "tls.crt" "value" (eq $secret.type "kubernetes.io/tls") }}
-{{- $env = append $env (dict "name" .name "valueFrom" (dict "secretKeyRef" (dict "name" $secret.name "key" $key))) }}
+{{- $ref := dict "name" $secret.name "key" $key }}
+{{- if $secret.optional }}
+{{- $_ := set $ref "optional" true }}
+{{- end }}
+{{- $env = append $env (dict "name" .name "valueFrom" (dict "secretKeyRef" $ref)) }}
 {{- else if .config }}
 {{- $configMap := include "@chart@.configName" (dict "root" $root "config" .config) }}
 {{- $env = append $env (dict "name" .name "valueFrom" (dict "configMapKeyRef" (dict "name" $configMap "key" .key))) }}
@@ -213,7 +217,11 @@ Takes (dict "root" $ "name" <service> "values" <service values>).
 {{- if eq $secret.type "kubernetes.io/tls" }}
 {{- $items = list (dict "key" "tls.crt" "path" "tls.crt") (dict "key" "tls.key" "path" "tls.key") }}
 {{- end }}
-{{- $volumes = append $volumes (dict "name" .name "secret" (dict "secretName" $secret.name "items" $items)) }}
+{{- $source := dict "secretName" $secret.name "items" $items }}
+{{- if $secret.optional }}
+{{- $_ := set $source "optional" true }}
+{{- end }}
+{{- $volumes = append $volumes (dict "name" .name "secret" $source) }}
 {{- end }}
 {{- end }}
 {{- toYaml $volumes }}
