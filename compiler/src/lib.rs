@@ -36,6 +36,7 @@ pub mod eval;
 pub mod model;
 pub mod names;
 pub mod prelude;
+pub mod repo_files;
 pub mod resolve;
 pub mod rules;
 pub mod source;
@@ -68,6 +69,8 @@ pub struct Compilation {
     worlds: Vec<std::sync::OnceLock<std::sync::Arc<eval::Evaluated>>>,
     /// Services converted to the model, by the address of their shared value.
     model_cache: model::ServiceCache,
+    /// Repository files that `file { source = … }` blocks mount.
+    pub files: model::Files,
 }
 
 /// Which environments `compile` evaluates and checks.
@@ -129,6 +132,7 @@ pub fn compile_with(
         base: Default::default(),
         worlds: Vec::new(),
         model_cache: Default::default(),
+        files: Default::default(),
     };
     if !keep.syntax {
         c.release_syntax();
@@ -144,9 +148,18 @@ pub fn compile_with(
     };
     let mut base_world: Option<std::sync::Arc<eval::Evaluated>> = None;
     let mut absent = rules::absent::Absent::default();
+    let mut unread = std::collections::HashSet::new();
     for env in names {
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
+        repo_files::read(
+            &c.program,
+            &world,
+            loader,
+            &mut c.files,
+            &mut unread,
+            &mut diags,
+        );
         rules::run(&c.program, &world, base_world.as_deref(), &mut diags);
         rules::absent::collect(&c.program, &world, &mut absent);
         let world = std::sync::Arc::new(world);
@@ -309,6 +322,7 @@ impl Compilation {
             cache: &self.model_cache,
             shared: self.base.get().map(|b| &b.services),
             services,
+            files: &self.files,
         })
     }
 

@@ -209,6 +209,10 @@ impl Model {
 
 pub use crate::names::{claim_name, k8s_name};
 
+/// Repository files read for `file { source = "…" }`: the text by (the
+/// file the path is written in, the path as written).
+pub type Files = std::collections::HashMap<(crate::source::FileId, String), String>;
+
 /// Converted services by the address of the evaluated value they come
 /// from (values shared between environments are converted once). Clones of
 /// a compilation start with an empty cache.

@@ -14,7 +14,7 @@ pub fn docs(text: &str) -> Vec<Value> {
 ///
 /// 1. names: the `<release>-` prefix is removed from object names and from
 ///    the references to them (HPA targets, Ingress backends, claim names,
-///    ConfigMap references), and `<release>-<service>` becomes `<service>`
+///    ConfigMap references and volumes), and `<release>-<service>` becomes `<service>`
 ///    inside env values (interpolated hosts);
 /// 2. labels: `helm.sh/chart` is dropped and `managed-by: Helm` reads
 ///    `stackc`;
@@ -46,6 +46,9 @@ pub fn normalise(docs: Vec<Value>, release: &str, c: &Compilation) -> Vec<Value>
             for v in seq(&mut d, &["spec", "template", "spec", "volumes"]) {
                 if let Some(claim) = v.get_mut("persistentVolumeClaim") {
                     strip(&mut claim["claimName"]);
+                }
+                if let Some(cm) = v.get_mut("configMap") {
+                    strip(&mut cm["name"]);
                 }
             }
             for ctr in seq(&mut d, &["spec", "template", "spec", "containers"]) {

@@ -97,6 +97,8 @@ codes! {
     E0318 Error "probe timeout not shorter than its interval";
     // Namespaces, files and configs.
     E0340 Error "`${stack.namespace}` in a stack without a namespace";
+    E0341 Error "repository file that cannot be mounted";
+    E0342 Error "`env_from` exports a config key that is not a variable name";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

@@ -11,6 +11,7 @@
 //! labels only. Kustomize and Helm reuse [`objects`] so the three targets
 //! agree by construction.
 
+pub mod files;
 mod meta;
 mod network;
 mod scaling;
@@ -132,7 +133,11 @@ pub fn service_objects(
             "host-process settings apply to the systemd target; Kubernetes runs the container",
         );
     }
-    let mut objs = storage::claims(m, name, s, out);
+    let mut objs: Vec<Object> = files::config_map(m, s).into_iter().collect();
+    if !s.files.is_empty() {
+        out.exact += s.files.len();
+    }
+    objs.extend(storage::claims(m, name, s, out));
     objs.extend(network::service(m, name, s, out));
     objs.push(workload::deployment(m, name, s, out));
     objs.extend(scaling::hpa(m, name, s, out));

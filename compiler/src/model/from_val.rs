@@ -31,6 +31,9 @@ use std::sync::Arc;
 pub struct Cx<'a> {
     /// The services of the environment (for `${svc.host}`, `${svc.port.NAME}`).
     pub services: &'a IndexMap<String, Arc<Val>>,
+    /// The repository files `file { source = … }` blocks name, as read by
+    /// the driver.
+    pub files: &'a super::Files,
 }
 
 /// A value that does not fit the model: where, and what was expected.

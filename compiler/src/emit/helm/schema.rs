@@ -461,6 +461,8 @@ fn volume_item(refs: &Refs) -> Value {
             "persistence": persistence,
             "emptyDir": empty_dir,
             "secret": ref_enum(refs.secrets),
+            "configMap": ref_enum(refs.configs),
+            "key": string(),
         }),
         &["name", "mountPath"],
     );
@@ -468,6 +470,9 @@ fn volume_item(refs: &Refs) -> Value {
         { "required": ["persistence", "emptyDir"] },
         { "required": ["persistence", "secret"] },
         { "required": ["emptyDir", "secret"] },
+        { "required": ["configMap", "persistence"] },
+        { "required": ["configMap", "emptyDir"] },
+        { "required": ["configMap", "secret"] },
     ] });
     v
 }

@@ -102,12 +102,16 @@ fn annotations(m: &Model, s: &Service) -> Yaml {
         a.insert(k.clone(), Yaml::str(v));
     }
     let used = configs_used(s);
-    if !used.is_empty() {
+    if !used.is_empty() || !s.files.is_empty() {
         let mut data = String::new();
         for c in &used {
             for (k, v) in m.configs.get(c).into_iter().flatten() {
                 data.push_str(&format!("{c}\0{k}\0{v}\0"));
             }
+        }
+        // Mounted files (subPath mounts are not updated in place).
+        for (path, f) in &s.files {
+            data.push_str(&format!("file\0{path}\0{}\0", f.content));
         }
         a.insert("checksum/config", Yaml::str(super::super::checksum(&data)));
     }
@@ -429,6 +433,7 @@ fn mounts(s: &Service, m: &Model) -> Vec<Yaml> {
         }
         v.push(y);
     }
+    v.extend(super::files::mounts(s));
     for sec in file_secrets(s, m) {
         let n = format!("secret-{}", k8s_name(sec));
         let mut y = Yaml::map()
@@ -476,6 +481,7 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
         }
         out.exact += 1;
     }
+    v.extend(super::files::volumes(s));
     for sec in file_secrets(s, m) {
         let item = |key: &str, path: &str| {
             Yaml::map()

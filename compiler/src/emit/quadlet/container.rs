@@ -424,6 +424,14 @@ fn security(cx: &mut Cx, s: &Service, ctr: &mut String) {
 /// as host paths, tmpfs as `Tmpfs=`, the others anonymous (removed with
 /// the container).
 fn volumes(cx: &mut Cx, s: &Service, ctr: &mut String) {
+    for (path, f) in &s.files {
+        cx.out.dropped(
+            f.span,
+            cx.env,
+            "file",
+            format!("mounted file {path}: the Quadlet target does not write mounted files yet; bind-mount it with a `volume` (`bind`) or build it into the image"),
+        );
+    }
     for (vname, v) in &s.volumes {
         let ro = if v.read_only { ":ro" } else { "" };
         if let Some(size) = v.tmpfs {

@@ -421,6 +421,14 @@ fn resources(cx: &mut Cx, s: &Service, svc: &mut String) {
 /// under strict hardening), private tmpfs mounts. Returns the writable
 /// directories.
 fn volumes(cx: &mut Cx, s: &Service, h: &Host, svc: &mut String) -> Vec<String> {
+    for (path, f) in &s.files {
+        cx.out.dropped(
+            f.span,
+            cx.env,
+            "file",
+            format!("mounted file {path}: a host process reads the host's files; install it there"),
+        );
+    }
     let mut writable = Vec::new();
     let mut private_tmp = false;
     for (vname, v) in &s.volumes {

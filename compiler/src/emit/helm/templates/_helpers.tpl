@@ -124,6 +124,11 @@ Takes the service values; returns a JSON list.
 {{- $configs = append $configs .config }}
 {{- end }}
 {{- end }}
+{{- range .volumes }}
+{{- if .configMap }}
+{{- $configs = append $configs .configMap }}
+{{- end }}
+{{- end }}
 {{- concat $configs (.envFrom | default list) | uniq | toJson }}
 {{- end }}
 
@@ -222,6 +227,9 @@ Takes (dict "root" $ "name" <service> "values" <service values>).
 {{- $_ := set $source "optional" true }}
 {{- end }}
 {{- $volumes = append $volumes (dict "name" .name "secret" $source) }}
+{{- else if .configMap }}
+{{- $configMap := include "@chart@.configName" (dict "root" $ctx.root "config" .configMap) }}
+{{- $volumes = append $volumes (dict "name" .name "configMap" (dict "name" $configMap "items" (list (dict "key" .key "path" .key)))) }}
 {{- end }}
 {{- end }}
 {{- toYaml $volumes }}
