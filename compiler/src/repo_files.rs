@@ -87,7 +87,11 @@ fn read_one(
             at,
             format!("cannot read `{path}`: {e}"),
         )
-        .label(format!("looked for `{name}`"))
+        .label(if name.is_empty() || name == path {
+            "not a readable file".to_string()
+        } else {
+            format!("looked for `{name}`")
+        })
         .help("the path is relative to the .stack file that names it; check the spelling, or add the file to the repository")),
     }
 }
