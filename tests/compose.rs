@@ -577,7 +577,12 @@ fn secrets_are_references_never_values() {
                         .any(|w| w == s.env_name)
                 };
                 for line in f.contents.lines().filter(mentions) {
-                    let ok = line.contains(&format!("${{{}:?", s.env_name))
+                    let reference = if s.optional {
+                        format!("${{{}:-}}", s.env_name)
+                    } else {
+                        format!("${{{}:?", s.env_name)
+                    };
+                    let ok = line.contains(&reference)
                         || line.trim() == format!("environment: {}", s.env_name);
                     assert!(
                         ok,

@@ -439,6 +439,8 @@ fn compose_reads_secrets_as_required_variables() {
                 let v = v.as_str().unwrap_or_else(|| panic!("{what}: {v:?}"));
                 let ok = if m.secrets[&secret].file {
                     v == format!("/run/secrets/{secret}")
+                } else if m.secrets[&secret].optional {
+                    v.starts_with("${") && v.ends_with(":-}")
                 } else {
                     v.starts_with("${") && v.contains(":?") && v.ends_with('}')
                 };
@@ -739,4 +741,128 @@ fn compose_interpolated_env_values_are_not_empty() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- namespaces and optional secrets
+
+/// `namespace = none` (fixture `helm-optional_no_namespace`): the k8s
+/// manifests of an environment without a namespace have no Namespace
+/// object and no `metadata.namespace`; one that names a namespace has
+/// both; optional secrets are `optional: true` references.
+#[test]
+fn namespace_none_and_optional_secrets_in_kubernetes() {
+    let e = all_stacks()
+        .into_iter()
+        .find(|e| e.name == "helm-optional_no_namespace")
+        .expect("fixture helm/optional_no_namespace");
+    let out = e.outputs.iter().find(|o| o.target == Target::K8s).unwrap();
+    let docs_of = |p: &str| documents(&out.files.iter().find(|f| f.path == p).unwrap().contents);
+    let dev = docs_of("dev.yaml");
+    assert!(dev.iter().all(|d| d["kind"] != "Namespace"));
+    assert!(dev.iter().all(|d| d["metadata"]["namespace"].is_null()));
+    let prod = docs_of("prod.yaml");
+    assert!(prod.iter().any(|d| d["kind"] == "Namespace"));
+    assert!(prod
+        .iter()
+        .filter(|d| d["kind"] != "Namespace")
+        .all(|d| d["metadata"]["namespace"] == "shop-prod"));
+    let optional = |var: &str| {
+        env_entry(&dev, "api", var).unwrap()["valueFrom"]["secretKeyRef"]["optional"].clone()
+    };
+    assert_eq!(optional("SENTRY_DSN"), Value::Bool(true));
+    assert!(optional("DATABASE_URL").is_null());
+    let deploy = dev
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "api")
+        .unwrap();
+    let vols = deploy["spec"]["template"]["spec"]["volumes"]
+        .as_sequence()
+        .unwrap();
+    let ca = vols
+        .iter()
+        .find(|v| v["secret"]["secretName"] == "extra-ca")
+        .unwrap();
+    assert_eq!(ca["secret"]["optional"], Value::Bool(true));
+}
+
+// ---------------------------------------------------------------- mounted files
+
+/// `file` blocks (fixture `kustomize-files`): each file is a configMap
+/// volume item that the ConfigMap has, mounted read-only with subPath at
+/// its path; a config value that changes per environment changes the pod
+/// template's checksum (so the pods roll); Compose mounts a config with
+/// the text inline.
+#[test]
+fn mounted_files_in_kubernetes_and_compose() {
+    let e = all_stacks()
+        .into_iter()
+        .find(|e| e.name == "kustomize-files")
+        .expect("fixture kustomize/files");
+    let out = e.outputs.iter().find(|o| o.target == Target::K8s).unwrap();
+    let docs_of = |p: &str| documents(&out.files.iter().find(|f| f.path == p).unwrap().contents);
+    let checksum = |docs: &[Value]| {
+        let d = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+        d["spec"]["template"]["metadata"]["annotations"]["checksum/config"].clone()
+    };
+    let (dev, prod) = (docs_of("dev.yaml"), docs_of("prod.yaml"));
+    assert_ne!(
+        checksum(&dev),
+        checksum(&prod),
+        "a config change rolls the pods"
+    );
+    let deploy = dev.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let pod = &deploy["spec"]["template"]["spec"];
+    let mounts = pod["containers"][0]["volumeMounts"].as_sequence().unwrap();
+    let paths: Vec<&str> = mounts
+        .iter()
+        .filter_map(|m| m["mountPath"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/etc/nginx/conf.d/default.conf",
+            "/etc/rabbitmq/enabled_plugins",
+            "/etc/app/default.conf"
+        ]
+    );
+    assert!(mounts
+        .iter()
+        .all(|m| m["readOnly"] == Value::Bool(true) && m["subPath"].is_string()));
+    let own = dev
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "web-files")
+        .unwrap();
+    assert!(own["data"]["default.conf"]
+        .as_str()
+        .unwrap()
+        .contains("listen 8080;"));
+    assert_eq!(
+        own["data"]["default.conf-2"],
+        "same file name, another key\n"
+    );
+    let compose = e
+        .outputs
+        .iter()
+        .find(|o| o.target == Target::Compose)
+        .unwrap();
+    let doc = documents(
+        &compose
+            .files
+            .iter()
+            .find(|f| f.path == "compose.yaml")
+            .unwrap()
+            .contents,
+    )
+    .remove(0);
+    let targets: Vec<&str> = doc["services"]["web"]["configs"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["target"].as_str())
+        .collect();
+    assert_eq!(targets.len(), 3);
+    assert!(doc["configs"]["web-file-enabled-plugins"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("rabbitmq_management"));
 }

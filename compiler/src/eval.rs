@@ -95,6 +95,7 @@ impl Evaluator<'_> {
             configs,
             pipelines,
         };
+        namespace_none_refs(&world, &mut diags);
         resolve_env_parts(&mut world);
         (world, diags)
     }
@@ -547,6 +548,72 @@ fn overlay_not_running(
         );
     }
     d
+}
+
+/// E0340: `${stack.namespace}` where the namespace is `none`: the objects
+/// go to whatever namespace `kubectl` or `helm` uses, so stackc has no name
+/// to write.
+fn namespace_none_refs(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    let none = matches!(
+        w.stack.get("namespace").map(|v| &v.kind),
+        Some(ValKind::Enum(k)) if k == "none"
+    );
+    if !none {
+        return;
+    }
+    let declared = w.stack.get("namespace").map(|v| v.span);
+    let mut visit = |v: &Val| {
+        let mut found = Vec::new();
+        stack_namespace_parts(v, &mut found);
+        for span in found {
+            let mut d = Diagnostic::new(
+                Code::E0340,
+                span,
+                "`${stack.namespace}` has no value: the stack deploys without a namespace",
+            )
+            .label("no namespace to write here")
+            .help(
+                "give the stack (or this environment) a namespace name, or let the \
+                 program read its namespace at run time (in Kubernetes, the file \
+                 /var/run/secrets/kubernetes.io/serviceaccount/namespace)",
+            )
+            .note(
+                "with `namespace = none` the objects go to the namespace `kubectl` or \
+                 `helm` uses, which stackc cannot know",
+            );
+            if let Some(at) = declared {
+                d = d.secondary(at, "the namespace is `none` here");
+            }
+            diags.push(d);
+        }
+    };
+    for v in w.services.values() {
+        visit(v);
+    }
+    for v in w.configs.values().chain(w.pipelines.values()) {
+        visit(v);
+    }
+    visit(&w.stack);
+    if let Some(e) = &w.environment {
+        visit(e);
+    }
+}
+
+/// Spans of the strings holding `${stack.namespace}`.
+fn stack_namespace_parts(v: &Val, out: &mut Vec<crate::source::Span>) {
+    match &v.kind {
+        ValKind::Interp(parts)
+            if parts
+                .iter()
+                .any(|p| matches!(p, Part::Stack(f) if f == "namespace")) =>
+        {
+            out.push(v.span);
+        }
+        ValKind::Map(m) => m.values().for_each(|c| stack_namespace_parts(c, out)),
+        ValKind::List(l) => l.iter().for_each(|c| stack_namespace_parts(c, out)),
+        ValKind::Tagged(tg) => stack_namespace_parts(&tg.2, out),
+        _ => {}
+    }
 }
 
 /// Replaces `stack.*`, `environment.name` and config parts by text.

@@ -36,6 +36,7 @@ pub mod eval;
 pub mod model;
 pub mod names;
 pub mod prelude;
+pub mod repo_files;
 pub mod resolve;
 pub mod rules;
 pub mod source;
@@ -71,6 +72,8 @@ pub struct Compilation {
     /// The checked items were freed ([`Compilation::release_checked`]): only
     /// the worlds evaluated before can be asked for.
     released: bool,
+    /// Repository files that `file { source = … }` blocks mount.
+    pub files: model::Files,
 }
 
 /// Which environments `compile` evaluates and checks.
@@ -133,6 +136,7 @@ pub fn compile_with(
         worlds: Vec::new(),
         model_cache: Default::default(),
         released: false,
+        files: Default::default(),
     };
     if !keep.syntax {
         c.release_syntax();
@@ -148,9 +152,18 @@ pub fn compile_with(
     };
     let mut base_world: Option<std::sync::Arc<eval::Evaluated>> = None;
     let mut absent = rules::absent::Absent::default();
+    let mut unread = std::collections::HashSet::new();
     for env in names {
         let (world, d) = c.evaluate(env.as_deref());
         diags.extend(d);
+        repo_files::read(
+            &c.program,
+            &world,
+            loader,
+            &mut c.files,
+            &mut unread,
+            &mut diags,
+        );
         rules::run(&c.program, &world, base_world.as_deref(), &mut diags);
         rules::absent::collect(&c.program, &world, &mut absent);
         let world = std::sync::Arc::new(world);
@@ -359,6 +372,7 @@ impl Compilation {
                 .map(|w| &w.services)
                 .or_else(|| self.base.get().map(|b| &b.services)),
             services,
+            files: &self.files,
         })
     }
 

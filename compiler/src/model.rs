@@ -47,7 +47,7 @@ pub struct Model {
 pub struct Stack {
     pub name: String,
     pub description: Option<String>,
-    pub namespace: Option<String>,
+    pub namespace: Option<Namespace>,
     pub registry: Option<String>,
     pub version: String,
     pub labels: IndexMap<String, String>,
@@ -76,7 +76,7 @@ pub struct Environment {
     pub name: String,
     pub description: Option<String>,
     pub tier: Tier,
-    pub namespace: Option<String>,
+    pub namespace: Option<Namespace>,
     pub registry: Option<String>,
     pub tag: Option<String>,
     pub approval: bool,
@@ -117,6 +117,26 @@ impl Target {
     }
 }
 
+/// A `namespace` setting: a name, or `none` (the objects carry no
+/// namespace and go to the one the applying tool uses).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub enum Namespace {
+    #[serde(rename = "none")]
+    None,
+    #[serde(untagged)]
+    Name(String),
+}
+
+impl Namespace {
+    /// The name; `None` for `namespace = none`.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Namespace::Name(n) => Some(n),
+            Namespace::None => None,
+        }
+    }
+}
+
 impl Environment {
     /// Whether this environment is emitted for `t`.
     pub fn emits(&self, t: Target) -> bool {
@@ -139,6 +159,7 @@ pub struct EnvironmentSummary {
     pub tier: Tier,
     pub approval: bool,
     pub url: Option<String>,
+    /// `None` when unset or `none` (pipelines then name no namespace).
     pub namespace: Option<String>,
     /// Targets this environment is emitted for; `None`: all of the stack's.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,6 +182,8 @@ pub struct Secret {
     /// Variable name in `.env` files and CI secret stores.
     pub env_name: String,
     pub file: bool,
+    /// The value may be absent or empty.
+    pub optional: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -174,13 +197,19 @@ pub enum SecretKind {
 }
 
 impl Model {
-    /// The namespace resources go to (environment's, else the stack's, else the stack name).
-    pub fn namespace(&self) -> &str {
-        self.environment
+    /// The namespace resources go to (environment's, else the stack's, else
+    /// the stack name); `None` for `namespace = none`: the objects carry no
+    /// namespace and go to the one `kubectl` or `helm` uses.
+    pub fn namespace(&self) -> Option<&str> {
+        match self
+            .environment
             .as_ref()
-            .and_then(|e| e.namespace.as_deref())
-            .or(self.stack.namespace.as_deref())
-            .unwrap_or(&self.stack.name)
+            .and_then(|e| e.namespace.as_ref())
+            .or(self.stack.namespace.as_ref())
+        {
+            Some(ns) => ns.name(),
+            None => Some(&self.stack.name),
+        }
     }
 
     pub fn env_name(&self) -> Option<&str> {
@@ -189,6 +218,10 @@ impl Model {
 }
 
 pub use crate::names::{claim_name, k8s_name};
+
+/// Repository files read for `file { source = "…" }`: the text by (the
+/// file the path is written in, the path as written).
+pub type Files = std::collections::HashMap<(crate::source::FileId, String), String>;
 
 /// Converted services by the address of the evaluated value they come
 /// from (values shared between environments are converted once). Clones of

@@ -14,8 +14,8 @@ pub fn docs(text: &str) -> Vec<Value> {
 ///
 /// 1. names: the `<release>-` prefix is removed from object names and from
 ///    the references to them (HPA targets, Ingress backends, claim names,
-///    a StatefulSet's `serviceName`, ConfigMap references of containers
-///    and init containers), and `<release>-<service>` becomes `<service>`
+///    a StatefulSet's `serviceName`, ConfigMap references and volumes of
+///    containers and init containers), and `<release>-<service>` becomes `<service>`
 ///    inside env values (interpolated hosts);
 /// 2. labels: `helm.sh/chart` is dropped and `managed-by: Helm` reads
 ///    `stackc`;
@@ -47,6 +47,9 @@ pub fn normalise(docs: Vec<Value>, release: &str, c: &Compilation) -> Vec<Value>
             for v in seq(&mut d, &["spec", "template", "spec", "volumes"]) {
                 if let Some(claim) = v.get_mut("persistentVolumeClaim") {
                     strip(&mut claim["claimName"]);
+                }
+                if let Some(cm) = v.get_mut("configMap") {
+                    strip(&mut cm["name"]);
                 }
             }
             if let Some(sts) = d.get_mut("spec").and_then(|s| s.get_mut("serviceName")) {

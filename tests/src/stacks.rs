@@ -34,12 +34,16 @@ impl StackDir {
     /// Every `.stack` file under the directory, named `<name>/<relative path>`.
     pub fn loader(&self) -> MemoryLoader {
         let mut loader = MemoryLoader::new();
+        // `.stack` files, and the text files `file { source = … }` blocks
+        // may mount.
         for file in files_under(&self.dir) {
-            if file.extension().is_some_and(|x| x == "stack") {
-                let rel = file.strip_prefix(&self.dir).unwrap();
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                let text = std::fs::read_to_string(&file).unwrap();
-                loader = loader.with(&format!("{}/{rel}", self.name), &text);
+            let rel = file.strip_prefix(&self.dir).unwrap();
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let is_stack = file.extension().is_some_and(|x| x == "stack");
+            match std::fs::read_to_string(&file) {
+                Ok(text) => loader = loader.with(&format!("{}/{rel}", self.name), &text),
+                Err(e) if is_stack => panic!("{}: {e}", file.display()),
+                Err(_) => {}
             }
         }
         loader

@@ -111,6 +111,10 @@ codes! {
     E0351 Error "`container_name` on a service with more than one replica";
     E0352 Error "two services with the same `container_name`";
     E0353 Error "address of a service on no shared Compose network";
+    // Namespaces, files and configs.
+    E0340 Error "`${stack.namespace}` in a stack without a namespace";
+    E0341 Error "repository file that cannot be mounted";
+    E0342 Error "`env_from` exports a config key that is not a variable name";
     // Secrets.
     E0400 Warning "secret declared but never used";
     E0401 Warning "literal looks like a credential";

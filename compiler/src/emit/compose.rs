@@ -193,7 +193,7 @@ fn notes(out: &mut Output, models: &Models, base: &Built) {
         );
     }
     for m in std::iter::once(&models.base).chain(&models.envs) {
-        let ns = m.namespace();
+        let Some(ns) = m.namespace() else { continue };
         if ns != m.stack.name {
             let env = m.env_name().map_or(String::new(), |e| format!(" (`{e}`)"));
             out.note(format!(

@@ -11,6 +11,7 @@
 //! labels only. Kustomize and Helm reuse [`objects`] so the three targets
 //! agree by construction.
 
+pub mod files;
 mod meta;
 mod network;
 mod scaling;
@@ -67,7 +68,9 @@ fn render_streaming(m: &Model, out: &mut Output) -> String {
         buf.push_str("---\n");
         yaml::write_document(buf, &o.doc);
     };
-    put(&meta::namespace(m), &mut kinds);
+    if let Some(ns) = meta::namespace(m) {
+        put(&ns, &mut kinds);
+    }
     for o in meta::configmaps(m) {
         put(&o, &mut kinds);
     }
@@ -92,7 +95,7 @@ const KINDS: usize = 9;
 
 /// Every object of one model, in apply order.
 pub fn objects(m: &Model, out: &mut Output) -> Vec<Object> {
-    let mut objs = vec![meta::namespace(m)];
+    let mut objs: Vec<Object> = meta::namespace(m).into_iter().collect();
     objs.extend(meta::configmaps(m));
     for (name, s) in &m.services {
         objs.extend(service_objects(m, name, s, out));
@@ -159,7 +162,11 @@ pub fn service_objects(
         );
     }
     compose_only(s, env, out);
-    let mut objs = storage::claims(m, name, s, out);
+    let mut objs: Vec<Object> = files::config_map(m, s).into_iter().collect();
+    if !s.files.is_empty() {
+        out.exact += s.files.len();
+    }
+    objs.extend(storage::claims(m, name, s, out));
     objs.extend(network::service(m, name, s, out));
     objs.extend(network::headless_service(m, name, s));
     objs.push(workload::workload(m, name, s, out));
@@ -198,7 +205,7 @@ fn render_secret_templates(m: &Model, secrets: &[Object]) -> String {
     let mut s = hash_header();
     s.push_str(&format!(
         "# Secret templates for `{}`: fill in the values and apply them yourself\n# (or create the Secrets with sealed-secrets / external-secrets). stackc never writes secret values.\n",
-        m.namespace()
+        m.namespace().unwrap_or("the namespace the stack is deployed to")
     ));
     write_objects(&mut s, secrets);
     s

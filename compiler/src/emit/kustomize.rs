@@ -387,10 +387,12 @@ fn write_secrets(out: &mut Output, models: &Models) {
     ));
     for m in models.env_or_base() {
         let env = m.env_name().unwrap_or("base");
-        s.push_str(&format!(
-            "#   {env}: kubectl apply -n {} -f secrets.yaml\n",
-            m.namespace()
-        ));
+        match m.namespace() {
+            Some(ns) => s.push_str(&format!("#   {env}: kubectl apply -n {ns} -f secrets.yaml\n")),
+            None => s.push_str(&format!(
+                "#   {env}: kubectl apply -f secrets.yaml   (into the namespace the stack is deployed to)\n"
+            )),
+        }
     }
     s.push_str(concat!(
         "# No kustomization lists this file, so `kubectl apply -k` never applies placeholders.\n",

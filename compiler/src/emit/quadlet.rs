@@ -289,6 +289,11 @@ fn readme(
                 "\n       podman secret create {name} /path/to/{secret}\
                  \n       # or: podman secret create --env {name} {var}"
             ));
+            if m.secrets.get(secret).is_some_and(|s| s.optional) {
+                text.push_str(&format!(
+                    "\n       # optional, but Podman needs the secret: without a value, printf '' | podman secret create {name} -"
+                ));
+            }
         }
         say(&mut r, text);
     }

@@ -31,6 +31,8 @@ pub struct Inputs<'a> {
     pub shared: Option<&'a IndexMap<String, Arc<Val>>>,
     /// `false`: a shell without services and pipelines.
     pub services: bool,
+    /// The repository files `file` blocks read.
+    pub files: &'a Files,
 }
 
 /// The model of `inputs.world`.
@@ -63,7 +65,9 @@ fn summary(name: &str, ov: Option<&Val>) -> Res<EnvironmentSummary> {
         })?,
         approval: get("approval").and_then(Val::bool).unwrap_or(false),
         url: get("url").map(text_of),
-        namespace: get("namespace").map(text_of),
+        namespace: get("namespace")
+            .filter(|v| !matches!(&v.kind, ValKind::Enum(k) if k == "none"))
+            .map(text_of),
         targets: get("targets").and_then(|v| match &v.kind {
             ValKind::List(items) => Some(
                 items
@@ -103,6 +107,7 @@ fn model(i: &Inputs) -> Res<Model> {
     let w = i.world;
     let cx = Cx {
         services: &w.services,
+        files: i.files,
     };
     let stack = Stack::from_val(&w.stack, &cx)?;
     let environment = w
@@ -136,6 +141,17 @@ fn services(i: &Inputs, cx: &Cx, m: &Model) -> Res<IndexMap<String, Service>> {
     for (name, v) in &i.world.services {
         let mut s = service(i, cx, name, v)?;
         complete_service(&mut s, &m.stack, m.environment.as_ref());
+        // Config values change per environment: filled here, after the cache.
+        for f in s.files.values_mut() {
+            if let Some((c, k)) = &f.config {
+                f.content = m
+                    .configs
+                    .get(c)
+                    .and_then(|c| c.get(k))
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
         out.insert(name.clone(), s);
     }
     Ok(out)
@@ -165,6 +181,7 @@ fn secrets(w: &Evaluated, cx: &Cx) -> Res<IndexMap<String, Secret>> {
             kind: r.req("kind")?,
             env_name: env_name.unwrap_or_else(|| screaming_snake(name)),
             file: r.req("file")?,
+            optional: r.req("optional")?,
         };
         Ok((name.clone(), s))
     };

@@ -31,6 +31,9 @@ use std::sync::Arc;
 pub struct Cx<'a> {
     /// The services of the environment (for `${svc.host}`, `${svc.port.NAME}`).
     pub services: &'a IndexMap<String, Arc<Val>>,
+    /// The repository files `file { source = … }` blocks name, as read by
+    /// the driver.
+    pub files: &'a super::Files,
 }
 
 /// A value that does not fit the model: where, and what was expected.
@@ -146,6 +149,16 @@ impl FromVal for String {
             ValKind::Ref(r) => Ok(ref_name(r)),
             ValKind::Interp(parts) => Ok(interp::k8s(cx.services, &model_parts(parts))),
             _ => misfit(v, "a string"),
+        }
+    }
+}
+
+/// A name, or the keyword `none`.
+impl FromVal for super::Namespace {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        match &v.kind {
+            ValKind::Enum(k) if k == "none" => Ok(super::Namespace::None),
+            _ => Ok(super::Namespace::Name(String::from_val(v, cx)?)),
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct Service {
     pub env_from: Option<Vec<String>>,
     #[serde(rename = "volume")]
     pub volumes: IndexMap<String, Volume>,
+    /// Files mounted read-only, by absolute path.
+    #[serde(rename = "file")]
+    pub files: IndexMap<String, File>,
     pub health: Option<Probe>,
     /// Effective liveness probe: `liveness` over `health` (computed).
     pub liveness: Option<Probe>,
@@ -393,6 +396,20 @@ pub struct Volume {
     pub read_only: bool,
     pub storage_class: Option<String>,
     pub access: AccessMode,
+}
+
+/// A file mounted read-only into the container (`file "/path" { … }`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct File {
+    #[serde(rename = "__span")]
+    pub span: Span,
+    /// The repository file it is read from, as written.
+    pub source: Option<String>,
+    /// The config key it holds: `[config, key]`.
+    pub config: Option<(String, String)>,
+    /// The text: read from `source`, the config's value in this
+    /// environment, or as written (computed).
+    pub content: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -2,7 +2,9 @@
 //! and configs become objects named `k8s_name(NAME)` (`db_url` and `db-url`
 //! are both `db-url`); persistent volumes become claims named
 //! `SERVICE-VOLUME` (`a` + `b-c` and `a-b` + `c` are both `a-b-c`); a
-//! stateful service's headless Service is `SERVICE-headless`.
+//! stateful service's headless Service is `SERVICE-headless`; the
+//! files a service mounts from the repository or the stack are the
+//! ConfigMap `SERVICE-files`, which a config may also become.
 
 use crate::check::head_span;
 use crate::diagnostics::{Code, Diagnostic};
@@ -30,20 +32,28 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         },
         diags,
     );
-    let configs = p
+    // Configs, then the ConfigMap `<service>-files` of each service that
+    // mounts a file from the repository or the stack.
+    let mut config_maps: Vec<(String, Span, String)> = p
         .symbols
         .configs
         .iter()
-        .map(|(n, r)| (k8s_name(n), r.name_span));
+        .map(|(n, r)| (k8s_name(n), r.name_span, format!("config `{n}`")))
+        .collect();
+    for (svc, s) in &w.services {
+        let files = s.get("file").and_then(Val::as_map).into_iter().flatten();
+        if let Some((_, f)) = files.into_iter().find(|(_, f)| f.get("config").is_none()) {
+            config_maps.push((
+                format!("{}-files", k8s_name(svc)),
+                head_span(&p.map, f.span),
+                format!("the mounted files of service `{svc}`"),
+            ));
+        }
+    }
     unique(
         "ConfigMap",
-        configs,
-        |i| {
-            format!(
-                "config `{}`",
-                p.symbols.configs.get_index(i).map_or("", |e| e.0)
-            )
-        },
+        config_maps.iter().map(|c| (c.0.clone(), c.1)),
+        |i| config_maps[i].2.clone(),
         diags,
     );
     // Services, and the headless Service `NAME-headless` of each stateful one.

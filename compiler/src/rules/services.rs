@@ -18,7 +18,7 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             exclusive(p, s, diags);
             resources(p, s, diags);
             http_paths(s, diags);
-            mount_paths(s, diags);
+            mount_paths(p, s, diags);
             probe_timing(p, s, diags);
             liveness_budget(p, s, diags);
             liveness_like_readiness(p, s, diags);
@@ -36,6 +36,7 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
         if is_production(w) {
             image_tag(name, s, w, diags);
         }
+        env_from_keys(p, w, s, diags);
     }
     depends_on(p, w, diags);
     container_names(w, diags);
@@ -208,6 +209,61 @@ fn container_names(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A key name for a file called `k`: `default.conf` → `default_conf`.
+fn file_key(k: &str) -> String {
+    let mut out: String = k
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Whether `k` is an environment variable name (`[A-Za-z_][A-Za-z0-9_]*`).
+pub fn is_env_name(k: &str) -> bool {
+    !k.is_empty()
+        && !k.starts_with(|c: char| c.is_ascii_digit())
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// E0342: `env_from` exports every key of a config as a variable; a key
+/// that is not a variable name (a file such as `"default.conf"`) would be
+/// one in Compose and in recent Kubernetes.
+fn env_from_keys(p: &Program, w: &Evaluated, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let Some(list) = s.get("env_from") else {
+        return;
+    };
+    for item in list.list() {
+        let ValKind::Ref(crate::value::Ref::Config(config)) = &item.kind else {
+            continue;
+        };
+        let Some(keys) = w.configs.get(config).and_then(Val::as_map) else {
+            continue;
+        };
+        for (k, v) in keys {
+            if is_env_name(k) {
+                continue;
+            }
+            diags.push(
+                Diagnostic::new(
+                    Code::E0342,
+                    key_before(&p.map, v.span, k),
+                    format!(
+                        "`env_from` exports config `{config}`, whose key `{k}` is not an environment variable name"
+                    ),
+                )
+                .label("not a variable name")
+                .secondary(item.span, "every key of the config becomes a variable here")
+                .help(format!(
+                    "keep files and variables in separate configs: move `{k}` to a config of its own (under a name such as `{}`) and mount it with `file \"/path/{k}\" {{ config = config.NAME.{} }}`", file_key(k), file_key(k)
+                )),
+            );
+        }
+    }
+}
+
 fn is_production(w: &Evaluated) -> bool {
     w.environment
         .as_ref()
@@ -258,6 +314,20 @@ fn exclusive(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
             head(v),
             &["size", "bind", "tmpfs"],
             "a volume is persistent (`size`), a bind mount (`bind`) or memory (`tmpfs`)",
+            diags,
+        );
+    }
+    for v in s
+        .get("file")
+        .and_then(Val::as_map)
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        one_of(
+            v,
+            head(v),
+            &["source", "config", "content"],
+            "a file's text comes from a repository file (`source`), a config key (`config`) or the stack (`content`)",
             diags,
         );
     }
@@ -420,7 +490,25 @@ fn http_paths(s: &Val, diags: &mut Vec<Diagnostic>) {
 
 /// E0315: a volume's `mount` is a path inside the container, from its
 /// root; Kubernetes rejects a relative `mountPath` only at apply time.
-fn mount_paths(s: &Val, diags: &mut Vec<Diagnostic>) {
+fn mount_paths(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
+    for (path, f) in s.get("file").and_then(Val::as_map).into_iter().flatten() {
+        if path.starts_with('/') && !path.ends_with('/') {
+            continue;
+        }
+        let fixed = format!("/{}", path.trim_start_matches("./").trim_start_matches('/'));
+        let fixed = fixed.trim_end_matches('/');
+        diags.push(
+            Diagnostic::new(
+                Code::E0315,
+                head_span(&p.map, f.span),
+                format!("a file is mounted at `{path}`, which is not an absolute file path"),
+            )
+            .label("a file path inside the container, from its root")
+            .help(format!(
+                "write the whole path of the file, e.g. \"{fixed}\""
+            )),
+        );
+    }
     let Some(volumes) = s.get("volume").and_then(Val::as_map) else {
         return;
     };

@@ -29,6 +29,8 @@ pub(crate) struct ServiceDoc {
     pub secrets: Vec<String>,
     /// Named networks it joins (besides `default`).
     pub networks: Vec<String>,
+    /// Top-level configs (mounted files) it defines: `(name, text)`.
+    pub configs: Vec<(String, String)>,
     pub uses: Vec<SecretUse>,
 }
 
@@ -237,6 +239,18 @@ pub(super) fn assemble(m: &Model, services: &[&ServiceDoc]) -> Yaml {
     let secrets = top_level(services, |s| &s.secrets, |name| secret_source(m, name));
     if !secrets.is_empty() {
         doc.insert("secrets", secrets);
+    }
+    let mut configs = Yaml::map();
+    for s in services {
+        for (name, text) in &s.configs {
+            configs.push_entry(
+                name,
+                Yaml::map().with("content", super::values::lit_yaml(text)),
+            );
+        }
+    }
+    if !configs.is_empty() {
+        doc.insert("configs", configs);
     }
     let network = Yaml::map().with("name", Yaml::str(&m.stack.name));
     let mut networks = Yaml::map().with("default", network);

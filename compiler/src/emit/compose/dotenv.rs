@@ -23,6 +23,9 @@ pub(super) fn render(m: &Model, uses: &[SecretUse]) -> String {
          # Compose refuses to start while one of them is unset or empty.\n",
         m.stack.name
     ));
+    if m.secrets.values().any(|s| s.optional) {
+        out.push_str("# Except the ones marked optional: they may be left empty or out.\n");
+    }
     let mut unused = Vec::new();
     for (name, secret) in &m.secrets {
         let mine: Vec<&SecretUse> = uses.iter().filter(|u| &u.secret == name).collect();
@@ -51,6 +54,9 @@ fn variable(out: &mut String, name: &str, s: &Secret, uses: &[&SecretUse]) {
     }
     out.push_str(&format!("# secret `{name}`, {}", kind_hint(s.kind)));
     out.push_str(&format!("; {}\n", used_by(name, uses)));
+    if s.optional {
+        out.push_str("# optional: may be left empty or out\n");
+    }
     out.push_str(&format!("{}={PLACEHOLDER}\n", var_name(&s.env_name)));
 }
 

@@ -18,6 +18,7 @@ pub(super) fn lower(cx: &mut Cx, svc: &Service) -> ServiceDoc {
         volumes: Vec::new(),
         secrets: Vec::new(),
         networks: Vec::new(),
+        configs: Vec::new(),
         uses: Vec::new(),
     };
     profiles(cx, svc, &mut sd);
@@ -27,6 +28,7 @@ pub(super) fn lower(cx: &mut Cx, svc: &Service) -> ServiceDoc {
     ports(cx, svc, &mut sd);
     volumes(cx, svc, &mut sd);
     networks(cx, svc, &mut sd);
+    files(cx, svc, &mut sd);
     health::healthcheck(cx, svc, &mut sd.doc);
     health::depends_on(cx, svc, &mut sd.doc);
     restart(cx, svc, &mut sd.doc);
@@ -247,6 +249,26 @@ fn mount(cx: &mut Cx, svc: &Service, name: &str, v: &Volume, sd: &mut ServiceDoc
         .with("type", "volume".into())
         .with("source", Yaml::Str(volume));
     m.with("target", target)
+}
+
+/// Mounted files: a top-level config each (`content:`, the text inline,
+/// named `<service>-<volume name the k8s backend gives it>`), mounted at
+/// its path.
+fn files(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
+    let mut list = Vec::new();
+    for item in crate::emit::k8s::files::items(svc) {
+        let name = format!("{}-{}", svc.name, item.volume);
+        list.push(
+            Yaml::map()
+                .with("source", lit_yaml(&name))
+                .with("target", lit_yaml(&item.path)),
+        );
+        sd.configs.push((name, item.content));
+        cx.findings.exact(&svc.name, "files");
+    }
+    if !list.is_empty() {
+        set(&mut sd.doc, "configs", Yaml::Seq(list));
+    }
 }
 
 /// What a named volume cannot carry: size, storage class, access mode.

@@ -43,6 +43,11 @@ pub(super) fn required_var(name: &str) -> String {
     format!("${{{name}:?set {name} in .env (see .env.example)}}")
 }
 
+/// An optional secret's value: `${NAME:-}`, empty when unset.
+pub(super) fn optional_var(name: &str) -> String {
+    format!("${{{name}:-}}")
+}
+
 /// `name` as a Compose variable name (`[A-Za-z_][A-Za-z0-9_]*`): other
 /// characters become `_`, a leading digit gets a `_` before it.
 pub(super) fn var_name(name: &str) -> String {
@@ -120,7 +125,11 @@ fn secret_ref(cx: &mut Cx, svc: &Service, var: &str, name: &str, sd: &mut Servic
     } else {
         cx.findings.exact(&svc.name, "secret variables");
     }
-    required_var(&var)
+    if secret.optional {
+        optional_var(&var)
+    } else {
+        required_var(&var)
+    }
 }
 
 /// One piece of an interpolated string.

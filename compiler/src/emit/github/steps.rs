@@ -870,8 +870,15 @@ pub(super) fn deploy_path(m: &Model, via: DeployVia) -> String {
     }
 }
 
+/// `--namespace NS ` for kubectl and helm; empty for `namespace = none`
+/// (they use the kubeconfig context's namespace).
+fn ns_flag(m: &Model) -> String {
+    m.namespace()
+        .map_or(String::new(), |ns| format!("--namespace {} ", sh(ns)))
+}
+
 fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> String {
-    let ns = m.namespace();
+    let ns = ns_flag(m);
     let path = deploy_path(m, via);
     let mut s = String::from("set -euo pipefail\n");
     let built: Vec<(&str, String)> = deployments(m)
@@ -894,7 +901,7 @@ fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> Stri
                 s.push_str("cd \"$GITHUB_WORKSPACE\"\n");
             }
             s.push_str(&format!("kubectl apply -k {}\n", sh(&path)));
-            rollout_status(&mut s, m, ns, wait);
+            rollout_status(&mut s, m, &ns, wait);
         }
         DeployVia::K8s => {
             s.push_str(&format!("kubectl apply -f {}\n", sh(&path)));
@@ -904,13 +911,12 @@ fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> Stri
                     .map(|c| format!("{c}=\"{repo}:sha-$GITHUB_SHA\""))
                     .collect();
                 s.push_str(&format!(
-                    "kubectl set image --namespace {} {} {}\n",
-                    sh(ns),
+                    "kubectl set image {ns}{} {}\n",
                     workload_ref(m, svc),
                     images.join(" ")
                 ));
             }
-            rollout_status(&mut s, m, ns, wait);
+            rollout_status(&mut s, m, &ns, wait);
         }
         DeployVia::Helm => {
             let env = m.env_name().unwrap_or("");
@@ -920,11 +926,15 @@ fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> Stri
                 format!("{path}/values-{env}.yaml")
             };
             s.push_str(&format!(
-                "helm upgrade --install {} {} \\\n  --values {} \\\n  --namespace {} --create-namespace \\\n",
+                "helm upgrade --install {} {} \\\n  --values {} \\\n{}",
                 sh(&m.stack.name),
                 sh(&path),
                 sh(&values),
-                sh(ns)
+                if ns.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {ns}--create-namespace \\\n")
+                }
             ));
             for (svc, _) in &built {
                 // The chart's values key of the service (a name the chart
@@ -939,34 +949,29 @@ fn deploy_script(m: &Model, via: DeployVia, built: &[String], wait: u64) -> Stri
 }
 
 fn rollout_status(s: &mut String, m: &Model, ns: &str, wait: u64) {
+    // `ns` is `--namespace NS ` or empty.
     for svc in deployments(m) {
         s.push_str(&format!(
-            "kubectl rollout status --namespace {} {} --timeout={wait}s\n",
-            sh(ns),
+            "kubectl rollout status {ns}{} --timeout={wait}s\n",
             workload_ref(m, svc)
         ));
     }
 }
 
 fn rollback_script(m: &Model, via: DeployVia) -> String {
-    let ns = m.namespace();
+    let ns = ns_flag(m);
     let mut s = String::from("set -euo pipefail\n");
     match via {
         DeployVia::Kustomize | DeployVia::K8s => {
             for svc in deployments(m) {
                 s.push_str(&format!(
-                    "kubectl rollout undo --namespace {} {}\n",
-                    sh(ns),
+                    "kubectl rollout undo {ns}{}\n",
                     workload_ref(m, svc)
                 ));
             }
         }
         DeployVia::Helm => {
-            s.push_str(&format!(
-                "helm rollback {} --namespace {} --wait\n",
-                sh(&m.stack.name),
-                sh(ns)
-            ));
+            s.push_str(&format!("helm rollback {} {ns}--wait\n", sh(&m.stack.name),));
         }
     }
     s

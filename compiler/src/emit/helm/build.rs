@@ -58,7 +58,7 @@ pub fn build(models: &Models, chart: &str, out: &mut Output) -> Built {
             values_file::Env::new(m, chart)
         })
         .collect();
-    let configs: Vec<String> = models.base.configs.keys().cloned().collect();
+    let configs = super::values::config_names(std::iter::once(&models.base).chain(&models.envs));
     let mut w = Writers {
         base: values_file::Base::new(&models.base, chart),
         envs,

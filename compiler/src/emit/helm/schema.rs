@@ -217,8 +217,16 @@ fn secrets_schema(u: &Union) -> Value {
         for k in keys {
             p[*k] = json!({ "type": "string", "minLength": 1 });
         }
+        if secret.optional {
+            p["optional"] = described(
+                boolean(),
+                "Pods start without this Secret (it may be absent or lack a key).",
+            );
+        }
         props.insert(name.clone(), object(p, &["name", "type"]));
-        needed.insert(name.clone(), json!({ "required": keys }));
+        if !secret.optional {
+            needed.insert(name.clone(), json!({ "required": keys }));
+        }
     }
     let mut required = vec!["create"];
     required.extend(u.secrets.keys().map(String::as_str));
@@ -649,6 +657,8 @@ fn volume_item() -> Value {
             "persistence": persistence,
             "emptyDir": empty_dir,
             "secret": def("secretName"),
+            "configMap": def("configName"),
+            "key": string(),
         }),
         &["name", "mountPath"],
     );
@@ -656,6 +666,9 @@ fn volume_item() -> Value {
         { "required": ["persistence", "emptyDir"] },
         { "required": ["persistence", "secret"] },
         { "required": ["emptyDir", "secret"] },
+        { "required": ["configMap", "persistence"] },
+        { "required": ["configMap", "emptyDir"] },
+        { "required": ["configMap", "secret"] },
     ] });
     v
 }

@@ -232,6 +232,7 @@ mod tests {
             let secret = SecretRef {
                 name: name.replace('_', "-"),
                 kind,
+                optional: false,
             };
             u.secrets.insert(name.to_string(), secret);
         }

@@ -17,6 +17,8 @@ pub struct SecretRef {
     /// The Kubernetes Secret's name.
     pub name: String,
     pub kind: SecretKind,
+    /// `optional = true`: pods start without it.
+    pub optional: bool,
 }
 
 /// Whether Kubernetes renders a service, i.e. whether
@@ -78,6 +80,7 @@ fn secrets_read(m: &Model) -> IndexMap<String, SecretRef> {
             let secret = SecretRef {
                 name: k8s_name(name),
                 kind: sec.kind,
+                optional: sec.optional,
             };
             read.insert(secret_key(name, m), secret);
         }

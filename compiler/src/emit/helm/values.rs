@@ -95,9 +95,12 @@ fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
         } else {
             "Opaque"
         };
-        let s = Yaml::map()
+        let mut s = Yaml::map()
             .with("name", Yaml::str(&secret.name))
             .with("type", Yaml::str(ty));
+        if secret.optional {
+            s.push_entry("optional", Yaml::Bool(true));
+        }
         t.push_entry(key.clone(), s);
     }
     t
@@ -119,12 +122,44 @@ fn common_labels(m: &Model) -> Yaml {
     y
 }
 
+/// The declared configs, then each service's own map of mounted files
+/// (`<service>-files`, as the k8s backend names its ConfigMap).
 fn configs(m: &Model) -> Yaml {
     let mut y = Yaml::map();
     for (name, data) in &m.configs {
         y.push_entry(name.clone(), string_map(data));
     }
+    for s in m.services.values().filter(|s| s.is_container()) {
+        let own: Vec<_> = crate::emit::k8s::files::items(s)
+            .into_iter()
+            .filter(|i| i.own)
+            .collect();
+        if own.is_empty() {
+            continue;
+        }
+        let mut data = Yaml::map();
+        for i in own {
+            data.push_entry(i.key, Yaml::str(&i.content));
+        }
+        y.push_entry(crate::emit::k8s::files::own_config_map(&s.name), data);
+    }
     y
+}
+
+/// Every key of `configs` in any model: the declared configs and the
+/// services' own maps of mounted files.
+pub fn config_names<'m>(models: impl Iterator<Item = &'m Model>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in models {
+        if let Yaml::Map(entries) = configs(m) {
+            for (k, _) in entries {
+                if !out.contains(&k) {
+                    out.push(k);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What the values read of a model besides the service at hand.
@@ -521,6 +556,21 @@ fn volume_item(
             .get(secret_name)
             .map_or_else(|| secret_name.clone(), |k| secret_key(k, m));
         y.push_entry("secret", Yaml::str(key));
+    } else if let Some(Yaml::Str(cm)) = path(vol, &["configMap", "name"]) {
+        // A mounted file: the config (or the service's own files map) and
+        // the key.
+        let config = m
+            .configs
+            .keys()
+            .find(|c| k8s_name(c) == *cm)
+            .cloned()
+            .unwrap_or_else(|| cm.clone());
+        y.push_entry("configMap", Yaml::str(config));
+        if let Some(Yaml::Seq(items)) = path(vol, &["configMap", "items"]) {
+            if let Some(k) = items.first().and_then(|i| i.get("key")) {
+                y.push_entry("key", k.clone());
+            }
+        }
     }
     y
 }

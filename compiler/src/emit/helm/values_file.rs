@@ -67,8 +67,10 @@ impl Env {
         let mut text = hash_header();
         text.push_str(&format!(
             "# What environment `{name}` changes in values.yaml (a key set to null is removed):\n\
-             #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-{name}.yaml --namespace {ns} --create-namespace\n",
-            ns = m.namespace()
+             #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-{name}.yaml{ns}\n",
+            ns = m.namespace().map_or(String::new(), |ns| format!(
+                " --namespace {ns} --create-namespace"
+            ))
         ));
         Env { text, empty: true }
     }
@@ -205,7 +207,7 @@ fn service_key_comment(key: &str) -> Option<&'static str> {
         "service" => "The Service in front of the pods; each port is also a container port.",
         "env" => "Environment: `value`, `secret` (a key of `secrets`), `config` + `key` (a key of\n`configs`) or `parts` (text and `host: <service>`, which becomes that Service's name).",
         "envFrom" => "Configs (keys of `configs`) exposed whole as environment variables.",
-        "volumes" => "Mounts and their volumes: `persistence` (a PersistentVolumeClaim `<release>-<service>-<name>`,\nor `existingClaim`), `emptyDir`, or `secret` (a key of `secrets`, mounted as a file).",
+        "volumes" => "Mounts and their volumes: `persistence` (a PersistentVolumeClaim `<release>-<service>-<name>`,\nor `existingClaim`), `emptyDir`, `secret` (a key of `secrets`, mounted as a file), or `configMap`\n(a key of `configs`) and its `key` (a mounted file).",
         "ingress" => "Public HTTP routes to the Service port `port`.",
         "autoscaling" => "A HorizontalPodAutoscaler; the Deployment then starts at minReplicas.",
         "podDisruptionBudget" => "A PodDisruptionBudget: minAvailable or maxUnavailable (a count or \"N%\").",

@@ -48,7 +48,9 @@ pub fn selector_labels(m: &Model, service: &str) -> Yaml {
 pub fn metadata(m: &Model, name: &str, labels: Yaml) -> Yaml {
     let mut md = Yaml::map();
     md.push_entry("name", Yaml::str(name));
-    md.push_entry("namespace", Yaml::str(m.namespace()));
+    if let Some(ns) = m.namespace() {
+        md.push_entry("namespace", Yaml::str(ns));
+    }
     md.push_entry("labels", labels);
     md
 }
@@ -77,11 +79,13 @@ pub fn object(
     }
 }
 
-pub fn namespace(m: &Model) -> Object {
+/// The Namespace object; none for `namespace = none`.
+pub fn namespace(m: &Model) -> Option<Object> {
+    let ns = m.namespace()?;
     let md = Yaml::map()
-        .with("name", Yaml::str(m.namespace()))
+        .with("name", Yaml::str(ns))
         .with("labels", base_labels(m));
-    object("v1", "Namespace", m.namespace(), None, md, Vec::new())
+    Some(object("v1", "Namespace", ns, None, md, Vec::new()))
 }
 
 /// One ConfigMap per config a service of `m` reads (`env_from` or a

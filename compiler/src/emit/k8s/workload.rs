@@ -279,12 +279,16 @@ fn annotations(m: &Model, s: &Service) -> Yaml {
         a.insert(k.clone(), Yaml::str(v));
     }
     let used = configs_used(s);
-    if !used.is_empty() {
+    if !used.is_empty() || !s.files.is_empty() {
         let mut data = String::new();
         for c in &used {
             for (k, v) in m.configs.get(c).into_iter().flatten() {
                 data.push_str(&format!("{c}\0{k}\0{v}\0"));
             }
+        }
+        // Mounted files (subPath mounts are not updated in place).
+        for (path, f) in &s.files {
+            data.push_str(&format!("file\0{path}\0{}\0", f.content));
         }
         a.insert("checksum/config", Yaml::str(super::super::checksum(&data)));
     }
@@ -431,9 +435,14 @@ fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
             } else {
                 "value"
             };
-            let r = Yaml::map()
+            let mut r = Yaml::map()
                 .with("name", Yaml::str(k8s_name(secret)))
                 .with("key", Yaml::str(key));
+            if is_optional(m, secret) {
+                // The pod starts without the Secret (or the key); the
+                // variable is then unset.
+                r.push_entry("optional", Yaml::Bool(true));
+            }
             e.with("valueFrom", Yaml::map().with("secretKeyRef", r))
         }
         EnvValue::ConfigKey { config, key } => {
@@ -577,6 +586,10 @@ fn container_security(s: &Service) -> Option<Yaml> {
 /// The keys of a `kubernetes.io/tls` Secret.
 pub const TLS_KEYS: [&str; 2] = ["tls.crt", "tls.key"];
 
+fn is_optional(m: &Model, secret: &str) -> bool {
+    m.secrets.get(secret).is_some_and(|s| s.optional)
+}
+
 fn is_tls(m: &Model, secret: &str) -> bool {
     m.secrets
         .get(secret)
@@ -617,6 +630,7 @@ fn mounts(s: &Service, m: &Model, secrets: &[&str]) -> Vec<Yaml> {
         }
         v.push(y);
     }
+    v.extend(super::files::mounts(s));
     for &sec in secrets {
         let n = format!("secret-{}", k8s_name(sec));
         let mut y = Yaml::map()
@@ -667,6 +681,7 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
         }
         out.exact += 1;
     }
+    v.extend(super::files::volumes(s));
     for sec in pod_file_secrets(s, m) {
         let item = |key: &str, path: &str| {
             Yaml::map()
@@ -679,9 +694,26 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
         } else {
             vec![item("value", sec)]
         });
-        let secret = Yaml::map()
+        let mut secret = Yaml::map()
             .with("secretName", Yaml::str(k8s_name(sec)))
             .with("items", items);
+        if is_optional(m, sec) {
+            // An absent Secret mounts as an empty volume.
+            secret.push_entry("optional", Yaml::Bool(true));
+            if !is_tls(m, sec) {
+                if let Some(decl) = m.secrets.get(sec) {
+                    out.approximated(
+                        decl.span,
+                        env,
+                        "optional",
+                        format!(
+                            "when Secret `{}` is absent, Kubernetes mounts an empty directory at /run/secrets/{sec} (a subPath of an empty volume), not no file",
+                            k8s_name(sec)
+                        ),
+                    );
+                }
+            }
+        }
         v.push(
             Yaml::map()
                 .with("name", Yaml::str(format!("secret-{}", k8s_name(sec))))

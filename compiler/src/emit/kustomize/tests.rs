@@ -439,12 +439,23 @@ fn stacks() -> Vec<(String, String, MemoryLoader)> {
 fn load(dir: &std::path::Path) -> (String, String, MemoryLoader) {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let mut loader = MemoryLoader::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "stack") {
-            let file = p.file_name().unwrap().to_string_lossy();
-            let text = std::fs::read_to_string(&p).unwrap();
-            loader = loader.with(&format!("{name}/{file}"), &text);
+    // `.stack` files, and the text files `file { source = … }` mounts.
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if let Ok(text) = std::fs::read_to_string(&p) {
+                loader = loader.with(&format!("{name}/{rel}"), &text);
+            }
         }
     }
     (name.clone(), format!("{name}/stack.stack"), loader)

@@ -173,9 +173,11 @@ fn namespace_of(objs: &[Obj]) -> Option<&str> {
         .map(|o| o.id.name.as_str())
 }
 
+/// The overlay's `namespace:` when the environment's namespace differs
+/// from the base's, or the base has none (`namespace = none`).
 fn namespace_change(base: &[Obj], env: &[Obj]) -> Option<String> {
-    let (b, e) = (namespace_of(base)?, namespace_of(env)?);
-    (b != e).then(|| e.to_string())
+    let e = namespace_of(env)?;
+    (namespace_of(base) != Some(e)).then(|| e.to_string())
 }
 
 fn apply_namespace(t: &Transformers, d: &mut Yaml) {

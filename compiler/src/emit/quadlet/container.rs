@@ -129,6 +129,11 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
     ports(cx, s, &mut ctr);
 
     let vars = variables(cx, s);
+    for v in vars.values() {
+        if let Var::Secret(secret) | Var::File(secret) = v {
+            optional_secret(cx, secret);
+        }
+    }
     let mut secrets: Vec<String> = Vec::new();
     for (k, v) in &vars {
         match v {
@@ -430,6 +435,14 @@ fn security(cx: &mut Cx, s: &Service, ctr: &mut String) {
 /// as host paths, tmpfs as `Tmpfs=`, the others anonymous (removed with
 /// the container).
 fn volumes(cx: &mut Cx, s: &Service, ctr: &mut String) {
+    for (path, f) in &s.files {
+        cx.out.dropped(
+            f.span,
+            cx.env,
+            "file",
+            format!("mounted file {path}: the Quadlet target does not write mounted files yet; bind-mount it with a `volume` (`bind`) or build it into the image"),
+        );
+    }
     for (vname, v) in &s.volumes {
         let ro = if v.read_only { ":ro" } else { "" };
         if let Some(size) = v.tmpfs {
@@ -748,6 +761,24 @@ fn k8s_only(cx: &mut Cx, s: &Service) {
             "Podman has no pre-stop hook: the container gets the stop signal at once (`stop_grace` still bounds the shutdown)",
         );
     }
+}
+
+/// An `optional = true` secret: Podman has no optional secret (a container
+/// whose `Secret=` names a missing one does not start), so it is reported.
+fn optional_secret(cx: &mut Cx, secret: &str) {
+    let m = cx.model;
+    let Some(sec) = m.secrets.get(secret).filter(|s| s.optional) else {
+        return;
+    };
+    cx.out.approximated(
+        sec.span,
+        cx.env,
+        "optional",
+        format!(
+            "Podman has no optional secret: create `{}` with an empty value when there is none (README.txt)",
+            secret_name(m, secret)
+        ),
+    );
 }
 
 #[cfg(test)]

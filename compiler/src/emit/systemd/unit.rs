@@ -156,6 +156,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
         match v {
             Var::Literal(text) => line(&mut svc, "Environment", &env_assignment(k, text)),
             Var::Credential(secret) => {
+                optional_credential(cx, secret);
                 // `%d`: the unit's credentials directory.
                 line(&mut svc, "Environment", &format!("\"{k}=%d/{secret}\""));
                 if !credentials.iter().any(|(c, _)| c == secret) {
@@ -275,6 +276,9 @@ fn env_example(cx: &Cx, s: &Service, file: &str, vars: &IndexMap<String, Var>) -
                 out.push_str(&format!("# {}\n", l.trim_end()));
             }
             out.push_str(&format!("# secret `{secret}`, {}\n", kind_hint(sec.kind)));
+            if sec.optional {
+                out.push_str("# optional: may be left out (the variable is then unset)\n");
+            }
         }
         out.push_str(&format!("{k}=change-me\n"));
     }
@@ -431,6 +435,14 @@ fn resources(cx: &mut Cx, s: &Service, svc: &mut String) {
 /// under strict hardening), private tmpfs mounts. Returns the writable
 /// directories.
 fn volumes(cx: &mut Cx, s: &Service, h: &Host, svc: &mut String) -> Vec<String> {
+    for (path, f) in &s.files {
+        cx.out.dropped(
+            f.span,
+            cx.env,
+            "file",
+            format!("mounted file {path}: a host process reads the host's files; install it there"),
+        );
+    }
     let mut writable = Vec::new();
     let mut private_tmp = false;
     for (vname, v) in &s.volumes {
@@ -608,4 +620,22 @@ fn k8s_only(cx: &mut Cx, s: &Service) {
             "units carry no labels or annotations",
         );
     }
+}
+
+/// An `optional = true` file secret: `LoadCredential=` fails the unit when
+/// its file is missing, so it is reported.
+fn optional_credential(cx: &mut Cx, secret: &str) {
+    let m = cx.model;
+    let Some(sec) = m.secrets.get(secret).filter(|s| s.optional) else {
+        return;
+    };
+    cx.out.approximated(
+        sec.span,
+        cx.env,
+        "optional",
+        format!(
+            "systemd has no optional credential: the unit does not start without /etc/{}/credentials/{secret}; install an empty file when there is no value",
+            m.stack.name
+        ),
+    );
 }

@@ -26,6 +26,7 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
         env: r.map("env")?,
         env_from: r.opt("env_from")?,
         volumes: r.map("volume")?,
+        files: r.map("file")?,
         health: r.opt("health")?,
         liveness: r.opt("liveness")?,
         readiness: r.opt("readiness")?,
@@ -152,6 +153,36 @@ impl FromVal for Port {
             node_port: r.opt("node_port")?,
             host: r.opt("host")?,
             protocol: r.req("protocol")?,
+        })
+    }
+}
+
+/// A file's content is filled here for `source` (from the files the driver
+/// read) and `content`; for `config` when the model's configs are known
+/// (they change per environment).
+impl FromVal for File {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        let r = Rec::new(v, cx)?;
+        let source: Option<String> = r.opt("source")?;
+        let config = match v.get("config").map(|c| &c.kind) {
+            Some(crate::value::ValKind::Ref(crate::value::Ref::ConfigKey(ck))) => {
+                Some((ck.0.clone(), ck.1.clone()))
+            }
+            _ => None,
+        };
+        let content = match (&source, v.get("source")) {
+            (Some(path), Some(at)) => cx
+                .files
+                .get(&(at.span.file, path.clone()))
+                .cloned()
+                .unwrap_or_default(),
+            _ => r.opt("content")?.unwrap_or_default(),
+        };
+        Ok(File {
+            span: v.span,
+            source,
+            config,
+            content,
         })
     }
 }

@@ -72,6 +72,7 @@ fn a_misfit_is_an_internal_error_diagnostic() {
         cache: &ServiceCache::default(),
         shared: None,
         services: true,
+        files: &Default::default(),
     };
     let d = build(&inputs).expect_err("a negative replica count does not fit");
     assert_eq!(d.code, crate::diagnostics::Code::E0900);

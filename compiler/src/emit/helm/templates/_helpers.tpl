@@ -153,7 +153,8 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end }}
 
 {{/*
-The configs a service reads (env `config` items, its init containers' too, and envFrom), once each.
+The configs a service reads (env `config` items, its init containers' too,
+configMap volumes and envFrom), once each.
 Takes the service values; returns a JSON list.
 */}}
 {{- define "@chart@.configsRead" -}}
@@ -168,6 +169,11 @@ Takes the service values; returns a JSON list.
 {{- if .config }}
 {{- $configs = append $configs .config }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- range .volumes }}
+{{- if .configMap }}
+{{- $configs = append $configs .configMap }}
 {{- end }}
 {{- end }}
 {{- concat $configs (.envFrom | default list) | uniq | toJson }}
@@ -221,7 +227,11 @@ Takes (dict "root" $ "name" <service> "values" <service values>).
 {{- else if .secret }}
 {{- $secret := index $root.Values.secrets .secret }}
 {{- $key := ternary "tls.crt" "value" (eq $secret.type "kubernetes.io/tls") }}
-{{- $env = append $env (dict "name" .name "valueFrom" (dict "secretKeyRef" (dict "name" $secret.name "key" $key))) }}
+{{- $ref := dict "name" $secret.name "key" $key }}
+{{- if $secret.optional }}
+{{- $_ := set $ref "optional" true }}
+{{- end }}
+{{- $env = append $env (dict "name" .name "valueFrom" (dict "secretKeyRef" $ref)) }}
 {{- else if .config }}
 {{- $configMap := include "@chart@.configName" (dict "root" $root "config" .config) }}
 {{- $env = append $env (dict "name" .name "valueFrom" (dict "configMapKeyRef" (dict "name" $configMap "key" .key))) }}
@@ -262,7 +272,14 @@ Takes (dict "root" $ "name" <service> "values" <service values>).
 {{- if eq $secret.type "kubernetes.io/tls" }}
 {{- $items = list (dict "key" "tls.crt" "path" "tls.crt") (dict "key" "tls.key" "path" "tls.key") }}
 {{- end }}
-{{- $volumes = append $volumes (dict "name" .name "secret" (dict "secretName" $secret.name "items" $items)) }}
+{{- $source := dict "secretName" $secret.name "items" $items }}
+{{- if $secret.optional }}
+{{- $_ := set $source "optional" true }}
+{{- end }}
+{{- $volumes = append $volumes (dict "name" .name "secret" $source) }}
+{{- else if .configMap }}
+{{- $configMap := include "@chart@.configName" (dict "root" $ctx.root "config" .configMap) }}
+{{- $volumes = append $volumes (dict "name" .name "configMap" (dict "name" $configMap "items" (list (dict "key" .key "path" .key)))) }}
 {{- end }}
 {{- end }}
 {{- toYaml $volumes }}
