@@ -619,6 +619,8 @@ fn inlay_hints_leave_out_environments_a_service_does_not_run_in() {
     let labels: Vec<&str> = hints.iter().map(|h| h.label.as_str()).collect();
     // Not `staging —`: the service does not run there.
     assert_eq!(labels, ["prod 2"], "{hints:?}");
+}
+
 #[test]
 fn hover_inside_an_environment_wide_services_block() {
     let (_, c) = docsearch();

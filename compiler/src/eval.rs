@@ -115,6 +115,12 @@ impl Evaluator<'_> {
             configs: self.configs(None),
             pipelines: IndexMap::new(),
         };
+        // Before their strings are resolved (the base world reuses them).
+        namespace_none_in(
+            &world.stack,
+            world.services.values().map(|v| &**v),
+            &mut diags,
+        );
         resolve_env_parts(&mut world);
         BaseServices {
             services: world.services,
@@ -553,15 +559,32 @@ fn overlay_not_running(
 /// E0340: `${stack.namespace}` where the namespace is `none`: the objects
 /// go to whatever namespace `kubectl` or `helm` uses, so stackc has no name
 /// to write.
+///
+/// Services the base world shares were looked at (and resolved) when the
+/// base services were evaluated: see [`Evaluator::base_services`].
 fn namespace_none_refs(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+    let items = w.configs.values().chain(w.pipelines.values());
+    namespace_none_in(&w.stack, w.services.values().map(|v| &**v), diags);
+    namespace_none_in(
+        &w.stack,
+        items.chain([&w.stack]).chain(&w.environment),
+        diags,
+    );
+}
+
+fn namespace_none_in<'a>(
+    stack: &Val,
+    values: impl Iterator<Item = &'a Val>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let none = matches!(
-        w.stack.get("namespace").map(|v| &v.kind),
+        stack.get("namespace").map(|v| &v.kind),
         Some(ValKind::Enum(k)) if k == "none"
     );
     if !none {
         return;
     }
-    let declared = w.stack.get("namespace").map(|v| v.span);
+    let declared = stack.get("namespace").map(|v| v.span);
     let mut visit = |v: &Val| {
         let mut found = Vec::new();
         stack_namespace_parts(v, &mut found);
@@ -587,16 +610,7 @@ fn namespace_none_refs(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
             diags.push(d);
         }
     };
-    for v in w.services.values() {
-        visit(v);
-    }
-    for v in w.configs.values().chain(w.pipelines.values()) {
-        visit(v);
-    }
-    visit(&w.stack);
-    if let Some(e) = &w.environment {
-        visit(e);
-    }
+    values.for_each(&mut visit);
 }
 
 /// Spans of the strings holding `${stack.namespace}`.

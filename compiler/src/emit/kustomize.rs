@@ -150,7 +150,8 @@ fn base_objects(m: &Model, out: &mut Output) -> Vec<Obj> {
     objs(k8s::objects(m, out))
         .into_iter()
         .filter(|o| o.service.as_deref().is_none_or(everywhere))
-        .filter(|o| o.id.kind != "ConfigMap" || read.contains(&o.id.name))
+        // A service's own ConfigMap (the files it mounts) goes with it.
+        .filter(|o| o.id.kind != "ConfigMap" || o.service.is_some() || read.contains(&o.id.name))
         .collect()
 }
 

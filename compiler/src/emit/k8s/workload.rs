@@ -295,8 +295,8 @@ fn annotations(m: &Model, s: &Service) -> Yaml {
     a
 }
 
-/// Configs a service reads (env references, its init containers' too, and
-/// env_from), in order.
+/// Configs a service reads (env references, its init containers' too,
+/// env_from, and the files it mounts from a config), in order.
 pub fn configs_used(s: &Service) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |c: &str| {
@@ -311,6 +311,9 @@ pub fn configs_used(s: &Service) -> Vec<String> {
         }
     }
     for c in s.env_from.iter().flatten() {
+        add(c);
+    }
+    for (c, _) in s.files.values().filter_map(|f| f.config.as_ref()) {
         add(c);
     }
     out
