@@ -211,6 +211,27 @@ fn entry(ctx: &mut Ctx, rc: &mut Recovery, i: usize, entries: &mut Vec<Entry>) -
     }
     let mut path = key_at(ctx, i);
     let (diag, resume) = match (quote, error) {
+        (None, Some(_)) if key_alone(text, &path, fail_at) => {
+            // `rep` being typed: the grammar reads the next line's key as
+            // its label and fails there; the key's own line is the entry.
+            let last = &path[path.len() - 1];
+            let dotted = path
+                .iter()
+                .map(|k| k.name.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            let span = path[0].span.to(last.span);
+            let d = Diagnostic::new(
+                Code::E0001,
+                span,
+                format!("expected `=` or `{{` after `{dotted}`"),
+            )
+            .label("nothing follows on this line")
+            .help(format!(
+                "write `{dotted} = value` for an attribute or `{dotted} {{ … }}` for a block"
+            ));
+            (d, line_after(text, last.span.end as usize))
+        }
         (Some((kind, s)), _) => {
             let d = super::unterminated_diag(ctx, kind, s);
             let resume = if kind == "string" {
@@ -245,12 +266,11 @@ fn entry(ctx: &mut Ctx, rc: &mut Recovery, i: usize, entries: &mut Vec<Entry>) -
     // Text glued to the entry before (`secret.` read as `secret`, then
     // `.`) belongs to it: the two are one broken entry.
     let mut start = i;
-    if let Some(prev) = entries.last() {
-        if prev.span().end as usize == i {
-            let prev = entries.pop().expect("an entry before");
-            start = prev.span().start as usize;
-            if let Entry::Attr(a) = prev {
-                path = a.path;
+    if let Some(Entry::Attr(prev)) = entries.last() {
+        if prev.value.span.end as usize == i {
+            start = prev.span.start as usize;
+            if let Some(Entry::Attr(prev)) = entries.pop() {
+                path = prev.path;
             }
         }
     }
@@ -262,10 +282,21 @@ fn entry(ctx: &mut Ctx, rc: &mut Recovery, i: usize, entries: &mut Vec<Entry>) -
     resume
 }
 
+/// Whether the entry is a key alone on its line (`rep`), the grammar
+/// failing on a later line.
+fn key_alone(text: &str, path: &[Key], fail_at: usize) -> bool {
+    let Some(last) = path.last() else {
+        return false;
+    };
+    let end = last.span.end as usize;
+    let line_end = text[end..].find('\n').map_or(text.len(), |n| end + n);
+    fail_at > line_end && text[end..line_end].trim().is_empty()
+}
+
 /// A `.` right after the value before it (`secret.` read as `secret`).
 fn glued(text: &str, i: usize, entries: &[Entry]) -> bool {
     text.as_bytes()[i] == b'.'
-        && matches!(entries.last(), Some(Entry::Attr(a)) if a.span.end as usize == i)
+        && matches!(entries.last(), Some(Entry::Attr(a)) if a.value.span.end as usize == i)
 }
 
 /// A nested block at `i` read entry by entry (its head parses up to `{`,
@@ -344,7 +375,7 @@ fn value_on_next_line(
     ctx.diags.push(d);
     entries.push(Entry::Error(BrokenEntry {
         path: a.path,
-        span: Span::new(ctx.file, a.span.start as usize, eq + 1),
+        span: Span::new(ctx.file, a.span.start as usize, trim_end(text, eq, value)),
     }));
     Some(value)
 }
