@@ -194,7 +194,8 @@ fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnos
 
 /// E0001: what the grammar expected where the input at `base` failed.
 fn error_expected(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnostic, usize) {
-    let at = base + error_offset(&e);
+    // pest may fail on the blanks before the token it could not take.
+    let at = skip_ws(ctx.text, base + error_offset(&e));
     let found = found_token(ctx.text, at);
     let mut span = Span::new(ctx.file, at, (at + found.len()).min(ctx.text.len()));
     let expected = match &e.variant {

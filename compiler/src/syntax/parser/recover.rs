@@ -161,7 +161,7 @@ fn body(
 /// Reads the entry at `i` into `entries`; returns where the next one starts.
 fn entry(ctx: &mut Ctx, rc: &mut Recovery, i: usize, entries: &mut Vec<Entry>) -> usize {
     let text = ctx.text;
-    let input = &text[i..];
+    let input = &text[i..extent(text, i)];
     let (fail_at, error) = match Grammar::parse(Rule::entry_start, input) {
         Ok(mut pairs) => {
             let start = pairs.next().expect("grammar: one entry_start");
@@ -256,7 +256,8 @@ fn entry(ctx: &mut Ctx, rc: &mut Recovery, i: usize, entries: &mut Vec<Entry>) -
             let resume = if at == i && path.is_empty() {
                 after_stray(text, i)
             } else {
-                resume_after(text, i, at)
+                // Not past the line the grammar was stopped at.
+                resume_after(text, i, at).min(extent(text, i))
             };
             (d, resume)
         }
@@ -309,7 +310,7 @@ fn try_block(
     quote: Option<usize>,
 ) -> Option<usize> {
     let text = ctx.text;
-    let head = Grammar::parse(Rule::entry_open, &text[i..]).ok()?;
+    let head = Grammar::parse(Rule::entry_open, &text[i..extent(text, i)]).ok()?;
     let head = head.into_iter().next()?;
     let brace = i + head.as_span().end() - 1;
     if quote.is_some_and(|q| q < brace) {
@@ -382,7 +383,7 @@ fn value_on_next_line(
 
 /// The key of the entry at `i`, when one can be read.
 fn key_at(ctx: &mut Ctx, i: usize) -> Vec<Key> {
-    let Ok(mut pairs) = Grammar::parse(Rule::entry_key, &ctx.text[i..]) else {
+    let Ok(mut pairs) = Grammar::parse(Rule::entry_key, &ctx.text[i..extent(ctx.text, i)]) else {
         return Vec::new();
     };
     let Some(p) = pairs.next() else {
@@ -468,6 +469,61 @@ fn after_stray(text: &str, i: usize) -> usize {
         j += 1;
     }
     resume_after(text, i, j.min(b.len()))
+}
+
+/// How far the entry at `i` can reach: up to the first line, outside
+/// its brackets, indented no deeper than the entry that starts with
+/// something other than what can go on an entry (a name, a comment, a
+/// `}`, a stray token). The grammar alone would read such a line as
+/// more labels or a value (`rep` then `restart = …`), and re-reading the
+/// rest of the block for every broken entry would make recovery
+/// quadratic.
+fn extent(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    let indent = indent_of(text, i);
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        if let Some(end) = super::super::trivia::opaque_end(b, j) {
+            j = end.max(j + 1);
+            continue;
+        }
+        match b[j] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'\n' if depth == 0 => {
+                let line = j + 1;
+                let blanks = b[line..]
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+                let first = b.get(line + blanks).copied().unwrap_or(b'\n');
+                // What can go on an entry from an earlier line: `=`, a
+                // value, a body, a separator.
+                let goes_on = first.is_ascii_digit()
+                    || matches!(
+                        first,
+                        b'\n'
+                            | b'\r'
+                            | b'='
+                            | b'{'
+                            | b'['
+                            | b'"'
+                            | b':'
+                            | b','
+                            | b';'
+                            | b'.'
+                            | b'-'
+                    );
+                if blanks <= indent && !goes_on {
+                    return line;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
 }
 
 /// Skips whitespace, non-doc comments and entry separators.
