@@ -14,7 +14,8 @@
 //! may end unclosed. Such a block ends, as rustc guesses, before the first
 //! line that starts an entry (or a `}`) indented no deeper than the line
 //! that opened it (E0006 at the `{`, a label at that line); the items after
-//! it are read as items. A string left open (E0002) ends at its line.
+//! it are read as items. A list whose `]` is missing is cut the same way
+//! (E0006 at the `[`). A string left open (E0002) ends at its line.
 //!
 //! Work stays linear per nesting level: each entry is parsed once where it
 //! starts, a failed block is re-entered once, and nesting is bounded by
@@ -251,6 +252,23 @@ fn entry(ctx: &mut Ctx, rc: &mut Recovery, i: usize, entries: &mut Vec<Entry>) -
                 .help("finish the path (`secret.NAME`, `config.NAME.KEY`) or remove the `.`");
             (d, resume_after(text, i, i + 1))
         }
+        (None, Some(_)) if unclosed_list(text, i, fail_at).is_some() => {
+            let (open, at) = unclosed_list(text, i, fail_at).expect("checked");
+            let tok = found_token(text, at);
+            let d = Diagnostic::new(
+                Code::E0006,
+                Span::new(ctx.file, open, open + 1),
+                "unclosed `[`",
+            )
+            .label("this `[` is never closed")
+            .secondary(
+                Span::new(ctx.file, at, (at + tok.len().max(1)).min(text.len())),
+                "the list most likely ends before this line (by its indentation)",
+            )
+            .help("add `]` after the list's last element");
+            let line = text[..at].rfind('\n').map_or(0, |n| n + 1);
+            (d, line)
+        }
         (None, Some(e)) => {
             let (d, at) = error_expected(ctx, i, e);
             let resume = if at == i && path.is_empty() {
@@ -292,6 +310,37 @@ fn key_alone(text: &str, path: &[Key], fail_at: usize) -> bool {
     let end = last.span.end as usize;
     let line_end = text[end..].find('\n').map_or(text.len(), |n| end + n);
     fail_at > line_end && text[end..line_end].trim().is_empty()
+}
+
+/// A `[` of the entry at `i` still open where the grammar failed (at
+/// `fail_at`, after blanks), when that token starts a later line indented
+/// no deeper than the `[`'s: the list's `]` is missing. Returns the `[`
+/// and the token's offset.
+fn unclosed_list(text: &str, i: usize, fail_at: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let at = skip_ws(text, fail_at.min(text.len()));
+    if at >= b.len() || !starts_line(text, at) {
+        return None;
+    }
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut j = i;
+    while j < fail_at.min(b.len()) {
+        if let Some(end) = super::super::trivia::opaque_end(b, j) {
+            j = end.max(j + 1);
+            continue;
+        }
+        match b[j] {
+            b'{' | b'[' => open.push((b[j], j)),
+            b'}' | b']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    let &(kind, o) = open.last()?;
+    let later = text[o..at].contains('\n');
+    (kind == b'[' && later && indent_of(text, at) <= indent_of(text, o)).then_some((o, at))
 }
 
 /// A `.` right after the value before it (`secret.` read as `secret`).
