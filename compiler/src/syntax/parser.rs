@@ -225,6 +225,10 @@ fn error_expected(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagn
         d = d.help(h);
     } else if expected.contains("a value") {
         d = d.help("write the value after `=`: a string (`\"…\"`), a number, `true`, `false`, a list (`[…]`) or a name");
+    } else if found == "}" || found == "]" {
+        d = d.help(format!(
+            "finish what comes before `{found}`: an attribute is `name = value`, a block `name {{ … }}`"
+        ));
     } else if found.len() == 1 && !found.starts_with(|c: char| c.is_alphanumeric()) {
         d = d.help(format!(
             "remove `{found}`: a block holds `name = value` attributes and `name {{ … }}` blocks"
