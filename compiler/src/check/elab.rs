@@ -250,7 +250,10 @@ impl<'p> Elab<'p> {
                 self.rejected.push((k.name.clone(), k.span));
                 poison(out, &k.name, k.span);
             }
-            None => self.rejected.push((String::new(), e.span)),
+            None => {
+                self.rejected.push((String::new(), e.span));
+                poison(out, Val::UNREAD, e.span);
+            }
         }
     }
 

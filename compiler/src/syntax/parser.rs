@@ -225,6 +225,8 @@ fn error_expected(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagn
         d = d.help(h);
     } else if expected.contains("a value") {
         d = d.help("write the value after `=`: a string (`\"…\"`), a number, `true`, `false`, a list (`[…]`) or a name");
+    } else if found == "=" && expected.contains("an attribute") {
+        d = d.help("write the field's name before `=`: `name = value`");
     } else if found == "}" || found == "]" {
         d = d.help(format!(
             "finish what comes before `{found}`: an attribute is `name = value`, a block `name {{ … }}`"
