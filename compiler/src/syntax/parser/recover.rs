@@ -105,9 +105,13 @@ fn labels_templates<'i>(
 
 /// `service api` of `service api {`, for messages (shortened when long).
 fn head_text(text: &str, start: usize, brace: usize) -> String {
-    let head = text[start..brace].trim();
-    // Doc comments come first; the head is the last line before `{`.
-    let head = head.rsplit('\n').next().unwrap_or(head).trim();
+    // Doc comments come first; the head is the last line with text
+    // before `{`.
+    let head = text[start..brace]
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with("//"))
+        .unwrap_or("");
     let mut out: String = head.chars().take(40).collect();
     if out.len() < head.len() {
         out.push('…');
