@@ -633,3 +633,102 @@ fn hover_inside_an_environment_wide_services_block() {
         h.markdown
     );
 }
+
+/// A compilation of `text` as `main.stack`, keeping the syntax tree.
+fn compile_text(text: &str) -> (FileId, stackc::Compilation) {
+    let loader = stackc::source::MemoryLoader::new().with("main.stack", text);
+    let keep = stackc::Keep {
+        worlds: false,
+        syntax: true,
+    };
+    let c = stackc::compile_with("main.stack", &loader, &stackc::EnvSelection::All, keep);
+    let file = c.program.map.find("main.stack").expect("file");
+    (file, c)
+}
+
+fn completion_labels(c: &stackc::Compilation, file: FileId, offset: usize) -> Vec<String> {
+    analysis::completions(c, file, offset)
+        .into_iter()
+        .map(|c| c.label)
+        .collect()
+}
+
+/// A file with a broken entry: `container =` with no value in `api`, a
+/// half-typed `rep` in `web`, and `restart = ` with no value yet.
+const BROKEN: &str = r#"stack shop { namespace = "shop" }
+
+secret db_password { description = "database password" }
+
+/// The public API.
+service api {
+  image = "ghcr.io/acme/api:1.0"
+  port http { container = }
+  env { DB_PASSWORD = secret.db_password }
+}
+
+service web {
+  image = "ghcr.io/acme/web:1.0"
+  rep
+  restart = 
+  env { API_URL = "http://${api.host}:80" }
+}
+"#;
+
+#[test]
+fn a_broken_entry_leaves_the_rest_of_the_file_to_the_editor() {
+    let (file, c) = compile_text(BROKEN);
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    // One error per broken entry, nothing that follows from them.
+    assert_eq!(codes, ["E0001", "E0001", "E0001"], "{:?}", c.diagnostics);
+    // Hover and definition on the reference after the broken port.
+    let offset = BROKEN.find("secret.db_password").unwrap() + 8;
+    let (_, target) = analysis::target_at(&c, file, offset).expect("a reference");
+    assert_eq!(target, Target::Secret("db_password".into()));
+    let h = analysis::hover(&c, file, offset).expect("hover");
+    assert!(
+        h.markdown.contains("secret `db_password`"),
+        "{}",
+        h.markdown
+    );
+    // Hover on a key of the block holding the broken entry.
+    let offset = BROKEN.find("image = \"ghcr.io/acme/api").unwrap() + 2;
+    let h = analysis::hover(&c, file, offset).expect("hover on image");
+    assert!(h.markdown.contains("`image`"), "{}", h.markdown);
+    // The reference after two broken entries still resolves.
+    let offset = BROKEN.find("${api.host}").unwrap() + 2;
+    let (_, target) = analysis::target_at(&c, file, offset).expect("an interpolation");
+    assert_eq!(target, Target::Service("api".into()));
+}
+
+#[test]
+fn completion_at_a_half_typed_entry_offers_fields_and_values() {
+    let (file, c) = compile_text(BROKEN);
+    // `rep|`: the fields of Service not written yet.
+    let offset = BROKEN.find("  rep\n").unwrap() + 5;
+    let got = completion_labels(&c, file, offset);
+    assert!(got.contains(&"replicas".to_string()), "{got:?}");
+    assert!(!got.contains(&"image".to_string()), "{got:?}");
+    // `restart = |`: the values of the field's enum.
+    let offset = BROKEN.find("restart = ").unwrap() + "restart = ".len();
+    let got = completion_labels(&c, file, offset);
+    assert!(got.contains(&"always".to_string()), "{got:?}");
+    // `port http { container = | }`: inside the recovered nested block.
+    let offset = BROKEN.find("container = ").unwrap() + "container".len() - 2;
+    let h = analysis::hover(&c, file, offset).expect("hover on container");
+    assert!(h.markdown.contains("`container`"), "{}", h.markdown);
+}
+
+#[test]
+fn an_unclosed_brace_keeps_the_items_after_it() {
+    let text = "stack shop { namespace = \"shop\" }\n\nservice api {\n  image = \"ghcr.io/acme/api:1.0\"\n  port http {\n    container = 8080\n}\n\nservice web {\n  image = \"ghcr.io/acme/web:1.0\"\n  env { API_URL = \"http://${api.host}:80\" }\n}\n";
+    let (file, c) = compile_text(text);
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0006"], "{:?}", c.diagnostics);
+    let offset = text.find("${api.host}").unwrap() + 2;
+    let (_, target) = analysis::target_at(&c, file, offset).expect("an interpolation");
+    assert_eq!(target, Target::Service("api".into()));
+    // Completion inside the item after the unclosed one.
+    let offset = text.find("  env {").unwrap();
+    let got = completion_labels(&c, file, offset);
+    assert!(got.contains(&"replicas".to_string()), "{got:?}");
+}

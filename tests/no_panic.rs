@@ -315,3 +315,50 @@ fn former_slow_units() {
         exercise(&format!("let x = [1, {nested}\n"));
     }
 }
+
+/// Recovery inside a block reads each broken entry once: a block of
+/// thousands of broken lines of one kind gives one diagnostic per line
+/// and takes time linear in its size (each entry is parsed no further
+/// than the next line at its indentation; these once took minutes).
+#[test]
+fn many_broken_entries_in_one_block() {
+    let n = 3000;
+    for line in [
+        "x",
+        "x y",
+        ")",
+        "x = ",
+        "image = \"x",
+        "port p { container = }",
+    ] {
+        let body: String = (0..n).map(|_| format!("  {line}\n")).collect();
+        let text = format!("service api {{\n{body}}}\n");
+        let (_, diags) = stackc::syntax::parse(FileId(0), &text);
+        assert_eq!(
+            diags.len(),
+            n,
+            "one diagnostic per `{line}`: {:?}",
+            &diags[..3]
+        );
+        exercise(&text);
+    }
+    // Unclosed lists swallow up to the end of their block, once.
+    let body: String = (0..n).map(|_| "  x = [\n").collect();
+    let (_, diags) = stackc::syntax::parse(FileId(0), &format!("service api {{\n{body}}}\n"));
+    assert!(!diags.is_empty() && diags.len() < 3, "{diags:?}");
+}
+
+/// Half-typed text at every prefix of a real block parses and checks.
+#[test]
+fn half_typed_prefixes() {
+    let text = "stack s { namespace = \"s\" }\nsecret db { description = \"d\" }\nservice api {\n  image = \"ghcr.io/a/api:1\"\n  port http { container = 8080 }\n  env { DB = secret.db, URL = \"http://${api.host}\" }\n  depends_on { web = started }\n}\nservice web { image = \"w\" }\nenvironment prod { service api { replicas = 2 } }\n";
+    for (i, _) in text.char_indices() {
+        exercise(&text[..i]);
+        // The rest of the file after a cut-out piece (an edit in progress).
+        exercise(&format!(
+            "{}{}",
+            &text[..i],
+            &text[(i + 7).min(text.len())..]
+        ));
+    }
+}

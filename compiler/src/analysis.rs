@@ -341,6 +341,7 @@ fn entry_at(body: &Body, offset: usize) -> Option<&Entry> {
         let (start, end) = match e {
             Entry::Attr(a) => (a.span, a.value.span),
             Entry::Block(b) => (b.span, b.body.span),
+            Entry::Error(e) => (e.span, e.span),
         };
         Span::new(start.file, start.range().start, end.range().end)
     };
@@ -392,9 +393,11 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
         p.written = body
             .entries
             .iter()
-            .map(|e| match e {
-                Entry::Attr(a) => a.path[0].name.as_str(),
-                Entry::Block(b) => b.kind.name.as_str(),
+            .filter_map(|e| match e {
+                Entry::Attr(a) => Some(a.path[0].name.as_str()),
+                Entry::Block(b) => Some(b.kind.name.as_str()),
+                // Being typed: not yet written.
+                Entry::Error(_) => None,
             })
             .collect();
         let Some(entry) = entry_at(body, offset) else {
@@ -415,6 +418,29 @@ fn place<'a>(c: &'a Compilation, file: FileId, offset: usize) -> Option<Place<'a
                     last = field;
                 }
                 if offset >= a.key_span().range().end {
+                    p.value_of = last;
+                }
+                return Some(p);
+            }
+            // Being typed (`rep`, `image = `): its key, if read, and
+            // after `=` the value of that field.
+            Entry::Error(e) => {
+                let mut rec = p.record;
+                let mut last = None;
+                for k in &e.path {
+                    let field = rec.and_then(|r| schema.records[r].fields.get(&k.name));
+                    if contains(k.span, offset) {
+                        p.key = field.map(|f| (k.span, f));
+                        return Some(p);
+                    }
+                    p.path.push(k.name.clone());
+                    rec = field.and_then(|f| opens(&f.ty).0);
+                    last = field;
+                }
+                let key_end = e.path.last().map_or(e.span.start, |k| k.span.end) as usize;
+                let text = c.program.map.text(file);
+                let after = text.get(key_end..offset.max(key_end)).unwrap_or("");
+                if !e.path.is_empty() && after.trim_start().starts_with('=') {
                     p.value_of = last;
                 }
                 return Some(p);
@@ -620,6 +646,8 @@ fn hints_in(
                 hints_in(c, service, &inner.body, path, out);
                 path.truncate(depth);
             }
+            // Half-typed: no value to show yet.
+            Entry::Error(_) => {}
         }
     }
 }
@@ -870,7 +898,7 @@ fn block_symbol(b: &Block) -> Option<Symbol> {
         .iter()
         .filter_map(|e| match e {
             Entry::Block(inner) => block_symbol(inner),
-            Entry::Attr(_) => None,
+            Entry::Attr(_) | Entry::Error(_) => None,
         })
         .collect();
     Some(Symbol {

@@ -83,15 +83,21 @@ pub struct Checked {
     /// that evaluation needs no syntax tree).
     pub template_chains: IndexMap<String, Vec<String>>,
     /// Fields whose value was rejected (name, key span): `eval` does not
-    /// report them missing as well.
+    /// report them missing as well. An empty name stands for any field
+    /// (an entry that failed to parse without a readable key).
     pub rejected: Vec<(String, Span)>,
 }
 
 impl Checked {
-    /// Whether field `name` was written inside `within` with a rejected value.
+    /// Whether field `name` was written inside `within` with a rejected
+    /// value, or may have been (an entry there failed to parse before its
+    /// key could be read: recorded with an empty name).
     pub fn was_rejected(&self, within: Span, name: &str) -> bool {
         self.rejected.iter().any(|(n, s)| {
-            n == name && s.file == within.file && s.start >= within.start && s.end <= within.end
+            (n == name || n.is_empty())
+                && s.file == within.file
+                && s.start >= within.start
+                && s.end <= within.end
         })
     }
 }

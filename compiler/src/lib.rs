@@ -123,6 +123,8 @@ pub fn compile_with(
     let mut diags = prelude.diagnostics.clone();
     let (program, d) = resolve::load(root, loader, &prelude.sources);
     diags.extend(d);
+    // Text that did not parse may hold the reference that uses a secret.
+    let broken = program.files.iter().any(|f| f.has_broken());
     let (schema, defaults) = (&prelude.schema, &prelude.defaults);
     let (checked, d) = check::check(&program, schema);
     diags.extend(d);
@@ -185,7 +187,9 @@ pub fn compile_with(
         c.base = Default::default();
     }
     rules::absent::report(absent, &restricted, &mut diags);
-    rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
+    if !broken {
+        rules::unused_secrets(&c.program, &c.checked.used_secrets, &mut diags);
+    }
     analysis::rename_references(&c, &mut diags);
     diagnostics::sort_dedup(&mut diags);
     c.diagnostics = diags;

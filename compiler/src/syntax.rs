@@ -1,8 +1,8 @@
 //! Text → syntax tree.
 //!
 //! Input: one file's text and its [`FileId`]. Output: an [`ast::File`] that
-//! always exists (broken items become `Item::Error`) and the syntax
-//! diagnostics (E0001–E0005). `format` prints a tree back as canonical text;
+//! always exists (broken entries become `Entry::Error`, items whose head
+//! does not parse `Item::Error`) and the syntax diagnostics (E0001–E0006). `format` prints a tree back as canonical text;
 //! `trivia` finds the comments the tree does not hold.
 
 pub mod ast;

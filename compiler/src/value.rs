@@ -91,6 +91,11 @@ pub enum Part {
 }
 
 impl Val {
+    /// The key of a poisoned entry in a record whose body holds an entry
+    /// that failed to parse before its key could be read: any field may
+    /// have been written there. Only compilations with errors hold one.
+    pub const UNREAD: &'static str = "";
+
     pub fn new(kind: ValKind, span: Span) -> Self {
         Val { kind, span }
     }
@@ -124,11 +129,14 @@ impl Val {
     }
 
     /// Whether field `key` was written, even with a rejected value. A
-    /// poisoned record is unknown, so every field of it counts as set.
+    /// poisoned record is unknown, so every field of it counts as set; so
+    /// does every field of a record holding [`Val::UNREAD`].
     pub fn is_set(&self, key: &str) -> bool {
         match &self.kind {
             ValKind::Poison => true,
-            ValKind::Map(m) => m.get(key).is_some_and(|v| !v.is_null()),
+            ValKind::Map(m) => {
+                m.get(key).is_some_and(|v| !v.is_null()) || m.contains_key(Val::UNREAD)
+            }
             _ => false,
         }
     }

@@ -993,3 +993,65 @@ fn completion_snippets_follow_the_clients_support() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Completion and hover while an entry is half typed: the compiler keeps
+/// the rest of the block (and the file) in the tree, so the server
+/// answers from the text as it is now, not from an older version.
+#[test]
+fn completion_at_a_half_typed_entry_uses_the_recovered_tree() {
+    let dir = scratch("half-typed-completion");
+    let path = dir.join("stack.stack");
+    let u = uri(&path);
+    let mut c = Client::start();
+    let base = "stack shop {\n    namespace = \"shop\"\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n}\nservice web {\n    image = \"ghcr.io/acme/web:1.0\"\n}\n";
+    c.open(&u, base);
+    assert!(c.diagnostics(&u).is_empty());
+    let labels = |items: &Value| -> Vec<String> {
+        items
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["label"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let at = |text: &str, needle: &str, into: usize| {
+        let offset = text.find(needle).expect("needle") + into;
+        json!({ "textDocument": { "uri": u.clone() }, "position": position(text, offset) })
+    };
+    // `rep|` typed in `api`: one error, at `rep`; completion offers the
+    // fields `api` does not set yet.
+    let text = base.replace("api:1.0\"\n}", "api:1.0\"\n    rep\n}");
+    c.change(&u, 2, &text);
+    let ds = c.diagnostics_at(&u, 2);
+    assert_eq!(ds.len(), 1, "{ds:?}");
+    assert_eq!(ds[0]["code"], "E0001", "{ds:?}");
+    assert_eq!(ds[0]["range"]["start"]["line"], 5, "{ds:?}");
+    let got = labels(&c.request("textDocument/completion", at(&text, "    rep\n", 7)));
+    assert!(got.iter().any(|l| l == "replicas"), "{got:?}");
+    assert!(!got.iter().any(|l| l == "image"), "{got:?}");
+    // `restart = |`: the field's values.
+    let text = base.replace("api:1.0\"\n}", "api:1.0\"\n    restart = \n}");
+    c.change(&u, 3, &text);
+    let ds = c.diagnostics_at(&u, 3);
+    assert_eq!(ds.len(), 1, "{ds:?}");
+    let got = labels(&c.request("textDocument/completion", at(&text, "restart = ", 10)));
+    assert!(got.iter().any(|l| l == "on_failure"), "{got:?}");
+    // `image = "` left open in `api`: `web` after it is still there for
+    // hover, and its block for completion.
+    let text = base.replace("\"ghcr.io/acme/api:1.0\"", "\"");
+    c.change(&u, 4, &text);
+    let ds = c.diagnostics_at(&u, 4);
+    assert_eq!(ds.len(), 1, "{ds:?}");
+    assert_eq!(ds[0]["code"], "E0002", "{ds:?}");
+    let hover = c.request(
+        "textDocument/hover",
+        at(&text, "image = \"ghcr.io/acme/web", 1),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(md.starts_with("**`image`**"), "{hover}");
+    let got = labels(&c.request("textDocument/completion", at(&text, "web:1.0\"\n", 9)));
+    assert!(got.iter().any(|l| l == "replicas"), "{got:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

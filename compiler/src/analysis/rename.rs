@@ -550,6 +550,8 @@ impl Walk<'_> {
                     self.expr(&a.value, &Ctx::default());
                 }
                 Entry::Block(_) => self.entry(e, &Ctx::default(), 1),
+                // Half-typed: nothing in it refers to a name yet.
+                Entry::Error(_) => {}
             }
         }
     }
@@ -562,6 +564,7 @@ impl Walk<'_> {
 
     fn entry(&mut self, e: &Entry, ctx: &Ctx, depth: usize) {
         match e {
+            Entry::Error(_) => {}
             Entry::Attr(a) => self.attr(a, ctx),
             Entry::Block(inner) => {
                 let label = inner.name();
@@ -737,6 +740,7 @@ impl Walk<'_> {
 fn e_key(e: &Entry) -> Option<&crate::syntax::ast::Key> {
     match e {
         Entry::Attr(a) => a.path.first(),
+        Entry::Error(b) => b.path.first(),
         Entry::Block(_) => None,
     }
 }

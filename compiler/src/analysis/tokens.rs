@@ -222,6 +222,14 @@ impl Tokens<'_> {
                     self.block_head(b);
                     self.body(&b.body);
                 }
+                // Half-typed: its key, if one was read, is still a field.
+                Entry::Error(b) => {
+                    for k in &b.path {
+                        if !self.name(k.span) {
+                            self.add(k.span, Kind::Property, 0);
+                        }
+                    }
+                }
             }
         }
     }

@@ -330,6 +330,28 @@ impl<'p> Elab<'p> {
         match e {
             Entry::Attr(a) => self.assign(out, &a.path, &a.value, rec),
             Entry::Block(b) => self.nested_block(out, b, rec),
+            Entry::Error(e) => self.broken(out, e, rec),
+        }
+    }
+
+    /// An entry that failed to parse (its syntax error is reported): the
+    /// field its key names counts as written with a rejected value; with no
+    /// such key, it may have been any field of the record, so none is
+    /// reported missing (see `Checked::was_rejected`).
+    fn broken(&mut self, out: &mut Map, e: &ast::BrokenEntry, rec: usize) {
+        if self.trial > 0 {
+            return;
+        }
+        let fields = &self.schema.records[rec].fields;
+        match e.path.first().filter(|k| fields.contains_key(&k.name)) {
+            Some(k) => {
+                self.rejected.push((k.name.clone(), k.span));
+                poison(out, &k.name, k.span);
+            }
+            None => {
+                self.rejected.push((String::new(), e.span));
+                poison(out, Val::UNREAD, e.span);
+            }
         }
     }
 
@@ -628,6 +650,11 @@ impl<'p> Elab<'p> {
                         self.assign_in_map(&mut map, &a.path, &a.value, kk, elem, field)
                     }
                     Entry::Block(inner) => self.not_a_block(inner, field),
+                    Entry::Error(e) => {
+                        if let Some(k) = e.path.first() {
+                            poison(&mut map, &k.name, k.span);
+                        }
+                    }
                 }
             }
         }
@@ -676,6 +703,7 @@ impl<'p> Elab<'p> {
                         items.push(v);
                     }
                 }
+                Entry::Error(_) => {}
                 Entry::Attr(a) => {
                     let d = Diagnostic::new(Code::E0201, a.key_span(), format!("`{}` holds step blocks, not values", field.name))
                         .help("write each step as a block, e.g. `run \"Test\" { script = \"make test\" }`");
@@ -735,6 +763,11 @@ impl<'p> Elab<'p> {
                         continue;
                     }
                     out.insert(key.name.clone(), v);
+                }
+                Entry::Error(e) => {
+                    if let Some(k) = e.path.first() {
+                        poison(out, &k.name, k.span);
+                    }
                 }
                 other => {
                     let d = Diagnostic::new(

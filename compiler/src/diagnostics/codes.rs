@@ -48,6 +48,7 @@ codes! {
     E0003 Error "invalid escape or interpolation in a string";
     E0004 Error "unknown unit suffix on a number";
     E0005 Error "number out of the representable range";
+    E0006 Error "unclosed delimiter";
     // Names, imports and items.
     E0100 Error "imported file cannot be read";
     E0101 Error "import cycle";

@@ -14,6 +14,17 @@ pub struct File {
     pub span: Span,
 }
 
+impl File {
+    /// Whether an item or entry of the file failed to parse.
+    pub fn has_broken(&self) -> bool {
+        self.items.iter().any(|i| match i {
+            Item::Error(_) => true,
+            Item::Block(b) => b.has_broken(),
+            _ => false,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Import(Import),
@@ -88,6 +99,15 @@ pub struct Block {
 }
 
 impl Block {
+    /// Whether an entry of the block, at any depth, failed to parse.
+    pub fn has_broken(&self) -> bool {
+        self.body.entries.iter().any(|e| match e {
+            Entry::Error(_) => true,
+            Entry::Block(b) => b.has_broken(),
+            Entry::Attr(_) => false,
+        })
+    }
+
     /// The first label's text, if any.
     pub fn name(&self) -> Option<&Label> {
         self.labels.first()
@@ -114,6 +134,9 @@ pub enum Entry {
     Attr(Attr),
     /// Boxed: blocks are larger than attributes and rarer.
     Block(Box<Block>),
+    /// An entry that failed to parse (its syntax error is reported); the
+    /// entries around it are kept.
+    Error(BrokenEntry),
 }
 
 impl Entry {
@@ -121,8 +144,21 @@ impl Entry {
         match self {
             Entry::Attr(a) => a.span,
             Entry::Block(b) => b.span,
+            Entry::Error(e) => e.span,
         }
     }
+}
+
+/// What survives of an entry that failed to parse: its key when one was
+/// read (`replicas` of `replicas = }`), and the text it covers. Later
+/// stages treat the keyed field as written with a rejected value, and a
+/// keyless one as possibly any field of its block, so a half-typed entry
+/// yields its syntax error and nothing else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenEntry {
+    /// Empty when not even a key could be read.
+    pub path: Vec<Key>,
+    pub span: Span,
 }
 
 /// `key.path = value`.

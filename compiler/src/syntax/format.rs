@@ -104,12 +104,15 @@ impl<'a> Printer<'a> {
             Item::Type(t) => self.type_decl(t),
             Item::Enum(e) => self.enum_decl(e),
             Item::Union(u) => self.union_decl(u),
-            Item::Error(span) => {
-                let end = self.w.code_end(span.end as usize);
-                let text = self.w.source().get(span.start as usize..end).unwrap_or("");
-                self.w.token(span.start as usize, end, text);
-            }
+            Item::Error(span) => self.verbatim(*span),
         }
+    }
+
+    /// Text that did not parse, as written.
+    fn verbatim(&mut self, span: Span) {
+        let end = self.w.code_end(span.end as usize);
+        let text = self.w.source().get(span.start as usize..end).unwrap_or("");
+        self.w.token(span.start as usize, end, text);
     }
 
     /// `///` lines as in the source (one space after the slashes), with the
@@ -210,6 +213,7 @@ impl<'a> Printer<'a> {
                     self.expr(&a.value);
                 }
                 Entry::Block(b) => self.block(b),
+                Entry::Error(e) => self.verbatim(e.span),
             }
             self.w.trailing();
         }

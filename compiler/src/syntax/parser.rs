@@ -1,9 +1,11 @@
 //! pest pairs → AST. Only this module (with `parser/`) sees `Pair`.
 //!
 //! The file is parsed one item at a time (`item_start` anchored at the
-//! current offset). When an item fails, its error is reported and parsing
-//! resumes at the next line that starts in column 0 with something that can
-//! begin an item, so one run reports one syntax error per broken item.
+//! current offset). When a block item fails, `recover` reads it again
+//! entry by entry, so a broken entry costs that entry (see there; also
+//! unclosed braces, E0006). Any other failed item is reported and parsing
+//! resumes at the next line that starts in column 0 with something that
+//! can begin an item.
 //! Brackets nested deeper than [`MAX_DEPTH`] make the item an error before
 //! pest sees it. Naming: `*_of` build nodes from pairs; `error_*` build
 //! diagnostics. `schema` holds the declarations, `expr` the values.
@@ -13,6 +15,7 @@
 //! these panics (the no-panic property tests feed the parser arbitrary text).
 
 mod expr;
+mod recover;
 mod schema;
 
 use super::ast::*;
@@ -59,6 +62,8 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     };
     let mut items = Vec::new();
     let mut pos = 0;
+    // The `{` no `}` closes, counted once when an item first fails.
+    let mut unclosed: Option<Vec<usize>> = None;
     while pos < text.len() {
         pos = skip_trivia(text, pos);
         if pos >= text.len() {
@@ -77,6 +82,25 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                     .expect("grammar: item_start has an item");
                 items.push(item_of(&mut ctx, item));
                 pos += consumed.max(1);
+            }
+            Err(e) if deep.is_none() => {
+                let at = pos + error_offset(&e);
+                let unclosed = unclosed.get_or_insert_with(|| super::trivia::unclosed_braces(text));
+                if let Some((item, end)) = recover::block_item(&mut ctx, pos, at, unclosed) {
+                    items.push(item);
+                    pos = end.max(pos + 1);
+                    continue;
+                }
+                ctx.base = pos;
+                let (diag, err_at) = error_syntax(&ctx, pos, e);
+                ctx.diags.push(diag);
+                let resume = resume_point(text, err_at.max(pos + 1));
+                items.push(Item::Error(Span::new(
+                    file,
+                    skip_ws(text, pos),
+                    resume.max(pos + 1).min(text.len()),
+                )));
+                pos = resume;
             }
             Err(e) => {
                 let (diag, err_at) = match deep {
@@ -152,21 +176,40 @@ fn resume_point(text: &str, at: usize) -> usize {
 
 // ---------------------------------------------------------------- errors
 
+/// Where in its input a parse failed.
+fn error_offset(e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    }
+}
+
 fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnostic, usize) {
-    let at = base
-        + match e.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        };
+    let at = base + error_offset(&e);
     if let Some(d) = unterminated_at(ctx, base, at) {
         return (d, ctx.text.len());
     }
+    error_expected(ctx, base, e)
+}
+
+/// E0001: what the grammar expected where the input at `base` failed.
+fn error_expected(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnostic, usize) {
+    // pest may fail on the blanks before the token it could not take.
+    let at = skip_ws(ctx.text, base + error_offset(&e));
     let found = found_token(ctx.text, at);
-    let span = Span::new(ctx.file, at, (at + found.len()).min(ctx.text.len()));
+    let mut span = Span::new(ctx.file, at, (at + found.len()).min(ctx.text.len()));
     let expected = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
     };
+    // `replicas =` with the value not yet typed: what follows is on a
+    // later line, so the `=` is what the error is about.
+    let before = ctx.text[..at].trim_end();
+    let mut label = format!("expected {expected}");
+    if before.ends_with('=') && ctx.text[before.len()..at].contains('\n') {
+        span = Span::new(ctx.file, before.len() - 1, before.len());
+        label = format!("expected {expected} after this `=`");
+    }
     let found_text = if found.is_empty() {
         "end of file".to_string()
     } else {
@@ -177,7 +220,7 @@ fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnos
         span,
         format!("expected {expected}, found {found_text}"),
     )
-    .label(format!("expected {expected}"));
+    .label(label);
     if let Some(h) = syntax_help(ctx.text, at, &found) {
         d = d.help(h);
         // `name: value` (YAML): the colon becomes ` =`.
@@ -188,6 +231,18 @@ fn error_syntax(ctx: &Ctx, base: usize, e: pest::error::Error<Rule>) -> (Diagnos
             let colon = before.len() - 1;
             d = d.fix(Span::new(ctx.file, colon, colon + 1), " =");
         }
+    } else if expected.contains("a value") {
+        d = d.help("write the value after `=`: a string (`\"…\"`), a number, `true`, `false`, a list (`[…]`) or a name");
+    } else if found == "=" && expected.contains("an attribute") {
+        d = d.help("write the field's name before `=`: `name = value`");
+    } else if found == "}" || found == "]" {
+        d = d.help(format!(
+            "finish what comes before `{found}`: an attribute is `name = value`, a block `name {{ … }}`"
+        ));
+    } else if found.len() == 1 && !found.starts_with(|c: char| c.is_alphanumeric()) {
+        d = d.help(format!(
+            "remove `{found}`: a block holds `name = value` attributes and `name {{ … }}` blocks"
+        ));
     }
     (d, at)
 }
@@ -209,6 +264,11 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
     if start > at {
         return None;
     }
+    Some(unterminated_diag(ctx, kind, start))
+}
+
+/// E0002 for the string or comment of `kind` opened at `start`.
+fn unterminated_diag(ctx: &Ctx, kind: &str, start: usize) -> Diagnostic {
     let what = if kind == "comment" {
         "block comment"
     } else {
@@ -220,11 +280,9 @@ fn unterminated_at(ctx: &Ctx, base: usize, at: usize) -> Option<Diagnostic> {
         _ => ("\"", "\""),
     };
     let span = Span::new(ctx.file, start, (start + open.len()).min(ctx.text.len()));
-    Some(
-        Diagnostic::new(Code::E0002, span, format!("unterminated {what}"))
-            .label(format!("this {what} is never closed"))
-            .help(format!("close it with `{close}`")),
-    )
+    Diagnostic::new(Code::E0002, span, format!("unterminated {what}"))
+        .label(format!("this {what} is never closed"))
+        .help(format!("close it with `{close}`"))
 }
 
 fn found_token(text: &str, at: usize) -> String {

@@ -110,6 +110,51 @@ pub fn too_deep(text: &str, max: usize) -> Option<usize> {
     None
 }
 
+/// When a comment or string starts at `i`, the offset after it. A plain
+/// string left open ends before its line's newline (what a user who forgot
+/// the quote means); an open comment or `"""` string runs to the end.
+pub(super) fn opaque_end(b: &[u8], i: usize) -> Option<usize> {
+    let rest = &b[i..];
+    let mut none = |_, _, _| {};
+    if rest.starts_with(b"//") {
+        Some(line_end(b, i))
+    } else if rest.starts_with(b"/*") {
+        Some(block_comment_end(b, i).unwrap_or(b.len()))
+    } else if rest.starts_with(b"\"\"\"") {
+        Some(string_end(b, i + 3, true, Mode::Grammar, &mut none).unwrap_or(b.len()))
+    } else if rest.first() == Some(&b'"') {
+        Some(
+            string_end(b, i + 1, false, Mode::Heuristic, &mut none)
+                .unwrap_or_else(|| line_end(b, i)),
+        )
+    } else {
+        None
+    }
+}
+
+/// The offsets of the `{` that no `}` closes (strings and comments
+/// skipped, as [`opaque_end`] reads them), in order.
+pub(super) fn unclosed_braces(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut open = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = opaque_end(b, i) {
+            i = end.max(i + 1);
+            continue;
+        }
+        match b[i] {
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
     Comment,

@@ -109,6 +109,10 @@ fn block(b: &mut Block) {
                 a.span = Span::default();
             }
             Entry::Block(b) => block(b),
+            Entry::Error(e) => {
+                keys(&mut e.path);
+                e.span = Span::default();
+            }
         }
     }
     b.span = Span::default();
