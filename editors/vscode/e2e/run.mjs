@@ -18,7 +18,10 @@
 //      (refused with the reason while the mistake is there; the mistake is
 //      then fixed in the editor and saved, and the squiggle goes);
 //   7. the server came from the .vsix (server/stackc-lsp) and, killed, is
-//      restarted by the client, which serves hovers again.
+//      restarted by the client, which serves hovers again;
+//   8. the stackc.server.path setting wins over the bundled server: a path
+//      that does not exist is reported (and nothing else started), another
+//      binary is started instead of the bundled one.
 // Exits 1 at the first failed check, with failure.png in the artifacts.
 //
 // Environment:
@@ -106,17 +109,18 @@ for (let i = 0; ; i++) {
   await sleep(500);
 }
 
-/** stackc-lsp processes started under our extensions dir: [pid, exe]. */
+/** stackc-lsp processes of this test (under its temp dir): [pid, exe]. */
 const lspProcesses = () => {
   const out = [];
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-      if (cmd.startsWith(extDir) && cmd.endsWith('/server/stackc-lsp')) out.push([Number(pid), cmd]);
+      if (cmd.startsWith(tmp + path.sep) && cmd.endsWith('/stackc-lsp')) out.push([Number(pid), cmd]);
     } catch { /* exited */ }
   }
   return out;
 };
+const bundledServer = (cmd) => cmd.startsWith(extDir) && cmd.endsWith('/server/stackc-lsp');
 
 const observed = {
   codeServer: execFileSync(codeServer, ['--version'], { encoding: 'utf8' }).trim().split('\n')[0],
@@ -323,7 +327,8 @@ try {
   // 7. The server is the bundled one; killed, it is restarted by the client.
   const before = lspProcesses();
   observed.serverProcesses = before.map(([, cmd]) => path.relative(extDir, cmd));
-  check('the running stackc-lsp is the one bundled in the .vsix', before.length === 1, observed.serverProcesses);
+  check('the running stackc-lsp is the one bundled in the .vsix', before.length === 1 && bundledServer(before[0][1]),
+    observed.serverProcesses);
   process.kill(before[0][0], 'SIGKILL');
   let after = [];
   for (let i = 0; i < 60; i++) {
@@ -338,6 +343,50 @@ try {
   observed.hoverAfterRestart = await hover('replicas = 3', 'replicas', 0);
   check('the restarted server answers hovers', observed.hoverAfterRestart.includes('Number of instances'), observed.hoverAfterRestart);
   await page.keyboard.press('Escape');
+
+  // 8. The setting, when set, wins over the bundled server: a path that
+  // does not exist is reported (not replaced by the bundled binary), a
+  // copy of the server elsewhere is started instead of the bundled one.
+  const own = path.join(tmp, 'own', 'stackc-lsp');
+  fs.mkdirSync(path.dirname(own), { recursive: true });
+  fs.copyFileSync(lspProcesses()[0][1], own);
+  fs.chmodSync(own, 0o755);
+  const setServerPath = async (value) => {
+    const input = page.locator('.settings-editor .setting-item-contents input.input').first();
+    if (!(await input.isVisible())) {
+      await palette('Preferences: Open User Settings');
+      await page.waitForSelector('.settings-editor', { timeout: 30_000 });
+      await sleep(1000);
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('stackc.server.path');
+      // A machine-overridable setting: in code-server (a remote window) the
+      // Settings editor lists it under the Remote tab.
+      await page.locator('.settings-tabs-widget .action-label', { hasText: 'Remote' }).first().click();
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      await sleep(800);
+    }
+    await input.fill(value);
+    await input.press('Tab');
+    await sleep(1500);
+  };
+  await setServerPath('/nonexistent/stackc-lsp');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'was not found' }).first();
+  await toast.waitFor({ state: 'visible', timeout: 60_000 });
+  observed.missingServer = (await toast.innerText()).trim();
+  check('a stackc.server.path that does not exist is reported, naming the setting',
+    observed.missingServer.includes('/nonexistent/stackc-lsp') && observed.missingServer.includes('stackc.server.path')
+      && observed.missingServer.includes('Open Settings'), observed.missingServer);
+  check('no server runs in its place', lspProcesses().length === 0, lspProcesses());
+  await shot('missing-server.png');
+  await setServerPath(own);
+  let running = [];
+  for (let i = 0; i < 60 && running.length === 0; i++) {
+    await sleep(500);
+    running = lspProcesses();
+  }
+  observed.serverFromSetting = running.map(([, cmd]) => path.relative(tmp, cmd));
+  check('the server the setting names runs instead of the bundled one',
+    running.length === 1 && running[0][1] === own, observed.serverFromSetting);
 } catch (err) {
   failed = true;
   observed.toasts = await browser.contexts().flatMap((c) => c.pages())[0]
