@@ -3,10 +3,9 @@
 // Plain JavaScript, no build step.
 'use strict';
 
-const fs = require('fs');
-const path = require('path');
 const vscode = require('vscode');
 const { LanguageClient, State } = require('vscode-languageclient/node');
+const { resolveServer, resolveCommand } = require('./server');
 
 const SETTING = 'stackc.server.path';
 const PREVIEW_SCHEME = 'stackc-preview';
@@ -129,46 +128,25 @@ let client;
 /** @type {vscode.OutputChannel | undefined} */
 let output;
 
-/** Resolves `command` the way a spawn would: a path as is, a bare name on PATH. */
-function resolveCommand(command) {
-  const isFile = (p) => {
-    try {
-      return fs.statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/') || command.includes('\\')) {
-    return isFile(command) ? command : undefined;
-  }
-  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (!dir) continue;
-    for (const ext of exts) {
-      const candidate = path.join(dir, command + ext);
-      if (isFile(candidate)) return candidate;
-    }
-  }
-  return undefined;
+/**
+ * The setting's value when the user set it explicitly (in any scope), else
+ * undefined: the package.json default does not count, so the bundled
+ * binary is used unless the user chose another.
+ */
+function explicitSetting() {
+  const i = vscode.workspace.getConfiguration().inspect(SETTING);
+  if (!i) return undefined;
+  return i.workspaceFolderValue ?? i.workspaceValue ?? i.globalValue ?? undefined;
 }
 
-/** The configured server command, with `~` and `${workspaceFolder}` expanded. */
-function configuredCommand() {
-  let command = vscode.workspace.getConfiguration().get(SETTING) || 'stackc-lsp';
-  command = command.trim();
-  if (command.startsWith('~/')) {
-    command = path.join(require('os').homedir(), command.slice(2));
-  }
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  if (folder) command = command.replace(/\$\{workspaceFolder\}/g, folder);
-  return command;
-}
-
-async function reportMissing(command) {
+async function reportMissing(found) {
   const message =
-    `stackc: the language server \`${command}\` was not found. ` +
-    `Build it with \`cargo build --release -p stackc-lsp\` and set "${SETTING}" ` +
-    `to the binary (e.g. /path/to/stackc/target/release/stackc-lsp), or put stackc-lsp on PATH.`;
+    found.source === 'setting'
+      ? `stackc: the language server \`${found.tried[0]}\` (setting "${SETTING}") was not found. ` +
+        `Fix the path, or remove the setting to use the bundled server or stackc-lsp on PATH.`
+      : `stackc: the language server stackc-lsp was not found: this .vsix bundles none and it is not on PATH. ` +
+        `Build it with \`cargo build --release -p stackc-lsp\` and put it on PATH, or set "${SETTING}" ` +
+        `to the binary (e.g. /path/to/stackc/target/release/stackc-lsp).`;
   output?.appendLine(message);
   const choice = await vscode.window.showErrorMessage(message, 'Open Settings');
   if (choice === 'Open Settings') {
@@ -177,10 +155,14 @@ async function reportMissing(command) {
 }
 
 async function startClient(context) {
-  const command = configuredCommand();
-  const resolved = resolveCommand(command);
+  const found = resolveServer({
+    explicit: explicitSetting(),
+    extensionPath: context.extensionPath,
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+  });
+  const resolved = found.command;
   if (!resolved) {
-    await reportMissing(command);
+    await reportMissing(found);
     return;
   }
   const run = { command: resolved, args: [], options: { env: process.env } };
@@ -193,6 +175,11 @@ async function startClient(context) {
       { scheme: 'untitled', language: 'stack' },
     ],
     outputChannel: output,
+    // No `errorHandler` and no `connectionOptions.maxRestartCount`: the
+    // client's DefaultErrorHandler restarts a server that dies, up to 4
+    // times in 3 minutes (the 5th crash in that window stops it with a
+    // message). test/server.test.js keeps these options out; the e2e test
+    // (e2e/run.mjs) kills the server and sees it restarted.
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.stack'),
     },
@@ -201,7 +188,7 @@ async function startClient(context) {
   client = new LanguageClient('stackc', 'stackc', serverOptions, clientOptions);
   try {
     await client.start();
-    output?.appendLine(`stackc: started ${resolved}`);
+    output?.appendLine(`stackc: started ${resolved} (${found.source})`);
   } catch (err) {
     const message = `stackc: could not start the language server \`${resolved}\`: ${err?.message ?? err}`;
     output?.appendLine(message);

@@ -251,7 +251,8 @@ test("package.json contributes the language id and extension stackc-lsp expects"
   assert.match(client, /\{ scheme: 'untitled', language: 'stack' \}/);
   // Settings and command.
   const props = pkg.contributes.configuration.properties;
-  assert.equal(props['stackc.server.path'].default, 'stackc-lsp');
+  // Empty by default: the bundled server, else PATH (server.js).
+  assert.equal(props['stackc.server.path'].default, '');
   assert.ok(props['stackc.trace.server']);
   assert.ok(pkg.contributes.commands.some((c) => c.command === 'stackc.restartServer'));
   assert.ok(pkg.dependencies['vscode-languageclient'].startsWith('^9'));
