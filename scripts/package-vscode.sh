@@ -34,8 +34,16 @@ if [ ! -x "$EXT/node_modules/.bin/vsce" ]; then
   exit 1
 fi
 
-(cd "$ROOT" && cargo build --release --locked -p stackc-lsp)
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/stackc-lsp"
+# STACKC_VSIX_PROFILE=debug bundles the dev-profile build instead (what
+# `cargo test` already built: .ci/run uses it to save a release build; a
+# .vsix for users is built in release, the default).
+PROFILE="${STACKC_VSIX_PROFILE:-release}"
+case "$PROFILE" in
+  release) (cd "$ROOT" && cargo build --release --locked -p stackc-lsp); DIR=release ;;
+  debug) (cd "$ROOT" && cargo build --locked -p stackc-lsp); DIR=debug ;;
+  *) echo "package-vscode.sh: STACKC_VSIX_PROFILE must be release or debug, not $PROFILE" >&2; exit 1 ;;
+esac
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$DIR/stackc-lsp"
 [ -x "$BIN" ] || { echo "package-vscode.sh: $BIN was not built" >&2; exit 1; }
 
 rm -rf "$EXT/server"
