@@ -287,3 +287,47 @@ fn the_target_groups_the_containers() {
         }
     }
 }
+
+/// Every mounted `file` (but one whose path has a `:`, which a bind mount
+/// cannot name) is one read-only `Volume=./files/<service>/<name>:<path>:ro,Z`
+/// whose source is emitted with the file's text byte for byte; and every
+/// `files/` copy is mounted.
+#[test]
+fn mounted_files_are_written_and_bind_mounted_read_only() {
+    let mut checked = 0;
+    each_container(|what, dir, _, s, unit, out| {
+        let mounts: Vec<(&str, &str)> = values(unit, "Volume")
+            .into_iter()
+            .filter_map(|v| v.strip_prefix("./"))
+            .filter_map(|v| {
+                let v = v.strip_suffix(":ro,Z")?;
+                v.split_once(':')
+            })
+            .collect();
+        for (path, f) in &s.files {
+            if path.contains(':') {
+                continue;
+            }
+            let (src, _) = mounts
+                .iter()
+                .find(|(_, dst)| dst == path)
+                .unwrap_or_else(|| panic!("{what}: {path} is not mounted"));
+            assert!(
+                src.starts_with(&format!("files/{}/", s.name)),
+                "{what}: {src}"
+            );
+            assert_eq!(
+                file(out, &format!("{dir}{src}")),
+                Some(f.content.as_str()),
+                "{what}: {src} is not the text of {path}"
+            );
+            checked += 1;
+        }
+        assert_eq!(
+            mounts.len(),
+            s.files.len() - s.files.keys().filter(|p| p.contains(':')).count(),
+            "{what}"
+        );
+    });
+    assert!(checked >= 3, "only {checked} files checked");
+}

@@ -18,6 +18,10 @@
 //!   root, capabilities, resources as `PodmanArgs=`, `[Unit]`
 //!   `Requires=`/`After=` from `depends_on`, the restart policy, and
 //!   `[Install] WantedBy=default.target`;
+//! * `files/<service>/<name>` for every mounted `file`: its text byte
+//!   for byte (the user's content: no generated-by header), bind-mounted
+//!   read-only (`Volume=./files/…:<path>:ro,Z`, `./` being the directory
+//!   the `.container` file is installed in);
 //! * `<service>-<volume>.volume` for every persistent volume;
 //! * `<stack>.network`, the network every container joins;
 //! * `<stack>.target`, which wants every container's service (each is
@@ -242,6 +246,14 @@ fn readme(
     r.push_str(&format!(
         "  {stack}.network  the network of every container (Podman network {stack})\n"
     ));
+    for u in units {
+        for (copy, path) in &u.files {
+            r.push_str(&format!(
+                "  {copy}  mounted read-only at {path} in {} (your text, as written)\n",
+                u.service
+            ));
+        }
+    }
     r.push_str(&format!(
         "  {stack}.target  a systemd unit: wants every container above\n\n"
     ));
@@ -310,6 +322,15 @@ fn readme(
             files.join(" ")
         ),
     );
+    if units.iter().any(|u| !u.files.is_empty()) {
+        say(
+            &mut r,
+            "Copy the mounted files beside them, keeping the directory: cp -r files /etc/containers/systemd/\n       \
+             (each .container mounts ./files/<service>/<name>: Quadlet resolves ./ against the\n       \
+             directory the .container file is in)"
+                .to_string(),
+        );
+    }
     say(
         &mut r,
         format!("Copy the target: cp {stack}.target /etc/systemd/system/"),

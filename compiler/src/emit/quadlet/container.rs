@@ -24,6 +24,9 @@ pub(super) struct Unit {
     pub(super) image: String,
     /// Whether the stack builds the image.
     pub(super) built: bool,
+    /// The copies of its mounted files (`files/<service>/<name>`) and
+    /// the paths they are mounted at.
+    pub(super) files: Vec<(String, String)>,
 }
 
 /// A variable's value in the container.
@@ -175,6 +178,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
             _ => {}
         }
     }
+    let mounted = files(cx, s, &mut ctr);
     volumes(cx, s, &mut ctr);
     let notify = cx.notify_healthy.contains(name);
     health(cx, s, notify, &mut ctr);
@@ -234,6 +238,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
         secrets,
         image,
         built,
+        files: mounted,
     }
 }
 
@@ -431,18 +436,37 @@ fn security(cx: &mut Cx, s: &Service, ctr: &mut String) {
     cx.exact(&s.name, "security");
 }
 
+/// Mounted files: each written to `files/<service>/<name>` beside the
+/// units and bind-mounted read-only from there (`./` is the directory the
+/// `.container` file is installed in; `Z` relabels the copy for SELinux,
+/// each service has its own).
+fn files(cx: &mut Cx, s: &Service, ctr: &mut String) -> Vec<(String, String)> {
+    let (copies, unmountable) = unitfile::file_copies(s, &s.name);
+    let mut mounted = Vec::new();
+    for c in copies {
+        mounted.push((c.copy.clone(), c.path.to_string()));
+        ctr.push_str(&format!("Volume=./{}:{}:ro,Z\n", raw(&c.copy), raw(c.path)));
+        if !cx.files.iter().any(|(p, _)| *p == c.copy) {
+            cx.files.push((c.copy, c.file.content.clone()));
+        }
+        cx.exact(&s.name, "file");
+    }
+    for path in unmountable {
+        let span = s.files.get(path).map_or(s.span, |f| f.span);
+        cx.out.dropped(
+            span,
+            cx.env,
+            "file",
+            format!("mounted file {path}: Podman cannot bind-mount a path with a `:`; build it into the image"),
+        );
+    }
+    mounted
+}
+
 /// Volumes: persistent ones as `<service>-<volume>.volume` units, binds
 /// as host paths, tmpfs as `Tmpfs=`, the others anonymous (removed with
 /// the container).
 fn volumes(cx: &mut Cx, s: &Service, ctr: &mut String) {
-    for (path, f) in &s.files {
-        cx.out.dropped(
-            f.span,
-            cx.env,
-            "file",
-            format!("mounted file {path}: the Quadlet target does not write mounted files yet; bind-mount it with a `volume` (`bind`) or build it into the image"),
-        );
-    }
     for (vname, v) in &s.volumes {
         let ro = if v.read_only { ":ro" } else { "" };
         if let Some(size) = v.tmpfs {
