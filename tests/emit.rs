@@ -16,7 +16,9 @@
 //!
 //! * emitting twice gives byte-identical files and the same report;
 //! * every file whose format has comments starts with the generated-by
-//!   header; every YAML file (Helm's Go templates aside) starts with it on
+//!   header (except the copies of mounted files the host targets write,
+//!   `[<env>/]files/<service>/<name>`, which must equal the text of a file
+//!   that service mounts, byte for byte); every YAML file (Helm's Go templates aside) starts with it on
 //!   its first line and parses; JSON files parse;
 //! * every environment (or the base, when none is declared) has its files;
 //! * secrets are references: Secret objects exist only in `*.example*`
@@ -142,10 +144,41 @@ fn files_have_the_header_and_parse() {
                 e.what(out, "")
             );
             for f in &out.files {
-                check_file(&e.what(out, &f.path), out, &f.path, &f.contents);
+                let what = e.what(out, &f.path);
+                match mounted_copy(&e.models, out, &f.path) {
+                    // The user's text, which cannot carry a header.
+                    Some(texts) => assert!(
+                        texts.contains(&f.contents.as_str()),
+                        "{what}: not the text of a file the service mounts"
+                    ),
+                    None => check_file(&what, out, &f.path, &f.contents),
+                }
             }
         }
     }
+}
+
+/// The one exception to the header: the host targets (Quadlet, systemd)
+/// write each mounted `file` as `[<env>/]files/<service>/<name>`, the
+/// user's text byte for byte. For such a path, the texts of the files that
+/// service mounts in that environment (the copy must be one of them).
+fn mounted_copy<'a>(models: &'a Models, out: &Output, path: &str) -> Option<Vec<&'a str>> {
+    if !matches!(out.target, Target::Quadlet | Target::Systemd) {
+        return None;
+    }
+    for m in models.env_or_base() {
+        let dir = m.env_name().map_or(String::new(), |e| format!("{e}/"));
+        let Some(rest) = path.strip_prefix(&format!("{dir}files/")) else {
+            continue;
+        };
+        let (service, name) = rest.split_once('/')?;
+        if name.is_empty() || name.contains('/') {
+            return None;
+        }
+        let s = m.services.get(service)?;
+        return Some(s.files.values().map(|f| f.content.as_str()).collect());
+    }
+    None
 }
 
 fn check_file(what: &str, out: &Output, path: &str, text: &str) {
@@ -496,13 +529,15 @@ fn is_prose(path: &str) -> bool {
 }
 
 /// systemd settings whose syntax is `ID:PATH` (`LoadCredential=tls:/etc/…`)
-/// and Quadlet's `SOURCE:PATH` mounts (`Volume=data.volume:/data`): the
+/// and `SOURCE:PATH` mounts (Quadlet `Volume=data.volume:/data`, systemd
+/// `BindReadOnlyPaths=/etc/s/files/api/a.json:/etc/api/a.json`): the
 /// `:/` is no host with an empty port.
 fn is_id_path(line: &str) -> bool {
     [
         "LoadCredential=",
         "LoadCredentialEncrypted=",
         "ImportCredential=",
+        "BindReadOnlyPaths=",
         "Volume=",
     ]
     .iter()
@@ -528,6 +563,10 @@ fn no_empty_interpolation_results() {
         for out in &e.outputs {
             for f in &out.files {
                 let what = e.what(out, &f.path);
+                if mounted_copy(&e.models, out, &f.path).is_some() {
+                    // The user's own text, copied as written.
+                    continue;
+                }
                 let yaml = (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
                     && !is_template(out, &f.path);
                 if yaml {

@@ -142,7 +142,13 @@ fn every_service_is_a_container_or_reported() {
                 .iter()
                 .filter(|f| f.path.starts_with(&dir) && f.path.ends_with(".container"))
                 .count();
-            let services = m.services.values().filter(|s| runs(s)).count();
+            // One per service and one per init container of it.
+            let services: usize = m
+                .services
+                .values()
+                .filter(|s| runs(s))
+                .map(|s| 1 + s.init.len())
+                .sum();
             assert_eq!(units, services, "{} {dir}: stray containers", stack.name);
         }
         drop(c);
@@ -224,7 +230,14 @@ fn volumes_networks_and_dependencies_name_emitted_units() {
         };
         let (requires, after) = (list("Requires"), list("After"));
         assert_eq!(requires, after, "{what}: Requires= and After= differ");
-        for r in &requires {
+        let inits: Vec<String> = s
+            .init
+            .keys()
+            .map(|i| format!("{}-init-{i}.service", s.name))
+            .collect();
+        let last = requires.len() - inits.len().min(requires.len());
+        assert_eq!(requires[last..], inits[..], "{what}: its init containers");
+        for r in &requires[..last] {
             let dep = r.strip_suffix(".service").expect("a service");
             assert!(
                 file(out, &format!("{dir}{dep}.container")).is_some(),
@@ -286,4 +299,98 @@ fn the_target_groups_the_containers() {
             }
         }
     }
+}
+
+/// Every mounted `file` (but one whose path has a `:`, which a bind mount
+/// cannot name) is one read-only `Volume=./files/<service>/<name>:<path>:ro,Z`
+/// whose source is emitted with the file's text byte for byte; and every
+/// `files/` copy is mounted.
+#[test]
+fn mounted_files_are_written_and_bind_mounted_read_only() {
+    let mut checked = 0;
+    each_container(|what, dir, _, s, unit, out| {
+        let mounts: Vec<(&str, &str)> = values(unit, "Volume")
+            .into_iter()
+            .filter_map(|v| v.strip_prefix("./"))
+            .filter_map(|v| {
+                let v = v.strip_suffix(":ro,Z")?;
+                v.split_once(':')
+            })
+            .collect();
+        for (path, f) in &s.files {
+            if path.contains(':') {
+                continue;
+            }
+            let (src, _) = mounts
+                .iter()
+                .find(|(_, dst)| dst == path)
+                .unwrap_or_else(|| panic!("{what}: {path} is not mounted"));
+            assert!(
+                src.starts_with(&format!("files/{}/", s.name)),
+                "{what}: {src}"
+            );
+            assert_eq!(
+                file(out, &format!("{dir}{src}")),
+                Some(f.content.as_str()),
+                "{what}: {src} is not the text of {path}"
+            );
+            checked += 1;
+        }
+        assert_eq!(
+            mounts.len(),
+            s.files.len() - s.files.keys().filter(|p| p.contains(':')).count(),
+            "{what}"
+        );
+    });
+    assert!(checked >= 3, "only {checked} files checked");
+}
+
+/// Each init container is a one-shot `<service>-init-<name>.container`
+/// (`Type=oneshot`, `RemainAfterExit=yes`, no `[Install]`: its service
+/// starts it), after the init container before it, with the service's
+/// dependencies; a `pre_stop` hook is an `ExecStop=` that may fail.
+#[test]
+fn init_containers_run_once_before_their_service_and_pre_stop_is_exec_stop() {
+    let (mut inits, mut hooks) = (0, 0);
+    each_container(|what, dir, _, s, unit, out| {
+        let mut previous: Option<String> = None;
+        for name in s.init.keys() {
+            let stem = format!("{}-init-{name}", s.name);
+            let init = file(out, &format!("{dir}{stem}.container"))
+                .unwrap_or_else(|| panic!("{what}: no {stem}.container"));
+            assert_eq!(values(init, "Type"), ["oneshot"], "{what}: {stem}");
+            assert_eq!(values(init, "RemainAfterExit"), ["yes"], "{what}: {stem}");
+            assert!(!init.contains("[Install]"), "{what}: {stem} is installed");
+            let requires: Vec<&str> = values(init, "Requires")
+                .iter()
+                .flat_map(|l| l.split(' '))
+                .collect();
+            if let Some(p) = &previous {
+                assert_eq!(
+                    requires.last(),
+                    Some(&format!("{p}.service").as_str()),
+                    "{what}: {stem} does not follow {p}"
+                );
+            }
+            assert_eq!(values(init, "Requires"), values(init, "After"), "{what}");
+            previous = Some(stem);
+            inits += 1;
+        }
+        let stops = values(unit, "ExecStop");
+        match &s.pre_stop {
+            Some(_) => {
+                assert_eq!(stops.len(), 1, "{what}: {stops:?}");
+                assert!(
+                    stops[0].starts_with('-'),
+                    "{what}: a failing hook blocks the stop"
+                );
+                hooks += 1;
+            }
+            None => assert!(stops.is_empty(), "{what}"),
+        }
+    });
+    assert!(
+        inits >= 3 && hooks >= 3,
+        "only {inits} init containers, {hooks} hooks"
+    );
 }

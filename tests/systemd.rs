@@ -190,3 +190,56 @@ fn the_target_groups_the_units_and_dependencies_order_them() {
         }
     }
 }
+
+/// Every mounted `file` of a host process (but one whose path has a `:`)
+/// is written as `files/<service>/<name>` with its text byte for byte, the
+/// README installs that copy under `/etc/<stack>/files/`, and the unit
+/// bind-mounts the installed copy read-only at the file's path.
+#[test]
+fn mounted_files_are_installed_and_bound_read_only() {
+    let mut checked = 0;
+    for stack in all() {
+        let (_, models, out) = emitted(&stack);
+        for (dir, m) in dirs(&models) {
+            let readme = file(&out, &format!("{dir}README.txt")).unwrap_or_default();
+            for s in m.services.values().filter(|s| runs(s)) {
+                let what = format!("{} {dir}{}.service", stack.name, s.name);
+                let unit = file(&out, &format!("{dir}{}.service", s.name)).unwrap();
+                // Unquoted: the `BindReadOnlyPaths=` words without their
+                // quotes and with `%%` as `%`.
+                let binds: Vec<String> = values(unit, "BindReadOnlyPaths")
+                    .iter()
+                    .map(|b| b.trim_matches('"').replace("%%", "%"))
+                    .collect();
+                let mut bound = 0;
+                for (path, f) in &s.files {
+                    if path.contains(':') {
+                        continue;
+                    }
+                    let bind = binds
+                        .iter()
+                        .find(|b| b.ends_with(&format!(":{path}")))
+                        .unwrap_or_else(|| panic!("{what}: {path} is not bound"));
+                    let installed = bind.strip_suffix(&format!(":{path}")).unwrap();
+                    let copy = installed
+                        .strip_prefix(&format!("/etc/{}/", m.stack.name))
+                        .unwrap_or_else(|| panic!("{what}: {installed}"));
+                    assert!(copy.starts_with(&format!("files/{}/", s.name)), "{what}");
+                    assert_eq!(
+                        file(&out, &format!("{dir}{copy}")),
+                        Some(f.content.as_str()),
+                        "{what}: {copy} is not the text of {path}"
+                    );
+                    assert!(
+                        readme.contains(&format!("install -D -m 0644 {copy} {installed}\n")),
+                        "{what}: README does not install {copy}"
+                    );
+                    bound += 1;
+                    checked += 1;
+                }
+                assert_eq!(binds.len(), bound, "{what}: a bind for no file");
+            }
+        }
+    }
+    assert!(checked >= 3, "only {checked} files checked");
+}

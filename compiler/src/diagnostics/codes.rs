@@ -112,6 +112,8 @@ codes! {
     E0351 Error "`container_name` on a service with more than one replica";
     E0352 Error "two services with the same `container_name`";
     E0353 Error "address of a service on no shared Compose network";
+    // Host targets.
+    E0360 Error "init container whose container is named like another service";
     // Namespaces, files and configs.
     E0340 Error "`${stack.namespace}` in a stack without a namespace";
     E0341 Error "repository file that cannot be mounted";

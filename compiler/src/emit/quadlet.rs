@@ -16,8 +16,16 @@
 //!   `file = true` secrets), volumes, the health check with its timings,
 //!   `Notify=healthy` where a dependant waits for health, user, read-only
 //!   root, capabilities, resources as `PodmanArgs=`, `[Unit]`
-//!   `Requires=`/`After=` from `depends_on`, the restart policy, and
+//!   `Requires=`/`After=` from `depends_on` (and its init containers), the
+//!   restart policy, `pre_stop` as an `ExecStop=` before Podman's own, and
 //!   `[Install] WantedBy=default.target`;
+//! * `<service>-init-<name>.container` for every init container: one-shot
+//!   (`Type=oneshot`, `RemainAfterExit=yes`, no `[Install]`), after the
+//!   one before it, with the service's dependencies;
+//! * `files/<service>/<name>` for every mounted `file`: its text byte
+//!   for byte (the user's content: no generated-by header), bind-mounted
+//!   read-only (`Volume=./files/…:<path>:ro,Z`, `./` being the directory
+//!   the `.container` file is installed in);
 //! * `<service>-<volume>.volume` for every persistent volume;
 //! * `<stack>.network`, the network every container joins;
 //! * `<stack>.target`, which wants every container's service (each is
@@ -136,7 +144,7 @@ fn lower(cx: &mut Cx) -> Vec<container::Unit> {
             continue;
         }
         if runs_as_container(s) {
-            units.push(container::build(cx, s));
+            units.extend(container::build_all(cx, s));
         } else {
             cx.out.dropped(
                 s.span,
@@ -202,6 +210,7 @@ fn target(m: &Model, units: &[container::Unit]) -> String {
     if !units.is_empty() {
         let names: Vec<String> = units
             .iter()
+            .filter(|u| u.init_of.is_none())
             .map(|u| format!("{}.service", u.service))
             .collect();
         t.push_str(&format!("Wants={}\n", names.join(" ")));
@@ -229,8 +238,11 @@ fn readme(
     }
     r.push_str("Files:\n");
     for u in units {
+        let role = u.init_of.as_ref().map_or(String::new(), |(svc, init)| {
+            format!(", init container `{init}` of {svc}: runs once before it")
+        });
         r.push_str(&format!(
-            "  {}.container  becomes {}.service\n",
+            "  {}.container  becomes {}.service{role}\n",
             u.service, u.service
         ));
     }
@@ -242,6 +254,14 @@ fn readme(
     r.push_str(&format!(
         "  {stack}.network  the network of every container (Podman network {stack})\n"
     ));
+    for u in units {
+        for (copy, path) in &u.files {
+            r.push_str(&format!(
+                "  {copy}  mounted read-only at {path} in {} (your text, as written)\n",
+                u.service
+            ));
+        }
+    }
     r.push_str(&format!(
         "  {stack}.target  a systemd unit: wants every container above\n\n"
     ));
@@ -310,6 +330,15 @@ fn readme(
             files.join(" ")
         ),
     );
+    if units.iter().any(|u| !u.files.is_empty()) {
+        say(
+            &mut r,
+            "Copy the mounted files beside them, keeping the directory: cp -r files /etc/containers/systemd/\n       \
+             (each .container mounts ./files/<service>/<name>: Quadlet resolves ./ against the\n       \
+             directory the .container file is in)"
+                .to_string(),
+        );
+    }
     say(
         &mut r,
         format!("Copy the target: cp {stack}.target /etc/systemd/system/"),
@@ -342,11 +371,12 @@ fn readme(
             ports.join(", ")
         ));
     }
-    let pulls: Vec<&str> = units
-        .iter()
-        .filter(|u| u.built)
-        .map(|u| u.image.as_str())
-        .collect();
+    let mut pulls: Vec<&str> = Vec::new();
+    for u in units.iter().filter(|u| u.built) {
+        if !pulls.contains(&u.image.as_str()) {
+            pulls.push(u.image.as_str());
+        }
+    }
     if !pulls.is_empty() {
         r.push_str(&format!(
             "Images this stack builds must be pushed, or built on this host first: {}\n",

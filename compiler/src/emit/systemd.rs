@@ -22,6 +22,11 @@
 //!   an HTTP readiness probe as an `ExecStartPost=` gate (curl until it
 //!   answers, bounded by `TimeoutStartSec=`), and the sandboxing of
 //!   `host.hardening`;
+//! * `files/<service>/<name>` for every mounted `file`: its text byte for
+//!   byte (the user's content: no generated-by header), which the README
+//!   installs at `/etc/<stack>/files/<service>/<name>` and the unit
+//!   bind-mounts read-only at the file's path (`BindReadOnlyPaths=`, in the
+//!   service's own mount namespace);
 //! * `<service>.env.example` beside a unit that reads an environment file:
 //!   every secret variable with a placeholder, never a value;
 //! * `<stack>.target`, which wants every unit (each unit is `PartOf=` it);
@@ -178,6 +183,12 @@ fn readme(m: &Model, units: &[unit::Unit]) -> String {
                 "  {f}  template of its secrets' environment file\n"
             ));
         }
+        for (copy, _, path) in &u.files {
+            r.push_str(&format!(
+                "  {copy}  seen by {} at {path} (your text, as written)\n",
+                u.service
+            ));
+        }
     }
     r.push_str(&format!("  {stack}.target  wants every unit above\n\n"));
     r.push_str("Install, as root:\n");
@@ -224,6 +235,21 @@ fn readme(m: &Model, units: &[unit::Unit]) -> String {
                     "Secrets of {}: install -D -m 0600 -o root -g root {example} {f}\n       \
                      then replace every placeholder in {f}",
                     u.service
+                ),
+            );
+        }
+        if !u.files.is_empty() {
+            let cmds: Vec<String> = u
+                .files
+                .iter()
+                .map(|(copy, installed, _)| format!("install -D -m 0644 {copy} {installed}"))
+                .collect();
+            say(
+                &mut r,
+                format!(
+                    "Files {} reads (bind-mounted read-only at their paths, for it alone):\n       {}",
+                    u.service,
+                    cmds.join("\n       ")
                 ),
             );
         }

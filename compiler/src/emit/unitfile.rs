@@ -321,6 +321,83 @@ fn port_of(m: &Model, svc: &str, port: &str, from: Vantage) -> Option<u16> {
     }
 }
 
+/// The extensions of the files Podman's Quadlet generator reads as units
+/// (it also reads the subdirectories of its unit directories).
+const QUADLET_UNIT_EXTENSIONS: [&str; 8] = [
+    "container",
+    "volume",
+    "network",
+    "kube",
+    "image",
+    "build",
+    "pod",
+    "artifact",
+];
+
+/// A service's mounted file as a host backend writes it beside its units.
+pub(crate) struct FileCopy<'a> {
+    /// The path inside the container (or seen by the host process), as
+    /// written in the stack.
+    pub(crate) path: &'a str,
+    /// The copy's path relative to the output directory:
+    /// `files/<service>/<name>`.
+    pub(crate) copy: String,
+    pub(crate) file: &'a crate::model::File,
+}
+
+/// The copies of `s`'s mounted files: `files/<owner>/<name>` (`owner` is
+/// the service, also for its init containers, which mount the same), where
+/// `<name>` is the last component of the path with every character but
+/// `A-Za-z0-9._-` as `_`, made unique within the service by a `2-`, `3-`…
+/// prefix, and given a `.txt` tail where it would end in an extension
+/// Quadlet reads as a unit (the generator scans subdirectories). Paths
+/// that a bind mount cannot name (with a `:`) are returned in the second
+/// list.
+pub(crate) fn file_copies<'a>(s: &'a Service, owner: &str) -> (Vec<FileCopy<'a>>, Vec<&'a str>) {
+    let mut copies: Vec<FileCopy> = Vec::new();
+    let mut unmountable = Vec::new();
+    let mut taken = std::collections::BTreeSet::new();
+    for (path, file) in &s.files {
+        if path.contains(':') {
+            unmountable.push(path.as_str());
+            continue;
+        }
+        let last = path
+            .rsplit('/')
+            .find(|c| !c.is_empty() && *c != "." && *c != "..")
+            .unwrap_or("file");
+        let mut name: String = last
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if name.starts_with('.') {
+            name.insert(0, '_');
+        }
+        let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+        if QUADLET_UNIT_EXTENSIONS.contains(&ext) {
+            name.push_str(".txt");
+        }
+        let mut unique = name.clone();
+        let mut n = 1;
+        while !taken.insert(unique.clone()) {
+            n += 1;
+            unique = format!("{n}-{name}");
+        }
+        copies.push(FileCopy {
+            path,
+            copy: format!("files/{owner}/{unique}"),
+            file,
+        });
+    }
+    (copies, unmountable)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,7 +28,7 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
             autoscale(p, s, diags);
             exposure(p, s, diags);
             stateful(p, s, diags);
-            inits(p, name, s, diags);
+            inits(p, w, name, s, diags);
             tolerations(s, diags);
             addresses_in_commands(p, w, s, diags);
             container_name(name, s, w, diags);
@@ -1023,8 +1023,10 @@ fn stateful(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
 /// E0334: an init container that would run the service itself (no image,
 /// command or arguments of its own: the pod would start the service's
 /// program, which never completes, before the service); E0335: an init
-/// container named like its service (container names of a pod are unique).
-fn inits(p: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
+/// container named like its service (container names of a pod are unique);
+/// E0360: an init container whose Compose service and Quadlet unit,
+/// `<service>-init-<name>`, is named like another service of the stack.
+fn inits(p: &Program, w: &Evaluated, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
     let Some(inits) = s.get("init").and_then(Val::as_map) else {
         return;
     };
@@ -1051,6 +1053,20 @@ fn inits(p: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
                 .label("the service's container has this name too")
                 .help(format!("rename it, e.g. `init {iname}-init {{ … }}` or after what it does (`init migrate`)")),
             );
+        }
+        let unit = format!("{name}-init-{iname}");
+        if w.services.contains_key(&unit) {
+            let mut d = Diagnostic::new(
+                Code::E0360,
+                head,
+                format!("init container `{iname}` of `{name}` runs as `{unit}`, which is also the name of a service"),
+            )
+            .label(format!("Compose runs it as the service `{unit}`, Quadlet as `{unit}.container`"))
+            .help(format!("rename the init container or the service `{unit}`"));
+            if let Some(sym) = p.symbols.services.get(&unit) {
+                d = d.secondary(sym.name_span, "the service with that name");
+            }
+            diags.push(d);
         }
     }
 }

@@ -24,6 +24,47 @@ pub(super) struct Unit {
     pub(super) image: String,
     /// Whether the stack builds the image.
     pub(super) built: bool,
+    /// The copies of its mounted files (`files/<service>/<name>`) and
+    /// the paths they are mounted at.
+    pub(super) files: Vec<(String, String)>,
+    /// For an init container: `(service, init name)`.
+    pub(super) init_of: Option<(String, String)>,
+}
+
+/// An init container's place: the service it runs before, its name, and
+/// the init unit before it (each waits for the one before).
+pub(super) struct InitRole<'a> {
+    pub(super) owner: &'a Service,
+    pub(super) name: &'a str,
+    pub(super) previous: Option<String>,
+}
+
+/// The unit name of init container `name` of `service`.
+pub(super) fn init_unit(service: &str, name: &str) -> String {
+    format!("{service}-init-{name}")
+}
+
+/// The service's container and, before it, one one-shot container per
+/// init container (`<service>-init-<name>.container`, `Type=oneshot`,
+/// `RemainAfterExit=yes`), each after the one before; the service
+/// `Requires=`/`After=` them all.
+pub(super) fn build_all(cx: &mut Cx, s: &Service) -> Vec<Unit> {
+    let mut units = Vec::new();
+    let mut previous = None;
+    for (name, init) in &s.init {
+        let as_init = s.as_init(name, init);
+        let role = InitRole {
+            owner: s,
+            name,
+            previous: previous.clone(),
+        };
+        units.push(build(cx, &as_init, Some(&role)));
+        // What the init container lowers counts for the service (as `init`).
+        cx.exact.retain(|(n, _)| *n != as_init.name);
+        previous = Some(init_unit(&s.name, name));
+    }
+    units.push(build(cx, s, None));
+    units
 }
 
 /// A variable's value in the container.
@@ -58,7 +99,7 @@ pub(super) fn waited_for_health(m: &Model) -> BTreeSet<String> {
         .collect()
 }
 
-pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
+fn build(cx: &mut Cx, s: &Service, role: Option<&InitRole>) -> Unit {
     let m = cx.model;
     let name = &s.name;
     let mut unit = String::new();
@@ -82,6 +123,19 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
             deps.push(format!("{dep}.service"));
         }
     }
+    match role {
+        Some(r) => deps.extend(r.previous.iter().map(|p| format!("{p}.service"))),
+        None => {
+            let inits = s
+                .init
+                .keys()
+                .map(|i| format!("{}.service", init_unit(name, i)));
+            deps.extend(inits);
+            if !s.init.is_empty() {
+                cx.exact(name, "init");
+            }
+        }
+    }
     if !deps.is_empty() {
         line(&mut unit, "Requires", &deps.join(" "));
         line(&mut unit, "After", &deps.join(" "));
@@ -98,7 +152,8 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
         line(&mut ctr, "Pull", p.compose());
         cx.exact(name, "pull");
     }
-    match &s.container_name {
+    // An init container never takes the service's fixed name.
+    match s.container_name.as_ref().filter(|_| role.is_none()) {
         Some(n) => {
             line(&mut ctr, "ContainerName", &raw(n));
             cx.exact(name, "container_name");
@@ -175,6 +230,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
             _ => {}
         }
     }
+    let mounted = files(cx, s, role.map_or(name, |r| &r.owner.name), &mut ctr);
     volumes(cx, s, &mut ctr);
     let notify = cx.notify_healthy.contains(name);
     health(cx, s, notify, &mut ctr);
@@ -199,12 +255,23 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
     }
 
     // ---------------------------------------------------------- [Service]
+    if role.is_some() {
+        // Runs to completion once; the service's start waits for it
+        // (a long migration is not cut short).
+        line(&mut svc, "Type", "oneshot");
+        line(&mut svc, "RemainAfterExit", "yes");
+        line(&mut svc, "TimeoutStartSec", "infinity");
+    } else {
+        pre_stop(cx, s, &mut svc);
+    }
     line(&mut svc, "Restart", unitfile::restart(s.restart));
     if s.restart != Restart::Never {
         line(&mut svc, "RestartSec", RESTART_SEC);
     }
-    cx.exact(name, "restart");
-    line(&mut svc, "TimeoutStartSec", START_TIMEOUT);
+    if role.is_none() {
+        cx.exact(name, "restart");
+        line(&mut svc, "TimeoutStartSec", START_TIMEOUT);
+    }
     if let Some(g) = s.stop_grace {
         // Podman's own stop timeout first, then systemd's.
         line(
@@ -213,11 +280,20 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
             &time(crate::model::Duration(g.0 + 30_000)),
         );
     }
-    k8s_only(cx, s);
+    if role.is_none() {
+        k8s_only(cx, s);
+    }
 
     let mut text = hash_header();
+    let what = match role {
+        Some(r) => format!(
+            "Init container `{}` of service `{}`, run once before it,",
+            r.name, r.owner.name
+        ),
+        None => format!("Container `{name}`"),
+    };
     text.push_str(&format!(
-        "# Container `{name}` of stack `{}`{}; see README.txt to install.\n",
+        "# {what} of stack `{}`{}; see README.txt to install.\n",
         m.stack.name,
         crate::emit::unitfile::env_phrase(m)
     ));
@@ -227,13 +303,18 @@ pub(super) fn build(cx: &mut Cx, s: &Service) -> Unit {
     text.push_str(&ctr);
     text.push_str("\n[Service]\n");
     text.push_str(&svc);
-    text.push_str("\n[Install]\nWantedBy=default.target\n");
+    if role.is_none() {
+        // An init container starts because its service requires it.
+        text.push_str("\n[Install]\nWantedBy=default.target\n");
+    }
     cx.files.push((format!("{name}.container"), text));
     Unit {
         service: name.clone(),
         secrets,
         image,
         built,
+        files: mounted,
+        init_of: role.map(|r| (r.owner.name.clone(), r.name.to_string())),
     }
 }
 
@@ -431,18 +512,37 @@ fn security(cx: &mut Cx, s: &Service, ctr: &mut String) {
     cx.exact(&s.name, "security");
 }
 
+/// Mounted files: each written to `files/<service>/<name>` beside the
+/// units and bind-mounted read-only from there (`./` is the directory the
+/// `.container` file is installed in; `Z` relabels the copy for SELinux,
+/// each service has its own).
+fn files(cx: &mut Cx, s: &Service, owner: &str, ctr: &mut String) -> Vec<(String, String)> {
+    let (copies, unmountable) = unitfile::file_copies(s, owner);
+    let mut mounted = Vec::new();
+    for c in copies {
+        mounted.push((c.copy.clone(), c.path.to_string()));
+        ctr.push_str(&format!("Volume=./{}:{}:ro,Z\n", raw(&c.copy), raw(c.path)));
+        if !cx.files.iter().any(|(p, _)| *p == c.copy) {
+            cx.files.push((c.copy, c.file.content.clone()));
+        }
+        cx.exact(&s.name, "file");
+    }
+    for path in unmountable.into_iter().filter(|_| owner == s.name) {
+        let span = s.files.get(path).map_or(s.span, |f| f.span);
+        cx.out.dropped(
+            span,
+            cx.env,
+            "file",
+            format!("mounted file {path}: Podman cannot bind-mount a path with a `:`; build it into the image"),
+        );
+    }
+    mounted
+}
+
 /// Volumes: persistent ones as `<service>-<volume>.volume` units, binds
 /// as host paths, tmpfs as `Tmpfs=`, the others anonymous (removed with
 /// the container).
 fn volumes(cx: &mut Cx, s: &Service, ctr: &mut String) {
-    for (path, f) in &s.files {
-        cx.out.dropped(
-            f.span,
-            cx.env,
-            "file",
-            format!("mounted file {path}: the Quadlet target does not write mounted files yet; bind-mount it with a `volume` (`bind`) or build it into the image"),
-        );
-    }
     for (vname, v) in &s.volumes {
         let ro = if v.read_only { ":ro" } else { "" };
         if let Some(size) = v.tmpfs {
@@ -745,22 +845,32 @@ fn networks(cx: &mut Cx, s: &Service, ctr: &mut String) {
 fn k8s_only(cx: &mut Cx, s: &Service) {
     let env = cx.env;
     unitfile::single_host_limits(cx.out, env, s, "container");
-    for init in s.init.values() {
-        cx.out.dropped(
-            init.span,
-            env,
-            "init",
-            "Quadlet runs one container per unit: the init container is not run before it",
-        );
-    }
-    if let Some(p) = &s.pre_stop {
-        cx.out.dropped(
-            p.span,
-            env,
-            "pre_stop",
-            "Podman has no pre-stop hook: the container gets the stop signal at once (`stop_grace` still bounds the shutdown)",
-        );
-    }
+}
+
+/// `pre_stop`: an `ExecStop=` before the one Quadlet generates (systemd
+/// runs them in order when the service is stopped): `exec` and `shell`
+/// run in the container (`podman exec`), `sleep` waits on the host; then
+/// Podman stops the container. Like Kubernetes' hook, it counts against
+/// the stop timeout (`TimeoutStopSec=`).
+fn pre_stop(cx: &mut Cx, s: &Service, svc: &mut String) {
+    let Some(p) = &s.pre_stop else { return };
+    let words: Vec<String> =
+        if let Some(d) = p.sleep.filter(|_| p.exec.is_none() && p.shell.is_none()) {
+            vec!["/bin/sleep".to_string(), d.seconds_ceil().to_string()]
+        } else {
+            let container = s
+                .container_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", cx.model.stack.name, s.name));
+            let mut w = vec!["/usr/bin/podman".to_string(), "exec".to_string(), container];
+            w.extend(p.command());
+            w
+        };
+    let words: Vec<String> = words.iter().map(|w| exec_word(w)).collect();
+    // `-`: a failed hook (the container has exited already) does not keep
+    // Podman's own stop from running, as a failed preStop hook does not.
+    svc.push_str(&format!("ExecStop=-{}\n", words.join(" ")));
+    cx.exact(&s.name, "pre_stop");
 }
 
 /// An `optional = true` secret: Podman has no optional secret (a container

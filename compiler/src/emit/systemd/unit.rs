@@ -18,6 +18,9 @@ pub(super) struct Unit {
     pub(super) env_file: Option<String>,
     /// Credentials (`file = true` secrets): `(secret, path)`.
     pub(super) credentials: Vec<(String, String)>,
+    /// Mounted files: `(copy in the output, where it is installed, path
+    /// the process sees)`.
+    pub(super) files: Vec<(String, String, String)>,
     /// Directories the process writes (must exist, owned by its user).
     pub(super) writable: Vec<String>,
     pub(super) user: Option<String>,
@@ -190,6 +193,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
     }
 
     resources(cx, s, &mut svc);
+    let files = files(cx, s, &mut svc);
     let writable = volumes(cx, s, h, &mut svc);
     let writable = hardening(cx, s, h, &writable, &mut svc);
     k8s_only(cx, s);
@@ -215,6 +219,7 @@ pub(super) fn build(cx: &mut Cx, s: &Service, h: &Host) -> Unit {
         env_example,
         env_file,
         credentials,
+        files,
         writable,
         user: h.user.clone(),
         health_gate,
@@ -431,18 +436,41 @@ fn resources(cx: &mut Cx, s: &Service, svc: &mut String) {
     }
 }
 
+/// Mounted files: each written to `files/<service>/<name>` beside the
+/// units, installed at `/etc/<stack>/files/<service>/<name>` (README) and
+/// bind-mounted read-only at its path in the service's own mount namespace
+/// (`BindReadOnlyPaths=`): the process sees it there, the host's file at
+/// that path (if any) is untouched, and the hardening settings keep
+/// working. A path with a `:` cannot be named there and is reported.
+fn files(cx: &mut Cx, s: &Service, svc: &mut String) -> Vec<(String, String, String)> {
+    let (copies, unmountable) = quote::file_copies(s, &s.name);
+    let mut files = Vec::new();
+    for c in copies {
+        let installed = format!("/etc/{}/{}", cx.model.stack.name, c.copy);
+        svc.push_str(&format!(
+            "BindReadOnlyPaths={}\n",
+            path_word(&format!("{installed}:{}", c.path))
+        ));
+        cx.files.push((c.copy.clone(), c.file.content.clone()));
+        files.push((c.copy, installed, c.path.to_string()));
+        cx.exact(&s.name, "file");
+    }
+    for path in unmountable {
+        let span = s.files.get(path).map_or(s.span, |f| f.span);
+        cx.out.dropped(
+            span,
+            cx.env,
+            "file",
+            format!("mounted file {path}: systemd cannot bind-mount a path with a `:`; install it on the host"),
+        );
+    }
+    files
+}
+
 /// Volumes on a host: directories the process writes (`ReadWritePaths=`
 /// under strict hardening), private tmpfs mounts. Returns the writable
 /// directories.
 fn volumes(cx: &mut Cx, s: &Service, h: &Host, svc: &mut String) -> Vec<String> {
-    for (path, f) in &s.files {
-        cx.out.dropped(
-            f.span,
-            cx.env,
-            "file",
-            format!("mounted file {path}: a host process reads the host's files; install it there"),
-        );
-    }
     let mut writable = Vec::new();
     let mut private_tmp = false;
     for (vname, v) in &s.volumes {
