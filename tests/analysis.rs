@@ -732,3 +732,19 @@ fn an_unclosed_brace_keeps_the_items_after_it() {
     let got = completion_labels(&c, file, offset);
     assert!(got.contains(&"replicas".to_string()), "{got:?}");
 }
+
+#[test]
+fn completion_offers_units_after_a_number() {
+    let text = "stack shop {\n    namespace = \"shop\"\n}\nservice api {\n    image = \"ghcr.io/acme/api:1.0\"\n    stop_grace = 30\n    resources {\n        memory = 512\n        cpu = 250m..1\n    }\n}\n";
+    let (file, c) = compile_text(text);
+    let after = |needle: &str| text.find(needle).unwrap() + needle.len();
+    let got = completion_labels(&c, file, after("memory = 512"));
+    assert_eq!(&got[..2], ["512Mi", "512Gi"], "{got:?}");
+    let got = completion_labels(&c, file, after("stop_grace = 30"));
+    assert!(got.contains(&"30s".to_string()), "{got:?}");
+    let got = completion_labels(&c, file, after("250m..1"));
+    assert!(
+        got.contains(&"1m".to_string()) && got.contains(&"1".to_string()),
+        "{got:?}"
+    );
+}

@@ -686,6 +686,13 @@ pub struct Completion {
 /// that are not written yet, the step kinds inside `steps`, or the item
 /// keywords between items.
 pub fn completions(c: &Compilation, file: FileId, offset: usize) -> Vec<Completion> {
+    // A number just typed in a quantity's place: its units.
+    if let Some(n) = number_before(c.program.map.text(file), offset) {
+        let ty = place(c, file, offset).and_then(|p| p.value_of.map(|f| f.ty.clone()));
+        if let Some(units) = ty.and_then(|t| unit_completions(&t, n)) {
+            return units;
+        }
+    }
     if let Some(names) = reference_completions(c, file, offset) {
         return names;
     }
@@ -962,6 +969,82 @@ fn target_of(kind: &str, name: &str) -> Target {
 
 /// What a field's value may be: an enum's variants, `true`/`false`, or
 /// the names a reference may point at.
+/// The number typed just before `offset` (`512` of `memory = 512|`, `1`
+/// of `cpu = 250m..1|`).
+fn number_before(text: &str, offset: usize) -> Option<&str> {
+    let head = text.get(..offset)?;
+    let start = head
+        .rfind(|ch: char| !(ch.is_ascii_digit() || ch == '.' || ch == '_'))
+        .map_or(0, |i| i + 1);
+    let mut n = &head[start..];
+    // The upper end of a range (`250m..1`).
+    if let Some(i) = n.rfind("..") {
+        n = &n[i + 2..];
+    }
+    n.starts_with(|ch: char| ch.is_ascii_digit()).then_some(n)
+}
+
+/// Units after a number in a quantity's place: `512` → `512Mi`, `512Gi`, …
+/// (the label carries the number, so that editors filtering by the word
+/// typed keep them).
+fn unit_completions(ty: &Ty, number: &str) -> Option<Vec<Completion>> {
+    use crate::units::Unit;
+    fn unit_of(ty: &Ty) -> Option<Unit> {
+        match ty {
+            Ty::Quantity(u) => Some(*u),
+            Ty::Range(inner) => unit_of(inner),
+            Ty::OneOf(alts) => alts.iter().find_map(unit_of),
+            _ => None,
+        }
+    }
+    let unit = unit_of(ty)?;
+    let (kind, units): (&str, &[(&str, &str)]) = match unit {
+        Unit::Duration => (
+            "duration",
+            &[
+                ("s", "seconds"),
+                ("m", "minutes"),
+                ("ms", "milliseconds"),
+                ("h", "hours"),
+                ("d", "days"),
+            ],
+        ),
+        Unit::Bytes => (
+            "size",
+            &[
+                (
+                    "Mi",
+                    "mebibytes (2^20 bytes): what Kubernetes memory usually uses",
+                ),
+                ("Gi", "gibibytes (2^30 bytes)"),
+                ("Ki", "kibibytes (2^10 bytes)"),
+                ("Ti", "tebibytes (2^40 bytes)"),
+                ("M", "megabytes (10^6 bytes)"),
+                ("G", "gigabytes (10^9 bytes)"),
+            ],
+        ),
+        Unit::Cpu => (
+            "cpu",
+            &[
+                ("m", "millicores: `500m` is half a core"),
+                ("", "cores: `2` is two cores"),
+            ],
+        ),
+        Unit::Percent => ("percent", &[("%", "percent")]),
+    };
+    Some(
+        units
+            .iter()
+            .map(|(u, docs)| Completion {
+                label: format!("{number}{u}"),
+                detail: kind.to_string(),
+                docs: docs.to_string(),
+                snippet: format!("{number}{u}"),
+            })
+            .collect(),
+    )
+}
+
 fn value_completions(c: &Compilation, ty: &Ty) -> Vec<Completion> {
     use crate::check::schema::RefKind;
     let named = |kind: &str, names: Vec<&String>| -> Vec<Completion> {
