@@ -398,6 +398,21 @@ pub(crate) fn file_copies<'a>(s: &'a Service, owner: &str) -> (Vec<FileCopy<'a>>
     (copies, unmountable)
 }
 
+/// An `optional = true` secret on a host target: neither systemd credentials
+/// nor Podman secrets have an optional form, so it is reported as
+/// approximated with `why` (what the unit does without it, and what to do).
+pub fn report_optional(
+    m: &Model,
+    out: &mut Output,
+    env: Option<&str>,
+    secret: &str,
+    why: impl FnOnce() -> String,
+) {
+    if let Some(sec) = m.secrets.get(secret).filter(|s| s.optional) {
+        out.approximated(sec.span, env, "optional", why());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,28 +93,14 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                 }
                 ctx.base = pos;
                 let (diag, err_at) = error_syntax(&ctx, pos, e);
-                ctx.diags.push(diag);
-                let resume = resume_point(text, err_at.max(pos + 1));
-                items.push(Item::Error(Span::new(
-                    file,
-                    skip_ws(text, pos),
-                    resume.max(pos + 1).min(text.len()),
-                )));
-                pos = resume;
+                pos = skip_item(&mut ctx, &mut items, pos, diag, err_at);
             }
             Err(e) => {
                 let (diag, err_at) = match deep {
                     Some(d) => (error_too_deep(&ctx, d), d),
                     None => error_syntax(&ctx, pos, e),
                 };
-                ctx.diags.push(diag);
-                let resume = resume_point(text, err_at.max(pos + 1));
-                items.push(Item::Error(Span::new(
-                    file,
-                    skip_ws(text, pos),
-                    resume.max(pos + 1).min(text.len()),
-                )));
-                pos = resume;
+                pos = skip_item(&mut ctx, &mut items, pos, diag, err_at);
             }
         }
     }
@@ -148,6 +134,26 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
             return pos;
         }
     }
+}
+
+/// Reports `diag` for the item at `pos` and keeps it as an error node up
+/// to where parsing resumes (the next line that starts an item); returns
+/// that position.
+fn skip_item(
+    ctx: &mut Ctx,
+    items: &mut Vec<Item>,
+    pos: usize,
+    diag: Diagnostic,
+    err_at: usize,
+) -> usize {
+    ctx.diags.push(diag);
+    let resume = resume_point(ctx.text, err_at.max(pos + 1));
+    items.push(Item::Error(Span::new(
+        ctx.file,
+        skip_ws(ctx.text, pos),
+        resume.max(pos + 1).min(ctx.text.len()),
+    )));
+    resume
 }
 
 fn skip_ws(text: &str, pos: usize) -> usize {

@@ -877,18 +877,12 @@ fn pre_stop(cx: &mut Cx, s: &Service, svc: &mut String) {
 /// whose `Secret=` names a missing one does not start), so it is reported.
 fn optional_secret(cx: &mut Cx, secret: &str) {
     let m = cx.model;
-    let Some(sec) = m.secrets.get(secret).filter(|s| s.optional) else {
-        return;
-    };
-    cx.out.approximated(
-        sec.span,
-        cx.env,
-        "optional",
+    crate::emit::unitfile::report_optional(m, cx.out, cx.env, secret, || {
         format!(
             "Podman has no optional secret: create `{}` with an empty value when there is none (README.txt)",
             secret_name(m, secret)
-        ),
-    );
+        )
+    });
 }
 
 #[cfg(test)]

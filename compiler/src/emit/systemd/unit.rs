@@ -654,16 +654,10 @@ fn k8s_only(cx: &mut Cx, s: &Service) {
 /// its file is missing, so it is reported.
 fn optional_credential(cx: &mut Cx, secret: &str) {
     let m = cx.model;
-    let Some(sec) = m.secrets.get(secret).filter(|s| s.optional) else {
-        return;
-    };
-    cx.out.approximated(
-        sec.span,
-        cx.env,
-        "optional",
+    crate::emit::unitfile::report_optional(m, cx.out, cx.env, secret, || {
         format!(
             "systemd has no optional credential: the unit does not start without /etc/{}/credentials/{secret}; install an empty file when there is no value",
             m.stack.name
-        ),
-    );
+        )
+    });
 }
