@@ -15,6 +15,7 @@
 //! these panics (the no-panic property tests feed the parser arbitrary text).
 
 mod expr;
+mod fast;
 mod recover;
 mod schema;
 
@@ -54,6 +55,13 @@ const MAX_DEPTH: usize = 64;
 
 /// Parses a whole file; never fails. Broken items become [`Item::Error`].
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    parse_with(file, text, true)
+}
+
+/// [`parse`]; with `fast`, an item is first read by [`fast::item`] and
+/// given to pest only when that declines it (the result is the same; the
+/// tests compare both ways).
+fn parse_with(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnostic>) {
     let mut ctx = Ctx {
         file,
         base: 0,
@@ -71,6 +79,13 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         }
         ctx.base = pos;
         let deep = super::trivia::too_deep(&text[pos..], MAX_DEPTH).map(|d| pos + d);
+        if fast && deep.is_none() {
+            if let Some((item, end)) = fast::item(file, text, pos) {
+                items.push(item);
+                pos = end.max(pos + 1);
+                continue;
+            }
+        }
         let input = deep.map_or(&text[pos..], |d| &text[pos..d]);
         match Grammar::parse(Rule::item_start, input) {
             Ok(mut pairs) => {

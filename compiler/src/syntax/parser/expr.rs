@@ -2,6 +2,7 @@
 
 use super::{ident_of, key_path_of, Ctx, Rule, P};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::*;
 
 pub(super) fn expr_of(ctx: &mut Ctx, p: P) -> Expr {
@@ -55,30 +56,44 @@ fn path_of(ctx: &Ctx, p: P) -> Path {
 
 pub(super) fn number_of(ctx: &mut Ctx, p: P) -> NumberLit {
     let span = ctx.span(&p);
-    let text = p.as_str().to_string();
-    let unit = p.into_inner().next().map(|u| u.as_str().to_string());
-    let digits = &text[..text.len() - unit.as_ref().map_or(0, String::len)];
+    let text = p.as_str();
+    let unit_len = p.into_inner().next().map_or(0, |u| u.as_str().len());
+    let (lit, diag) = number_lit(text, unit_len, span);
+    ctx.diags.extend(diag);
+    lit
+}
+
+/// The literal `text` (its last `unit_len` bytes its unit), with E0005
+/// when it does not fit (it is then read as 0).
+pub(super) fn number_lit(
+    text: &str,
+    unit_len: usize,
+    span: Span,
+) -> (NumberLit, Option<Diagnostic>) {
+    let digits = &text[..text.len() - unit_len];
+    let unit = (unit_len > 0).then(|| text[digits.len()..].to_string());
     let clean = digits.replace('_', "");
     let integer = !clean.contains(['.', 'e', 'E']);
     let value = clean.parse::<f64>().unwrap_or(f64::NAN);
-    if !value.is_finite() || (integer && clean.parse::<i64>().is_err()) {
-        ctx.diags.push(
-            Diagnostic::new(
-                Code::E0005,
-                span,
-                format!("the number `{digits}` is too large"),
-            )
-            .label("out of range")
-            .help("numbers must fit in a signed 64-bit integer"),
-        );
-    }
-    NumberLit {
+    let fits = value.is_finite() && !(integer && clean.parse::<i64>().is_err());
+    let lit = NumberLit {
         value: if value.is_finite() { value } else { 0.0 },
         integer,
         unit,
-        text,
+        text: text.to_string(),
         span,
+    };
+    if fits {
+        return (lit, None);
     }
+    let diag = Diagnostic::new(
+        Code::E0005,
+        span,
+        format!("the number `{digits}` is too large"),
+    )
+    .label("out of range")
+    .help("numbers must fit in a signed 64-bit integer");
+    (lit, Some(diag))
 }
 
 pub(super) fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
@@ -112,7 +127,7 @@ pub(super) fn str_of(ctx: &mut Ctx, p: P) -> StrLit {
     }
 }
 
-fn push_text(parts: &mut Vec<StrPart>, t: &str) {
+pub(super) fn push_text(parts: &mut Vec<StrPart>, t: &str) {
     if let Some(StrPart::Text(last)) = parts.last_mut() {
         last.push_str(t);
     } else {
@@ -123,27 +138,36 @@ fn push_text(parts: &mut Vec<StrPart>, t: &str) {
 fn escape_of(ctx: &mut Ctx, p: &P) -> String {
     let s = p.as_str();
     let c = s[1..].chars().next().unwrap_or(' ');
-    match c {
-        'n' => "\n".into(),
-        't' => "\t".into(),
-        'r' => "\r".into(),
-        '0' => "\0".into(),
-        '"' | '\\' | '$' | '\'' => c.to_string(),
-        '\n' => String::new(),
-        _ => {
-            ctx.diags.push(
-                Diagnostic::new(Code::E0003, ctx.span(p), format!("unknown escape `\\{c}`"))
-                    .label("not an escape")
-                    .help("the escapes are \\n \\t \\r \\0 \\\" \\\\ and \\$; write \\\\ for a backslash"),
-            );
-            s.to_string()
-        }
+    if let Some(t) = escaped(c) {
+        return t.to_string();
     }
+    ctx.diags.push(
+        Diagnostic::new(Code::E0003, ctx.span(p), format!("unknown escape `\\{c}`"))
+            .label("not an escape")
+            .help("the escapes are \\n \\t \\r \\0 \\\" \\\\ and \\$; write \\\\ for a backslash"),
+    );
+    s.to_string()
+}
+
+/// The text the escape `\c` stands for; `None` when it is not an escape.
+pub(super) fn escaped(c: char) -> Option<&'static str> {
+    Some(match c {
+        'n' => "\n",
+        't' => "\t",
+        'r' => "\r",
+        '0' => "\0",
+        '"' => "\"",
+        '\\' => "\\",
+        '$' => "$",
+        '\'' => "'",
+        '\n' => "",
+        _ => return None,
+    })
 }
 
 /// `"""` strings: drop the first newline and the closing line's indentation,
 /// and remove the common indentation of the lines.
-fn dedent(parts: &mut [StrPart]) {
+pub(super) fn dedent(parts: &mut [StrPart]) {
     if let Some(StrPart::Text(first)) = parts.first_mut() {
         if let Some(rest) = first
             .strip_prefix('\n')
