@@ -68,8 +68,12 @@ pub struct Evaluator<'a> {
 pub struct BaseServices {
     pub services: IndexMap<String, Arc<Val>>,
     /// Services whose strings depend on the environment (`stack.*`,
-    /// `environment.name`, config values): evaluated again per environment.
+    /// `environment.name`, config values): resolved again per environment.
     pub env_dependent: Vec<bool>,
+    /// The same services before their strings were resolved: what an
+    /// environment that does not change a dependent service resolves for
+    /// itself. Shares every map but those on the way to such a string.
+    pub unresolved: Vec<Arc<Val>>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -121,10 +125,12 @@ impl Evaluator<'_> {
             world.services.values().map(|v| &**v),
             &mut diags,
         );
+        let unresolved = world.services.values().cloned().collect();
         resolve_env_parts(&mut world);
         BaseServices {
             services: world.services,
             env_dependent: world.dependent,
+            unresolved,
             diags,
         }
     }
@@ -153,17 +159,20 @@ impl Evaluator<'_> {
                     // Resolved for the base: shareable where the base's
                     // strings are the environment's too.
                     let same = env.is_none() || !b.env_dependent[i];
-                    (v, same)
+                    (v, same, &b.unresolved[i])
                 }),
                 _ => None,
             };
             let v = match shared {
-                Some((v, _)) if env.is_some_and(|e| !runs_in(v, e)) => None,
+                Some((v, ..)) if env.is_some_and(|e| !runs_in(v, e)) => None,
                 // Already resolved: nothing to re-resolve in this world.
-                Some((v, true)) => Some((Arc::clone(v), false)),
-                // Changed here, or its strings differ here: evaluated anew
-                // (a fresh value, resolved in place, not a copy of the base's).
-                Some((_, false)) | None => self.service(name, env, diags).map(|v| {
+                Some((v, true, _)) => Some((Arc::clone(v), false)),
+                // Unchanged, but its strings differ here: the base's value
+                // before resolution (the same merge of templates, body and
+                // defaults, with the same findings), resolved for this world.
+                Some((_, false, unresolved)) => Some((Arc::new((**unresolved).clone()), true)),
+                // Changed here: evaluated anew.
+                None => self.service(name, env, diags).map(|v| {
                     let d = has_env_parts(&v);
                     (Arc::new(v), d)
                 }),
@@ -413,8 +422,12 @@ impl Evaluator<'_> {
             .collect()
     }
 
-    /// Fills stdlib defaults into `v` (a record of type `rec`), recursively.
+    /// Fills stdlib defaults into `v` (a record of type `rec`), recursively,
+    /// copying only the shared maps that lack one.
     pub fn apply_defaults(&self, v: &mut Val, rec: usize) {
+        if !self.lacks_defaults(v, rec) {
+            return;
+        }
         let Some(m) = v.as_map_mut() else { return };
         for (name, def) in &self.defaults[rec] {
             if !m.contains_key(name) {
@@ -430,21 +443,55 @@ impl Evaluator<'_> {
     }
 
     fn defaults_in(&self, v: &mut Val, ty: &Ty) {
-        match (ty, &mut v.kind) {
-            (Ty::Record(r), _) => self.apply_defaults(v, *r),
-            (Ty::Map(_, elem), ValKind::Map(m)) => {
-                m.values_mut().for_each(|e| self.defaults_in(e, elem))
+        match ty {
+            Ty::Record(r) => self.apply_defaults(v, *r),
+            _ if !self.lacks_defaults_in(v, ty) => {}
+            Ty::Map(_, elem) => {
+                if let ValKind::Map(m) = &mut v.kind {
+                    Arc::make_mut(m)
+                        .values_mut()
+                        .for_each(|e| self.defaults_in(e, elem));
+                }
             }
-            (Ty::List(elem), ValKind::List(l)) => {
-                l.iter_mut().for_each(|e| self.defaults_in(e, elem))
+            Ty::List(elem) => {
+                if let ValKind::List(l) = &mut v.kind {
+                    l.iter_mut().for_each(|e| self.defaults_in(e, elem));
+                }
             }
-            (Ty::Tagged(t), ValKind::Tagged(tg)) => {
-                let (kw, body) = (&tg.0, &mut tg.2);
-                if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
-                    self.apply_defaults(body, *r);
+            Ty::Tagged(t) => {
+                if let ValKind::Tagged(tg) = &mut v.kind {
+                    let (kw, body) = (&tg.0, &mut tg.2);
+                    if let Some(r) = self.schema.tagged[*t].arms.get(kw.as_str()) {
+                        self.apply_defaults(body, *r);
+                    }
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Whether [`Self::apply_defaults`] would add something to `v`.
+    fn lacks_defaults(&self, v: &Val, rec: usize) -> bool {
+        let Some(m) = v.as_map() else { return false };
+        self.defaults[rec].keys().any(|name| !m.contains_key(name))
+            || self.schema.records[rec].fields.iter().any(|(name, field)| {
+                m.get(name)
+                    .is_some_and(|c| self.lacks_defaults_in(c, &field.ty))
+            })
+    }
+
+    fn lacks_defaults_in(&self, v: &Val, ty: &Ty) -> bool {
+        match (ty, &v.kind) {
+            (Ty::Record(r), _) => self.lacks_defaults(v, *r),
+            (Ty::Map(_, elem), ValKind::Map(m)) => {
+                m.values().any(|e| self.lacks_defaults_in(e, elem))
+            }
+            (Ty::List(elem), ValKind::List(l)) => l.iter().any(|e| self.lacks_defaults_in(e, elem)),
+            (Ty::Tagged(t), ValKind::Tagged(tg)) => self.schema.tagged[*t]
+                .arms
+                .get(tg.0.as_str())
+                .is_some_and(|r| self.lacks_defaults(&tg.2, *r)),
+            _ => false,
         }
     }
 
@@ -700,10 +747,24 @@ fn rewrite_parts(v: &mut Val, f: &dyn Fn(&Part) -> Option<String>) {
                 _ => ValKind::Interp(out),
             };
         }
-        ValKind::Map(m) => m.values_mut().for_each(|c| rewrite_parts(c, f)),
+        // Only the maps on the way to a string are copied when shared.
+        ValKind::Map(m) if m.values().any(holds_interp) => Arc::make_mut(m)
+            .values_mut()
+            .for_each(|c| rewrite_parts(c, f)),
         ValKind::List(l) => l.iter_mut().for_each(|c| rewrite_parts(c, f)),
         ValKind::Tagged(tg) => rewrite_parts(&mut tg.2, f),
         _ => {}
+    }
+}
+
+/// Whether `v` holds an interpolated string.
+fn holds_interp(v: &Val) -> bool {
+    match &v.kind {
+        ValKind::Interp(_) => true,
+        ValKind::Map(m) => m.values().any(holds_interp),
+        ValKind::List(l) => l.iter().any(holds_interp),
+        ValKind::Tagged(tg) => holds_interp(&tg.2),
+        _ => false,
     }
 }
 

@@ -8,6 +8,7 @@
 
 use crate::source::Span;
 use indexmap::IndexMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Val {
@@ -30,8 +31,11 @@ pub enum ValKind {
     Enum(String),
     Ref(Ref),
     List(Vec<Val>),
-    /// Records and maps (insertion-ordered), boxed to keep every value small.
-    Map(Box<Map>),
+    /// Records and maps (insertion-ordered), shared: a copy of a value is
+    /// a reference count, and a change copies only the maps on its path
+    /// ([`Val::as_map_mut`] is `Arc::make_mut`). Environments and templates
+    /// thus share what they do not change.
+    Map(Arc<Map>),
     /// A block of a `union`: the keyword, its optional label, its body.
     Tagged(Box<(String, Option<String>, Val)>),
     /// A poisoned value: the field was written but its value was rejected
@@ -102,7 +106,7 @@ impl Val {
 
     pub fn map(map: Map, span: Span) -> Self {
         Val {
-            kind: ValKind::Map(Box::new(map)),
+            kind: ValKind::Map(Arc::new(map)),
             span,
         }
     }
@@ -114,9 +118,10 @@ impl Val {
         }
     }
 
+    /// The map to change: copied first when another value shares it.
     pub fn as_map_mut(&mut self) -> Option<&mut Map> {
         match &mut self.kind {
-            ValKind::Map(m) => Some(m),
+            ValKind::Map(m) => Some(Arc::make_mut(m)),
             _ => None,
         }
     }
@@ -187,7 +192,15 @@ impl Val {
     /// removes, anything else replaces.
     pub fn merge(&mut self, over: &Val) {
         match (&mut self.kind, &over.kind) {
+            // Onto nothing (a service's first template) or onto itself, the
+            // merge is `over`'s map: shared, not copied.
+            (ValKind::Map(base), ValKind::Map(top))
+                if base.is_empty() || Arc::ptr_eq(base, top) =>
+            {
+                *base = Arc::clone(top);
+            }
             (ValKind::Map(base), ValKind::Map(top)) => {
+                let base = Arc::make_mut(base);
                 for (k, v) in top.iter() {
                     match base.get_mut(k) {
                         Some(b) if v.is_null() => b.kind = ValKind::Null,
@@ -202,16 +215,31 @@ impl Val {
         }
     }
 
-    /// Drops `null` entries recursively (after overlays are applied).
+    /// Drops `null` entries recursively (after overlays are applied),
+    /// copying only the shared maps that hold one.
     pub fn prune_nulls(&mut self) {
+        if !self.holds_null() {
+            return;
+        }
         match &mut self.kind {
             ValKind::Map(m) => {
+                let m = Arc::make_mut(m);
                 m.retain(|_, v| !v.is_null());
                 m.values_mut().for_each(Val::prune_nulls);
             }
             ValKind::List(l) => l.iter_mut().for_each(Val::prune_nulls),
             ValKind::Tagged(tg) => tg.2.prune_nulls(),
             _ => {}
+        }
+    }
+
+    /// Whether [`Val::prune_nulls`] would drop something.
+    fn holds_null(&self) -> bool {
+        match &self.kind {
+            ValKind::Map(m) => m.values().any(|v| v.is_null() || v.holds_null()),
+            ValKind::List(l) => l.iter().any(Val::holds_null),
+            ValKind::Tagged(tg) => tg.2.holds_null(),
+            _ => false,
         }
     }
 }
