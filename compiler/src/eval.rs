@@ -727,44 +727,89 @@ fn resolver<'a>(
     }
 }
 
+/// Resolves the environment-dependent parts of the strings in `v`, in
+/// place where `v` owns its maps; shared maps are copied only on the way to
+/// a string that changes.
 fn rewrite_parts(v: &mut Val, f: &dyn Fn(&Part) -> Option<String>) {
     match &mut v.kind {
-        ValKind::Interp(parts) => {
-            let mut out: Vec<Part> = Vec::with_capacity(parts.len());
-            for p in parts.drain(..) {
-                let resolved = match &p {
-                    Part::Text(t) => Some(t.clone()),
-                    other => f(other),
-                };
-                match (resolved, out.last_mut()) {
-                    (Some(t), Some(Part::Text(last))) => last.push_str(&t),
-                    (Some(t), _) => out.push(Part::Text(t)),
-                    (None, _) => out.push(p),
-                }
+        ValKind::Map(m) => {
+            if let Some(m) = Arc::get_mut(m) {
+                m.values_mut().for_each(|c| rewrite_parts(c, f));
+                return;
             }
-            v.kind = match out.as_slice() {
-                [Part::Text(t)] => ValKind::Str(t.clone()),
-                _ => ValKind::Interp(out),
-            };
         }
-        // Only the maps on the way to a string are copied when shared.
-        ValKind::Map(m) if m.values().any(holds_interp) => Arc::make_mut(m)
-            .values_mut()
-            .for_each(|c| rewrite_parts(c, f)),
-        ValKind::List(l) => l.iter_mut().for_each(|c| rewrite_parts(c, f)),
-        ValKind::Tagged(tg) => rewrite_parts(&mut tg.2, f),
+        ValKind::List(l) => return l.iter_mut().for_each(|c| rewrite_parts(c, f)),
+        ValKind::Tagged(tg) => return rewrite_parts(&mut tg.2, f),
         _ => {}
+    }
+    if let Some(kind) = resolved(v, f) {
+        v.kind = kind;
     }
 }
 
-/// Whether `v` holds an interpolated string.
-fn holds_interp(v: &Val) -> bool {
+/// What [`rewrite_parts`] makes of `v`, or `None` when it stays as it is;
+/// one walk, which copies the maps above a change and no others.
+fn resolved(v: &Val, f: &dyn Fn(&Part) -> Option<String>) -> Option<ValKind> {
     match &v.kind {
-        ValKind::Interp(_) => true,
-        ValKind::Map(m) => m.values().any(holds_interp),
-        ValKind::List(l) => l.iter().any(holds_interp),
-        ValKind::Tagged(tg) => holds_interp(&tg.2),
-        _ => false,
+        ValKind::Interp(parts) if interp_changes(parts) => Some(resolve_interp(parts, f)),
+        ValKind::Map(m) => {
+            let mut copy: Option<Map> = None;
+            for (i, c) in m.values().enumerate() {
+                if let Some(kind) = resolved(c, f) {
+                    copy.get_or_insert_with(|| (**m).clone())[i].kind = kind;
+                }
+            }
+            copy.map(|c| ValKind::Map(Arc::new(c)))
+        }
+        ValKind::List(l) => {
+            let mut copy: Option<Vec<Val>> = None;
+            for (i, c) in l.iter().enumerate() {
+                if let Some(kind) = resolved(c, f) {
+                    copy.get_or_insert_with(|| l.clone())[i].kind = kind;
+                }
+            }
+            copy.map(ValKind::List)
+        }
+        ValKind::Tagged(tg) => resolved(&tg.2, f).map(|kind| {
+            let mut tg = tg.clone();
+            tg.2.kind = kind;
+            ValKind::Tagged(tg)
+        }),
+        _ => None,
+    }
+}
+
+/// Whether resolving changes an interpolated string: it has a part that
+/// depends on the environment, or text to join (the checker joins text
+/// already; this keeps the rule exact).
+fn interp_changes(parts: &[Part]) -> bool {
+    parts
+        .iter()
+        .any(|p| matches!(p, Part::Stack(_) | Part::EnvName | Part::Config(..)))
+        || parts.iter().all(|p| matches!(p, Part::Text(_)))
+        || parts
+            .windows(2)
+            .any(|w| matches!(w, [Part::Text(_), Part::Text(_)]))
+}
+
+/// An interpolated string with the environment's parts written in, as text
+/// joined to its neighbours; a plain string when nothing else is left.
+fn resolve_interp(parts: &[Part], f: &dyn Fn(&Part) -> Option<String>) -> ValKind {
+    let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+    for p in parts {
+        let resolved = match p {
+            Part::Text(t) => Some(t.clone()),
+            other => f(other),
+        };
+        match (resolved, out.last_mut()) {
+            (Some(t), Some(Part::Text(last))) => last.push_str(&t),
+            (Some(t), _) => out.push(Part::Text(t)),
+            (None, _) => out.push(p.clone()),
+        }
+    }
+    match out.as_slice() {
+        [Part::Text(t)] => ValKind::Str(t.clone()),
+        _ => ValKind::Interp(out),
     }
 }
 
