@@ -30,14 +30,32 @@ pub struct Evaluated {
     pub environment: Option<Val>,
     /// Services that run in this environment. Services an environment does
     /// not change share their value with the base (see [`BaseServices`]).
-    pub services: IndexMap<String, Arc<Val>>,
-    /// Per service (in order): whether its strings depend on the environment.
-    pub dependent: Vec<bool>,
+    pub services: Services,
+    /// Per service (in order): what of its strings is still to be resolved
+    /// for the environment.
+    pub dependent: Vec<Pending>,
     /// Services declared but restricted to other environments.
     pub skipped: Vec<String>,
     pub secrets: IndexMap<String, Val>,
     pub configs: IndexMap<String, Val>,
     pub pipelines: IndexMap<String, Val>,
+}
+
+/// A world's services by name (FxHash: rules look names up in it for every
+/// reference, and SipHash's flooding resistance buys nothing here).
+pub type Services = IndexMap<String, Arc<Val>, rustc_hash::FxBuildHasher>;
+
+/// What of a service's strings is still to be resolved for the environment.
+#[derive(Debug, Clone)]
+pub enum Pending {
+    /// Nothing: no string depends on the environment, or it is resolved.
+    Nothing,
+    /// Every string, found by walking the value.
+    Walk,
+    /// The strings at these paths (indices of map entries and list items;
+    /// `u32::MAX` enters a tagged block): the base's, for a service an
+    /// environment leaves unchanged.
+    At(Arc<Vec<Vec<u32>>>),
 }
 
 /// The tier an environment name implies when `tier` is not set.
@@ -66,7 +84,7 @@ pub struct Evaluator<'a> {
 /// evaluates itself, so no world holds a copy of another's service).
 #[derive(Debug, Clone, Default)]
 pub struct BaseServices {
-    pub services: IndexMap<String, Arc<Val>>,
+    pub services: Services,
     /// Services whose strings depend on the environment (`stack.*`,
     /// `environment.name`, config values): resolved again per environment.
     pub env_dependent: Vec<bool>,
@@ -74,6 +92,9 @@ pub struct BaseServices {
     /// environment that does not change a dependent service resolves for
     /// itself. Shares every map but those on the way to such a string.
     pub unresolved: Vec<Arc<Val>>,
+    /// Per service, where its environment-dependent strings are in the
+    /// unresolved value (empty for the others).
+    pub env_paths: Vec<Arc<Vec<Vec<u32>>>>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -125,12 +146,29 @@ impl Evaluator<'_> {
             world.services.values().map(|v| &**v),
             &mut diags,
         );
-        let unresolved = world.services.values().cloned().collect();
+        let unresolved: Vec<Arc<Val>> = world.services.values().cloned().collect();
+        let env_dependent = world
+            .dependent
+            .iter()
+            .map(|d| !matches!(d, Pending::Nothing))
+            .collect();
+        let env_paths: Vec<Arc<Vec<Vec<u32>>>> = unresolved
+            .iter()
+            .zip(&world.dependent)
+            .map(|(v, d)| {
+                let mut out = Vec::new();
+                if !matches!(d, Pending::Nothing) {
+                    env_paths(v, &mut Vec::new(), &mut out);
+                }
+                Arc::new(out)
+            })
+            .collect();
         resolve_env_parts(&mut world);
         BaseServices {
             services: world.services,
-            env_dependent: world.dependent,
+            env_dependent,
             unresolved,
+            env_paths,
             diags,
         }
     }
@@ -141,8 +179,9 @@ impl Evaluator<'_> {
         &self,
         env: Option<&str>,
         diags: &mut Vec<Diagnostic>,
-    ) -> (IndexMap<String, Arc<Val>>, Vec<bool>, Vec<String>) {
-        let mut services = IndexMap::with_capacity(self.checked.services.len());
+    ) -> (Services, Vec<Pending>, Vec<String>) {
+        let mut services =
+            Services::with_capacity_and_hasher(self.checked.services.len(), Default::default());
         let mut dependent = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
         let overlays = env
@@ -159,21 +198,27 @@ impl Evaluator<'_> {
                     // Resolved for the base: shareable where the base's
                     // strings are the environment's too.
                     let same = env.is_none() || !b.env_dependent[i];
-                    (v, same, &b.unresolved[i])
+                    (v, same, (&b.unresolved[i], &b.env_paths[i]))
                 }),
                 _ => None,
             };
             let v = match shared {
                 Some((v, ..)) if env.is_some_and(|e| !runs_in(v, e)) => None,
                 // Already resolved: nothing to re-resolve in this world.
-                Some((v, true, _)) => Some((Arc::clone(v), false)),
+                Some((v, true, _)) => Some((Arc::clone(v), Pending::Nothing)),
                 // Unchanged, but its strings differ here: the base's value
                 // before resolution (the same merge of templates, body and
                 // defaults, with the same findings), resolved for this world.
-                Some((_, false, unresolved)) => Some((Arc::new((**unresolved).clone()), true)),
+                Some((_, false, (unresolved, paths))) => Some((
+                    Arc::new((**unresolved).clone()),
+                    Pending::At(Arc::clone(paths)),
+                )),
                 // Changed here: evaluated anew.
                 None => self.service(name, env, diags).map(|v| {
-                    let d = has_env_parts(&v);
+                    let d = match has_env_parts(&v) {
+                        true => Pending::Walk,
+                        false => Pending::Nothing,
+                    };
                     (Arc::new(v), d)
                 }),
             };
@@ -697,9 +742,16 @@ fn resolve_env_parts(w: &mut Evaluated) {
     let stack = w.stack.clone();
     let configs = w.configs.clone();
     let resolve = resolver(&env_name, &stack, &configs);
-    for (v, dependent) in w.services.values_mut().zip(&w.dependent) {
-        if *dependent {
-            rewrite_parts(Arc::make_mut(v), &resolve);
+    for (v, pending) in w.services.values_mut().zip(&w.dependent) {
+        match pending {
+            Pending::Nothing => {}
+            Pending::Walk => rewrite_parts(Arc::make_mut(v), &resolve),
+            Pending::At(paths) => {
+                let v = Arc::make_mut(v);
+                for path in paths.iter() {
+                    rewrite_at(v, path, &resolve);
+                }
+            }
         }
     }
     for v in w.pipelines.values_mut() {
@@ -776,6 +828,43 @@ fn resolved(v: &Val, f: &dyn Fn(&Part) -> Option<String>) -> Option<ValKind> {
             ValKind::Tagged(tg)
         }),
         _ => None,
+    }
+}
+
+/// Where the strings [`resolved`] changes are in `v`: the paths of
+/// [`Pending::At`], pushed to `out`.
+fn env_paths(v: &Val, path: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
+    let mut enter = |i: usize, c: &Val, path: &mut Vec<u32>| {
+        path.push(i as u32);
+        env_paths(c, path, out);
+        path.pop();
+    };
+    match &v.kind {
+        ValKind::Interp(parts) if interp_changes(parts) => out.push(path.clone()),
+        ValKind::Map(m) => m.values().enumerate().for_each(|(i, c)| enter(i, c, path)),
+        ValKind::List(l) => l.iter().enumerate().for_each(|(i, c)| enter(i, c, path)),
+        ValKind::Tagged(tg) => enter(u32::MAX as usize, &tg.2, path),
+        _ => {}
+    }
+}
+
+/// Resolves the string at `path` in `v` (see [`env_paths`]), copying the
+/// shared maps on the way.
+fn rewrite_at(v: &mut Val, path: &[u32], f: &dyn Fn(&Part) -> Option<String>) {
+    let Some((&i, rest)) = path.split_first() else {
+        if let ValKind::Interp(parts) = &v.kind {
+            v.kind = resolve_interp(parts, f);
+        }
+        return;
+    };
+    let child = match &mut v.kind {
+        ValKind::Map(m) => Arc::make_mut(m).get_index_mut(i as usize).map(|(_, c)| c),
+        ValKind::List(l) => l.get_mut(i as usize),
+        ValKind::Tagged(tg) if i == u32::MAX => Some(&mut tg.2),
+        _ => None,
+    };
+    if let Some(c) = child {
+        rewrite_at(c, rest, f);
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Inputs<'a> {
     /// The base services, which environments that do not change a service
     /// share: only their conversions are cached (their addresses live as
     /// long as the compilation, so they cannot be reused).
-    pub shared: Option<&'a IndexMap<String, Arc<Val>>>,
+    pub shared: Option<&'a crate::eval::Services>,
     /// `false`: a shell without services and pipelines.
     pub services: bool,
     /// The repository files `file` blocks read.

@@ -25,12 +25,11 @@ use crate::eval::text_of;
 use crate::source::Span;
 use crate::value::{Part as VPart, Quantity, Ref, Val, ValKind};
 use indexmap::IndexMap;
-use std::sync::Arc;
 
 /// What converting a value may look at besides the value.
 pub struct Cx<'a> {
     /// The services of the environment (for `${svc.host}`, `${svc.port.NAME}`).
-    pub services: &'a IndexMap<String, Arc<Val>>,
+    pub services: &'a crate::eval::Services,
     /// The repository files `file { source = … }` blocks name, as read by
     /// the driver.
     pub files: &'a super::Files,

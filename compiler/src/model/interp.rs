@@ -10,9 +10,7 @@
 //! Compose renders its own way (container ports, lowering findings).
 
 use super::{Part, Service};
-use crate::value::Val;
 use indexmap::IndexMap;
-use std::sync::Arc;
 
 /// What rendering needs to know about the services of one environment.
 pub trait Services {
@@ -66,7 +64,7 @@ impl Services for IndexMap<String, Service> {
 }
 
 /// The evaluated services, while their models are being built.
-impl Services for IndexMap<String, Arc<Val>> {
+impl Services for crate::eval::Services {
     fn external_host(&self, svc: &str) -> Option<&str> {
         self.get(svc)?.get("external")?.get("host")?.str()
     }
