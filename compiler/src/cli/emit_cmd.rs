@@ -32,7 +32,12 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let c = std::mem::ManuallyDrop::new(c);
     t.lap(io, "model");
     let nested = backends.len() > 1;
-    let outputs: Vec<Output> = backends
+    // Written (staged) as each backend returns, so one target's output is
+    // in memory at a time; `--check` compares them all at the end.
+    let mut stager = (!args.check).then(|| write::Stager::new(&args.out));
+    let mut kept: Vec<emit::OutputFile> = Vec::new();
+    // Each output with the number of files it wrote.
+    let outputs: Vec<(Output, usize)> = backends
         .iter()
         .map(|b| {
             let dir = if nested {
@@ -43,14 +48,21 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
             let opts = EmitOptions {
                 stack_dir: relative_path(&dir, root.parent().unwrap_or(Path::new("."))),
             };
-            emit::run(b, &models, &opts)
+            let mut o = emit::run(b, &models, &opts);
+            let files = o.take_files(nested.then(|| b.name()));
+            let n = files.len();
+            match &mut stager {
+                Some(s) => s.add(&files),
+                None => kept.extend(files),
+            }
+            (o, n)
         })
         .collect();
     t.lap(io, "backends");
     let deny_lossy = args.deny.contains(&Deny::Lossy);
     let lowering: Vec<Diagnostic> = outputs
         .iter()
-        .flat_map(|o| o.lowerings.iter().map(|l| l.to_diagnostic(deny_lossy)))
+        .flat_map(|(o, _)| o.lowerings.iter().map(|l| l.to_diagnostic(deny_lossy)))
         .collect();
     report(&c, &outputs, &lowering, args.report, color, io);
     if lowering.iter().any(Diagnostic::is_error) {
@@ -60,19 +72,18 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         );
         return Ok(FAILED);
     }
-    let files = collect(outputs, nested);
-    let plan = Plan {
-        out: args.out.clone(),
-        files,
-    };
-    if args.check {
+    let Some(stager) = stager else {
+        let plan = Plan {
+            out: args.out.clone(),
+            files: kept,
+        };
         let diffs = write::compare(&plan).map_err(|e| miette::miette!("{e}"))?;
         for d in &diffs {
             let _ = writeln!(io.out, "{d}");
         }
         return Ok(if diffs.is_empty() { OK } else { FAILED });
-    }
-    let written = write::write(&plan).map_err(|e| {
+    };
+    let written = stager.finish().map_err(|e| {
         miette::miette!(help = "nothing was changed in the output directory", "{e}")
     })?;
     t.lap(io, "write");
@@ -142,27 +153,13 @@ pub fn relative_path(from: &Path, to: &Path) -> Option<String> {
     })
 }
 
-fn collect(outputs: Vec<Output>, nest: bool) -> Vec<emit::OutputFile> {
-    outputs
-        .into_iter()
-        .flat_map(|o| {
-            if nest {
-                let t = o.target.name();
-                o.nest(t).files
-            } else {
-                o.files
-            }
-        })
-        .collect()
-}
-
 /// Prints the lowering report: by default one line per target with its
 /// features counted by kind (a user reads 40 warnings as 40 problems);
 /// every entry with `--report full`; JSON on stdout with `--report json`.
 /// Denied drops (`--deny lossy`) are errors and always print in full.
 fn report(
     c: &crate::Compilation,
-    outputs: &[Output],
+    outputs: &[(Output, usize)],
     lowering: &[Diagnostic],
     how: Report,
     color: bool,
@@ -179,7 +176,7 @@ fn report(
         Report::Json => {
             let targets: Vec<serde_json::Value> = outputs
                 .iter()
-                .map(|o| {
+                .map(|(o, files)| {
                     let entries: Vec<serde_json::Value> = o
                         .lowerings
                         .iter()
@@ -194,7 +191,7 @@ fn report(
                         .collect();
                     serde_json::json!({
                         "target": o.target.name(),
-                        "files": o.files.len(),
+                        "files": files,
                         "exact": o.exact,
                         "approximated": count(o, LoweringKind::Approximated),
                         "dropped": count(o, LoweringKind::Dropped),
@@ -206,8 +203,8 @@ fn report(
             let _ = writeln!(io.out, "{}", serde_json::json!({ "targets": targets }));
         }
     }
-    for o in outputs {
-        let _ = writeln!(io.err, "{}", report_line(o));
+    for (o, files) in outputs {
+        let _ = writeln!(io.err, "{}", report_line(o, *files));
         if how == Report::Summary {
             for kind in [LoweringKind::Dropped, LoweringKind::Approximated] {
                 if let Some(line) = grouped(o, kind) {
@@ -219,7 +216,7 @@ fn report(
             let _ = writeln!(io.err, "  note: {n}");
         }
     }
-    if how == Report::Summary && outputs.iter().any(|o| !o.lowerings.is_empty()) {
+    if how == Report::Summary && outputs.iter().any(|(o, _)| !o.lowerings.is_empty()) {
         let _ = writeln!(
             io.err,
             "(`--report full` shows each entry where it is written)"
@@ -262,11 +259,10 @@ fn grouped(o: &Output, kind: LoweringKind) -> Option<String> {
     Some(format!("{what}: {}", items.join(", ")))
 }
 
-fn report_line(o: &Output) -> String {
+fn report_line(o: &Output, files: usize) -> String {
     format!(
-        "{}: {} files; lowering: {} exact, {} approximated, {} dropped",
+        "{}: {files} files; lowering: {} exact, {} approximated, {} dropped",
         o.target.name(),
-        o.files.len(),
         o.exact,
         count(o, LoweringKind::Approximated),
         count(o, LoweringKind::Dropped)

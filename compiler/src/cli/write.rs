@@ -1,8 +1,9 @@
 //! Writing an emitted tree safely.
 //!
-//! Everything is rendered in memory first, then written into a temporary
-//! directory next to the output directory, then renamed into place file by
-//! file. A manifest (`.stackc-manifest`) records what stackc wrote, so a
+//! Each backend's files are written into a temporary directory next to the
+//! output directory as soon as the backend returns ([`Stager`]; their text
+//! is freed then, so memory holds one target's output at a time), then the
+//! tree is renamed into place, whole or file by file. A manifest (`.stackc-manifest`) records what stackc wrote, so a
 //! later run removes its own stale files and never touches a file it did
 //! not generate: an existing file that is neither in the manifest nor
 //! carries the generated header is never overwritten.
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = ".stackc-manifest";
 
+/// What `--check` compares with the disk.
 pub struct Plan {
     pub out: PathBuf,
     pub files: Vec<OutputFile>,
@@ -36,13 +38,13 @@ fn read_manifest(out: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn manifest_text(files: &[OutputFile]) -> String {
+fn manifest_text(files: &[String]) -> String {
     let mut s = format!(
         "# {}\n# files written by the last `stackc emit` into this directory\n",
         crate::emit::output::HEADER
     );
     for f in files {
-        s.push_str(&f.path);
+        s.push_str(f);
         s.push('\n');
     }
     s
@@ -58,12 +60,46 @@ fn safe_join(out: &Path, rel: &str) -> Result<PathBuf, String> {
     Ok(out.join(rel))
 }
 
-pub fn write(plan: &Plan) -> Result<Written, String> {
-    let out = &plan.out;
-    let old = read_manifest(out);
-    for f in &plan.files {
-        let target = safe_join(out, &f.path)?;
-        if target.exists() && !old.contains(&f.path) {
+/// One output tree, written as it is produced: [`Stager::add`] checks each
+/// file (inside the output directory; never over a file stackc did not
+/// write) and writes it into the staging directory; [`Stager::finish`]
+/// moves the tree into place. On the first error nothing more is staged,
+/// `finish` returns it, and the staging directory is removed (also when
+/// the stager is dropped unfinished): the output directory is untouched.
+pub struct Stager {
+    out: PathBuf,
+    old: BTreeSet<String>,
+    tmp: Option<PathBuf>,
+    paths: Vec<String>,
+    error: Option<String>,
+}
+
+impl Stager {
+    pub fn new(out: &Path) -> Self {
+        Stager {
+            out: out.to_path_buf(),
+            old: read_manifest(out),
+            tmp: None,
+            paths: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Stages `files` (after an error, nothing).
+    pub fn add(&mut self, files: &[OutputFile]) {
+        for f in files {
+            if self.error.is_some() {
+                return;
+            }
+            if let Err(e) = self.add_one(f) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn add_one(&mut self, f: &OutputFile) -> Result<(), String> {
+        let target = safe_join(&self.out, &f.path)?;
+        if target.exists() && !self.old.contains(&f.path) {
             let text = fs::read_to_string(&target).unwrap_or_default();
             if !is_generated(&text) {
                 return Err(format!(
@@ -72,19 +108,43 @@ pub fn write(plan: &Plan) -> Result<Written, String> {
                 ));
             }
         }
+        let tmp = self.tmp_dir()?;
+        write_file(&tmp.join(&f.path), &f.contents)?;
+        self.paths.push(f.path.clone());
+        Ok(())
     }
-    let tmp = temp_dir(out)?;
-    let staged = stage(&tmp, plan);
-    if let Err(e) = staged {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
+
+    fn tmp_dir(&mut self) -> Result<PathBuf, String> {
+        if let Some(t) = &self.tmp {
+            return Ok(t.clone());
+        }
+        let t = temp_dir(&self.out)?;
+        self.tmp = Some(t.clone());
+        Ok(t)
     }
-    if let Some(done) = swap_whole(&tmp, out, &old, plan)? {
-        return Ok(done);
+
+    /// Moves the staged tree into place, with its manifest.
+    pub fn finish(mut self) -> Result<Written, String> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let tmp = self.tmp_dir()?;
+        write_file(&tmp.join(MANIFEST), &manifest_text(&self.paths))?;
+        let done = match swap_whole(&tmp, &self.out, &self.old, &self.paths)? {
+            Some(done) => done,
+            None => commit(&tmp, &self.out, &self.paths, &self.old)?,
+        };
+        Ok(done)
     }
-    let result = commit(&tmp, plan, &old);
-    let _ = fs::remove_dir_all(&tmp);
-    result
+}
+
+impl Drop for Stager {
+    fn drop(&mut self) {
+        if let Some(t) = &self.tmp {
+            // Gone already when the tree was swapped in whole.
+            let _ = fs::remove_dir_all(t);
+        }
+    }
 }
 
 /// When the output directory does not exist, or holds nothing but what the
@@ -94,16 +154,14 @@ fn swap_whole(
     tmp: &Path,
     out: &Path,
     old: &BTreeSet<String>,
-    plan: &Plan,
+    paths: &[String],
 ) -> Result<Option<Written>, String> {
-    let removed = old
-        .iter()
-        .filter(|p| !plan.files.iter().any(|f| &f.path == *p))
-        .count();
+    let new: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+    let removed = old.iter().filter(|p| !new.contains(p.as_str())).count();
     if !out.exists() {
         fs::rename(tmp, out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
         return Ok(Some(Written {
-            written: plan.files.len(),
+            written: paths.len(),
             removed: 0,
         }));
     }
@@ -127,7 +185,7 @@ fn swap_whole(
     }
     let _ = fs::remove_dir_all(&trash);
     Ok(Some(Written {
-        written: plan.files.len(),
+        written: paths.len(),
         removed,
     }))
 }
@@ -202,13 +260,6 @@ fn remove_stale_staging(parent: &Path, name: &str) {
     }
 }
 
-fn stage(tmp: &Path, plan: &Plan) -> Result<(), String> {
-    for f in &plan.files {
-        write_file(&tmp.join(&f.path), &f.contents)?;
-    }
-    write_file(&tmp.join(MANIFEST), &manifest_text(&plan.files))
-}
-
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
@@ -216,19 +267,23 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
     fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
-fn commit(tmp: &Path, plan: &Plan, old: &BTreeSet<String>) -> Result<Written, String> {
-    let out = &plan.out;
+fn commit(
+    tmp: &Path,
+    out: &Path,
+    paths: &[String],
+    old: &BTreeSet<String>,
+) -> Result<Written, String> {
     fs::create_dir_all(out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
-    for f in &plan.files {
-        let target = out.join(&f.path);
+    for f in paths {
+        let target = out.join(f);
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
         }
-        fs::rename(tmp.join(&f.path), &target)
+        fs::rename(tmp.join(f), &target)
             .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
     }
-    let new: BTreeSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
+    let new: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
     let mut removed = 0;
     for stale in old.iter().filter(|p| !new.contains(p.as_str())) {
         let Ok(path) = safe_join(out, stale) else {
@@ -242,7 +297,7 @@ fn commit(tmp: &Path, plan: &Plan, old: &BTreeSet<String>) -> Result<Written, St
     fs::rename(tmp.join(MANIFEST), out.join(MANIFEST))
         .map_err(|e| format!("cannot write the manifest: {e}"))?;
     Ok(Written {
-        written: plan.files.len(),
+        written: paths.len(),
         removed,
     })
 }

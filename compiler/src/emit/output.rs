@@ -191,9 +191,23 @@ impl Output {
 
     /// Prefixes every path with `dir/` (for `--target all`).
     pub fn nest(mut self, dir: &str) -> Self {
-        for f in &mut self.files {
-            f.path = format!("{dir}/{}", f.path);
-        }
+        nest_files(&mut self.files, dir);
         self
+    }
+
+    /// Takes the files out (for writing them while the report keeps the
+    /// rest), under `dir` when given (see [`Output::nest`]).
+    pub fn take_files(&mut self, dir: Option<&str>) -> Vec<OutputFile> {
+        let mut files = std::mem::take(&mut self.files);
+        if let Some(dir) = dir {
+            nest_files(&mut files, dir);
+        }
+        files
+    }
+}
+
+fn nest_files(files: &mut [OutputFile], dir: &str) {
+    for f in files {
+        f.path = format!("{dir}/{}", f.path);
     }
 }
