@@ -12,6 +12,9 @@
 #                                  a figure that carries across machines.
 #
 # For each size it times, on one core (taskset -c 0 when available):
+#   parse         parsing FILE alone, in-process (compiler/examples/parse_only.rs):
+#                 best of RUNS+1 in seconds, MB/s of source parsed, and the
+#                 MB/s of the first (cold) parse
 #   check         stackc check FILE                      (every environment)
 #   k8s/prod      stackc emit FILE --target k8s --env prod
 #   k8s/all       stackc emit FILE --target k8s          (every environment)
@@ -31,9 +34,10 @@ RUNS=${RUNS:-5}
 read -r -a SIZES <<< "${*:-1000 5000 20000}"
 OUT=bench/out
 mkdir -p "$OUT"
-cargo build --release -q -p stackc --example write_floor --example editor_latency
+cargo build --release -q -p stackc --example write_floor --example editor_latency --example parse_only
 BIN=$PWD/target/release/stackc
 FLOOR=$PWD/target/release/examples/write_floor
+PARSE=$PWD/target/release/examples/parse_only
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
 TIME=()
@@ -87,6 +91,9 @@ printf '%-9s %-10s %8s %8s %9s %8s\n' services job "wall s" "cpu s" "peak MB" "o
 for n in "${SIZES[@]}"; do
   f="$OUT/stack-$n.stack"
   [ -f "$f" ] || python3 bench/gen.py "$n" > "$f"
+  read -r ps rate cold mb _ <<< "$("${PIN[@]}" "$PARSE" "$f" "$((RUNS + 1))")"
+  printf '%-9s %-10s %8.3f %8s %9s %8s | %.0f MB/s of %.1f MB source (first, cold: %.0f MB/s)\n' \
+    "$n" parse "$ps" - - - "$rate" "$mb" "$cold"
   job check "" check "$f"
   job k8s/prod "$OUT/k8s-prod-$n" emit "$f" --target k8s --env prod --out "$OUT/k8s-prod-$n"
   k8s_wall=$CUR_WALL
