@@ -1,11 +1,18 @@
 //! Cycle finding for `depends_on` and `needs`.
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
+
+/// Node → successors, in insertion order (FxHash: a world's services are
+/// its nodes, and every edge is looked up).
+pub type Graph = IndexMap<String, Vec<String>, FxBuildHasher>;
 
 /// The cycles of a directed graph (node → successors), each reported once,
 /// as the node list from its smallest-index member back to itself.
-pub fn cycles(graph: &IndexMap<String, Vec<String>>) -> Vec<Vec<String>> {
-    let mut state: IndexMap<&str, u8> = graph.keys().map(|k| (k.as_str(), 0u8)).collect();
+pub fn cycles<S: BuildHasher>(graph: &IndexMap<String, Vec<String>, S>) -> Vec<Vec<String>> {
+    let mut state: IndexMap<&str, u8, FxBuildHasher> =
+        graph.keys().map(|k| (k.as_str(), 0u8)).collect();
     let mut out = Vec::new();
     let mut path: Vec<&str> = Vec::new();
     for start in graph.keys() {
@@ -16,10 +23,10 @@ pub fn cycles(graph: &IndexMap<String, Vec<String>>) -> Vec<Vec<String>> {
     out
 }
 
-fn visit<'g>(
-    graph: &'g IndexMap<String, Vec<String>>,
+fn visit<'g, S: BuildHasher>(
+    graph: &'g IndexMap<String, Vec<String>, S>,
     node: &'g str,
-    state: &mut IndexMap<&'g str, u8>,
+    state: &mut IndexMap<&'g str, u8, FxBuildHasher>,
     path: &mut Vec<&'g str>,
     out: &mut Vec<Vec<String>>,
 ) {

@@ -17,8 +17,10 @@ pub fn run(
     shared: &dyn Fn(&str) -> bool,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut host_ports: IndexMap<(i64, String), (String, Span)> = IndexMap::new();
-    let mut node_ports: IndexMap<i64, (String, Span)> = IndexMap::new();
+    let mut host_ports: IndexMap<(i64, String), (String, Span), rustc_hash::FxBuildHasher> =
+        IndexMap::default();
+    let mut node_ports: IndexMap<i64, (String, Span), rustc_hash::FxBuildHasher> =
+        IndexMap::default();
     for (name, s) in &w.services {
         interpolated_ports(prog, s, w, diags);
         for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
@@ -187,7 +189,7 @@ fn port_name(name: &str, at: impl FnOnce() -> Span, diags: &mut Vec<Diagnostic>)
 }
 
 fn unique(
-    seen: &mut IndexMap<(i64, String), (String, Span)>,
+    seen: &mut IndexMap<(i64, String), (String, Span), rustc_hash::FxBuildHasher>,
     p: &Val,
     key: &str,
     svc: &str,
@@ -219,7 +221,7 @@ fn unique(
 }
 
 fn node_port(
-    seen: &mut IndexMap<i64, (String, Span)>,
+    seen: &mut IndexMap<i64, (String, Span), rustc_hash::FxBuildHasher>,
     p: &Val,
     svc: &str,
     diags: &mut Vec<Diagnostic>,

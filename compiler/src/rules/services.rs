@@ -1309,7 +1309,7 @@ pub fn tag_of(image: &str) -> Option<&str> {
 
 /// E0300 and E0307.
 fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    let mut g: IndexMap<String, Vec<String>> = IndexMap::new();
+    let mut g = graph::Graph::with_capacity_and_hasher(w.services.len(), Default::default());
     for (name, s) in &w.services {
         let deps = s.get("depends_on").and_then(Val::as_map);
         let names: Vec<String> = deps
