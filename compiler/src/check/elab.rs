@@ -364,8 +364,8 @@ impl<'p> Elab<'p> {
             return;
         };
         if path.len() == 1 {
-            match self.value(value, &field.ty, Some(&field)) {
-                Some(v) => self.insert(out, key, v, &field),
+            match self.value(value, &field.ty, Some(field)) {
+                Some(v) => self.insert(out, key, v, field),
                 None => {
                     if self.trial == 0 {
                         self.rejected.push((key.name.clone(), key.span));
@@ -396,7 +396,7 @@ impl<'p> Elab<'p> {
         match &field.ty {
             Ty::Record(r) => self.assign(&mut sub_map, &path[1..], value, *r),
             Ty::Map(k, elem) => {
-                self.assign_in_map(&mut sub_map, &path[1..], value, *k, elem, &field)
+                self.assign_in_map(&mut sub_map, &path[1..], value, *k, elem, field)
             }
             _ => {
                 let d = Diagnostic::new(
@@ -487,10 +487,11 @@ impl<'p> Elab<'p> {
     }
 
     /// Looks up a field, reporting E0200 with a suggestion when unknown.
-    fn field(&mut self, rec: usize, key: &Key, value: Option<&Expr>) -> Option<FieldDef> {
-        let r = &self.schema.records[rec];
+    fn field(&mut self, rec: usize, key: &Key, value: Option<&Expr>) -> Option<&'p FieldDef> {
+        let schema: &'p Schema = self.schema;
+        let r = &schema.records[rec];
         if let Some(f) = r.fields.get(&key.name) {
-            return Some(f.clone());
+            return Some(f);
         }
         let names = r.fields.keys().map(String::as_str);
         let help = suggest::did_you_mean(&key.name, names.clone()).map(|s| s.to_string());
@@ -590,16 +591,16 @@ impl<'p> Elab<'p> {
             ));
             self.report(d);
         }
-        match field.ty.clone() {
+        match &field.ty {
             Ty::Record(r) => {
                 self.check_extra_labels(b, 0);
-                let v = Val::map(self.body(&b.body, r), b.span);
-                self.insert(out, &key, v, &field);
+                let v = Val::map(self.body(&b.body, *r), b.span);
+                self.insert(out, &key, v, field);
             }
-            Ty::Map(kk, elem) => self.map_block(out, b, kk, &elem, &field),
-            Ty::List(elem) => self.list_block(out, b, &elem, &field),
+            Ty::Map(kk, elem) => self.map_block(out, b, *kk, elem, field),
+            Ty::List(elem) => self.list_block(out, b, elem, field),
             other => {
-                let d = self.value_not_block(b, &field, &other, "…");
+                let d = self.value_not_block(b, field, other, "…");
                 self.report(d);
             }
         }

@@ -139,7 +139,8 @@ impl FieldDef {
 #[derive(Debug, Clone)]
 pub struct RecordDef {
     pub name: String,
-    pub fields: IndexMap<String, FieldDef>,
+    /// FxHash: every field of every checked block is looked up here.
+    pub fields: IndexMap<String, FieldDef, rustc_hash::FxBuildHasher>,
     pub docs: Docs,
     pub span: Span,
 }
@@ -198,7 +199,7 @@ impl Schema {
             Item::Type(t) => {
                 self.records.push(RecordDef {
                     name: t.name.name.clone(),
-                    fields: IndexMap::new(),
+                    fields: IndexMap::default(),
                     docs: t.docs.clone(),
                     span: t.span,
                 });
