@@ -277,6 +277,12 @@ pub fn emit(models: &Models, target: Target) -> Output {
 /// when their configuration changes.
 pub fn checksum(data: &str) -> String {
     use sha2::Digest;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = sha2::Sha256::digest(data.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut s = String::with_capacity(2 * digest.len());
+    for b in digest {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    s
 }

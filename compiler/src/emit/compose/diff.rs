@@ -111,7 +111,7 @@ fn lookup<'a>(m: &'a [(String, Yaml)], key: &str) -> Option<&'a Yaml> {
 /// ones (the `services` mapping of a big stack), so diffs stay linear.
 enum Keys<'a> {
     Small(&'a [(String, Yaml)]),
-    Large(std::collections::HashMap<&'a str, &'a Yaml>),
+    Large(rustc_hash::FxHashMap<&'a str, &'a Yaml>),
 }
 
 impl<'a> Keys<'a> {

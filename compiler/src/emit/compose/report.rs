@@ -19,7 +19,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub(super) struct Findings {
     /// In insertion order, without duplicates.
-    entries: IndexSet<Entry>,
+    entries: IndexSet<Entry, rustc_hash::FxBuildHasher>,
     /// `(service, feature)` pairs lowered exactly.
     exact: BTreeSet<(String, &'static str)>,
 }

@@ -16,7 +16,7 @@
 //! [`Keys`], a hash index for maps past a few entries.
 
 use crate::emit::yaml::Yaml;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The changes that turn `base` into `env`; `None` when they are equal.
 pub fn diff(base: &Yaml, env: &Yaml) -> Option<Yaml> {
@@ -91,7 +91,7 @@ impl<'a> Keys<'a> {
 
     fn new(entries: &'a [(String, Yaml)]) -> Keys<'a> {
         let index = (entries.len() > Self::SCAN).then(|| {
-            let mut index = HashMap::with_capacity(entries.len());
+            let mut index = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
             for (i, (k, _)) in entries.iter().enumerate() {
                 index.entry(k.as_str()).or_insert(i);
             }

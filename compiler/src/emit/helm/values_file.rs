@@ -10,7 +10,7 @@
 use crate::emit::output::hash_header;
 use crate::emit::yaml::{self, Yaml};
 use crate::model::{Model, Secret};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// `values.yaml`, written entry by entry.
 pub struct Base<'m> {
@@ -28,7 +28,7 @@ impl<'m> Base<'m> {
              # values-<env>.yaml files hold only what an environment changes; install one with\n\
              #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-<env>.yaml --namespace <ns> --create-namespace\n"
         ));
-        let mut secrets = HashMap::new();
+        let mut secrets = HashMap::default();
         for (name, sec) in &m.secrets {
             secrets
                 .entry(super::values::secret_key(name, m))

@@ -27,7 +27,7 @@
 //! a Fenwick tree of the items not yet placed.
 
 use crate::emit::yaml::Yaml;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// One step of a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,7 +213,7 @@ fn diff_seq(base: &[Yaml], env: &[Yaml], path: &mut Path, ops: &mut Vec<Op>) {
 /// The `name` of every item, when every item is a map with a distinct
 /// string `name`.
 fn names(items: &[Yaml]) -> Option<Vec<&str>> {
-    let mut seen = HashSet::with_capacity(items.len());
+    let mut seen = HashSet::with_capacity_and_hasher(items.len(), Default::default());
     items
         .iter()
         .map(|item| match item.get("name") {
@@ -390,7 +390,7 @@ impl<'a> Finder<'a> {
     pub fn new(doc: &'a Yaml) -> Self {
         Finder {
             doc,
-            maps: HashMap::new(),
+            maps: HashMap::default(),
         }
     }
 
