@@ -167,7 +167,8 @@ fn write_service(s: &mut String, key: &str, value: Yaml) {
         return entry(s, key, value, 0);
     };
     // Service keys are DNS labels (or `<label>Service`): always plain.
-    s.push_str(&format!("{key}:\n"));
+    s.push_str(key);
+    s.push_str(":\n");
     for (k, v) in entries {
         if let Some(c) = service_key_comment(&k) {
             comment_lines(s, c, 2);
@@ -222,14 +223,19 @@ fn entry(s: &mut String, key: &str, value: Yaml, indent: usize) {
     if indent == 0 {
         return yaml::write_document(s, &doc);
     }
-    let text = yaml::to_string(&doc);
+    let mut text = String::new();
+    yaml::write_document(&mut text, &doc);
     for line in text.lines() {
         if !line.is_empty() {
-            s.push_str(&" ".repeat(indent));
+            spaces(s, indent);
         }
         s.push_str(line);
         s.push('\n');
     }
+}
+
+fn spaces(s: &mut String, n: usize) {
+    s.extend(std::iter::repeat_n(' ', n));
 }
 
 /// `# text`, one comment per line of `text` (split at every character a
@@ -237,17 +243,16 @@ fn entry(s: &mut String, key: &str, value: Yaml, indent: usize) {
 fn comment_lines(s: &mut String, text: &str, indent: usize) {
     let breaks = ['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'];
     for line in text.split(breaks) {
-        s.push_str(&" ".repeat(indent));
+        spaces(s, indent);
         s.push('#');
         if !line.trim().is_empty() {
             s.push(' ');
             let printable = |c: char| !(c.is_control() && c != '\t') && c != '\u{feff}';
-            let line: String = line
-                .trim_end()
-                .chars()
-                .map(|c| if printable(c) { c } else { ' ' })
-                .collect();
-            s.push_str(&line);
+            s.extend(
+                line.trim_end()
+                    .chars()
+                    .map(|c| if printable(c) { c } else { ' ' }),
+            );
         }
         s.push('\n');
     }
