@@ -97,8 +97,19 @@ pub fn pointer(path: &[Seg]) -> String {
     for seg in path {
         s.push('/');
         match seg {
-            Seg::Key(k) => s.push_str(&k.replace('~', "~0").replace('/', "~1")),
-            Seg::Index(i) => s.push_str(&i.to_string()),
+            Seg::Key(k) => {
+                for c in k.chars() {
+                    match c {
+                        '~' => s.push_str("~0"),
+                        '/' => s.push_str("~1"),
+                        c => s.push(c),
+                    }
+                }
+            }
+            Seg::Index(i) => {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{i}");
+            }
             Seg::End => s.push('-'),
         }
     }

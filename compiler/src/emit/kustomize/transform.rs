@@ -369,19 +369,27 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
     let Some(Some(Yaml::Map(first))) = env.first().and_then(|o| label_maps(&o.doc).next()) else {
         return Vec::new();
     };
-    let has = |m: Option<&Yaml>, (k, v): &(String, Yaml)| {
-        m.and_then(|m| m.get(k)).is_some_and(|x| same(x, v))
+    // Label maps are mostly in the same key order as `first`: the entry
+    // at the pair's position is tried before a scan (keys are unique, so
+    // it is the entry the scan would find).
+    let has = |m: Option<&Yaml>, i: usize, (k, v): &(String, Yaml)| {
+        let Some(Yaml::Map(entries)) = m else {
+            return false;
+        };
+        let at = entries.get(i).filter(|(key, _)| key == k).map(|(_, x)| x);
+        let x = at.or_else(|| entries.iter().find(|(key, _)| key == k).map(|(_, x)| x));
+        x.is_some_and(|x| same(x, v))
     };
     let mut everywhere = vec![true; first.len()];
     for m in env.iter().flat_map(|o| label_maps(&o.doc)) {
-        for (yes, pair) in everywhere.iter_mut().zip(first) {
-            *yes = *yes && has(m, pair);
+        for (i, (yes, pair)) in everywhere.iter_mut().zip(first).enumerate() {
+            *yes = *yes && has(m, i, pair);
         }
     }
     let mut missing = vec![false; first.len()];
     for m in kept(pairs).flat_map(|(i, _)| label_maps(&base[i].doc)) {
-        for (yes, pair) in missing.iter_mut().zip(first) {
-            *yes = *yes || !has(m, pair);
+        for (i, (yes, pair)) in missing.iter_mut().zip(first).enumerate() {
+            *yes = *yes || !has(m, i, pair);
         }
     }
     let chosen = first.iter().zip(everywhere.iter().zip(&missing));
