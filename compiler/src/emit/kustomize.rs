@@ -249,7 +249,7 @@ fn write_base(out: &mut Output, base: &[Obj], services: &[&str]) {
     let k = kustomization().with("resources", strings(groups.iter().map(|(f, _)| f.as_str())));
     let mut s = hash_header();
     s.push_str("# The base: every object all environments share. Overlays change it.\n");
-    s.push_str(&yaml::to_string(&k));
+    yaml::write_document(&mut s, &k);
     out.file("base/kustomization.yaml", s);
 }
 
@@ -280,7 +280,7 @@ fn write_overlay(out: &mut Output, env: &str, ov: &Overlay, services: &[&str]) {
     s.push_str(&format!(
         "# Environment `{env}`: the base plus only what differs in `{env}`.\n"
     ));
-    s.push_str(&yaml::to_string(&k));
+    yaml::write_document(&mut s, &k);
     out.file(format!("{dir}/kustomization.yaml"), s);
 }
 
@@ -333,12 +333,12 @@ fn patch_file(p: &Patch) -> (String, String) {
     let mut s = hash_header();
     match &p.body {
         Body::Strategic(doc) => {
-            s.push_str(&yaml::to_string(doc));
+            yaml::write_document(&mut s, doc);
             (format!("{stem}.yaml"), s)
         }
         Body::Json(ops) => {
             let seq = Yaml::Seq(ops.iter().map(Op::to_yaml).collect());
-            s.push_str(&yaml::to_string(&seq));
+            yaml::write_document(&mut s, &seq);
             (format!("{stem}.json6902.yaml"), s)
         }
     }

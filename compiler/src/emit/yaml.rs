@@ -511,7 +511,15 @@ fn is_ambiguous(b: &[u8]) -> bool {
 }
 
 fn is_reserved_word(b: &[u8]) -> bool {
-    if b.len() > 8 {
+    // The words' first bytes, ignoring ASCII case (`| 0x20` lowers
+    // letters and keeps `~ < = .`): most keys and values are ruled out
+    // here without comparing them to every word.
+    if b.len() > 8
+        || !matches!(
+            b.first().map(|c| c | 0x20),
+            Some(b'~' | b'n' | b'y' | b't' | b'f' | b'o' | b'<' | b'=' | b'i' | b'.')
+        )
+    {
         return false;
     }
     #[rustfmt::skip]
