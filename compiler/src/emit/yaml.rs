@@ -262,6 +262,17 @@ pub fn write_documents(out: &mut String, docs: &[Yaml]) {
     }
 }
 
+/// Appends `key: value` as one entry of a block mapping whose keys are at
+/// column `indent`: the text of the one-entry document `{key: value}` with
+/// every non-empty line shifted right by `indent` (block scalar lines
+/// included, as their indentation follows the entry's).
+pub fn write_entry(out: &mut String, key: &str, value: &Yaml, indent: usize) {
+    pad(out, indent);
+    write_key(out, key, indent);
+    out.push(':');
+    write_value(out, value, indent + 2);
+}
+
 // ---------------------------------------------------------------------------
 // Layout
 

@@ -219,19 +219,7 @@ fn service_key_comment(key: &str) -> Option<&'static str> {
 
 /// `key: value` as its own document, indented by `indent`.
 fn entry(s: &mut String, key: &str, value: Yaml, indent: usize) {
-    let doc = Yaml::Map(vec![(key.to_string(), value)]);
-    if indent == 0 {
-        return yaml::write_document(s, &doc);
-    }
-    let mut text = String::new();
-    yaml::write_document(&mut text, &doc);
-    for line in text.lines() {
-        if !line.is_empty() {
-            spaces(s, indent);
-        }
-        s.push_str(line);
-        s.push('\n');
-    }
+    yaml::write_entry(s, key, &value, indent);
 }
 
 fn spaces(s: &mut String, n: usize) {

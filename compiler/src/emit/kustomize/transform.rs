@@ -339,21 +339,22 @@ fn apply_replicas(counts: &HashMap<&str, i64>, d: &mut Yaml, j: &mut Journal) {
 /// Every label map the `labels` transformer (with `includeTemplates`)
 /// writes: `None` for a map the document lacks.
 fn label_maps(doc: &Yaml) -> impl Iterator<Item = Option<&Yaml>> {
+    let kind = kind_of(doc);
     let labels = doc.get("metadata").and_then(|m| m.get("labels"));
-    let template = TEMPLATED.contains(&kind_of(doc)).then(|| {
+    let template = TEMPLATED.contains(&kind).then(|| {
         let template = doc.get("spec").and_then(|s| s.get("template"));
         template.and_then(|t| t.get("metadata")?.get("labels"))
     });
-    let claims = claim_templates(doc)
+    let claims = claim_templates(doc, kind)
         .iter()
         .map(|c| c.get("metadata").and_then(|m| m.get("labels")));
     std::iter::once(labels).chain(template).chain(claims)
 }
 
 /// A StatefulSet's `volumeClaimTemplates` (which the labels transformer
-/// labels too).
-fn claim_templates(doc: &Yaml) -> &[Yaml] {
-    if kind_of(doc) != "StatefulSet" {
+/// labels too); `kind` is the document's.
+fn claim_templates<'a>(doc: &'a Yaml, kind: &str) -> &'a [Yaml] {
+    if kind != "StatefulSet" {
         return &[];
     }
     match doc.get("spec").and_then(|s| s.get("volumeClaimTemplates")) {
