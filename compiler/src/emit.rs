@@ -203,6 +203,15 @@ impl Models {
         }
     }
 
+    /// Whether some service has a path [`Models::rebase_paths`] rewrites
+    /// (a build context or a bind mount).
+    fn has_host_paths(&self) -> bool {
+        std::iter::once(&self.base)
+            .chain(&self.envs)
+            .flat_map(|m| m.services.values())
+            .any(|s| s.build.is_some() || s.volumes.values().any(|v| v.bind.is_some()))
+    }
+
     /// The environments, or the base alone when the stack declares none.
     pub fn env_or_base(&self) -> Vec<&Model> {
         if self.envs.is_empty() {
@@ -251,12 +260,13 @@ pub fn run(b: &Backend, models: &Models, opts: &EmitOptions) -> Output {
     let filtered = models.for_target(b.target);
     let models = filtered.as_ref().unwrap_or(models);
     match prefix {
-        Some(prefix) => {
+        // Copying the models only pays when there is a path to rebase.
+        Some(prefix) if models.has_host_paths() => {
             let mut rebased = models.clone();
             rebased.rebase_paths(prefix);
             (b.emit)(&rebased)
         }
-        None => (b.emit)(models),
+        _ => (b.emit)(models),
     }
 }
 
@@ -277,6 +287,12 @@ pub fn emit(models: &Models, target: Target) -> Output {
 /// when their configuration changes.
 pub fn checksum(data: &str) -> String {
     use sha2::Digest;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = sha2::Sha256::digest(data.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut s = String::with_capacity(2 * digest.len());
+    for b in digest {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    s
 }

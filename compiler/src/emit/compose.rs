@@ -124,10 +124,10 @@ fn effective<'a>(base: &'a Built, env: &'a Built, m: &Model) -> Vec<&'a ServiceD
         b.services
             .iter()
             .map(|s| (s.name.as_str(), s))
-            .collect::<std::collections::HashMap<_, _>>()
+            .collect::<rustc_hash::FxHashMap<_, _>>()
     };
     let (in_base, in_env) = (by_name(base), by_name(env));
-    let skipped: std::collections::HashSet<&str> =
+    let skipped: rustc_hash::FxHashSet<&str> =
         m.skipped_services.iter().map(String::as_str).collect();
     let mut list: Vec<&ServiceDoc> = Vec::new();
     for b in &base.services {

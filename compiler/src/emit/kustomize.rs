@@ -53,7 +53,7 @@ use super::yaml::{self, Yaml};
 use super::{Models, Target};
 use crate::model::Model;
 use overlay::{Body, Overlay, Patch};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use diff::Op;
 
@@ -104,7 +104,7 @@ const API_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
 /// environment's objects are alive at a time.
 pub fn emit(models: &Models) -> Output {
     let mut out = Output::new(Target::Kustomize);
-    let base = if models.envs.is_empty() {
+    let mut base = if models.envs.is_empty() {
         base_objects(&models.base, &mut out)
     } else {
         base_objects(&models.base, &mut Output::new(Target::Kustomize))
@@ -114,7 +114,7 @@ pub fn emit(models: &Models) -> Output {
     for m in &models.envs {
         let objs = objs(k8s::objects(m, &mut out));
         let name = m.env_name().unwrap_or("base");
-        write_overlay(&mut out, name, &overlay::compute(&base, &objs), &order);
+        write_overlay(&mut out, name, &overlay::compute(&mut base, objs), &order);
     }
     write_secrets(&mut out, models);
     out.finish()
@@ -163,7 +163,7 @@ fn base_objects(m: &Model, out: &mut Output) -> Vec<Obj> {
 /// `<service>.service.yaml` (service names have no dots).
 fn files<'o>(objs: &'o [Obj], services: &[&str]) -> Vec<(String, Vec<&'o Obj>)> {
     let mut groups = Groups::default();
-    let mut by_service: HashMap<&str, Vec<&Obj>> = HashMap::new();
+    let mut by_service: HashMap<&str, Vec<&Obj>> = HashMap::default();
     let mut order: Vec<&str> = services.to_vec();
     let mut known: HashSet<&str> = services.iter().copied().collect();
     for o in objs {
@@ -249,7 +249,7 @@ fn write_base(out: &mut Output, base: &[Obj], services: &[&str]) {
     let k = kustomization().with("resources", strings(groups.iter().map(|(f, _)| f.as_str())));
     let mut s = hash_header();
     s.push_str("# The base: every object all environments share. Overlays change it.\n");
-    s.push_str(&yaml::to_string(&k));
+    yaml::write_document(&mut s, &k);
     out.file("base/kustomization.yaml", s);
 }
 
@@ -280,7 +280,7 @@ fn write_overlay(out: &mut Output, env: &str, ov: &Overlay, services: &[&str]) {
     s.push_str(&format!(
         "# Environment `{env}`: the base plus only what differs in `{env}`.\n"
     ));
-    s.push_str(&yaml::to_string(&k));
+    yaml::write_document(&mut s, &k);
     out.file(format!("{dir}/kustomization.yaml"), s);
 }
 
@@ -333,12 +333,12 @@ fn patch_file(p: &Patch) -> (String, String) {
     let mut s = hash_header();
     match &p.body {
         Body::Strategic(doc) => {
-            s.push_str(&yaml::to_string(doc));
+            yaml::write_document(&mut s, doc);
             (format!("{stem}.yaml"), s)
         }
         Body::Json(ops) => {
             let seq = Yaml::Seq(ops.iter().map(Op::to_yaml).collect());
-            s.push_str(&yaml::to_string(&seq));
+            yaml::write_document(&mut s, &seq);
             (format!("{stem}.json6902.yaml"), s)
         }
     }

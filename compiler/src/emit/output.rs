@@ -97,7 +97,7 @@ pub struct Output {
     /// Free-form notes for the report.
     pub notes: Vec<String>,
     /// Index of `lowerings` by what makes two entries the same.
-    seen: std::collections::HashMap<(LoweringKind, Span, String, String), usize>,
+    seen: rustc_hash::FxHashMap<(LoweringKind, Span, String, String), usize>,
 }
 
 impl Output {

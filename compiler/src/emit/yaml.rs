@@ -262,6 +262,17 @@ pub fn write_documents(out: &mut String, docs: &[Yaml]) {
     }
 }
 
+/// Appends `key: value` as one entry of a block mapping whose keys are at
+/// column `indent`: the text of the one-entry document `{key: value}` with
+/// every non-empty line shifted right by `indent` (block scalar lines
+/// included, as their indentation follows the entry's).
+pub fn write_entry(out: &mut String, key: &str, value: &Yaml, indent: usize) {
+    pad(out, indent);
+    write_key(out, key, indent);
+    out.push(':');
+    write_value(out, value, indent + 2);
+}
+
 // ---------------------------------------------------------------------------
 // Layout
 
@@ -511,7 +522,15 @@ fn is_ambiguous(b: &[u8]) -> bool {
 }
 
 fn is_reserved_word(b: &[u8]) -> bool {
-    if b.len() > 8 {
+    // The words' first bytes, ignoring ASCII case (`| 0x20` lowers
+    // letters and keeps `~ < = .`): most keys and values are ruled out
+    // here without comparing them to every word.
+    if b.len() > 8
+        || !matches!(
+            b.first().map(|c| c | 0x20),
+            Some(b'~' | b'n' | b'y' | b't' | b'f' | b'o' | b'<' | b'=' | b'i' | b'.')
+        )
+    {
         return false;
     }
     #[rustfmt::skip]

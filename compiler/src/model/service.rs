@@ -66,7 +66,7 @@ pub struct Service {
     pub networks: IndexMap<String, Network>,
     /// Where each field that is set was written (for lowering reports).
     #[serde(rename = "__fields")]
-    pub field_spans: IndexMap<String, Span>,
+    pub field_spans: IndexMap<String, Span, rustc_hash::FxBuildHasher>,
 }
 
 impl Service {

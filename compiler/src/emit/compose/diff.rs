@@ -20,12 +20,19 @@ pub(super) fn overrides(base: &Yaml, env: &Yaml) -> Yaml {
     diff(&mut Vec::new(), base, env).unwrap_or_else(Yaml::map)
 }
 
+/// Two maps are diffed without first comparing them whole: keys are
+/// unique, so their diff is empty exactly when they are the [`same`]
+/// (asking at every level would compare each subtree once per map above
+/// it).
 fn diff<'a>(path: &mut Vec<&'a str>, b: &'a Yaml, e: &'a Yaml) -> Option<Yaml> {
+    if let (Yaml::Map(bm), Yaml::Map(em)) = (b, e) {
+        let out = diff_map(path, bm, em);
+        return (!out.is_empty()).then_some(out);
+    }
     if same(b, e) {
         return None;
     }
     Some(match (b, e) {
-        (Yaml::Map(bm), Yaml::Map(em)) => diff_map(path, bm, em),
         (Yaml::Seq(bs), Yaml::Seq(es)) => diff_seq(path, bs, es),
         (Yaml::Map(_) | Yaml::Seq(_), _) | (_, Yaml::Map(_) | Yaml::Seq(_)) => {
             Yaml::tagged("!override", e.clone())
@@ -111,7 +118,7 @@ fn lookup<'a>(m: &'a [(String, Yaml)], key: &str) -> Option<&'a Yaml> {
 /// ones (the `services` mapping of a big stack), so diffs stay linear.
 enum Keys<'a> {
     Small(&'a [(String, Yaml)]),
-    Large(std::collections::HashMap<&'a str, &'a Yaml>),
+    Large(rustc_hash::FxHashMap<&'a str, &'a Yaml>),
 }
 
 impl<'a> Keys<'a> {
@@ -135,11 +142,11 @@ impl<'a> Keys<'a> {
 fn same(a: &Yaml, b: &Yaml) -> bool {
     match (a, b) {
         (Yaml::Map(am), Yaml::Map(bm)) => {
-            let keys = Keys::of(bm);
-            am.len() == bm.len()
-                && am
-                    .iter()
+            am.len() == bm.len() && {
+                let keys = Keys::of(bm);
+                am.iter()
                     .all(|(k, av)| keys.get(k).is_some_and(|bv| same(av, bv)))
+            }
         }
         (Yaml::Seq(a), Yaml::Seq(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))

@@ -5,7 +5,6 @@
 use crate::emit::output::{LoweringKind, Output};
 use crate::source::Span;
 use indexmap::IndexSet;
-use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Entry {
@@ -19,9 +18,9 @@ struct Entry {
 #[derive(Debug, Default)]
 pub(super) struct Findings {
     /// In insertion order, without duplicates.
-    entries: IndexSet<Entry>,
+    entries: IndexSet<Entry, rustc_hash::FxBuildHasher>,
     /// `(service, feature)` pairs lowered exactly.
-    exact: BTreeSet<(String, &'static str)>,
+    exact: rustc_hash::FxHashSet<(String, &'static str)>,
 }
 
 impl Findings {

@@ -35,7 +35,7 @@ use crate::emit::output::{Lowering, LoweringKind, Output};
 use crate::emit::yaml::Yaml;
 use crate::emit::{Models, Target};
 use crate::model::{Model, Service};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 /// The chart's values files and schema, and its services.
 pub struct Built {

@@ -16,16 +16,16 @@
 //! [`Keys`], a hash index for maps past a few entries.
 
 use crate::emit::yaml::Yaml;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The changes that turn `base` into `env`; `None` when they are equal.
 pub fn diff(base: &Yaml, env: &Yaml) -> Option<Yaml> {
     match (base, env) {
         (Yaml::Map(b), Yaml::Map(e)) => {
-            let (bkeys, ekeys) = (Keys::new(b), Keys::new(e));
+            let (mut bkeys, mut ekeys) = (None, None);
             let mut out = Yaml::map();
-            for (k, ev) in e {
-                match bkeys.get(k) {
+            for (i, (k, ev)) in e.iter().enumerate() {
+                match find(b, i, k, &mut bkeys) {
                     Some(bv) => {
                         if let Some(d) = diff(bv, ev) {
                             out.push_entry(k.clone(), d);
@@ -34,8 +34,8 @@ pub fn diff(base: &Yaml, env: &Yaml) -> Option<Yaml> {
                     None => out.push_entry(k.clone(), ev.clone()),
                 }
             }
-            for (k, _) in b {
-                if ekeys.get(k).is_none() {
+            for (i, (k, _)) in b.iter().enumerate() {
+                if find(e, i, k, &mut ekeys).is_none() {
                     out.push_entry(k.clone(), Yaml::Null);
                 }
             }
@@ -60,14 +60,16 @@ pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
             return b;
         }
     }
-    let bkeys = match base {
-        Yaml::Map(b) => Keys::new(b),
-        _ => Keys::new(&[]),
+    let b: &[(String, Yaml)] = match base {
+        Yaml::Map(b) => b,
+        _ => &[],
     };
+    let mut bkeys = None;
     let entries = entries
         .into_iter()
-        .map(|(k, v)| {
-            let v = match bkeys.get(&k) {
+        .enumerate()
+        .map(|(i, (k, v))| {
+            let v = match find(b, i, &k, &mut bkeys) {
                 Some(bv) => inherit_disabled(v, bv),
                 None => v,
             };
@@ -75,6 +77,22 @@ pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
         })
         .collect();
     Yaml::Map(entries)
+}
+
+/// The value of `key` in `entries`: the entry at position `i` when it has
+/// that key (maps built by the same code list their keys in the same
+/// order; keys are unique, so it is the entry a lookup finds), else
+/// through `keys`, built on first use.
+fn find<'a>(
+    entries: &'a [(String, Yaml)],
+    i: usize,
+    key: &str,
+    keys: &mut Option<Keys<'a>>,
+) -> Option<&'a Yaml> {
+    match entries.get(i) {
+        Some((k, v)) if k == key => Some(v),
+        _ => keys.get_or_insert_with(|| Keys::new(entries)).get(key),
+    }
 }
 
 /// Looks the keys of a map up as [`Yaml::get`] does (the first entry with
@@ -91,7 +109,7 @@ impl<'a> Keys<'a> {
 
     fn new(entries: &'a [(String, Yaml)]) -> Keys<'a> {
         let index = (entries.len() > Self::SCAN).then(|| {
-            let mut index = HashMap::with_capacity(entries.len());
+            let mut index = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
             for (i, (k, _)) in entries.iter().enumerate() {
                 index.entry(k.as_str()).or_insert(i);
             }

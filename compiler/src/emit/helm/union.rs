@@ -9,7 +9,7 @@ use super::values::secret_key;
 use crate::emit::k8s::k8s_name;
 use crate::model::{EnvValue, Model, SecretKind, Service};
 use indexmap::{IndexMap, IndexSet};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 /// A secret as the chart sees it.
 #[derive(Debug, Clone, PartialEq)]

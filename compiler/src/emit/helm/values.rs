@@ -26,7 +26,7 @@ use crate::emit::yaml::Yaml;
 use crate::model::interp::{self, Services};
 use crate::model::{EnvValue, External, IntOrPercent, Model, Part, SecretKind, Service};
 use indexmap::IndexMap;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Top-level values keys a service name could collide with (service names
 /// are lowercase DNS labels, so the camelCase keys never collide).
@@ -170,7 +170,7 @@ pub struct ModelIndex<'m> {
 
 impl<'m> ModelIndex<'m> {
     pub fn new(m: &'m Model) -> Self {
-        let mut secrets_by_k8s_name = HashMap::new();
+        let mut secrets_by_k8s_name = HashMap::default();
         for name in m.secrets.keys() {
             secrets_by_k8s_name
                 .entry(k8s_name(name))

@@ -10,7 +10,7 @@
 use crate::emit::output::hash_header;
 use crate::emit::yaml::{self, Yaml};
 use crate::model::{Model, Secret};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// `values.yaml`, written entry by entry.
 pub struct Base<'m> {
@@ -28,7 +28,7 @@ impl<'m> Base<'m> {
              # values-<env>.yaml files hold only what an environment changes; install one with\n\
              #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-<env>.yaml --namespace <ns> --create-namespace\n"
         ));
-        let mut secrets = HashMap::new();
+        let mut secrets = HashMap::default();
         for (name, sec) in &m.secrets {
             secrets
                 .entry(super::values::secret_key(name, m))
@@ -167,7 +167,8 @@ fn write_service(s: &mut String, key: &str, value: Yaml) {
         return entry(s, key, value, 0);
     };
     // Service keys are DNS labels (or `<label>Service`): always plain.
-    s.push_str(&format!("{key}:\n"));
+    s.push_str(key);
+    s.push_str(":\n");
     for (k, v) in entries {
         if let Some(c) = service_key_comment(&k) {
             comment_lines(s, c, 2);
@@ -218,18 +219,11 @@ fn service_key_comment(key: &str) -> Option<&'static str> {
 
 /// `key: value` as its own document, indented by `indent`.
 fn entry(s: &mut String, key: &str, value: Yaml, indent: usize) {
-    let doc = Yaml::Map(vec![(key.to_string(), value)]);
-    if indent == 0 {
-        return yaml::write_document(s, &doc);
-    }
-    let text = yaml::to_string(&doc);
-    for line in text.lines() {
-        if !line.is_empty() {
-            s.push_str(&" ".repeat(indent));
-        }
-        s.push_str(line);
-        s.push('\n');
-    }
+    yaml::write_entry(s, key, &value, indent);
+}
+
+fn spaces(s: &mut String, n: usize) {
+    s.extend(std::iter::repeat_n(' ', n));
 }
 
 /// `# text`, one comment per line of `text` (split at every character a
@@ -237,17 +231,16 @@ fn entry(s: &mut String, key: &str, value: Yaml, indent: usize) {
 fn comment_lines(s: &mut String, text: &str, indent: usize) {
     let breaks = ['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'];
     for line in text.split(breaks) {
-        s.push_str(&" ".repeat(indent));
+        spaces(s, indent);
         s.push('#');
         if !line.trim().is_empty() {
             s.push(' ');
             let printable = |c: char| !(c.is_control() && c != '\t') && c != '\u{feff}';
-            let line: String = line
-                .trim_end()
-                .chars()
-                .map(|c| if printable(c) { c } else { ' ' })
-                .collect();
-            s.push_str(&line);
+            s.extend(
+                line.trim_end()
+                    .chars()
+                    .map(|c| if printable(c) { c } else { ' ' }),
+            );
         }
         s.push('\n');
     }

@@ -92,7 +92,7 @@ pub fn namespace(m: &Model) -> Option<Object> {
 /// `config.NAME.KEY` value): a config only services of other environments
 /// read is not part of this one.
 pub fn configmaps(m: &Model) -> Vec<Object> {
-    let read: std::collections::HashSet<String> = m
+    let read: rustc_hash::FxHashSet<String> = m
         .services
         .values()
         .filter(|s| s.is_container())

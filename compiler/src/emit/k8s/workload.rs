@@ -283,12 +283,18 @@ fn annotations(m: &Model, s: &Service) -> Yaml {
         let mut data = String::new();
         for c in &used {
             for (k, v) in m.configs.get(c).into_iter().flatten() {
-                data.push_str(&format!("{c}\0{k}\0{v}\0"));
+                for part in [c.as_str(), k.as_str(), v.as_str()] {
+                    data.push_str(part);
+                    data.push('\0');
+                }
             }
         }
         // Mounted files (subPath mounts are not updated in place).
         for (path, f) in &s.files {
-            data.push_str(&format!("file\0{path}\0{}\0", f.content));
+            for part in ["file", path.as_str(), f.content.as_str()] {
+                data.push_str(part);
+                data.push('\0');
+            }
         }
         a.insert("checksum/config", Yaml::str(super::super::checksum(&data)));
     }

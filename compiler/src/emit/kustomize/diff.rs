@@ -27,7 +27,7 @@
 //! a Fenwick tree of the items not yet placed.
 
 use crate::emit::yaml::Yaml;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// One step of a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +97,19 @@ pub fn pointer(path: &[Seg]) -> String {
     for seg in path {
         s.push('/');
         match seg {
-            Seg::Key(k) => s.push_str(&k.replace('~', "~0").replace('/', "~1")),
-            Seg::Index(i) => s.push_str(&i.to_string()),
+            Seg::Key(k) => {
+                for c in k.chars() {
+                    match c {
+                        '~' => s.push_str("~0"),
+                        '/' => s.push_str("~1"),
+                        c => s.push(c),
+                    }
+                }
+            }
+            Seg::Index(i) => {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{i}");
+            }
             Seg::End => s.push('-'),
         }
     }
@@ -110,9 +121,23 @@ pub fn same(a: &Yaml, b: &Yaml) -> bool {
     match (a, b) {
         (Yaml::Map(x), Yaml::Map(y)) => {
             x.len() == y.len() && {
-                let keys = Keys::of(y);
-                x.iter()
-                    .all(|(k, v)| keys.get(k).is_some_and(|w| same(v, w)))
+                // Keys in the same order (the usual case) need no lookup:
+                // keys are unique, so a key at the same position is the
+                // entry a lookup finds.
+                let common = x.iter().zip(y).take_while(|((k, _), (l, _))| k == l);
+                let mut n = 0;
+                for ((_, v), (_, w)) in common {
+                    if !same(v, w) {
+                        return false;
+                    }
+                    n += 1;
+                }
+                n == x.len() || {
+                    let keys = Keys::of(y);
+                    x[n..]
+                        .iter()
+                        .all(|(k, v)| keys.get(k).is_some_and(|w| same(v, w)))
+                }
             }
         }
         (Yaml::Seq(x), Yaml::Seq(y)) => {
@@ -130,13 +155,15 @@ pub fn diff(base: &Yaml, env: &Yaml) -> Vec<Op> {
     ops
 }
 
+/// Maps and sequences are walked without first comparing them whole: on
+/// equal ones the walk finds nothing to do (keys are unique), so asking
+/// [`same`] at every level would only compare each subtree once per level
+/// above it.
 fn walk(base: &Yaml, env: &Yaml, path: &mut Path, ops: &mut Vec<Op>) {
-    if same(base, env) {
-        return;
-    }
     match (base, env) {
         (Yaml::Map(b), Yaml::Map(e)) => diff_map(b, e, path, ops),
         (Yaml::Seq(b), Yaml::Seq(e)) => diff_seq(b, e, path, ops),
+        _ if same(base, env) => {}
         _ => ops.push(Op::Replace {
             path: path.clone(),
             value: env.clone(),
@@ -174,31 +201,56 @@ impl<'a> Keys<'a> {
     }
 }
 
+/// A key at the same position in both maps is looked up by no index (the
+/// usual case: both built by the same code); the indexes are built for
+/// the first key that is not.
 fn diff_map(base: &[(String, Yaml)], env: &[(String, Yaml)], path: &mut Path, ops: &mut Vec<Op>) {
-    let (bkeys, ekeys) = (Keys::of(base), Keys::of(env));
-    for (k, _) in base {
-        if ekeys.get(k).is_none() {
+    let (mut bkeys, mut ekeys) = (None, None);
+    for (i, (k, _)) in base.iter().enumerate() {
+        let found = aligned(i, k, env).is_some()
+            || ekeys.get_or_insert_with(|| Keys::of(env)).get(k).is_some();
+        if !found {
             ops.push(Op::Remove {
                 path: at(path, Seg::Key(k.clone())),
             });
         }
     }
-    for (k, e) in env {
-        path.push(Seg::Key(k.clone()));
-        match bkeys.get(k) {
-            Some(b) => walk(b, e, path, ops),
+    for (i, (k, e)) in env.iter().enumerate() {
+        let b = match aligned(i, k, base) {
+            Some(b) => Some(b),
+            None => bkeys.get_or_insert_with(|| Keys::of(base)).get(k),
+        };
+        match b {
+            Some(b) => {
+                if is_scalar(b) && is_scalar(e) && same(b, e) {
+                    continue;
+                }
+                path.push(Seg::Key(k.clone()));
+                walk(b, e, path, ops);
+                path.pop();
+            }
             None => ops.push(Op::Add {
-                path: path.clone(),
+                path: at(path, Seg::Key(k.clone())),
                 value: e.clone(),
             }),
         }
-        path.pop();
     }
 }
 
+/// The value at position `i` of `map` when its key is `k`.
+fn aligned<'a>(i: usize, k: &str, map: &'a [(String, Yaml)]) -> Option<&'a Yaml> {
+    map.get(i).filter(|(o, _)| o == k).map(|(_, v)| v)
+}
+
+fn is_scalar(y: &Yaml) -> bool {
+    !matches!(y, Yaml::Map(_) | Yaml::Seq(_))
+}
+
 fn diff_seq(base: &[Yaml], env: &[Yaml], path: &mut Path, ops: &mut Vec<Op>) {
-    let scalar = |y: &Yaml| !matches!(y, Yaml::Map(_) | Yaml::Seq(_));
-    if base.iter().chain(env).all(scalar) {
+    if base.iter().chain(env).all(is_scalar) {
+        if base.len() == env.len() && base.iter().zip(env).all(|(b, e)| same(b, e)) {
+            return;
+        }
         ops.push(Op::Replace {
             path: path.clone(),
             value: Yaml::Seq(env.to_vec()),
@@ -213,7 +265,7 @@ fn diff_seq(base: &[Yaml], env: &[Yaml], path: &mut Path, ops: &mut Vec<Op>) {
 /// The `name` of every item, when every item is a map with a distinct
 /// string `name`.
 fn names(items: &[Yaml]) -> Option<Vec<&str>> {
-    let mut seen = HashSet::with_capacity(items.len());
+    let mut seen = HashSet::with_capacity_and_hasher(items.len(), Default::default());
     items
         .iter()
         .map(|item| match item.get("name") {
@@ -390,7 +442,7 @@ impl<'a> Finder<'a> {
     pub fn new(doc: &'a Yaml) -> Self {
         Finder {
             doc,
-            maps: HashMap::new(),
+            maps: HashMap::default(),
         }
     }
 

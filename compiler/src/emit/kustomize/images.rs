@@ -15,8 +15,10 @@
 //! Invariant: every environment container ends up with its environment
 //! image, whether it starts from its base image or from one a patch writes.
 
+use super::transform::{child, Journal};
 use crate::emit::yaml::Yaml;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 
 /// One `images:` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,9 +83,9 @@ impl<'e> Matcher<'e> {
             live: vec![true; entries.len()],
             alive: entries.len(),
             groups: Vec::new(),
-            by_len: HashMap::new(),
+            by_len: HashMap::default(),
         };
-        let mut shapes: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
+        let mut shapes: HashMap<(usize, Vec<usize>), usize> = HashMap::default();
         for (i, e) in entries.iter().enumerate() {
             let name = e.name.as_bytes();
             let dots: Vec<usize> = (0..name.len()).filter(|&p| name[p] == b'.').collect();
@@ -92,7 +94,7 @@ impl<'e> Matcher<'e> {
                 m.by_len.entry(name.len()).or_default().push(m.groups.len());
                 m.groups.push(Group {
                     dots,
-                    names: HashMap::new(),
+                    names: HashMap::default(),
                 });
                 m.groups.len() - 1
             });
@@ -167,14 +169,14 @@ impl<'e> Matcher<'e> {
 }
 
 /// Rewrites the image of every container of `doc`.
-pub(super) fn apply(m: &Matcher, doc: &mut Yaml) {
+pub(super) fn apply(m: &Matcher, doc: &mut Yaml, j: &mut Journal) {
     if m.is_empty() {
         return;
     }
-    for c in containers_mut(doc) {
+    for (path, c) in containers_mut(doc) {
         if let Some(Yaml::Str(img)) = c.get("image") {
             if let Some(new) = m.transformed(img) {
-                c.insert("image", Yaml::Str(new));
+                j.insert(&path, c, "image", Yaml::Str(new));
             }
         }
     }
@@ -189,8 +191,8 @@ pub(super) fn apply(m: &Matcher, doc: &mut Yaml) {
 pub(super) fn changes(pairs: &[(Option<&Yaml>, &Yaml)]) -> Vec<ImageEntry> {
     let imgs = container_images(pairs);
     let mut entries: Vec<ImageEntry> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut conflicting: HashSet<String> = HashSet::new();
+    let mut index: HashMap<String, usize> = HashMap::default();
+    let mut conflicting: HashSet<String> = HashSet::default();
     for (b, e) in &imgs {
         let Some(entry) = b
             .as_deref()
@@ -321,38 +323,47 @@ fn containers(doc: &Yaml) -> Vec<&Yaml> {
 
 /// The containers of a pod (`spec`) or of a workload's pod template
 /// (`spec.template.spec`), init containers included.
-fn containers_mut(doc: &mut Yaml) -> Vec<&mut Yaml> {
+/// Each with its path from `doc` (see [`Journal`]).
+fn containers_mut(doc: &mut Yaml) -> Vec<(Vec<usize>, &mut Yaml)> {
     let mut out = Vec::new();
-    let Some(Yaml::Map(spec)) = doc.get_mut("spec") else {
+    let Some((s, Yaml::Map(spec))) = child(doc, "spec") else {
         return out;
     };
-    for (k, v) in spec.iter_mut() {
+    for (i, (k, v)) in spec.iter_mut().enumerate() {
         match k.as_str() {
             "template" => {
-                if let Some(pod) = v.get_mut("spec") {
-                    push_containers(pod, &mut out);
+                if let Some((t, pod)) = child(v, "spec") {
+                    push_containers(pod, &[s, i, t], &mut out);
                 }
             }
-            "initContainers" | "containers" => push_seq(v, &mut out),
+            "initContainers" | "containers" => push_seq(v, &[s, i], &mut out),
             _ => {}
         }
     }
     out
 }
 
-fn push_containers<'a>(pod: &'a mut Yaml, out: &mut Vec<&'a mut Yaml>) {
+type Located<'a> = (Vec<usize>, &'a mut Yaml);
+
+fn push_containers<'a>(pod: &'a mut Yaml, at: &[usize], out: &mut Vec<Located<'a>>) {
     if let Yaml::Map(entries) = pod {
-        for (k, v) in entries.iter_mut() {
+        for (i, (k, v)) in entries.iter_mut().enumerate() {
             if k == "initContainers" || k == "containers" {
-                push_seq(v, out);
+                let mut path = at.to_vec();
+                path.push(i);
+                push_seq(v, &path, out);
             }
         }
     }
 }
 
-fn push_seq<'a>(v: &'a mut Yaml, out: &mut Vec<&'a mut Yaml>) {
+fn push_seq<'a>(v: &'a mut Yaml, at: &[usize], out: &mut Vec<Located<'a>>) {
     if let Yaml::Seq(items) = v {
-        out.extend(items.iter_mut());
+        for (i, item) in items.iter_mut().enumerate() {
+            let mut path = at.to_vec();
+            path.push(i);
+            out.push((path, item));
+        }
     }
 }
 

@@ -23,11 +23,11 @@
 //! not matter.
 
 use super::diff::{self, Finder, Op, Seg};
-use super::transform::{self, Apply, Transformed, Transformers};
+use super::transform::{self, Apply, Journal, Transformed, Transformers};
 use super::{Id, Obj};
 use crate::emit::yaml::Yaml;
 use indexmap::IndexMap;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 /// The overlay of one environment, before layout.
 #[derive(Debug, Clone, Default)]
@@ -55,20 +55,24 @@ pub enum Body {
     Json(Vec<Op>),
 }
 
-/// The overlay turning `base` into `env`.
-pub fn compute(base: &[Obj], env: &[Obj]) -> Overlay {
+/// The overlay turning `base` into `env`. Each base document is
+/// transformed in place for its diff and restored right after (see
+/// [`Journal`]): `base` is unchanged on return, and no document is copied.
+pub fn compute(base: &mut [Obj], env: Vec<Obj>) -> Overlay {
     let Transformed {
         transformers,
         pairs,
-    } = transform::choose(base, env);
+    } = transform::choose(base, &env);
     let apply = Apply::new(&transformers);
+    let mut journal = Journal::default();
     let mut patches = Vec::new();
-    for (i, b) in base.iter().enumerate() {
+    for (i, b) in base.iter_mut().enumerate() {
         match pairs[i] {
             Some(j) => {
-                let mut doc = b.doc.clone();
-                apply.run(&mut doc);
-                patches.extend(object_patches(b, &doc, &env[j].doc));
+                let ns = namespace(&b.doc).cloned();
+                apply.run(&mut b.doc, &mut journal);
+                patches.extend(object_patches(&b.id, ns, &b.doc, &env[j].doc));
+                journal.undo(&mut b.doc);
             }
             None => patches.push(Patch {
                 target: b.id.clone(),
@@ -77,10 +81,12 @@ pub fn compute(base: &[Obj], env: &[Obj]) -> Overlay {
         }
     }
     let matched: HashSet<&Id> = pairs.iter().flatten().map(|&j| &env[j].id).collect();
+    let keep: Vec<bool> = env.iter().map(|e| !matched.contains(&e.id)).collect();
+    drop(matched);
     let added = env
-        .iter()
-        .filter(|e| !matched.contains(&e.id))
-        .cloned()
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(e, keep)| keep.then_some(e))
         .collect();
     Overlay {
         transformers,
@@ -89,42 +95,48 @@ pub fn compute(base: &[Obj], env: &[Obj]) -> Overlay {
     }
 }
 
-/// The head of a strategic-merge patch: enough to identify `b`.
-fn head(b: &Obj) -> Yaml {
-    let mut md = Yaml::map().with("name", Yaml::str(&b.id.name));
-    if let Some(ns) = b.doc.get("metadata").and_then(|m| m.get("namespace")) {
-        md.push_entry("namespace", ns.clone());
+/// A document's `metadata.namespace`.
+fn namespace(doc: &Yaml) -> Option<&Yaml> {
+    doc.get("metadata").and_then(|m| m.get("namespace"))
+}
+
+/// The head of a strategic-merge patch: enough to identify the object `id`
+/// whose (untransformed) namespace is `ns`.
+fn head(id: &Id, ns: Option<Yaml>) -> Yaml {
+    let mut md = Yaml::map().with("name", Yaml::str(&id.name));
+    if let Some(ns) = ns {
+        md.push_entry("namespace", ns);
     }
     Yaml::map()
-        .with("apiVersion", Yaml::str(&b.id.api))
-        .with("kind", Yaml::str(&b.id.kind))
+        .with("apiVersion", Yaml::str(&id.api))
+        .with("kind", Yaml::str(&id.kind))
         .with("metadata", md)
 }
 
 fn delete(b: &Obj) -> Yaml {
-    head(b).with("$patch", Yaml::str("delete"))
+    head(&b.id, namespace(&b.doc).cloned()).with("$patch", Yaml::str("delete"))
 }
 
-fn object_patches(b: &Obj, transformed: &Yaml, env: &Yaml) -> Vec<Patch> {
+fn object_patches(id: &Id, ns: Option<Yaml>, transformed: &Yaml, env: &Yaml) -> Vec<Patch> {
     let mut before = Finder::new(transformed);
     let (smp, json): (Vec<Op>, Vec<Op>) = diff::diff(transformed, env)
         .into_iter()
         .partition(|op| strategic(op, &mut before));
     let mut out = Vec::new();
     if !smp.is_empty() {
-        let mut doc = Node::from(head(b));
+        let mut doc = Node::from(head(id, ns));
         for op in smp {
             let value = op.value().cloned().unwrap_or(Yaml::Null);
             doc.set(op.path(), value);
         }
         out.push(Patch {
-            target: b.id.clone(),
+            target: id.clone(),
             body: Body::Strategic(doc.into_yaml()),
         });
     }
     if !json.is_empty() {
         out.push(Patch {
-            target: b.id.clone(),
+            target: id.clone(),
             body: Body::Json(json),
         });
     }

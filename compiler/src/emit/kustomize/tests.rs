@@ -470,10 +470,10 @@ fn overlays(root: &str, loader: &MemoryLoader) -> (Vec<Obj>, Vec<EnvOverlay>) {
     assert!(!c.has_errors(), "{root}");
     let models = c.models(None).expect("models");
     let mut out = Output::new(Target::Kustomize);
-    let base = base_objects(&models.base, &mut out);
+    let mut base = base_objects(&models.base, &mut out);
     let envs = models.envs.iter().map(|m| {
         let env = objs(k8s::objects(m, &mut out));
-        let ov = overlay::compute(&base, &env);
+        let ov = overlay::compute(&mut base, env.clone());
         (m.env_name().unwrap_or_default().to_string(), env, ov)
     });
     let envs = envs.collect();

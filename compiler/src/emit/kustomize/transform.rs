@@ -24,7 +24,7 @@ use super::diff::same;
 use super::images::{self, ImageEntry, Matcher};
 use super::{Id, Obj};
 use crate::emit::yaml::Yaml;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The transformers of one overlay.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -87,7 +87,7 @@ pub struct Apply<'t> {
 
 impl<'t> Apply<'t> {
     pub fn new(t: &'t Transformers) -> Self {
-        let mut replicas = HashMap::with_capacity(t.replicas.len());
+        let mut replicas = HashMap::with_capacity_and_hasher(t.replicas.len(), Default::default());
         for (name, n) in &t.replicas {
             replicas.entry(name.as_str()).or_insert(*n);
         }
@@ -99,25 +99,119 @@ impl<'t> Apply<'t> {
         }
     }
 
-    /// Runs every transformer on `doc`, in Kustomize's order.
-    pub fn run(&self, doc: &mut Yaml) {
-        apply_namespace(self.t, doc);
-        apply_labels(self.t, doc);
-        apply_replicas(&self.replicas, doc);
-        images::apply(&self.images, doc);
+    /// Runs every transformer on `doc`, in Kustomize's order, recording
+    /// each edit in `journal` so that [`Journal::undo`] restores `doc`.
+    pub fn run(&self, doc: &mut Yaml, journal: &mut Journal) {
+        apply_namespace(self.t, doc, journal);
+        apply_labels(self.t, doc, journal);
+        apply_replicas(&self.replicas, doc, journal);
+        images::apply(&self.images, doc, journal);
     }
 }
 
 /// Applies every transformer to one document, in Kustomize's order.
 #[cfg(test)]
 pub fn apply(t: &Transformers, doc: &mut Yaml) {
-    Apply::new(t).run(doc);
+    Apply::new(t).run(doc, &mut Journal::default());
+}
+
+/// The edits the transformers made to one document, so that a base
+/// document can be transformed in place, diffed and restored instead of
+/// copied per environment. Every edit sets one key of a mapping: it either
+/// replaces the value of an entry in place or appends an entry, so undoing
+/// the edits in reverse order gives back the document exactly (entries in
+/// the same order). A node is addressed by the positions (entry of a
+/// mapping, item of a sequence) leading to it from the root.
+#[derive(Debug, Default)]
+pub struct Journal {
+    edits: Vec<Edit>,
+}
+
+#[derive(Debug)]
+struct Edit {
+    /// The mapping edited, then (for a replacement) the entry's position.
+    path: Vec<usize>,
+    /// The replaced value; `None` when the entry was appended.
+    old: Option<Yaml>,
+}
+
+impl Journal {
+    /// [`Yaml::insert`] on the mapping `map` found at `path`, recorded.
+    /// Does nothing when `map` is not a mapping.
+    pub fn insert(&mut self, path: &[usize], map: &mut Yaml, key: &str, value: Yaml) {
+        let Yaml::Map(entries) = map else { return };
+        match entries.iter().position(|(k, _)| k == key) {
+            Some(i) => {
+                let old = std::mem::replace(&mut entries[i].1, value);
+                let mut path = path.to_vec();
+                path.push(i);
+                self.edits.push(Edit {
+                    path,
+                    old: Some(old),
+                });
+            }
+            None => {
+                entries.push((key.to_string(), value));
+                self.edits.push(Edit {
+                    path: path.to_vec(),
+                    old: None,
+                });
+            }
+        }
+    }
+
+    /// Undoes every recorded edit of `doc`, last first, and forgets them.
+    pub fn undo(&mut self, doc: &mut Yaml) {
+        while let Some(Edit { path, old }) = self.edits.pop() {
+            match old {
+                Some(old) => {
+                    let Some((&i, parent)) = path.split_last() else {
+                        continue;
+                    };
+                    if let Some(Yaml::Map(entries)) = node_at(doc, parent) {
+                        entries[i].1 = old;
+                    }
+                }
+                None => {
+                    if let Some(Yaml::Map(entries)) = node_at(doc, &path) {
+                        entries.pop();
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn node_at<'a>(doc: &'a mut Yaml, path: &[usize]) -> Option<&'a mut Yaml> {
+    let mut node = doc;
+    for &i in path {
+        node = match node {
+            Yaml::Map(entries) => &mut entries.get_mut(i)?.1,
+            Yaml::Seq(items) => items.get_mut(i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// The first entry of mapping `node` with `key`: its position and value
+/// (what [`Yaml::get_mut`] finds).
+pub(super) fn child<'a>(node: &'a mut Yaml, key: &str) -> Option<(usize, &'a mut Yaml)> {
+    match node {
+        Yaml::Map(entries) => entries
+            .iter_mut()
+            .enumerate()
+            .find(|(_, (k, _))| k == key)
+            .map(|(i, (_, v))| (i, v)),
+        _ => None,
+    }
 }
 
 /// For every base object, the index of the first environment object with
 /// its identity after the namespace transformer, if any.
 fn matched(t: &Transformers, base: &[Obj], env: &[Obj]) -> Vec<Option<usize>> {
-    let mut index: HashMap<&Id, usize> = HashMap::with_capacity(env.len());
+    let mut index: HashMap<&Id, usize> =
+        HashMap::with_capacity_and_hasher(env.len(), Default::default());
     for (j, e) in env.iter().enumerate() {
         index.entry(&e.id).or_insert(j);
     }
@@ -139,7 +233,7 @@ fn renamed(t: &Transformers, doc: &Yaml) -> Id {
             head.push_entry(key, v.clone());
         }
     }
-    apply_namespace(t, &mut head);
+    apply_namespace(t, &mut head, &mut Journal::default());
     Id::of(&head)
 }
 
@@ -158,7 +252,8 @@ fn with_base<'a>(
     pairs: &[Option<usize>],
     env: &'a [Obj],
 ) -> Vec<(Option<&'a Yaml>, &'a Yaml)> {
-    let mut base_of: HashMap<&Id, usize> = HashMap::with_capacity(env.len());
+    let mut base_of: HashMap<&Id, usize> =
+        HashMap::with_capacity_and_hasher(env.len(), Default::default());
     for (i, j) in kept(pairs) {
         base_of.entry(&env[j].id).or_insert(i);
     }
@@ -180,14 +275,14 @@ fn namespace_change(base: &[Obj], env: &[Obj]) -> Option<String> {
     (namespace_of(base) != Some(e)).then(|| e.to_string())
 }
 
-fn apply_namespace(t: &Transformers, d: &mut Yaml) {
+fn apply_namespace(t: &Transformers, d: &mut Yaml, j: &mut Journal) {
     let Some(ns) = &t.namespace else { return };
     let namespace_kind = matches!(d.get("kind"), Some(Yaml::Str(k)) if k == "Namespace");
-    let Some(md @ Yaml::Map(_)) = d.get_mut("metadata") else {
+    let Some((i, md @ Yaml::Map(_))) = child(d, "metadata") else {
         return;
     };
     let key = if namespace_kind { "name" } else { "namespace" };
-    md.insert(key, Yaml::str(ns));
+    j.insert(&[i], md, key, Yaml::str(ns));
 }
 
 fn kind_of(doc: &Yaml) -> &str {
@@ -207,7 +302,7 @@ fn replicas_of(doc: &Yaml) -> Option<i64> {
 fn replica_changes(pairs: &[Option<usize>], base: &[Obj], env: &[Obj]) -> Vec<(String, i64)> {
     let scaled = |o: &&Obj| SCALED.contains(&o.id.kind.as_str());
     // The transformer selects by name alone: the name must be unambiguous.
-    let mut named: HashMap<&str, usize> = HashMap::new();
+    let mut named: HashMap<&str, usize> = HashMap::default();
     for o in base.iter().chain(env).filter(scaled) {
         *named.entry(o.id.name.as_str()).or_default() += 1;
     }
@@ -228,7 +323,7 @@ fn replica_changes(pairs: &[Option<usize>], base: &[Obj], env: &[Obj]) -> Vec<(S
 }
 
 /// Sets `spec.replicas` of a scaled workload named in `counts`.
-fn apply_replicas(counts: &HashMap<&str, i64>, d: &mut Yaml) {
+fn apply_replicas(counts: &HashMap<&str, i64>, d: &mut Yaml, j: &mut Journal) {
     if counts.is_empty() || !SCALED.contains(&kind_of(d)) {
         return;
     }
@@ -236,29 +331,30 @@ fn apply_replicas(counts: &HashMap<&str, i64>, d: &mut Yaml) {
         Some(Yaml::Str(name)) => counts.get(name.as_str()).copied(),
         _ => None,
     };
-    if let (Some(n), Some(spec @ Yaml::Map(_))) = (name, d.get_mut("spec")) {
-        spec.insert("replicas", Yaml::Int(n));
+    if let (Some(n), Some((i, spec @ Yaml::Map(_)))) = (name, child(d, "spec")) {
+        j.insert(&[i], spec, "replicas", Yaml::Int(n));
     }
 }
 
 /// Every label map the `labels` transformer (with `includeTemplates`)
 /// writes: `None` for a map the document lacks.
 fn label_maps(doc: &Yaml) -> impl Iterator<Item = Option<&Yaml>> {
+    let kind = kind_of(doc);
     let labels = doc.get("metadata").and_then(|m| m.get("labels"));
-    let template = TEMPLATED.contains(&kind_of(doc)).then(|| {
+    let template = TEMPLATED.contains(&kind).then(|| {
         let template = doc.get("spec").and_then(|s| s.get("template"));
         template.and_then(|t| t.get("metadata")?.get("labels"))
     });
-    let claims = claim_templates(doc)
+    let claims = claim_templates(doc, kind)
         .iter()
         .map(|c| c.get("metadata").and_then(|m| m.get("labels")));
     std::iter::once(labels).chain(template).chain(claims)
 }
 
 /// A StatefulSet's `volumeClaimTemplates` (which the labels transformer
-/// labels too).
-fn claim_templates(doc: &Yaml) -> &[Yaml] {
-    if kind_of(doc) != "StatefulSet" {
+/// labels too); `kind` is the document's.
+fn claim_templates<'a>(doc: &'a Yaml, kind: &str) -> &'a [Yaml] {
+    if kind != "StatefulSet" {
         return &[];
     }
     match doc.get("spec").and_then(|s| s.get("volumeClaimTemplates")) {
@@ -274,19 +370,27 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
     let Some(Some(Yaml::Map(first))) = env.first().and_then(|o| label_maps(&o.doc).next()) else {
         return Vec::new();
     };
-    let has = |m: Option<&Yaml>, (k, v): &(String, Yaml)| {
-        m.and_then(|m| m.get(k)).is_some_and(|x| same(x, v))
+    // Label maps are mostly in the same key order as `first`: the entry
+    // at the pair's position is tried before a scan (keys are unique, so
+    // it is the entry the scan would find).
+    let has = |m: Option<&Yaml>, i: usize, (k, v): &(String, Yaml)| {
+        let Some(Yaml::Map(entries)) = m else {
+            return false;
+        };
+        let at = entries.get(i).filter(|(key, _)| key == k).map(|(_, x)| x);
+        let x = at.or_else(|| entries.iter().find(|(key, _)| key == k).map(|(_, x)| x));
+        x.is_some_and(|x| same(x, v))
     };
     let mut everywhere = vec![true; first.len()];
     for m in env.iter().flat_map(|o| label_maps(&o.doc)) {
-        for (yes, pair) in everywhere.iter_mut().zip(first) {
-            *yes = *yes && has(m, pair);
+        for (i, (yes, pair)) in everywhere.iter_mut().zip(first).enumerate() {
+            *yes = *yes && has(m, i, pair);
         }
     }
     let mut missing = vec![false; first.len()];
     for m in kept(pairs).flat_map(|(i, _)| label_maps(&base[i].doc)) {
-        for (yes, pair) in missing.iter_mut().zip(first) {
-            *yes = *yes || !has(m, pair);
+        for (i, (yes, pair)) in missing.iter_mut().zip(first).enumerate() {
+            *yes = *yes || !has(m, i, pair);
         }
     }
     let chosen = first.iter().zip(everywhere.iter().zip(&missing));
@@ -299,44 +403,54 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
         .collect()
 }
 
-fn apply_labels(t: &Transformers, d: &mut Yaml) {
+fn apply_labels(t: &Transformers, d: &mut Yaml, j: &mut Journal) {
     if t.labels.is_empty() {
         return;
     }
     let templated = TEMPLATED.contains(&kind_of(d));
-    set_labels(d, &["metadata", "labels"], &t.labels);
+    set_labels(d, Vec::new(), &["metadata", "labels"], &t.labels, j);
     if templated {
-        set_labels(d, &["spec", "template", "metadata", "labels"], &t.labels);
+        let path = &["spec", "template", "metadata", "labels"];
+        set_labels(d, Vec::new(), path, &t.labels, j);
     }
     if kind_of(d) == "StatefulSet" {
-        let claims = d
-            .get_mut("spec")
-            .and_then(|s| s.get_mut("volumeClaimTemplates"));
-        if let Some(Yaml::Seq(items)) = claims {
-            for c in items {
-                set_labels(c, &["metadata", "labels"], &t.labels);
+        let Some((s, spec)) = child(d, "spec") else {
+            return;
+        };
+        if let Some((v, Yaml::Seq(items))) = child(spec, "volumeClaimTemplates") {
+            for (i, c) in items.iter_mut().enumerate() {
+                set_labels(c, vec![s, v, i], &["metadata", "labels"], &t.labels, j);
             }
         }
     }
 }
 
-fn set_labels(doc: &mut Yaml, path: &[&str], labels: &[(String, String)]) {
+/// Sets `labels` in the mapping at `path` under `doc` (which is at
+/// `at`), creating the maps on the way.
+fn set_labels(
+    doc: &mut Yaml,
+    mut at: Vec<usize>,
+    path: &[&str],
+    labels: &[(String, String)],
+    j: &mut Journal,
+) {
     let mut node = doc;
     for key in path {
         if !matches!(node, Yaml::Map(_)) {
             return;
         }
         if node.get(key).is_none() {
-            node.insert(*key, Yaml::map());
+            j.insert(&at, node, key, Yaml::map());
         }
-        let Some(next) = node.get_mut(key) else {
+        let Some((i, next)) = child(node, key) else {
             return;
         };
+        at.push(i);
         node = next;
     }
     if let Yaml::Map(_) = node {
         for (k, v) in labels {
-            node.insert(k.clone(), Yaml::str(v));
+            j.insert(&at, node, k, Yaml::str(v));
         }
     }
 }

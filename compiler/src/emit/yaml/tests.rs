@@ -527,6 +527,27 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(parsed, to_value(&t), "output:\n{}", text);
     }
+
+    /// `write_entry` at an indent is the one-entry document shifted right.
+    #[test]
+    fn an_indented_entry_is_the_shifted_document(
+        key in text(),
+        value in tree(false),
+        indent in 0usize..5,
+    ) {
+        let doc = to_string(&Yaml::Map(vec![(key.clone(), value.clone())]));
+        let mut shifted = String::new();
+        for line in doc.lines() {
+            if !line.is_empty() {
+                shifted.push_str(&" ".repeat(indent));
+            }
+            shifted.push_str(line);
+            shifted.push('\n');
+        }
+        let mut direct = String::new();
+        write_entry(&mut direct, &key, &value, indent);
+        prop_assert_eq!(direct, shifted);
+    }
 }
 
 // ---------------------------------------------------------------------------

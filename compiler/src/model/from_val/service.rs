@@ -64,7 +64,9 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
 }
 
 /// Where each field of a record was written.
-fn field_spans(v: &Val) -> indexmap::IndexMap<String, crate::source::Span> {
+fn field_spans(
+    v: &Val,
+) -> indexmap::IndexMap<String, crate::source::Span, rustc_hash::FxBuildHasher> {
     let fields = v.as_map().into_iter().flatten();
     fields.map(|(k, x)| (k.clone(), x.span)).collect()
 }
