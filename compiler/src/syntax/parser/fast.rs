@@ -185,19 +185,23 @@ impl<'t> Reader<'t> {
             return None;
         }
         let (kind, e) = self.ident(q)?;
+        let (block, end) = self.block(p, docs, kind, e)?;
+        Some((Item::Block(block), end))
+    }
+
+    /// The block starting at `p` (at its docs) whose name `kind` ends at
+    /// `e`: its labels, templates and body.
+    fn block(&self, p: usize, docs: Docs, kind: Ident, e: usize) -> Option<(Block, usize)> {
         let (labels, templates, body, end) = self.block_tail(e)?;
-        let span = self.span(p, end);
-        Some((
-            Item::Block(Block {
-                docs,
-                kind,
-                labels,
-                templates,
-                body,
-                span,
-            }),
-            end,
-        ))
+        let block = Block {
+            docs,
+            kind,
+            labels,
+            templates,
+            body,
+            span: self.span(p, end),
+        };
+        Some((block, end))
     }
 
     /// `label* ~ templates? ~ body` after the block's name, which ends at `p`.
@@ -303,24 +307,13 @@ impl<'t> Reader<'t> {
         if path.len() > 1 || path[0].quoted {
             return None;
         }
-        let (labels, templates, body, end) = self.block_tail(e)?;
         let first = path.into_iter().next()?;
         let kind = Ident {
             name: first.name,
             span: first.span,
         };
-        let span = self.span(p, end);
-        Some((
-            Entry::Block(Box::new(Block {
-                docs,
-                kind,
-                labels,
-                templates,
-                body,
-                span,
-            })),
-            end,
-        ))
+        let (block, end) = self.block(p, docs, kind, e)?;
+        Some((Entry::Block(Box::new(block)), end))
     }
 
     /// `key_path`: `key (. key)*`, no blanks between.
