@@ -71,6 +71,31 @@ fn every_repository_file_parses_the_same_both_ways() {
     }
 }
 
+/// `STACKC_PARSE_CORPUS=DIR`: every file of DIR too (e.g. the fuzzer's
+/// local corpus, `fuzz/corpus/check`, which is not committed; debug builds
+/// want `RUST_MIN_STACK=8388608` for its deepest inputs, as for pest alone).
+#[test]
+fn a_corpus_given_parses_the_same_both_ways() {
+    let Some(dir) = std::env::var_os("STACKC_PARSE_CORPUS") else {
+        return;
+    };
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).expect("STACKC_PARSE_CORPUS: a directory") {
+        let path = entry.expect("an entry").path();
+        // Not UTF-8: as the loader would not pass it, but with its bytes
+        // replaced, still a test of the reader.
+        if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            if std::env::var_os("STACKC_PARSE_CORPUS_TRACE").is_some() {
+                eprintln!("{}", path.display());
+            }
+            both(&text);
+            n += 1;
+        }
+    }
+    eprintln!("{n} corpus files parse the same both ways");
+}
+
 /// The reader is not dead code: every item of the examples, which parse
 /// without errors, takes it.
 #[test]
