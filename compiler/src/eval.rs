@@ -31,9 +31,10 @@ pub struct Evaluated {
     /// Services that run in this environment. Services an environment does
     /// not change share their value with the base (see [`BaseServices`]).
     pub services: Services,
-    /// Per service (in order): what of its strings is still to be resolved
-    /// for the environment.
-    pub dependent: Vec<Pending>,
+    /// Per service (in order): where its strings that depend on the
+    /// environment are (`None` when it has none, or shares the base's
+    /// value, resolved already).
+    pub dependent: Vec<Option<EnvPaths>>,
     /// Services declared but restricted to other environments.
     pub skipped: Vec<String>,
     pub secrets: IndexMap<String, Val>,
@@ -45,18 +46,12 @@ pub struct Evaluated {
 /// reference, and SipHash's flooding resistance buys nothing here).
 pub type Services = IndexMap<String, Arc<Val>, rustc_hash::FxBuildHasher>;
 
-/// What of a service's strings is still to be resolved for the environment.
-#[derive(Debug, Clone)]
-pub enum Pending {
-    /// Nothing: no string depends on the environment, or it is resolved.
-    Nothing,
-    /// Every string, found by walking the value.
-    Walk,
-    /// The strings at these paths (indices of map entries and list items;
-    /// `u32::MAX` enters a tagged block): the base's, for a service an
-    /// environment leaves unchanged.
-    At(Arc<Vec<Vec<u32>>>),
-}
+/// Where a value's environment-dependent strings are ([`env_paths`]): a
+/// path of indices of map entries and list items (`u32::MAX` enters a
+/// tagged block) per string. Found once per service value; an environment
+/// that leaves a service unchanged resolves the base's unresolved value at
+/// the base's paths.
+pub type EnvPaths = Arc<Vec<Vec<u32>>>;
 
 /// The tier an environment name implies when `tier` is not set.
 pub fn default_tier(name: &str) -> &'static str {
@@ -85,16 +80,14 @@ pub struct Evaluator<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct BaseServices {
     pub services: Services,
-    /// Services whose strings depend on the environment (`stack.*`,
-    /// `environment.name`, config values): resolved again per environment.
-    pub env_dependent: Vec<bool>,
     /// The same services before their strings were resolved: what an
     /// environment that does not change a dependent service resolves for
     /// itself. Shares every map but those on the way to such a string.
     pub unresolved: Vec<Arc<Val>>,
-    /// Per service, where its environment-dependent strings are in the
-    /// unresolved value (empty for the others).
-    pub env_paths: Vec<Arc<Vec<Vec<u32>>>>,
+    /// Per service, where its strings that depend on the environment
+    /// (`stack.*`, `environment.name`, config values) are in the unresolved
+    /// value; `None` for a service with none, which environments share.
+    pub env_paths: Vec<Option<EnvPaths>>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -146,27 +139,11 @@ impl Evaluator<'_> {
             world.services.values().map(|v| &**v),
             &mut diags,
         );
-        let unresolved: Vec<Arc<Val>> = world.services.values().cloned().collect();
-        let env_dependent = world
-            .dependent
-            .iter()
-            .map(|d| !matches!(d, Pending::Nothing))
-            .collect();
-        let env_paths: Vec<Arc<Vec<Vec<u32>>>> = unresolved
-            .iter()
-            .zip(&world.dependent)
-            .map(|(v, d)| {
-                let mut out = Vec::new();
-                if !matches!(d, Pending::Nothing) {
-                    env_paths(v, &mut Vec::new(), &mut out);
-                }
-                Arc::new(out)
-            })
-            .collect();
+        let unresolved = world.services.values().cloned().collect();
+        let env_paths = world.dependent.clone();
         resolve_env_parts(&mut world);
         BaseServices {
             services: world.services,
-            env_dependent,
             unresolved,
             env_paths,
             diags,
@@ -179,7 +156,7 @@ impl Evaluator<'_> {
         &self,
         env: Option<&str>,
         diags: &mut Vec<Diagnostic>,
-    ) -> (Services, Vec<Pending>, Vec<String>) {
+    ) -> (Services, Vec<Option<EnvPaths>>, Vec<String>) {
         let mut services =
             Services::with_capacity_and_hasher(self.checked.services.len(), Default::default());
         let mut dependent = Vec::with_capacity(self.checked.services.len());
@@ -197,7 +174,7 @@ impl Evaluator<'_> {
                 Some(b) if !changed => b.services.get_full(name).map(|(i, _, v)| {
                     // Resolved for the base: shareable where the base's
                     // strings are the environment's too.
-                    let same = env.is_none() || !b.env_dependent[i];
+                    let same = env.is_none() || b.env_paths[i].is_none();
                     (v, same, (&b.unresolved[i], &b.env_paths[i]))
                 }),
                 _ => None,
@@ -205,21 +182,17 @@ impl Evaluator<'_> {
             let v = match shared {
                 Some((v, ..)) if env.is_some_and(|e| !runs_in(v, e)) => None,
                 // Already resolved: nothing to re-resolve in this world.
-                Some((v, true, _)) => Some((Arc::clone(v), Pending::Nothing)),
+                Some((v, true, _)) => Some((Arc::clone(v), None)),
                 // Unchanged, but its strings differ here: the base's value
                 // before resolution (the same merge of templates, body and
                 // defaults, with the same findings), resolved for this world.
-                Some((_, false, (unresolved, paths))) => Some((
-                    Arc::new((**unresolved).clone()),
-                    Pending::At(Arc::clone(paths)),
-                )),
+                Some((_, false, (unresolved, paths))) => {
+                    Some((Arc::new((**unresolved).clone()), paths.clone()))
+                }
                 // Changed here: evaluated anew.
                 None => self.service(name, env, diags).map(|v| {
-                    let d = match has_env_parts(&v) {
-                        true => Pending::Walk,
-                        false => Pending::Nothing,
-                    };
-                    (Arc::new(v), d)
+                    let paths = env_paths(&v);
+                    (Arc::new(v), paths)
                 }),
             };
             match v {
@@ -742,15 +715,11 @@ fn resolve_env_parts(w: &mut Evaluated) {
     let stack = w.stack.clone();
     let configs = w.configs.clone();
     let resolve = resolver(&env_name, &stack, &configs);
-    for (v, pending) in w.services.values_mut().zip(&w.dependent) {
-        match pending {
-            Pending::Nothing => {}
-            Pending::Walk => rewrite_parts(Arc::make_mut(v), &resolve),
-            Pending::At(paths) => {
-                let v = Arc::make_mut(v);
-                for path in paths.iter() {
-                    rewrite_at(v, path, &resolve);
-                }
+    for (v, paths) in w.services.values_mut().zip(&w.dependent) {
+        if let Some(paths) = paths {
+            let v = Arc::make_mut(v);
+            for path in paths.iter() {
+                rewrite_at(v, path, &resolve);
             }
         }
     }
@@ -831,16 +800,22 @@ fn resolved(v: &Val, f: &dyn Fn(&Part) -> Option<String>) -> Option<ValKind> {
     }
 }
 
-/// Where the strings [`resolved`] changes are in `v`: the paths of
-/// [`Pending::At`], pushed to `out`.
-fn env_paths(v: &Val, path: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
+/// Where the strings of `v` that depend on the environment are; `None`
+/// when there are none.
+fn env_paths(v: &Val) -> Option<EnvPaths> {
+    let mut out = Vec::new();
+    collect_env_paths(v, &mut Vec::new(), &mut out);
+    (!out.is_empty()).then(|| Arc::new(out))
+}
+
+fn collect_env_paths(v: &Val, path: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
     let mut enter = |i: usize, c: &Val, path: &mut Vec<u32>| {
         path.push(i as u32);
-        env_paths(c, path, out);
+        collect_env_paths(c, path, out);
         path.pop();
     };
     match &v.kind {
-        ValKind::Interp(parts) if interp_changes(parts) => out.push(path.clone()),
+        ValKind::Interp(parts) if env_dependent(parts) => out.push(path.clone()),
         ValKind::Map(m) => m.values().enumerate().for_each(|(i, c)| enter(i, c, path)),
         ValKind::List(l) => l.iter().enumerate().for_each(|(i, c)| enter(i, c, path)),
         ValKind::Tagged(tg) => enter(u32::MAX as usize, &tg.2, path),
@@ -868,13 +843,18 @@ fn rewrite_at(v: &mut Val, path: &[u32], f: &dyn Fn(&Part) -> Option<String>) {
     }
 }
 
+/// Whether an interpolated string has a part resolved per environment.
+fn env_dependent(parts: &[Part]) -> bool {
+    parts
+        .iter()
+        .any(|p| matches!(p, Part::Stack(_) | Part::EnvName | Part::Config(..)))
+}
+
 /// Whether resolving changes an interpolated string: it has a part that
 /// depends on the environment, or text to join (the checker joins text
 /// already; this keeps the rule exact).
 fn interp_changes(parts: &[Part]) -> bool {
-    parts
-        .iter()
-        .any(|p| matches!(p, Part::Stack(_) | Part::EnvName | Part::Config(..)))
+    env_dependent(parts)
         || parts.iter().all(|p| matches!(p, Part::Text(_)))
         || parts
             .windows(2)
@@ -938,19 +918,6 @@ fn without_entries(ov: &Val, drop: &[(String, String)]) -> Val {
         }
     }
     v
-}
-
-/// Whether a value holds interpolations resolved per environment.
-fn has_env_parts(v: &Val) -> bool {
-    match &v.kind {
-        ValKind::Interp(parts) => parts
-            .iter()
-            .any(|p| matches!(p, Part::Stack(_) | Part::EnvName | Part::Config(..))),
-        ValKind::Map(m) => m.values().any(has_env_parts),
-        ValKind::List(l) => l.iter().any(has_env_parts),
-        ValKind::Tagged(tg) => has_env_parts(&tg.2),
-        _ => false,
-    }
 }
 
 /// Plain text of a scalar value.
