@@ -29,8 +29,74 @@ use crate::value::Val;
 use indexmap::{IndexMap, IndexSet};
 use schema::Schema;
 
-/// The stdlib defaults per record type: record index → field → value.
-pub type Defaults = Vec<IndexMap<String, Val>>;
+/// The stdlib defaults per record type, with the fields a walk over a
+/// value of that type has to visit (computed once with the schema).
+#[derive(Debug, Default)]
+pub struct Defaults {
+    /// Record index → field → default value.
+    pub values: Vec<IndexMap<String, Val>>,
+    /// Record index → positions (in the record's fields) of the fields whose
+    /// type can hold a record with a default: the only ones filling defaults
+    /// descends into.
+    pub holding: Vec<Vec<usize>>,
+    /// Record index → positions of the fields the required-field check
+    /// visits: the required ones and those whose type can hold a record
+    /// with a required field.
+    pub required: Vec<Vec<usize>>,
+}
+
+impl std::ops::Index<usize> for Defaults {
+    type Output = IndexMap<String, Val>;
+    fn index(&self, rec: usize) -> &Self::Output {
+        &self.values[rec]
+    }
+}
+
+/// Per record: whether a value of it can hold, at any depth, a record for
+/// which `seed` holds (a least fixpoint: records may nest each other).
+fn holds_anywhere(schema: &Schema, seed: impl Fn(usize) -> bool) -> Vec<bool> {
+    let mut holds: Vec<bool> = (0..schema.records.len()).map(&seed).collect();
+    loop {
+        let mut changed = false;
+        for (r, rec) in schema.records.iter().enumerate() {
+            if !holds[r] && rec.fields.values().any(|f| ty_holds(schema, &f.ty, &holds)) {
+                holds[r] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return holds;
+        }
+    }
+}
+
+/// Positions of the fields of each record for which `keep` holds.
+fn field_positions(schema: &Schema, keep: impl Fn(&schema::FieldDef) -> bool) -> Vec<Vec<usize>> {
+    schema
+        .records
+        .iter()
+        .map(|rec| {
+            rec.fields
+                .values()
+                .enumerate()
+                .filter(|(_, f)| keep(f))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether a value of type `ty` can hold a record marked in `holds`.
+fn ty_holds(schema: &Schema, ty: &schema::Ty, holds: &[bool]) -> bool {
+    use schema::Ty;
+    match ty {
+        Ty::Record(r) => holds[*r],
+        Ty::Range(e) | Ty::List(e) | Ty::Map(_, e) => ty_holds(schema, e, holds),
+        Ty::Tagged(t) => schema.tagged[*t].arms.values().any(|r| holds[*r]),
+        Ty::OneOf(alts) => alts.iter().any(|t| ty_holds(schema, t, holds)),
+        _ => false,
+    }
+}
 
 /// An environment's overlay, as written.
 #[derive(Debug, Clone, Default)]
@@ -150,7 +216,21 @@ pub fn defaults(p: &Program, schema: &Schema) -> (Defaults, Vec<Diagnostic>) {
         }
         out.push(m);
     }
-    (out, cx.finish())
+    let with_default = holds_anywhere(schema, |r| !out[r].is_empty());
+    let with_required = holds_anywhere(schema, |r| {
+        schema.records[r]
+            .fields
+            .values()
+            .any(schema::FieldDef::required)
+    });
+    let defaults = Defaults {
+        holding: field_positions(schema, |f| ty_holds(schema, &f.ty, &with_default)),
+        required: field_positions(schema, |f| {
+            f.required() || ty_holds(schema, &f.ty, &with_required)
+        }),
+        values: out,
+    };
+    (defaults, cx.finish())
 }
 
 /// Checks every item of the program.

@@ -452,7 +452,9 @@ impl Evaluator<'_> {
                 m.insert(name.clone(), def.clone());
             }
         }
-        for (name, field) in &self.schema.records[rec].fields {
+        let fields = &self.schema.records[rec].fields;
+        for &i in &self.defaults.holding[rec] {
+            let (name, field) = fields.get_index(i).expect("a field position");
             let Some(child) = m.get_mut(name) else {
                 continue;
             };
@@ -491,8 +493,10 @@ impl Evaluator<'_> {
     /// Whether [`Self::apply_defaults`] would add something to `v`.
     fn lacks_defaults(&self, v: &Val, rec: usize) -> bool {
         let Some(m) = v.as_map() else { return false };
+        let fields = &self.schema.records[rec].fields;
         self.defaults[rec].keys().any(|name| !m.contains_key(name))
-            || self.schema.records[rec].fields.iter().any(|(name, field)| {
+            || self.defaults.holding[rec].iter().any(|&i| {
+                let (name, field) = fields.get_index(i).expect("a field position");
                 m.get(name)
                     .is_some_and(|c| self.lacks_defaults_in(c, &field.ty))
             })
@@ -523,7 +527,9 @@ impl Evaluator<'_> {
         diags: &mut Vec<Diagnostic>,
     ) {
         let Some(m) = v.as_map() else { return };
-        for (name, field) in &self.schema.records[rec].fields {
+        let fields = &self.schema.records[rec].fields;
+        for &i in &self.defaults.required[rec] {
+            let (name, field) = fields.get_index(i).expect("a field position");
             match m.get(name) {
                 None if field.required() && !self.checked.was_rejected(v.span, name) => {
                     let d = Diagnostic::new(
