@@ -218,3 +218,44 @@ environment prod {
         "{got:?}"
     );
 }
+
+/// Per-service rules run on parallel threads for a large stack: what they
+/// find must not depend on how many threads there are.
+#[test]
+fn findings_do_not_depend_on_the_number_of_threads() {
+    let mut src = String::from(
+        "stack big { namespace = \"big\" version = \"1.0.0\" targets = [compose, k8s] }\n\
+         environment dev {}\n\
+         environment prod {\n  services { replicas = 2 }\n}\n",
+    );
+    let n = 4 * stackc::par::MIN_CHUNK + 3;
+    for i in 0..n {
+        src.push_str(&format!(
+            "service s{i} {{\n  image = \"ghcr.io/acme/s{i}:1.0.{i}\"\n  port http {{ container = 8080 }}\n"
+        ));
+        // Every seventh service: a probe on an undeclared port (E0301) and
+        // a fixed container name that prod scales (E0351).
+        if i % 7 == 0 {
+            src.push_str("  health { http = \"/h\" port = admin }\n  container_name = \"c");
+            src.push_str(&format!("{i}\"\n"));
+        }
+        src.push_str("}\n");
+    }
+    let findings = |threads: usize| {
+        stackc::par::set_threads(threads);
+        let c = compiled(&src);
+        let found: Vec<(Code, stackc::source::Span, String)> = c
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.primary.span, d.message.clone()))
+            .collect();
+        found
+    };
+    let one = findings(1);
+    let four = findings(4);
+    stackc::par::set_threads(0);
+    let count = |code| one.iter().filter(|d| d.0 == code).count();
+    assert_eq!(count(Code::E0301), n.div_ceil(7), "{one:?}");
+    assert_eq!(count(Code::E0351), n.div_ceil(7), "{one:?}");
+    assert_eq!(one, four);
+}

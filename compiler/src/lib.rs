@@ -35,6 +35,7 @@ pub mod emit;
 pub mod eval;
 pub mod model;
 pub mod names;
+pub mod par;
 pub mod prelude;
 pub mod repo_files;
 pub mod resolve;

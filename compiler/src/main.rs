@@ -12,6 +12,14 @@ use std::io::IsTerminal;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // STACKC_THREADS=N: how many threads the per-service stages use (1: the
+    // main thread alone; unset or 0: one per CPU this process may use).
+    if let Some(n) = std::env::var("STACKC_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        stackc::par::set_threads(n);
+    }
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let err_is_tty = stderr.is_terminal();

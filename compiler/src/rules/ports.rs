@@ -14,21 +14,32 @@ use indexmap::IndexMap;
 pub fn run(
     prog: &Program,
     w: &Evaluated,
-    shared: &dyn Fn(&str) -> bool,
+    shared: &(dyn Fn(&str) -> bool + Sync),
     diags: &mut Vec<Diagnostic>,
 ) {
+    // Each service's own findings in parallel chunks for a large stack;
+    // the ports published across services in one pass after.
+    let services: Vec<(&String, &std::sync::Arc<Val>)> = w.services.iter().collect();
+    for found in crate::par::map_chunks(&services, |chunk| {
+        let mut diags = Vec::new();
+        for (name, s) in chunk {
+            interpolated_ports(prog, s, w, &mut diags);
+            if !shared(name) {
+                own_ports(prog, name, s, &mut diags);
+            }
+        }
+        diags
+    }) {
+        diags.extend(found);
+    }
     let mut host_ports: IndexMap<(i64, String), (String, Span), rustc_hash::FxBuildHasher> =
         IndexMap::default();
     let mut node_ports: IndexMap<i64, (String, Span), rustc_hash::FxBuildHasher> =
         IndexMap::default();
     for (name, s) in &w.services {
-        interpolated_ports(prog, s, w, diags);
         for (pname, p) in s.get("port").and_then(Val::as_map).into_iter().flatten() {
             unique(&mut host_ports, p, "host", name, pname, diags);
             node_port(&mut node_ports, p, name, diags);
-        }
-        if !shared(name) {
-            own_ports(prog, name, s, diags);
         }
     }
 }

@@ -9,9 +9,42 @@ use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
+use std::sync::Arc;
 
-pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mut Vec<Diagnostic>) {
-    for (name, s) in &w.services {
+pub fn run(
+    p: &Program,
+    w: &Evaluated,
+    shared: &(dyn Fn(&str) -> bool + Sync),
+    diags: &mut Vec<Diagnostic>,
+) {
+    // The rules on one service at a time, in parallel chunks for a large
+    // stack (their findings are sorted in the end, whatever the order).
+    let services: Vec<(&String, &Arc<Val>)> = w.services.iter().collect();
+    for found in crate::par::map_chunks(&services, |chunk| {
+        let mut diags = Vec::new();
+        for (name, s) in chunk {
+            one_service(p, w, shared, name, s, &mut diags);
+        }
+        diags
+    }) {
+        diags.extend(found);
+    }
+    depends_on(p, w, diags);
+    container_names(w, diags);
+    unreachable_addresses(w, diags);
+}
+
+/// The rules on service `name` alone (those on its own value skipped when
+/// the base checked the same value).
+fn one_service(
+    p: &Program,
+    w: &Evaluated,
+    shared: &(dyn Fn(&str) -> bool + Sync),
+    name: &str,
+    s: &Val,
+    diags: &mut Vec<Diagnostic>,
+) {
+    {
         if !shared(name) {
             let span = p.symbols.services[name].name_span;
             runnable(name, s, span, diags);
@@ -38,9 +71,6 @@ pub fn run(p: &Program, w: &Evaluated, shared: &dyn Fn(&str) -> bool, diags: &mu
         }
         env_from_keys(p, w, s, diags);
     }
-    depends_on(p, w, diags);
-    container_names(w, diags);
-    unreachable_addresses(w, diags);
 }
 
 /// The Compose networks a service is on: those it names, else `default`.
