@@ -70,7 +70,18 @@ pub struct Evaluator<'a> {
     /// The base services, computed once; environments reuse the ones they
     /// do not change.
     pub base: Option<&'a BaseServices>,
+    /// While the base is evaluated: the shared records it filled defaults
+    /// into ([`BaseServices::defaulted`]).
+    pub defaulted: std::cell::RefCell<Defaulted>,
 }
+
+/// Shared records (a template's or a service's own `health { … }`, say)
+/// with the stdlib defaults filled in, by the address of the map and the
+/// record type: an environment whose overlay leaves such a record alone
+/// takes the base's result, map and all, instead of filling and copying it
+/// again. Each entry keeps the map it was made from alive, so an address
+/// names one map for as long as the entry lives.
+pub type Defaulted = rustc_hash::FxHashMap<(usize, usize), (Arc<Map>, Arc<Map>)>;
 
 /// Every service of the base world: merged from its templates and itself,
 /// with defaults, its environment-dependent strings resolved for the base.
@@ -88,6 +99,8 @@ pub struct BaseServices {
     /// (`stack.*`, `environment.name`, config values) are in the unresolved
     /// value; `None` for a service with none, which environments share.
     pub env_paths: Vec<Option<EnvPaths>>,
+    /// The shared records the base filled defaults into.
+    pub defaulted: Defaulted,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -146,6 +159,7 @@ impl Evaluator<'_> {
             services: world.services,
             unresolved,
             env_paths,
+            defaulted: self.defaulted.take(),
             diags,
         }
     }
@@ -443,6 +457,39 @@ impl Evaluator<'_> {
     /// Fills stdlib defaults into `v` (a record of type `rec`), recursively,
     /// copying only the shared maps that lack one.
     pub fn apply_defaults(&self, v: &mut Val, rec: usize) {
+        // A shared record may have been filled before (a map this value
+        // alone holds is new, so it cannot have been).
+        let shared = match &v.kind {
+            ValKind::Map(m) if Arc::strong_count(m) > 1 => Some(Arc::clone(m)),
+            _ => None,
+        };
+        let key = shared.as_ref().map(|m| (Arc::as_ptr(m) as usize, rec));
+        if let Some(key) = key {
+            let done = match self.base {
+                Some(b) => b.defaulted.get(&key).map(|(_, out)| Arc::clone(out)),
+                None => self
+                    .defaulted
+                    .borrow()
+                    .get(&key)
+                    .map(|(_, out)| Arc::clone(out)),
+            };
+            if let Some(out) = done {
+                v.kind = ValKind::Map(out);
+                return;
+            }
+        }
+        self.fill_defaults(v, rec);
+        if let (Some(key), Some(before), None, ValKind::Map(after)) =
+            (key, shared, self.base, &v.kind)
+        {
+            self.defaulted
+                .borrow_mut()
+                .insert(key, (before, Arc::clone(after)));
+        }
+    }
+
+    /// [`Self::apply_defaults`] without looking for an earlier result.
+    fn fill_defaults(&self, v: &mut Val, rec: usize) {
         if !self.lacks_defaults(v, rec) {
             return;
         }
@@ -816,9 +863,11 @@ fn env_paths(v: &Val) -> Option<EnvPaths> {
 
 fn collect_env_paths(v: &Val, path: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
     let mut enter = |i: usize, c: &Val, path: &mut Vec<u32>| {
-        path.push(i as u32);
-        collect_env_paths(c, path, out);
-        path.pop();
+        if c.may_hold_interp() {
+            path.push(i as u32);
+            collect_env_paths(c, path, out);
+            path.pop();
+        }
     };
     match &v.kind {
         ValKind::Interp(parts) if env_dependent(parts) => out.push(path.clone()),

@@ -211,6 +211,7 @@ impl Compilation {
             checked: &self.checked,
             defaults: self.defaults,
             base: None,
+            defaulted: Default::default(),
         };
         let base = self.base.get_or_init(|| ev.base_services());
         ev.base = Some(base);

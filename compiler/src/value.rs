@@ -184,6 +184,17 @@ impl Val {
         }
     }
 
+    /// Whether `self` is or may contain an interpolated string: a walk
+    /// looking for them tests children with this before descending, which
+    /// spares a call per scalar.
+    #[inline]
+    pub fn may_hold_interp(&self) -> bool {
+        matches!(
+            self.kind,
+            ValKind::Interp(_) | ValKind::Map(_) | ValKind::List(_) | ValKind::Tagged(_)
+        )
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.kind, ValKind::Null)
     }

@@ -163,8 +163,14 @@ fn interpolated_ports(p: &Program, v: &Val, w: &Evaluated, diags: &mut Vec<Diagn
                 }
             }
         }
-        ValKind::Map(m) => m.values().for_each(|c| interpolated_ports(p, c, w, diags)),
-        ValKind::List(l) => l.iter().for_each(|c| interpolated_ports(p, c, w, diags)),
+        ValKind::Map(m) => m
+            .values()
+            .filter(|c| c.may_hold_interp())
+            .for_each(|c| interpolated_ports(p, c, w, diags)),
+        ValKind::List(l) => l
+            .iter()
+            .filter(|c| c.may_hold_interp())
+            .for_each(|c| interpolated_ports(p, c, w, diags)),
         _ => {}
     }
 }

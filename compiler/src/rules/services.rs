@@ -20,10 +20,14 @@ pub fn run(
     // The rules on one service at a time, in parallel chunks for a large
     // stack (their findings are sorted in the end, whatever the order).
     let services: Vec<(&String, &Arc<Val>)> = w.services.iter().collect();
+    let compose = emits(w, &["compose"]);
     for found in crate::par::map_chunks(&services, |chunk| {
         let mut diags = Vec::new();
         for (name, s) in chunk {
             one_service(p, w, shared, name, s, &mut diags);
+            if compose {
+                unreachable_addresses(w, name, s, &mut diags);
+            }
         }
         diags
     }) {
@@ -31,7 +35,6 @@ pub fn run(
     }
     depends_on(p, w, diags);
     container_names(w, diags);
-    unreachable_addresses(w, diags);
 }
 
 /// The rules on service `name` alone (those on its own value skipped when
@@ -100,61 +103,67 @@ fn addresses<'v>(v: &'v Val, out: &mut Vec<(&'v str, Span)>) {
                 }
             }
         }
-        ValKind::Map(m) => m.values().for_each(|x| addresses(x, out)),
-        ValKind::List(l) => l.iter().for_each(|x| addresses(x, out)),
+        ValKind::Map(m) => m
+            .values()
+            .filter(|x| x.may_hold_interp())
+            .for_each(|x| addresses(x, out)),
+        ValKind::List(l) => l
+            .iter()
+            .filter(|x| x.may_hold_interp())
+            .for_each(|x| addresses(x, out)),
         ValKind::Tagged(t) => addresses(&t.2, out),
         _ => {}
     }
 }
 
-/// E0353: a service uses the address of a service it shares no Compose
-/// network with (named networks separate them), so the host name does not
-/// resolve there. Only where Compose is emitted: Quadlet and Kubernetes
-/// put every service on one network.
-fn unreachable_addresses(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    if !emits(w, &["compose"]) {
+/// E0353: service `name` uses the address of a service it shares no
+/// Compose network with (named networks separate them), so the host name
+/// does not resolve there. Only where Compose is emitted (the caller
+/// asks): Quadlet and Kubernetes put every service on one network.
+fn unreachable_addresses(w: &Evaluated, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    addresses(s, &mut found);
+    if found.is_empty() {
         return;
     }
-    for (name, s) in &w.services {
-        let own = networks_of(s);
-        let mut found = Vec::new();
-        addresses(s, &mut found);
-        let mut seen: Vec<&str> = Vec::new();
-        for (target, span) in found {
-            if target == name || seen.contains(&target) {
-                continue;
-            }
-            let Some(t) = w.services.get(target) else {
-                continue;
-            };
-            if t.get("external").is_some_and(|e| !e.is_null())
-                || t.get("image").is_none() && t.get("build").is_none()
-            {
-                continue;
-            }
-            seen.push(target);
-            let theirs = networks_of(t);
-            if own.iter().any(|n| theirs.contains(n)) {
-                continue;
-            }
-            diags.push(
-                Diagnostic::new(
-                    Code::E0353,
-                    span,
-                    format!("`{name}` uses the address of `{target}`, but they share no Compose network"),
-                )
-                .label(format!("`{target}` does not resolve from `{name}`"))
-                .note(format!(
-                    "`{name}` is on {}; `{target}` is on {}",
-                    quoted(&own),
-                    quoted(&theirs)
-                ))
-                .help(format!(
-                    "add `network {} {{}}` to `{name}`, or `network {} {{}}` to `{target}`",
-                    theirs[0], own[0]
-                )),
-            );
+    let own = networks_of(s);
+    let mut seen: Vec<&str> = Vec::new();
+    for (target, span) in found {
+        if target == name || seen.contains(&target) {
+            continue;
         }
+        let Some(t) = w.services.get(target) else {
+            continue;
+        };
+        if t.get("external").is_some_and(|e| !e.is_null())
+            || t.get("image").is_none() && t.get("build").is_none()
+        {
+            continue;
+        }
+        seen.push(target);
+        let theirs = networks_of(t);
+        if own.iter().any(|n| theirs.contains(n)) {
+            continue;
+        }
+        diags.push(
+            Diagnostic::new(
+                Code::E0353,
+                span,
+                format!(
+                    "`{name}` uses the address of `{target}`, but they share no Compose network"
+                ),
+            )
+            .label(format!("`{target}` does not resolve from `{name}`"))
+            .note(format!(
+                "`{name}` is on {}; `{target}` is on {}",
+                quoted(&own),
+                quoted(&theirs)
+            ))
+            .help(format!(
+                "add `network {} {{}}` to `{name}`, or `network {} {{}}` to `{target}`",
+                theirs[0], own[0]
+            )),
+        );
     }
 }
 
