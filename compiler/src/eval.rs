@@ -258,7 +258,7 @@ impl Evaluator<'_> {
             }
             if let Some(labels) = env.get("labels") {
                 let slot = m
-                    .entry("labels".to_string())
+                    .entry("labels".into())
                     .or_insert_with(|| Val::map(Map::default(), labels.span));
                 slot.merge(labels);
             }
@@ -400,7 +400,7 @@ impl Evaluator<'_> {
             return invalid;
         };
         for (field, entries) in om {
-            let Some(Ty::Map(None, elem)) = rec.fields.get(field).map(|f| &f.ty) else {
+            let Some(Ty::Map(None, elem)) = rec.fields.get(&**field).map(|f| &f.ty) else {
                 continue;
             };
             let Ty::Record(er) = **elem else { continue };
@@ -408,10 +408,10 @@ impl Evaluator<'_> {
             let base_keys: Vec<&str> = base
                 .get(field)
                 .and_then(Val::as_map)
-                .map(|m| m.keys().map(String::as_str).collect())
+                .map(|m| m.keys().map(|k| &**k).collect())
                 .unwrap_or_default();
             for (key, entry) in em {
-                if base_keys.contains(&key.as_str()) || entry.is_null() {
+                if base_keys.contains(&&**key) || entry.is_null() {
                     continue;
                 }
                 let missing = self.missing_required(entry, er);
@@ -436,7 +436,7 @@ impl Evaluator<'_> {
                     missing.join(", ")
                 ));
                 diags.push(d);
-                invalid.push((field.clone(), key.clone()));
+                invalid.push((field.to_string(), key.to_string()));
             }
         }
         invalid
@@ -449,7 +449,7 @@ impl Evaluator<'_> {
         self.schema.records[rec]
             .fields
             .values()
-            .filter(|f| f.required() && !m.contains_key(&f.name))
+            .filter(|f| f.required() && !m.contains_key(f.name.as_str()))
             .map(|f| format!("`{}`", f.name))
             .collect()
     }
@@ -495,14 +495,14 @@ impl Evaluator<'_> {
         }
         let Some(m) = v.as_map_mut() else { return };
         for (name, def) in &self.defaults[rec] {
-            if !m.contains_key(name) {
-                m.insert(name.clone(), def.clone());
+            if !m.contains_key(name.as_str()) {
+                m.insert(name.as_str().into(), def.clone());
             }
         }
         let fields = &self.schema.records[rec].fields;
         for &i in &self.defaults.holding[rec] {
             let (name, field) = fields.get_index(i).expect("a field position");
-            let Some(child) = m.get_mut(name) else {
+            let Some(child) = m.get_mut(name.as_str()) else {
                 continue;
             };
             self.defaults_in(child, &field.ty);
@@ -541,10 +541,12 @@ impl Evaluator<'_> {
     fn lacks_defaults(&self, v: &Val, rec: usize) -> bool {
         let Some(m) = v.as_map() else { return false };
         let fields = &self.schema.records[rec].fields;
-        self.defaults[rec].keys().any(|name| !m.contains_key(name))
+        self.defaults[rec]
+            .keys()
+            .any(|name| !m.contains_key(name.as_str()))
             || self.defaults.holding[rec].iter().any(|&i| {
                 let (name, field) = fields.get_index(i).expect("a field position");
-                m.get(name)
+                m.get(name.as_str())
                     .is_some_and(|c| self.lacks_defaults_in(c, &field.ty))
             })
     }
@@ -577,7 +579,7 @@ impl Evaluator<'_> {
         let fields = &self.schema.records[rec].fields;
         for &i in &self.defaults.required[rec] {
             let (name, field) = fields.get_index(i).expect("a field position");
-            match m.get(name) {
+            match m.get(name.as_str()) {
                 None if field.required() && !self.checked.was_rejected(v.span, name) => {
                     let d = Diagnostic::new(
                         Code::E0204,
@@ -966,10 +968,10 @@ fn without_entries(ov: &Val, drop: &[(String, String)]) -> Val {
     for (field, key) in drop {
         if let Some(m) = v
             .as_map_mut()
-            .and_then(|m| m.get_mut(field))
+            .and_then(|m| m.get_mut(field.as_str()))
             .and_then(Val::as_map_mut)
         {
-            m.shift_remove(key);
+            m.shift_remove(key.as_str());
         }
     }
     v

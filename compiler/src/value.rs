@@ -50,7 +50,11 @@ pub enum ValKind {
 /// Record and map values: insertion-ordered, hashed with FxHash (keys are
 /// short field names; SipHash's flooding resistance buys nothing here and
 /// costs a fifth of checking time).
-pub type Map = IndexMap<String, Val, rustc_hash::FxBuildHasher>;
+pub type Map = IndexMap<Key, Val, rustc_hash::FxBuildHasher>;
+
+/// A key of a [`Map`]: shared, so copying a map (an environment changing
+/// one field of a record) copies no key text.
+pub type Key = Arc<str>;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Quantity {

@@ -26,6 +26,9 @@ pub(super) struct Elab<'p> {
     /// and the numbers it is known by (container, service), so that a
     /// number where a port name belongs can name the port.
     pub ports: Vec<(String, Vec<f64>)>,
+    /// Every map key written so far, once: the 5,000 `env` blocks of a
+    /// large stack share one `LOG_LEVEL`, and every service one `image`.
+    keys: rustc_hash::FxHashSet<crate::value::Key>,
 }
 
 impl<'p> Elab<'p> {
@@ -40,7 +43,18 @@ impl<'p> Elab<'p> {
             trial: 0,
             trial_failed: false,
             ports: Vec::new(),
+            keys: Default::default(),
         }
+    }
+
+    /// The shared key for `name`.
+    fn key(&mut self, name: &str) -> crate::value::Key {
+        if let Some(k) = self.keys.get(name) {
+            return k.clone();
+        }
+        let k: crate::value::Key = name.into();
+        self.keys.insert(k.clone());
+        k
     }
 
     pub fn finish(self) -> Vec<Diagnostic> {
@@ -376,7 +390,7 @@ impl<'p> Elab<'p> {
             return;
         }
         let sub = out
-            .entry(key.name.clone())
+            .entry(self.key(&key.name))
             .or_insert_with(|| Val::map(Map::default(), key.span));
         let Some(sub_map) = sub.as_map_mut() else {
             let d = Diagnostic::new(
@@ -414,7 +428,7 @@ impl<'p> Elab<'p> {
                 self.report(d);
             }
         }
-        if let Some(m) = out.get_mut(&key.name).and_then(Val::as_map_mut) {
+        if let Some(m) = out.get_mut(key.name.as_str()).and_then(Val::as_map_mut) {
             *m = sub_map;
         }
     }
@@ -455,25 +469,25 @@ impl<'p> Elab<'p> {
             return;
         };
         let sub = out
-            .entry(key.name.clone())
+            .entry(self.key(&key.name))
             .or_insert_with(|| Val::map(Map::default(), key.span));
         if let Some(m) = sub.as_map_mut() {
             let mut m = std::mem::take(m);
             self.assign(&mut m, &path[1..], value, *r);
-            if let Some(slot) = out.get_mut(&key.name).and_then(Val::as_map_mut) {
+            if let Some(slot) = out.get_mut(key.name.as_str()).and_then(Val::as_map_mut) {
                 *slot = m;
             }
         }
     }
 
     fn insert(&mut self, out: &mut Map, key: &Key, v: Val, field: &FieldDef) {
-        if let Some(prev) = out.get(&key.name).filter(|prev| !prev.is_poison()) {
+        if let Some(prev) = out.get(key.name.as_str()).filter(|prev| !prev.is_poison()) {
             let first = super::head_span(&self.p.map, prev.span);
             let d = set_twice(key, first, (key.name != field.name).then_some(&field.name));
             self.report(d);
             return;
         }
-        out.insert(key.name.clone(), v);
+        out.insert(self.key(&key.name), v);
     }
 
     /// A misspelled field poisons the field it most likely meant (`imagee`
@@ -616,7 +630,7 @@ impl<'p> Elab<'p> {
         field: &FieldDef,
     ) {
         let slot = out
-            .entry(field.name.clone())
+            .entry(self.key(&field.name))
             .or_insert_with(|| Val::map(Map::default(), b.span));
         let mut map = slot.as_map_mut().map(std::mem::take).unwrap_or_default();
         if let Ty::Record(r) = elem {
@@ -659,7 +673,7 @@ impl<'p> Elab<'p> {
                 }
             }
         }
-        if let Some(m) = out.get_mut(&field.name).and_then(Val::as_map_mut) {
+        if let Some(m) = out.get_mut(field.name.as_str()).and_then(Val::as_map_mut) {
             *m = map;
         }
     }
@@ -758,12 +772,12 @@ impl<'p> Elab<'p> {
                     let Some(v) = self.value(&a.value, ty, None) else {
                         continue;
                     };
-                    if let Some(prev) = out.get(&key.name) {
+                    if let Some(prev) = out.get(key.name.as_str()) {
                         let d = set_twice(key, prev.span, Some(&what.to_string()));
                         self.report(d);
                         continue;
                     }
-                    out.insert(key.name.clone(), v);
+                    out.insert(self.key(&key.name), v);
                 }
                 Entry::Error(e) => {
                     if let Some(k) = e.path.first() {
@@ -788,7 +802,7 @@ impl<'p> Elab<'p> {
 /// holds a value already (see [`ValKind::Poison`]).
 fn poison(out: &mut Map, name: &str, span: crate::source::Span) {
     if !out.contains_key(name) {
-        out.insert(name.to_string(), Val::new(ValKind::Poison, span));
+        out.insert(name.into(), Val::new(ValKind::Poison, span));
     }
 }
 

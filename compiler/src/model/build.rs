@@ -190,7 +190,7 @@ fn secrets(w: &Evaluated, cx: &Cx) -> Res<IndexMap<String, Secret>> {
 
 fn config(v: &Val) -> IndexMap<String, String> {
     let entries = v.as_map().into_iter().flatten();
-    entries.map(|(k, x)| (k.clone(), text_of(x))).collect()
+    entries.map(|(k, x)| (k.to_string(), text_of(x))).collect()
 }
 
 fn pipelines(w: &Evaluated, cx: &Cx) -> Res<IndexMap<String, Pipeline>> {
@@ -268,7 +268,7 @@ fn reads_other_services(v: &Val) -> bool {
         }
     }
     v.as_map()
-        .is_some_and(|m| m.iter().any(|(k, x)| k != "env" && any_interp(x)))
+        .is_some_and(|m| m.iter().any(|(k, x)| &**k != "env" && any_interp(x)))
 }
 
 /// `db_password` → `DB_PASSWORD`.

@@ -118,7 +118,7 @@ impl<T: FromVal> FromVal for IndexMap<String, T> {
         // Sized up front: collecting through `Result` would over-allocate.
         let mut out = IndexMap::with_capacity(m.len());
         for (k, x) in m.iter() {
-            out.insert(k.clone(), T::from_val(x, cx)?);
+            out.insert(k.to_string(), T::from_val(x, cx)?);
         }
         Ok(out)
     }

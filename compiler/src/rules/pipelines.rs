@@ -26,9 +26,9 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         for (jname, job) in jobs.into_iter().flatten() {
             let needs = needs_of(job);
             for (n, span) in &needs {
-                if !jobs.is_some_and(|j| j.contains_key(n)) {
+                if !jobs.is_some_and(|j| j.contains_key(n.as_str())) {
                     let names = jobs
-                        .map(|j| j.keys().map(String::as_str).collect::<Vec<_>>())
+                        .map(|j| j.keys().map(|k| &**k).collect::<Vec<_>>())
                         .unwrap_or_default();
                     diags.push(
                         Diagnostic::new(Code::E0601, *span, format!("job `{jname}` needs `{n}`, which pipeline `{name}` does not define"))
@@ -37,7 +37,10 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                     );
                 }
             }
-            g.insert(jname.clone(), needs.into_iter().map(|(n, _)| n).collect());
+            g.insert(
+                jname.to_string(),
+                needs.into_iter().map(|(n, _)| n).collect(),
+            );
             for step in job.get("steps").map(Val::list).unwrap_or_default() {
                 self::step(p, w, step, &targets, diags);
             }

@@ -91,7 +91,7 @@ fn own_ports(prog: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
 fn port_names(s: &Val) -> Vec<&str> {
     s.get("port")
         .and_then(Val::as_map)
-        .map(|m| m.keys().map(String::as_str).collect())
+        .map(|m| m.keys().map(|k| &**k).collect())
         .unwrap_or_default()
 }
 

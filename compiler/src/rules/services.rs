@@ -79,7 +79,7 @@ fn one_service(
 /// The Compose networks a service is on: those it names, else `default`.
 fn networks_of(s: &Val) -> Vec<&str> {
     match s.get("network").and_then(Val::as_map) {
-        Some(m) if !m.is_empty() => m.keys().map(String::as_str).collect(),
+        Some(m) if !m.is_empty() => m.keys().map(|k| &**k).collect(),
         _ => vec!["default"],
     }
 }
@@ -1082,7 +1082,7 @@ fn inits(p: &Program, w: &Evaluated, name: &str, s: &Val, diags: &mut Vec<Diagno
                 .help("say what it runs: `command = [\"…\"]` (in the service's image), or an `image` of its own"),
             );
         }
-        if iname == name {
+        if &**iname == name {
             diags.push(
                 Diagnostic::new(
                     Code::E0335,
@@ -1354,20 +1354,20 @@ fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         let names: Vec<String> = deps
             .map(|m| {
                 m.keys()
-                    .filter(|k| w.services.contains_key(*k))
-                    .cloned()
+                    .filter(|k| w.services.contains_key(&***k))
+                    .map(|k| k.to_string())
                     .collect()
             })
             .unwrap_or_default();
         g.insert(name.clone(), names);
         for (dep, cond) in deps.into_iter().flatten() {
             if cond.str() == Some("healthy") {
-                if let Some(target) = w.services.get(dep) {
+                if let Some(target) = w.services.get(&**dep) {
                     if target.get("health").is_none() && target.get("readiness").is_none() {
                         diags.push(
                             Diagnostic::new(Code::E0307, cond.span, format!("`{name}` waits for `{dep}` to be healthy, but `{dep}` has no health check"))
                                 .label("waits forever")
-                                .secondary(p.symbols.services[dep].name_span, "no `health` block")
+                                .secondary(p.symbols.services[&**dep].name_span, "no `health` block")
                                 .help(format!("add a `health {{ … }}` block to `{dep}`, or write `{dep} = started`")),
                         );
                     }

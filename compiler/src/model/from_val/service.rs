@@ -68,7 +68,7 @@ fn field_spans(
     v: &Val,
 ) -> indexmap::IndexMap<String, crate::source::Span, rustc_hash::FxBuildHasher> {
     let fields = v.as_map().into_iter().flatten();
-    fields.map(|(k, x)| (k.clone(), x.span)).collect()
+    fields.map(|(k, x)| (k.to_string(), x.span)).collect()
 }
 
 impl FromVal for Toleration {

@@ -129,7 +129,7 @@ fn matrix_keys(name: &str, job: &Val, diags: &mut Vec<Diagnostic>) {
     let declared: Vec<&str> = job
         .get("matrix")
         .and_then(Val::as_map)
-        .map(|m| m.keys().map(String::as_str).collect())
+        .map(|m| m.keys().map(|k| &**k).collect())
         .unwrap_or_default();
     let mut texts = Vec::new();
     strings(job, &mut texts);
