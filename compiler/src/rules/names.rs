@@ -13,14 +13,13 @@ use crate::names::{claim_name, k8s_name};
 use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::Val;
-use std::collections::HashMap;
 
 pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     let secrets = p
         .symbols
         .secrets
         .iter()
-        .map(|(n, r)| (k8s_name(n), r.name_span));
+        .map(|(n, r)| (k8s_name(n).into(), r.name_span));
     unique(
         "Secret",
         secrets,
@@ -52,27 +51,30 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     }
     unique(
         "ConfigMap",
-        config_maps.iter().map(|c| (c.0.clone(), c.1)),
+        config_maps.iter().map(|c| (c.0.as_str().into(), c.1)),
         |i| config_maps[i].2.clone(),
         diags,
     );
-    // Services, and the headless Service `NAME-headless` of each stateful one.
-    let mut services: Vec<(String, Span, String)> = Vec::new();
+    // Services, and the headless Service `NAME-headless` of each stateful
+    // one (described only when they collide).
+    let mut services: Vec<(std::borrow::Cow<str>, Span, &str, bool)> = Vec::new();
     for (svc, s) in &w.services {
         let span = p.symbols.services.get(svc).map_or(s.span, |r| r.name_span);
-        services.push((svc.clone(), span, format!("service `{svc}`")));
+        services.push((svc.as_str().into(), span, svc, false));
     }
     for (svc, s) in &w.services {
         if s.get("workload").and_then(Val::str) == Some("stateful") {
             let span = s.get("workload").map_or(s.span, |v| v.span);
-            let what = format!("the headless Service of stateful service `{svc}`");
-            services.push((format!("{svc}-headless"), span, what));
+            services.push((format!("{svc}-headless").into(), span, svc, true));
         }
     }
     unique(
         "Service",
         services.iter().map(|x| (x.0.clone(), x.1)),
-        |i| services[i].2.clone(),
+        |i| match services[i] {
+            (_, _, svc, false) => format!("service `{svc}`"),
+            (_, _, svc, true) => format!("the headless Service of stateful service `{svc}`"),
+        },
         diags,
     );
     let mut claims: Vec<(String, Span, &str, &str)> = Vec::new();
@@ -84,7 +86,7 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         }
     }
     let what = |i: usize| format!("volume `{}` of service `{}`", claims[i].3, claims[i].2);
-    let items = claims.iter().map(|c| (c.0.clone(), c.1));
+    let items = claims.iter().map(|c| (c.0.as_str().into(), c.1));
     let before = diags.len();
     unique("PersistentVolumeClaim", items, what, diags);
     for d in &mut diags[before..] {
@@ -96,13 +98,14 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
 }
 
 /// E0311 for every name already taken; `what(i)` describes item `i`.
-fn unique(
+fn unique<'a>(
     kind: &str,
-    items: impl Iterator<Item = (String, Span)>,
+    items: impl Iterator<Item = (std::borrow::Cow<'a, str>, Span)>,
     what: impl Fn(usize) -> String,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<String, (usize, Span)> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<std::borrow::Cow<'a, str>, (usize, Span)> =
+        Default::default();
     for (i, (name, span)) in items.enumerate() {
         if let Some(&(first, first_span)) = seen.get(&name) {
             diags.push(
