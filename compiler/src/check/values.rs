@@ -582,6 +582,10 @@ pub fn describe_expr(e: &Expr) -> String {
 /// Whether a literal does not fit (the parser reports E0005 for it).
 fn overflows(n: &ast::NumberLit) -> bool {
     let digits = &n.text[..n.text.len() - n.unit.as_ref().map_or(0, String::len)];
+    // Up to 18 plain digits fit an i64 (and a finite f64): most literals.
+    if (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let clean = digits.replace('_', "");
     let value = clean.parse::<f64>().unwrap_or(f64::NAN);
     !value.is_finite() || (n.integer && clean.parse::<i64>().is_err())
