@@ -66,17 +66,21 @@ pub struct Symbols {
     pub stack: Option<ItemRef>,
     /// The `stack` block's name.
     pub stack_name: Option<String>,
-    pub services: IndexMap<String, ItemRef>,
-    pub templates: IndexMap<String, ItemRef>,
-    pub secrets: IndexMap<String, ItemRef>,
-    pub configs: IndexMap<String, ItemRef>,
-    pub environments: IndexMap<String, ItemRef>,
-    pub pipelines: IndexMap<String, ItemRef>,
-    pub lets: IndexMap<String, ItemRef>,
+    pub services: Table,
+    pub templates: Table,
+    pub secrets: Table,
+    pub configs: Table,
+    pub environments: Table,
+    pub pipelines: Table,
+    pub lets: Table,
 }
 
+/// Declared names of one kind, in declaration order (FxHash: rules and
+/// checks look a service up by name for every reference).
+pub type Table = IndexMap<String, ItemRef, rustc_hash::FxBuildHasher>;
+
 impl Symbols {
-    pub fn table(&self, kind: ItemKind) -> &IndexMap<String, ItemRef> {
+    pub fn table(&self, kind: ItemKind) -> &Table {
         match kind {
             ItemKind::Service => &self.services,
             ItemKind::Template => &self.templates,
@@ -88,7 +92,7 @@ impl Symbols {
         }
     }
 
-    fn table_mut(&mut self, kind: ItemKind) -> &mut IndexMap<String, ItemRef> {
+    fn table_mut(&mut self, kind: ItemKind) -> &mut Table {
         match kind {
             ItemKind::Service => &mut self.services,
             ItemKind::Template => &mut self.templates,
@@ -487,7 +491,7 @@ fn unknown_item_kind(kw: &ast::Ident) -> Diagnostic {
 }
 
 fn insert_unique(
-    table: &mut IndexMap<String, ItemRef>,
+    table: &mut Table,
     what: &str,
     name: &str,
     r: ItemRef,

@@ -268,7 +268,7 @@ impl<'p> Elab<'p> {
     fn overlay_target(
         &mut self,
         b: &Block,
-        table: &indexmap::IndexMap<String, ItemRef>,
+        table: &crate::resolve::Table,
         kind: RefKind,
     ) -> Option<String> {
         let Some(label) = b.name() else {
