@@ -16,6 +16,8 @@
 #                 best of RUNS+1 in seconds, MB/s of source parsed, and the
 #                 MB/s of the first (cold) parse
 #   check         stackc check FILE                      (every environment)
+#   check/2cpu    the same on two cores (taskset -c 0,1), where there are two:
+#                 the per-service rules run on a thread per core
 #   k8s/prod      stackc emit FILE --target k8s --env prod
 #   k8s/all       stackc emit FILE --target k8s          (every environment)
 #   all           stackc emit FILE --target all          (compose, k8s, kustomize, helm)
@@ -107,6 +109,12 @@ for n in "${SIZES[@]}"; do
   printf '%-9s %-10s %8.3f %8s %9s %8s | %.0f MB/s of %.1f MB source (first, cold: %.0f MB/s)\n' \
     "$n" parse "$ps" - - - "$rate" "$mb" "$cold"
   job check "" check "$f"
+  if [ ${#PIN[@]} -gt 0 ] && [ "$(nproc)" -ge 2 ]; then
+    ONE=("${PIN[@]}")
+    PIN=(taskset -c 0,1)
+    job check/2cpu "" check "$f"
+    PIN=("${ONE[@]}")
+  fi
   job k8s/prod "$EMIT/k8s-prod-$n" emit "$f" --target k8s --env prod --out "$EMIT/k8s-prod-$n"
   k8s_wall=$CUR_WALL
   "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$EMIT/k8s-prod-$n" >/dev/null 2>&1

@@ -199,6 +199,16 @@ impl Val {
         )
     }
 
+    /// Whether `self` holds other values (a walk tests a child with this
+    /// before descending, which spares a call per scalar).
+    #[inline]
+    fn is_container(&self) -> bool {
+        matches!(
+            self.kind,
+            ValKind::Map(_) | ValKind::List(_) | ValKind::Tagged(_)
+        )
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.kind, ValKind::Null)
     }
@@ -251,8 +261,10 @@ impl Val {
     /// Whether [`Val::prune_nulls`] would drop something.
     fn holds_null(&self) -> bool {
         match &self.kind {
-            ValKind::Map(m) => m.values().any(|v| v.is_null() || v.holds_null()),
-            ValKind::List(l) => l.iter().any(Val::holds_null),
+            ValKind::Map(m) => m
+                .values()
+                .any(|v| v.is_null() || v.is_container() && v.holds_null()),
+            ValKind::List(l) => l.iter().any(|v| v.is_container() && v.holds_null()),
             ValKind::Tagged(tg) => tg.2.holds_null(),
             _ => false,
         }

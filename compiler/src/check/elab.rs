@@ -481,13 +481,20 @@ impl<'p> Elab<'p> {
     }
 
     fn insert(&mut self, out: &mut Map, key: &Key, v: Val, field: &FieldDef) {
-        if let Some(prev) = out.get(key.name.as_str()).filter(|prev| !prev.is_poison()) {
-            let first = super::head_span(&self.p.map, prev.span);
-            let d = set_twice(key, first, (key.name != field.name).then_some(&field.name));
-            self.report(d);
-            return;
+        match out.entry(self.key(&key.name)) {
+            indexmap::map::Entry::Occupied(prev) if !prev.get().is_poison() => {
+                let first = super::head_span(&self.p.map, prev.get().span);
+                let d = set_twice(key, first, (key.name != field.name).then_some(&field.name));
+                self.report(d);
+            }
+            // A poisoned entry keeps its place and takes the value.
+            indexmap::map::Entry::Occupied(mut prev) => {
+                prev.insert(v);
+            }
+            indexmap::map::Entry::Vacant(slot) => {
+                slot.insert(v);
+            }
         }
-        out.insert(self.key(&key.name), v);
     }
 
     /// A misspelled field poisons the field it most likely meant (`imagee`
