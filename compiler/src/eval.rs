@@ -267,7 +267,7 @@ impl Evaluator<'_> {
         let name = self.p.stack_name().unwrap_or("stack").to_string();
         let span = v.span;
         if let Some(m) = v.as_map_mut() {
-            m.insert("name".into(), Val::new(ValKind::Str(name), span));
+            m.insert("name".into(), Val::new(ValKind::Str(name.into()), span));
         }
         v
     }
@@ -934,7 +934,7 @@ fn resolve_interp(parts: &[Part], f: &dyn Fn(&Part) -> Option<String>) -> ValKin
         }
     }
     match out.as_slice() {
-        [Part::Text(t)] => ValKind::Str(t.clone()),
+        [Part::Text(t)] => ValKind::Str(t.as_str().into()),
         _ => ValKind::Interp(out),
     }
 }
@@ -980,7 +980,8 @@ fn without_entries(ov: &Val, drop: &[(String, String)]) -> Val {
 /// Plain text of a scalar value.
 pub fn text_of(v: &Val) -> String {
     match &v.kind {
-        ValKind::Str(s) | ValKind::Enum(s) => s.clone(),
+        ValKind::Str(s) => s.to_string(),
+        ValKind::Enum(s) => s.clone(),
         ValKind::Int(i) => i.to_string(),
         ValKind::Float(f) => crate::units::trim_float(*f),
         ValKind::Bool(b) => b.to_string(),

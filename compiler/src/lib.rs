@@ -305,7 +305,7 @@ impl Compilation {
     pub fn default_env(&self) -> Option<String> {
         match &self.world(None).stack.get("default_env")?.kind {
             value::ValKind::Ref(value::Ref::Environment(e)) => Some(e.clone()),
-            value::ValKind::Str(e) => Some(e.clone()),
+            value::ValKind::Str(e) => Some(e.to_string()),
             _ => None,
         }
     }

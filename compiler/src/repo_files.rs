@@ -38,7 +38,7 @@ pub fn read(
             let ValKind::Str(path) = &src.kind else {
                 continue;
             };
-            let key = (src.span.file, path.clone());
+            let key = (src.span.file, path.to_string());
             if files.contains_key(&key) || failed.contains(&key) {
                 continue;
             }

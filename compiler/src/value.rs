@@ -23,7 +23,7 @@ pub enum ValKind {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(Key),
     /// A string with `${…}` parts that depend on the environment or target.
     Interp(Vec<Part>),
     Quantity(Quantity),

@@ -340,7 +340,7 @@ impl Elab<'_> {
         let ty = Ty::OneOf(vec![Ty::String, Ty::Number, Ty::Bool]);
         let v = self.let_value(p, &ty, None)??;
         Some(match v.kind {
-            ValKind::Str(s) => vec![Part::Text(s)],
+            ValKind::Str(s) => vec![Part::Text(s.to_string())],
             ValKind::Interp(parts) => parts,
             ValKind::Float(f) => vec![Part::Text(crate::units::trim_float(f))],
             ValKind::Int(i) => vec![Part::Text(i.to_string())],
@@ -501,8 +501,8 @@ fn push_text(parts: &mut Vec<Part>, t: &str) {
 
 fn simplify(parts: Vec<Part>) -> ValKind {
     match parts.as_slice() {
-        [] => ValKind::Str(String::new()),
-        [Part::Text(t)] => ValKind::Str(t.clone()),
+        [] => ValKind::Str("".into()),
+        [Part::Text(t)] => ValKind::Str(t.as_str().into()),
         _ => ValKind::Interp(parts),
     }
 }

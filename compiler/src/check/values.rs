@@ -306,7 +306,7 @@ impl Elab<'_> {
                     self.report(d);
                     return None;
                 }
-                ValKind::Str(text)
+                ValKind::Str(text.into())
             }
             (ExprKind::Bool(b), Ty::Bool) => ValKind::Bool(*b),
             (ExprKind::Number(n), Ty::Int | Ty::Number | Ty::Quantity(_)) => {

@@ -144,7 +144,8 @@ impl<T: FromVal> FromVal for Vec<T> {
 impl FromVal for String {
     fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
         match &v.kind {
-            ValKind::Str(s) | ValKind::Enum(s) => Ok(s.clone()),
+            ValKind::Str(s) => Ok(s.to_string()),
+            ValKind::Enum(s) => Ok(s.clone()),
             ValKind::Ref(r) => Ok(ref_name(r)),
             ValKind::Interp(parts) => Ok(interp::k8s(cx.services, &model_parts(parts))),
             _ => misfit(v, "a string"),
