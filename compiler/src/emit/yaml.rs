@@ -54,7 +54,12 @@
 //!   scalars or whole trees, and code that extends a node it looked up
 //!   (`get_mut`) first matches it as a mapping.
 //! * Each document ends with a newline; nothing but `---` separates two.
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+/// A mapping key: a `&'static str` (the field names backends write) costs
+/// no allocation; a key read from the stack is owned.
+pub type Key = Cow<'static, str>;
 
 #[cfg(test)]
 mod tests;
@@ -68,7 +73,7 @@ pub enum Yaml {
     Float(f64),
     Str(String),
     Seq(Vec<Yaml>),
-    Map(Vec<(String, Yaml)>),
+    Map(Vec<(Key, Yaml)>),
     /// A node with a local tag, written `!tag value` (Compose's `!reset null`
     /// and `!override`). The tag is a YAML tag shorthand (`!reset`) and the
     /// value is never itself tagged; the writer checks neither.
@@ -101,7 +106,7 @@ impl Yaml {
     ///
     /// # Panics
     /// If `self` is not a [`Yaml::Map`].
-    pub fn insert(&mut self, key: impl Into<String>, value: Yaml) {
+    pub fn insert(&mut self, key: impl Into<Key>, value: Yaml) {
         let key = key.into();
         let entries = self.entries_mut("insert");
         match entries.iter_mut().find(|(k, _)| *k == key) {
@@ -115,7 +120,7 @@ impl Yaml {
     ///
     /// # Panics
     /// If `self` is not a [`Yaml::Map`].
-    pub fn push_entry(&mut self, key: impl Into<String>, value: Yaml) {
+    pub fn push_entry(&mut self, key: impl Into<Key>, value: Yaml) {
         self.entries_mut("push_entry").push((key.into(), value));
     }
 
@@ -134,7 +139,7 @@ impl Yaml {
     ///
     /// # Panics
     /// If `self` is not a [`Yaml::Map`].
-    pub fn with(mut self, key: impl Into<String>, value: Yaml) -> Self {
+    pub fn with(mut self, key: impl Into<Key>, value: Yaml) -> Self {
         self.insert(key, value);
         self
     }
@@ -166,7 +171,7 @@ impl Yaml {
         }
     }
 
-    fn entries_mut(&mut self, op: &str) -> &mut Vec<(String, Yaml)> {
+    fn entries_mut(&mut self, op: &str) -> &mut Vec<(Key, Yaml)> {
         match self {
             Yaml::Map(entries) => entries,
             other => panic!("Yaml::{op} on a non-mapping (a backend bug): {other:?}"),
@@ -204,7 +209,11 @@ pub fn from_json(v: &serde_json::Value) -> Yaml {
         J::Number(n) => number(n.as_i64(), n.as_f64()),
         J::String(s) => Yaml::Str(s.clone()),
         J::Array(items) => Yaml::Seq(items.iter().map(from_json).collect()),
-        J::Object(m) => Yaml::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+        J::Object(m) => Yaml::Map(
+            m.iter()
+                .map(|(k, v)| (Key::Owned(k.clone()), from_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -220,7 +229,7 @@ pub fn from_serde_yaml(v: &serde_yaml::Value) -> Yaml {
         V::Sequence(items) => Yaml::Seq(items.iter().map(from_serde_yaml).collect()),
         V::Mapping(m) => Yaml::Map(
             m.iter()
-                .map(|(k, v)| (key_text(k), from_serde_yaml(v)))
+                .map(|(k, v)| (Key::Owned(key_text(k)), from_serde_yaml(v)))
                 .collect(),
         ),
         V::Tagged(t) => from_serde_yaml(&t.value),
@@ -313,7 +322,7 @@ fn write_value(out: &mut String, node: &Yaml, indent: usize) {
     }
 }
 
-fn write_map(out: &mut String, entries: &[(String, Yaml)], indent: usize, inline_first: bool) {
+fn write_map(out: &mut String, entries: &[(Key, Yaml)], indent: usize, inline_first: bool) {
     for (i, (key, value)) in entries.iter().enumerate() {
         if i > 0 || !inline_first {
             pad(out, indent);

@@ -187,7 +187,7 @@ pub(super) fn depends_on(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         if !dep_profiles.is_empty() && may_run_without {
             d.push_entry("required", false.into());
         }
-        deps.push_entry(dep, d);
+        deps.push_entry(dep.clone(), d);
         cx.findings.exact(&svc.name, "depends_on");
     }
     if !deps.is_empty() {

@@ -51,7 +51,7 @@ fn networks(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         if let Some(a) = n.aliases.as_ref().filter(|a| !a.is_empty()) {
             entry.push_entry("aliases", lit_seq(a));
         }
-        m.push_entry(name, entry);
+        m.push_entry(name.clone(), entry);
         if name != "default" {
             sd.networks.push(name.clone());
         }
@@ -60,7 +60,7 @@ fn networks(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
     cx.findings.exact(&svc.name, "network");
 }
 
-fn set(doc: &mut Yaml, key: &str, value: Yaml) {
+fn set(doc: &mut Yaml, key: &'static str, value: Yaml) {
     doc.push_entry(key, value);
 }
 
@@ -106,7 +106,7 @@ fn image(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         let args = b
             .args
             .iter()
-            .map(|(k, v)| (k.clone(), lit_yaml(v)))
+            .map(|(k, v)| (k.clone().into(), lit_yaml(v)))
             .collect();
         m.push_entry("args", Yaml::Map(args));
     }
@@ -140,13 +140,13 @@ fn environment(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
     let mut env = Yaml::map();
     for config in svc.env_from.iter().flatten() {
         for (k, v) in cx.model.configs.get(config).into_iter().flatten() {
-            env.insert(k, lit_yaml(v));
+            env.insert(k.clone(), lit_yaml(v));
         }
         cx.findings.exact(&svc.name, "env_from");
     }
     for (var, v) in &svc.env {
         let value = env_value(cx, svc, var, v, sd);
-        env.insert(var, value);
+        env.insert(var.clone(), value);
     }
     if !env.is_empty() {
         set(&mut sd.doc, "environment", env);
@@ -443,7 +443,7 @@ fn metadata(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
 fn string_map<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Yaml {
     let mut m = Yaml::map();
     for (k, v) in pairs {
-        m.insert(k, Yaml::Str(lit(v)));
+        m.insert(k.clone(), Yaml::Str(lit(v)));
     }
     m
 }

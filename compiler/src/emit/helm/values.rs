@@ -22,7 +22,7 @@
 
 use super::union::{SecretRef, Union};
 use crate::emit::k8s::{k8s_name, Object};
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{Key, Yaml};
 use crate::model::interp::{self, Services};
 use crate::model::{EnvValue, External, IntOrPercent, Model, Part, SecretKind, Service};
 use indexmap::IndexMap;
@@ -70,7 +70,7 @@ pub enum Kind {
 /// The chart-wide values of one model, in the order of `values.yaml`:
 /// everything but the services. The secrets are those of `u`, so that
 /// every values file has the same keys.
-pub fn chart_wide(m: &Model, u: &Union) -> Vec<(String, Yaml)> {
+pub fn chart_wide(m: &Model, u: &Union) -> Vec<(Key, Yaml)> {
     vec![
         ("nameOverride".into(), Yaml::str("")),
         ("fullnameOverride".into(), Yaml::str("")),
@@ -153,8 +153,8 @@ pub fn config_names<'m>(models: impl Iterator<Item = &'m Model>) -> Vec<String> 
     for m in models {
         if let Yaml::Map(entries) = configs(m) {
             for (k, _) in entries {
-                if !out.contains(&k) {
-                    out.push(k);
+                if !out.iter().any(|o| *o == k) {
+                    out.push(k.into_owned());
                 }
             }
         }

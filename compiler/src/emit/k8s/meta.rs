@@ -62,7 +62,7 @@ pub fn object(
     name: &str,
     service: Option<&str>,
     metadata: Yaml,
-    rest: Vec<(&str, Yaml)>,
+    rest: Vec<(&'static str, Yaml)>,
 ) -> Object {
     let mut doc = Yaml::map();
     doc.push_entry("apiVersion", Yaml::str(api));

@@ -26,13 +26,13 @@
 //! through a name index, and the index an item is moved from is counted in
 //! a Fenwick tree of the items not yet placed.
 
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{Key, Yaml};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// One step of a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
-    Key(String),
+    Key(Key),
     Index(usize),
     /// `-`: past the end of a sequence (append).
     End,
@@ -180,16 +180,16 @@ fn at(path: &Path, seg: Seg) -> Path {
 /// Key lookup in a mapping: a scan for small ones, a hash index for large
 /// ones (a ConfigMap with many keys), so diffs stay linear.
 enum Keys<'a> {
-    Small(&'a [(String, Yaml)]),
+    Small(&'a [(Key, Yaml)]),
     Large(HashMap<&'a str, &'a Yaml>),
 }
 
 impl<'a> Keys<'a> {
-    fn of(m: &'a [(String, Yaml)]) -> Self {
+    fn of(m: &'a [(Key, Yaml)]) -> Self {
         if m.len() <= 16 {
             Keys::Small(m)
         } else {
-            Keys::Large(m.iter().rev().map(|(k, v)| (k.as_str(), v)).collect())
+            Keys::Large(m.iter().rev().map(|(k, v)| (&**k, v)).collect())
         }
     }
 
@@ -204,7 +204,7 @@ impl<'a> Keys<'a> {
 /// A key at the same position in both maps is looked up by no index (the
 /// usual case: both built by the same code); the indexes are built for
 /// the first key that is not.
-fn diff_map(base: &[(String, Yaml)], env: &[(String, Yaml)], path: &mut Path, ops: &mut Vec<Op>) {
+fn diff_map(base: &[(Key, Yaml)], env: &[(Key, Yaml)], path: &mut Path, ops: &mut Vec<Op>) {
     let (mut bkeys, mut ekeys) = (None, None);
     for (i, (k, _)) in base.iter().enumerate() {
         let found = aligned(i, k, env).is_some()
@@ -238,7 +238,7 @@ fn diff_map(base: &[(String, Yaml)], env: &[(String, Yaml)], path: &mut Path, op
 }
 
 /// The value at position `i` of `map` when its key is `k`.
-fn aligned<'a>(i: usize, k: &str, map: &'a [(String, Yaml)]) -> Option<&'a Yaml> {
+fn aligned<'a>(i: usize, k: &str, map: &'a [(Key, Yaml)]) -> Option<&'a Yaml> {
     map.get(i).filter(|(o, _)| o == k).map(|(_, v)| v)
 }
 

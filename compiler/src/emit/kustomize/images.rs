@@ -330,7 +330,7 @@ fn containers_mut(doc: &mut Yaml) -> Vec<(Vec<usize>, &mut Yaml)> {
         return out;
     };
     for (i, (k, v)) in spec.iter_mut().enumerate() {
-        match k.as_str() {
+        match &**k {
             "template" => {
                 if let Some((t, pod)) = child(v, "spec") {
                     push_containers(pod, &[s, i, t], &mut out);

@@ -25,7 +25,7 @@
 use super::diff::{self, Finder, Op, Seg};
 use super::transform::{self, Apply, Journal, Transformed, Transformers};
 use super::{Id, Obj};
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{Key, Yaml};
 use indexmap::IndexMap;
 use rustc_hash::FxHashSet as HashSet;
 
@@ -152,7 +152,7 @@ fn strategic(op: &Op, before: &mut Finder) -> bool {
         .path()
         .iter()
         .map(|s| match s {
-            Seg::Key(k) => Some(k.as_str()),
+            Seg::Key(k) => Some(&**k),
             _ => None,
         })
         .collect();
@@ -191,7 +191,7 @@ fn mergeable(v: &Yaml) -> bool {
 /// setting many keys of one map (a ConfigMap's `data`) stays linear.
 enum Node {
     Leaf(Yaml),
-    Map(IndexMap<String, Node>),
+    Map(IndexMap<Key, Node>),
 }
 
 impl Node {

@@ -23,7 +23,7 @@
 use super::diff::same;
 use super::images::{self, ImageEntry, Matcher};
 use super::{Id, Obj};
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{Key, Yaml};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The transformers of one overlay.
@@ -151,7 +151,7 @@ impl Journal {
                 });
             }
             None => {
-                entries.push((key.to_string(), value));
+                entries.push((key.to_string().into(), value));
                 self.edits.push(Edit {
                     path: path.to_vec(),
                     old: None,
@@ -373,7 +373,7 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
     // Label maps are mostly in the same key order as `first`: the entry
     // at the pair's position is tried before a scan (keys are unique, so
     // it is the entry the scan would find).
-    let has = |m: Option<&Yaml>, i: usize, (k, v): &(String, Yaml)| {
+    let has = |m: Option<&Yaml>, i: usize, (k, v): &(Key, Yaml)| {
         let Some(Yaml::Map(entries)) = m else {
             return false;
         };
@@ -397,7 +397,7 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
     chosen
         .filter(|(_, (everywhere, missing))| **everywhere && **missing)
         .filter_map(|((k, v), _)| match v {
-            Yaml::Str(s) => Some((k.clone(), s.clone())),
+            Yaml::Str(s) => Some((k.to_string(), s.clone())),
             _ => None,
         })
         .collect()

@@ -176,7 +176,7 @@ fn to_value(y: &Yaml) -> Value {
         Yaml::Map(entries) => Value::Mapping(
             entries
                 .iter()
-                .map(|(k, v)| (Value::String(k.clone()), to_value(v)))
+                .map(|(k, v)| (Value::String(k.to_string()), to_value(v)))
                 .collect(),
         ),
         Yaml::Tagged(tag, v) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
@@ -196,7 +196,9 @@ fn assert_round_trips(tree: &Yaml) {
 /// The tricky string as a root scalar, a value, a seq item and a key.
 fn tricky_contexts(s: &str) -> Vec<Yaml> {
     let item = Yaml::Seq(vec![Yaml::str(s), Yaml::Int(1)]);
-    let map = Yaml::map().with(s, Yaml::str(s)).with("next", Yaml::Null);
+    let map = Yaml::map()
+        .with(s.to_string(), Yaml::str(s))
+        .with("next", Yaml::Null);
     let nested = Yaml::map().with("k", Yaml::Seq(vec![map.clone()]));
     vec![Yaml::str(s), item, map, nested]
 }
@@ -535,7 +537,7 @@ proptest! {
         value in tree(false),
         indent in 0usize..5,
     ) {
-        let doc = to_string(&Yaml::Map(vec![(key.clone(), value.clone())]));
+        let doc = to_string(&Yaml::Map(vec![(key.clone().into(), value.clone())]));
         let mut shifted = String::new();
         for line in doc.lines() {
             if !line.is_empty() {
@@ -562,7 +564,7 @@ fn to_json(y: &Yaml) -> serde_json::Value {
         Yaml::Float(f) => J::from(*f),
         Yaml::Str(s) => J::String(s.clone()),
         Yaml::Seq(items) => J::Array(items.iter().map(to_json).collect()),
-        Yaml::Map(e) => J::Object(e.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Yaml::Map(e) => J::Object(e.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect()),
         Yaml::Tagged(_, v) => to_json(v),
     }
 }
