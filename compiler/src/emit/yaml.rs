@@ -61,6 +61,13 @@ use std::fmt::Write as _;
 /// no allocation; a key read from the stack is owned.
 pub type Key = Cow<'static, str>;
 
+/// Whether two keys are equal. Keys written from the same literal share
+/// their address, which answers without comparing the bytes.
+#[inline]
+pub fn key_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -76,9 +83,14 @@ pub enum Yaml {
     Map(Vec<(Key, Yaml)>),
     /// A node with a local tag, written `!tag value` (Compose's `!reset null`
     /// and `!override`). The tag is a YAML tag shorthand (`!reset`) and the
-    /// value is never itself tagged; the writer checks neither.
-    Tagged(String, Box<Yaml>),
+    /// value is never itself tagged; the writer checks neither. Boxed
+    /// whole, so that a node is no larger than a string or a list.
+    Tagged(Box<(String, Yaml)>),
 }
+
+// Trees are built and dropped by the million: a node is one word more
+// than a string at most.
+const _: () = assert!(std::mem::size_of::<Yaml>() <= 32);
 
 impl Yaml {
     /// An empty mapping.
@@ -98,7 +110,7 @@ impl Yaml {
 
     /// A tagged node: `Yaml::tagged("!reset", Yaml::Null)` is `!reset null`.
     pub fn tagged(tag: impl Into<String>, value: Yaml) -> Self {
-        Yaml::Tagged(tag.into(), Box::new(value))
+        Yaml::Tagged(Box::new((tag.into(), value)))
     }
 
     /// Sets `key` on a mapping: replaces the value of an existing key in
@@ -109,7 +121,7 @@ impl Yaml {
     pub fn insert(&mut self, key: impl Into<Key>, value: Yaml) {
         let key = key.into();
         let entries = self.entries_mut("insert");
-        match entries.iter_mut().find(|(k, _)| *k == key) {
+        match entries.iter_mut().find(|(k, _)| key_eq(k, &key)) {
             Some(slot) => slot.1 = value,
             None => entries.push((key, value)),
         }
@@ -158,7 +170,7 @@ impl Yaml {
     /// The value of `key` when `self` is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Yaml> {
         match self {
-            Yaml::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Yaml::Map(entries) => entries.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -166,7 +178,10 @@ impl Yaml {
     /// Mutable form of [`Yaml::get`].
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Yaml> {
         match self {
-            Yaml::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            Yaml::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| key_eq(k, key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -289,7 +304,8 @@ pub fn write_entry(out: &mut String, key: &str, value: &Yaml, indent: usize) {
 /// the start of a document). `indent` is the column of the node.
 fn write_item(out: &mut String, node: &Yaml, indent: usize) {
     match node {
-        Yaml::Tagged(tag, value) => {
+        Yaml::Tagged(t) => {
+            let (tag, value) = &**t;
             out.push_str(tag);
             write_value(out, value, indent);
         }
@@ -302,7 +318,8 @@ fn write_item(out: &mut String, node: &Yaml, indent: usize) {
 /// Writes `node` after a `key:`; `indent` is the column of nested content.
 fn write_value(out: &mut String, node: &Yaml, indent: usize) {
     match node {
-        Yaml::Tagged(tag, value) => {
+        Yaml::Tagged(t) => {
+            let (tag, value) = &**t;
             out.push(' ');
             out.push_str(tag);
             write_value(out, value, indent);

@@ -13,7 +13,7 @@
 //! * Any other changed list, and any change of kind (scalar ↔ collection),
 //!   is written whole under `!override`.
 
-use crate::emit::yaml::{Key, Yaml};
+use crate::emit::yaml::{key_eq, Key, Yaml};
 
 /// The override turning `base` into `env` (an empty mapping when equal).
 pub(super) fn overrides(base: &Yaml, env: &Yaml) -> Yaml {
@@ -107,7 +107,7 @@ fn reset(b: &Yaml) -> Yaml {
 }
 
 fn lookup<'a>(m: &'a [(Key, Yaml)], key: &str) -> Option<&'a Yaml> {
-    m.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    m.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v)
 }
 
 /// Key lookup in a mapping: a scan for small ones, a hash index for large

@@ -15,7 +15,7 @@
 //! Both are linear in the size of the trees: keys are looked up through
 //! [`Keys`], a hash index for maps past a few entries.
 
-use crate::emit::yaml::{Key, Yaml};
+use crate::emit::yaml::{key_eq, Key, Yaml};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The changes that turn `base` into `env`; `None` when they are equal.
@@ -90,7 +90,7 @@ fn find<'a>(
     keys: &mut Option<Keys<'a>>,
 ) -> Option<&'a Yaml> {
     match entries.get(i) {
-        Some((k, v)) if k == key => Some(v),
+        Some((k, v)) if key_eq(k, key) => Some(v),
         _ => keys.get_or_insert_with(|| Keys::new(entries)).get(key),
     }
 }
@@ -121,7 +121,7 @@ impl<'a> Keys<'a> {
     fn get(&self, key: &str) -> Option<&'a Yaml> {
         let i = match &self.index {
             Some(index) => *index.get(key)?,
-            None => self.entries.iter().position(|(k, _)| k == key)?,
+            None => self.entries.iter().position(|(k, _)| key_eq(k, key))?,
         };
         Some(&self.entries[i].1)
     }

@@ -26,7 +26,7 @@
 //! through a name index, and the index an item is moved from is counted in
 //! a Fenwick tree of the items not yet placed.
 
-use crate::emit::yaml::{Key, Yaml};
+use crate::emit::yaml::{key_eq, Key, Yaml};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// One step of a JSON pointer.
@@ -124,7 +124,7 @@ pub fn same(a: &Yaml, b: &Yaml) -> bool {
                 // Keys in the same order (the usual case) need no lookup:
                 // keys are unique, so a key at the same position is the
                 // entry a lookup finds.
-                let common = x.iter().zip(y).take_while(|((k, _), (l, _))| k == l);
+                let common = x.iter().zip(y).take_while(|((k, _), (l, _))| key_eq(k, l));
                 let mut n = 0;
                 for ((_, v), (_, w)) in common {
                     if !same(v, w) {
@@ -195,7 +195,7 @@ impl<'a> Keys<'a> {
 
     fn get(&self, key: &str) -> Option<&'a Yaml> {
         match self {
-            Keys::Small(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Keys::Small(m) => m.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v),
             Keys::Large(h) => h.get(key).copied(),
         }
     }
@@ -239,7 +239,7 @@ fn diff_map(base: &[(Key, Yaml)], env: &[(Key, Yaml)], path: &mut Path, ops: &mu
 
 /// The value at position `i` of `map` when its key is `k`.
 fn aligned<'a>(i: usize, k: &str, map: &'a [(Key, Yaml)]) -> Option<&'a Yaml> {
-    map.get(i).filter(|(o, _)| o == k).map(|(_, v)| v)
+    map.get(i).filter(|(o, _)| key_eq(o, k)).map(|(_, v)| v)
 }
 
 fn is_scalar(y: &Yaml) -> bool {
@@ -265,14 +265,21 @@ fn diff_seq(base: &[Yaml], env: &[Yaml], path: &mut Path, ops: &mut Vec<Op>) {
 /// The `name` of every item, when every item is a map with a distinct
 /// string `name`.
 fn names(items: &[Yaml]) -> Option<Vec<&str>> {
-    let mut seen = HashSet::with_capacity_and_hasher(items.len(), Default::default());
-    items
-        .iter()
-        .map(|item| match item.get("name") {
-            Some(Yaml::Str(n)) if seen.insert(n.as_str()) => Some(n.as_str()),
-            _ => None,
-        })
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(Yaml::Str(n)) = item.get("name") else {
+            return None;
+        };
+        out.push(n.as_str());
+    }
+    // Short lists (containers, ports, mounts) are checked without a set.
+    let distinct = if out.len() <= 16 {
+        out.iter().enumerate().all(|(i, n)| !out[..i].contains(n))
+    } else {
+        let mut seen = HashSet::with_capacity_and_hasher(out.len(), Default::default());
+        out.iter().all(|n| seen.insert(*n))
+    };
+    distinct.then_some(out)
 }
 
 fn test_name(path: &Path, i: usize, name: &str) -> Op {
@@ -291,19 +298,33 @@ fn by_name(
     path: &mut Path,
     ops: &mut Vec<Op>,
 ) {
+    if bnames == enames {
+        // Nothing is removed, added or moved (what the general case finds
+        // for the same names in the same order): items pair by position.
+        for (i, ((b, item), name)) in base.iter().zip(env).zip(enames).enumerate() {
+            guarded(b, item, i, name, path, ops);
+        }
+        return;
+    }
     let mut rest = remove_missing(bnames, enames, path, ops);
     for (i, (item, name)) in env.iter().zip(enames).enumerate() {
         let Some(b) = place(&mut rest, i, name, item, path, ops) else {
             continue;
         };
-        path.push(Seg::Index(i));
-        let mut nested = Vec::new();
-        walk(&base[b], item, path, &mut nested);
-        path.pop();
-        if !nested.is_empty() {
-            ops.push(test_name(path, i, name));
-            ops.extend(nested);
-        }
+        guarded(&base[b], item, i, name, path, ops);
+    }
+}
+
+/// The operations inside item `i` (named `name`) of a list, after a
+/// `test` of its name when there are any.
+fn guarded(base: &Yaml, item: &Yaml, i: usize, name: &str, path: &mut Path, ops: &mut Vec<Op>) {
+    path.push(Seg::Index(i));
+    let mut nested = Vec::new();
+    walk(base, item, path, &mut nested);
+    path.pop();
+    if !nested.is_empty() {
+        ops.push(test_name(path, i, name));
+        ops.extend(nested);
     }
 }
 

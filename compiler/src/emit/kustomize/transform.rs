@@ -23,7 +23,7 @@
 use super::diff::same;
 use super::images::{self, ImageEntry, Matcher};
 use super::{Id, Obj};
-use crate::emit::yaml::{Key, Yaml};
+use crate::emit::yaml::{key_eq, Key, Yaml};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The transformers of one overlay.
@@ -140,7 +140,7 @@ impl Journal {
     /// Does nothing when `map` is not a mapping.
     pub fn insert(&mut self, path: &[usize], map: &mut Yaml, key: &str, value: Yaml) {
         let Yaml::Map(entries) = map else { return };
-        match entries.iter().position(|(k, _)| k == key) {
+        match entries.iter().position(|(k, _)| key_eq(k, key)) {
             Some(i) => {
                 let old = std::mem::replace(&mut entries[i].1, value);
                 let mut path = path.to_vec();
@@ -201,7 +201,7 @@ pub(super) fn child<'a>(node: &'a mut Yaml, key: &str) -> Option<(usize, &'a mut
         Yaml::Map(entries) => entries
             .iter_mut()
             .enumerate()
-            .find(|(_, (k, _))| k == key)
+            .find(|(_, (k, _))| key_eq(k, key))
             .map(|(i, (_, v))| (i, v)),
         _ => None,
     }
@@ -377,8 +377,16 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
         let Some(Yaml::Map(entries)) = m else {
             return false;
         };
-        let at = entries.get(i).filter(|(key, _)| key == k).map(|(_, x)| x);
-        let x = at.or_else(|| entries.iter().find(|(key, _)| key == k).map(|(_, x)| x));
+        let at = entries
+            .get(i)
+            .filter(|(key, _)| key_eq(key, k))
+            .map(|(_, x)| x);
+        let x = at.or_else(|| {
+            entries
+                .iter()
+                .find(|(key, _)| key_eq(key, k))
+                .map(|(_, x)| x)
+        });
         x.is_some_and(|x| same(x, v))
     };
     let mut everywhere = vec![true; first.len()];

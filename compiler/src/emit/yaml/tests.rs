@@ -179,9 +179,9 @@ fn to_value(y: &Yaml) -> Value {
                 .map(|(k, v)| (Value::String(k.to_string()), to_value(v)))
                 .collect(),
         ),
-        Yaml::Tagged(tag, v) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
-            tag: serde_yaml::value::Tag::new(tag.trim_start_matches('!')),
-            value: to_value(v),
+        Yaml::Tagged(t) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+            tag: serde_yaml::value::Tag::new(t.0.trim_start_matches('!')),
+            value: to_value(&t.1),
         })),
     }
 }
@@ -565,7 +565,7 @@ fn to_json(y: &Yaml) -> serde_json::Value {
         Yaml::Str(s) => J::String(s.clone()),
         Yaml::Seq(items) => J::Array(items.iter().map(to_json).collect()),
         Yaml::Map(e) => J::Object(e.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect()),
-        Yaml::Tagged(_, v) => to_json(v),
+        Yaml::Tagged(t) => to_json(&t.1),
     }
 }
 
