@@ -231,10 +231,17 @@ fn not_run(cx: &mut Cx, s: &Service) -> String {
 /// The complete document: `name`, `services`, then the top-level objects
 /// the services use.
 pub(super) fn assemble(m: &Model, services: &[&ServiceDoc]) -> Yaml {
+    let docs = services.iter().map(|s| s.doc.clone()).collect();
+    assemble_docs(m, services, docs)
+}
+
+/// [`assemble`] with the services' documents given (`docs`, one per
+/// service, in order) instead of copied from `services`.
+pub(super) fn assemble_docs(m: &Model, services: &[&ServiceDoc], docs: Vec<Yaml>) -> Yaml {
     let mut doc = Yaml::map().with("name", Yaml::str(&m.stack.name));
     let mut svcs = Yaml::map();
-    for s in services {
-        svcs.push_entry(s.name.clone(), s.doc.clone());
+    for (s, d) in services.iter().zip(docs) {
+        svcs.push_entry(s.name.clone(), d);
     }
     doc.insert("services", svcs);
     let volumes = top_level(services, |s| &s.volumes, |_| Yaml::map());

@@ -58,7 +58,9 @@ pub enum Body {
 /// The overlay turning `base` into `env`. Each base document is
 /// transformed in place for its diff and restored right after (see
 /// [`Journal`]): `base` is unchanged on return, and no document is copied.
-pub fn compute(base: &mut [Obj], env: Vec<Obj>) -> Overlay {
+/// An environment document is dropped right after its last diff, while it
+/// is still in the cache, instead of in a pass of its own.
+pub fn compute(base: &mut [Obj], mut env: Vec<Obj>) -> Overlay {
     let Transformed {
         transformers,
         pairs,
@@ -66,6 +68,11 @@ pub fn compute(base: &mut [Obj], env: Vec<Obj>) -> Overlay {
     let apply = Apply::new(&transformers);
     let mut journal = Journal::default();
     let mut patches = Vec::new();
+    // How many base objects each environment object is still paired with.
+    let mut uses = vec![0u32; env.len()];
+    for &j in pairs.iter().flatten() {
+        uses[j] += 1;
+    }
     for (i, b) in base.iter_mut().enumerate() {
         match pairs[i] {
             Some(j) => {
@@ -73,6 +80,11 @@ pub fn compute(base: &mut [Obj], env: Vec<Obj>) -> Overlay {
                 apply.run(&mut b.doc, &mut journal);
                 patches.extend(object_patches(&b.id, ns, &b.doc, &env[j].doc));
                 journal.undo(&mut b.doc);
+                uses[j] -= 1;
+                if uses[j] == 0 {
+                    // Paired, so never one of the `added` objects.
+                    drop(std::mem::replace(&mut env[j].doc, Yaml::Null));
+                }
             }
             None => patches.push(Patch {
                 target: b.id.clone(),
