@@ -98,6 +98,12 @@ impl Yaml {
         Yaml::Map(Vec::new())
     }
 
+    /// An empty mapping with room for `n` entries (a builder that knows
+    /// its size grows no list).
+    pub fn map_with_capacity(n: usize) -> Self {
+        Yaml::Map(Vec::with_capacity(n))
+    }
+
     /// An empty sequence.
     pub fn seq() -> Self {
         Yaml::Seq(Vec::new())

@@ -346,7 +346,9 @@ fn pod_security(s: &Service) -> Option<Yaml> {
 /// One container of the pod; every container mounts the pod's file
 /// secrets (`secrets`), those of its init containers included.
 fn container(m: &Model, name: &str, s: &Service, secrets: &[&str], out: &mut Output) -> Yaml {
-    let mut c = Yaml::map();
+    // name, image, pull policy, command, args, workingDir, ports, env,
+    // envFrom, resources, three probes, securityContext, mounts, lifecycle
+    let mut c = Yaml::map_with_capacity(16);
     c.push_entry("name", Yaml::str(name));
     let image = s
         .image_ref
