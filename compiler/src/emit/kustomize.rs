@@ -68,7 +68,7 @@ pub struct Id {
 impl Id {
     pub fn of(doc: &Yaml) -> Id {
         let text = |v: Option<&Yaml>| match v {
-            Some(Yaml::Str(s)) => s.clone(),
+            Some(Yaml::Str(s)) => s.to_string(),
             _ => String::new(),
         };
         Id {
@@ -233,8 +233,8 @@ fn documents(objs: &[&Obj]) -> String {
 
 fn kustomization() -> Yaml {
     Yaml::map()
-        .with("apiVersion", Yaml::str(API_VERSION))
-        .with("kind", Yaml::str("Kustomization"))
+        .with("apiVersion", Yaml::lit(API_VERSION))
+        .with("kind", Yaml::lit("Kustomization"))
 }
 
 fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Yaml {

@@ -78,7 +78,9 @@ pub enum Yaml {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Text: a literal the backend writes is borrowed, text from the
+    /// stack owned.
+    Str(Key),
     Seq(Vec<Yaml>),
     Map(Vec<(Key, Yaml)>),
     /// A node with a local tag, written `!tag value` (Compose's `!reset null`
@@ -111,7 +113,12 @@ impl Yaml {
 
     /// A string scalar.
     pub fn str(s: impl Into<String>) -> Self {
-        Yaml::Str(s.into())
+        Yaml::Str(Key::Owned(s.into()))
+    }
+
+    /// A string scalar of fixed text, which costs no allocation.
+    pub const fn lit(s: &'static str) -> Self {
+        Yaml::Str(Cow::Borrowed(s))
     }
 
     /// A tagged node: `Yaml::tagged("!reset", Yaml::Null)` is `!reset null`.
@@ -212,8 +219,8 @@ macro_rules! yaml_from {
 }
 
 yaml_from! {
-    &str => |s| Yaml::Str(s.to_owned());
-    String => |s| Yaml::Str(s);
+    &str => |s| Yaml::str(s);
+    String => |s| Yaml::str(s);
     i64 => |i| Yaml::Int(i);
     u32 => |i| Yaml::Int(i64::from(i));
     f64 => |f| Yaml::Float(f);
@@ -228,7 +235,7 @@ pub fn from_json(v: &serde_json::Value) -> Yaml {
         J::Null => Yaml::Null,
         J::Bool(b) => Yaml::Bool(*b),
         J::Number(n) => number(n.as_i64(), n.as_f64()),
-        J::String(s) => Yaml::Str(s.clone()),
+        J::String(s) => Yaml::str(s.clone()),
         J::Array(items) => Yaml::Seq(items.iter().map(from_json).collect()),
         J::Object(m) => Yaml::Map(
             m.iter()
@@ -246,7 +253,7 @@ pub fn from_serde_yaml(v: &serde_yaml::Value) -> Yaml {
         V::Null => Yaml::Null,
         V::Bool(b) => Yaml::Bool(*b),
         V::Number(n) => number(n.as_i64(), n.as_f64()),
-        V::String(s) => Yaml::Str(s.clone()),
+        V::String(s) => Yaml::str(s.clone()),
         V::Sequence(items) => Yaml::Seq(items.iter().map(from_serde_yaml).collect()),
         V::Mapping(m) => Yaml::Map(
             m.iter()

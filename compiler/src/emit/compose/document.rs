@@ -141,7 +141,7 @@ fn inits(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) -> Vec<ServiceDoc> {
 
 /// `depends_on: {dep: {condition: service_completed_successfully}}`.
 fn wait_for_completion(doc: &mut Yaml, dep: &str) {
-    let cond = Yaml::map().with("condition", Yaml::str("service_completed_successfully"));
+    let cond = Yaml::map().with("condition", Yaml::lit("service_completed_successfully"));
     match doc.get_mut("depends_on") {
         Some(d) => d.push_entry(dep.to_string(), cond),
         None => put_before(
@@ -300,5 +300,5 @@ fn top_level(
 /// A file secret's source: the variable named by its `env_name`.
 fn secret_source(m: &Model, name: &str) -> Yaml {
     let var = m.secrets.get(name).map_or(name, |s| s.env_name.as_str());
-    Yaml::map().with("environment", Yaml::Str(var_name(var)))
+    Yaml::map().with("environment", Yaml::str(var_name(var)))
 }

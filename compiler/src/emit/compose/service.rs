@@ -87,7 +87,7 @@ fn image(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         cx.findings.exact(&svc.name, "image");
     }
     if let Some(p) = svc.pull {
-        set(&mut sd.doc, "pull_policy", Yaml::str(p.compose()));
+        set(&mut sd.doc, "pull_policy", Yaml::lit(p.compose()));
         cx.findings.exact(&svc.name, "pull");
     }
     if let Some(n) = &svc.container_name {
@@ -168,8 +168,8 @@ fn ports(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
             let entry = Yaml::map()
                 .with("name", Yaml::str(name))
                 .with("target", i64::from(p.container).into())
-                .with("published", Yaml::Str(host.to_string()))
-                .with("protocol", Yaml::str(p.protocol.lower()));
+                .with("published", Yaml::str(host.to_string()))
+                .with("protocol", Yaml::lit(p.protocol.lower()));
             published.push(entry);
             if replicas(svc) > 1 {
                 cx.findings.approximated(
@@ -183,8 +183,8 @@ fn ports(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
                 "tcp" => p.container.to_string(),
                 proto => format!("{}/{proto}", p.container),
             };
-            if !expose.contains(&Yaml::Str(e.clone())) {
-                expose.push(Yaml::Str(e));
+            if !expose.contains(&Yaml::str(e.clone())) {
+                expose.push(Yaml::str(e));
             }
         }
         if let Some(np) = p.node_port {
@@ -247,7 +247,7 @@ fn mount(cx: &mut Cx, svc: &Service, name: &str, v: &Volume, sd: &mut ServiceDoc
     sd.volumes.push(volume.clone());
     let m = Yaml::map()
         .with("type", "volume".into())
-        .with("source", Yaml::Str(volume));
+        .with("source", Yaml::str(volume));
     m.with("target", target)
 }
 
@@ -320,7 +320,7 @@ fn restart(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         Restart::UnlessStopped => "unless-stopped",
         Restart::Never => "no",
     };
-    set(doc, "restart", Yaml::str(policy));
+    set(doc, "restart", Yaml::lit(policy));
     cx.findings.exact(&svc.name, "restart");
 }
 
@@ -356,8 +356,8 @@ fn resources(cx: &mut Cx, svc: &Service) -> Option<Yaml> {
     let mut limits = Yaml::map();
     let mut reservations = Yaml::map();
     if let Some(cpu) = &r.cpu {
-        limits.push_entry("cpus", Yaml::Str(cpu.limit.cores()));
-        reservations.push_entry("cpus", Yaml::Str(cpu.request.cores()));
+        limits.push_entry("cpus", Yaml::str(cpu.limit.cores()));
+        reservations.push_entry("cpus", Yaml::str(cpu.request.cores()));
     }
     if let Some(mem) = &r.memory {
         limits.push_entry("memory", bytes(mem.limit));
@@ -383,8 +383,8 @@ fn resources(cx: &mut Cx, svc: &Service) -> Option<Yaml> {
 fn security(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
     let Some(s) = &svc.security else { return };
     match (s.user, s.group) {
-        (Some(u), Some(g)) => set(doc, "user", Yaml::Str(format!("{u}:{g}"))),
-        (Some(u), None) => set(doc, "user", Yaml::Str(u.to_string())),
+        (Some(u), Some(g)) => set(doc, "user", Yaml::str(format!("{u}:{g}"))),
+        (Some(u), None) => set(doc, "user", Yaml::str(u.to_string())),
         (None, Some(g)) => cx.findings.dropped(
             s.span,
             "security.group",
@@ -412,7 +412,7 @@ fn security(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         set(
             doc,
             "security_opt",
-            vec![Yaml::str("no-new-privileges:true")].into(),
+            vec![Yaml::lit("no-new-privileges:true")].into(),
         );
     }
     cx.findings.exact(&svc.name, "security");
@@ -443,7 +443,7 @@ fn metadata(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
 fn string_map<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Yaml {
     let mut m = Yaml::map();
     for (k, v) in pairs {
-        m.insert(k.clone(), Yaml::Str(lit(v)));
+        m.insert(k.clone(), Yaml::str(lit(v)));
     }
     m
 }

@@ -173,7 +173,7 @@ mod tests {
         let leaf = prop_oneof![
             any::<bool>().prop_map(Yaml::Bool),
             (0i64..4).prop_map(Yaml::Int),
-            "[ab]{0,2}".prop_map(Yaml::Str),
+            "[ab]{0,2}".prop_map(Yaml::str),
         ];
         leaf.prop_recursive(4, 32, 4, |inner| {
             prop_oneof![

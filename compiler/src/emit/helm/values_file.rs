@@ -237,7 +237,10 @@ fn comment_lines(s: &mut String, text: &str, indent: usize) {
             s.push(' ');
             let line = line.trim_end();
             // Printable ASCII (the usual comment) is kept as it is.
-            if line.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+            if line
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+            {
                 s.push_str(line);
             } else {
                 let printable = |c: char| !(c.is_control() && c != '\t') && c != '\u{feff}';

@@ -12,7 +12,7 @@ pub fn base_labels(m: &Model) -> Yaml {
     l.push_entry("app.kubernetes.io/instance", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/part-of", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/version", Yaml::str(&m.stack.version));
-    l.push_entry("app.kubernetes.io/managed-by", Yaml::str("stackc"));
+    l.push_entry("app.kubernetes.io/managed-by", Yaml::lit("stackc"));
     extra(&mut l, m, None);
     l
 }
@@ -26,7 +26,7 @@ pub fn labels(m: &Model, service: &str, s: Option<&Service>) -> Yaml {
     l.push_entry("app.kubernetes.io/instance", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/part-of", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/version", Yaml::str(&m.stack.version));
-    l.push_entry("app.kubernetes.io/managed-by", Yaml::str("stackc"));
+    l.push_entry("app.kubernetes.io/managed-by", Yaml::lit("stackc"));
     extra(&mut l, m, s);
     l
 }
@@ -68,7 +68,7 @@ pub fn object(
 ) -> Object {
     let mut doc = Yaml::map_with_capacity(3 + rest.len());
     doc.push_entry("apiVersion", Yaml::str(api));
-    doc.push_entry("kind", Yaml::str(kind));
+    doc.push_entry("kind", Yaml::lit(kind));
     doc.push_entry("metadata", metadata);
     for (k, v) in rest {
         doc.push_entry(k, v);
@@ -173,7 +173,7 @@ pub fn secret_templates(m: &Model) -> Vec<Object> {
                 &n,
                 None,
                 metadata(m, &n, base_labels(m)),
-                vec![("type", Yaml::str(ty)), ("stringData", data)],
+                vec![("type", Yaml::lit(ty)), ("stringData", data)],
             )
         })
         .collect()

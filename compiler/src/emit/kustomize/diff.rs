@@ -79,7 +79,7 @@ impl Op {
             Op::Move { from, .. } => ("move", Some(from)),
             Op::Test { .. } => ("test", None),
         };
-        let mut y = Yaml::map().with("op", Yaml::str(name));
+        let mut y = Yaml::map().with("op", Yaml::lit(name));
         if let Some(from) = from {
             y.push_entry("from", Yaml::str(pointer(from)));
         }
@@ -270,7 +270,7 @@ fn names(items: &[Yaml]) -> Option<Vec<&str>> {
         let Some(Yaml::Str(n)) = item.get("name") else {
             return None;
         };
-        out.push(n.as_str());
+        out.push(&**n);
     }
     // Short lists (containers, ports, mounts) are checked without a set.
     let distinct = if out.len() <= 16 {

@@ -176,7 +176,7 @@ pub(super) fn apply(m: &Matcher, doc: &mut Yaml, j: &mut Journal) {
     for (path, c) in containers_mut(doc) {
         if let Some(Yaml::Str(img)) = c.get("image") {
             if let Some(new) = m.transformed(img) {
-                j.insert(&path, c, "image", Yaml::Str(new));
+                j.insert(&path, c, "image", Yaml::str(new));
             }
         }
     }

@@ -126,7 +126,7 @@ fn head(id: &Id, ns: Option<Yaml>) -> Yaml {
 }
 
 fn delete(b: &Obj) -> Yaml {
-    head(&b.id, namespace(&b.doc).cloned()).with("$patch", Yaml::str("delete"))
+    head(&b.id, namespace(&b.doc).cloned()).with("$patch", Yaml::lit("delete"))
 }
 
 fn object_patches(id: &Id, ns: Option<Yaml>, transformed: &Yaml, env: &Yaml) -> Vec<Patch> {

@@ -328,7 +328,7 @@ fn apply_replicas(counts: &HashMap<&str, i64>, d: &mut Yaml, j: &mut Journal) {
         return;
     }
     let name = match d.get("metadata").and_then(|m| m.get("name")) {
-        Some(Yaml::Str(name)) => counts.get(name.as_str()).copied(),
+        Some(Yaml::Str(name)) => counts.get(&**name).copied(),
         _ => None,
     };
     if let (Some(n), Some((i, spec @ Yaml::Map(_)))) = (name, child(d, "spec")) {
@@ -405,7 +405,7 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
     chosen
         .filter(|(_, (everywhere, missing))| **everywhere && **missing)
         .filter_map(|((k, v), _)| match v {
-            Yaml::Str(s) => Some((k.to_string(), s.clone())),
+            Yaml::Str(s) => Some((k.to_string(), s.to_string())),
             _ => None,
         })
         .collect()

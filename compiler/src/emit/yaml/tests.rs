@@ -171,7 +171,7 @@ fn to_value(y: &Yaml) -> Value {
         Yaml::Bool(b) => Value::Bool(*b),
         Yaml::Int(i) => Value::Number((*i).into()),
         Yaml::Float(f) => Value::Number((*f).into()),
-        Yaml::Str(s) => Value::String(s.clone()),
+        Yaml::Str(s) => Value::String(s.to_string()),
         Yaml::Seq(items) => Value::Sequence(items.iter().map(to_value).collect()),
         Yaml::Map(entries) => Value::Mapping(
             entries
@@ -288,7 +288,7 @@ fn seq_of_maps_kubectl_style() {
 #[test]
 fn seq_of_seqs_and_empty_collections() {
     let inner = Yaml::from(vec![Yaml::Int(1), Yaml::Int(2)]);
-    let deep = Yaml::from(vec![Yaml::from(vec![Yaml::str("a")])]);
+    let deep = Yaml::from(vec![Yaml::from(vec![Yaml::lit("a")])]);
     let doc = Yaml::from(vec![inner, deep, Yaml::seq(), Yaml::map()]);
     assert_eq!(to_string(&doc), "- - 1\n  - 2\n- - - a\n- []\n- {}\n");
     let doc = Yaml::map().with("a", Yaml::map()).with("b", Yaml::seq());
@@ -373,7 +373,7 @@ fn multiple_documents() {
     let mut out = String::new();
     write_documents(
         &mut out,
-        &[Yaml::map().with("a", 1i64.into()), Yaml::str("---")],
+        &[Yaml::map().with("a", 1i64.into()), Yaml::lit("---")],
     );
     assert_eq!(out, "a: 1\n---\n\"---\"\n");
     let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&out)
@@ -389,10 +389,10 @@ fn builder_helpers() {
     m.push_entry("c", Yaml::Null);
     assert_eq!(to_string(&m), "a: 3\nb: 2\nc: null\n");
     *m.get_mut("b").unwrap() = "x".into();
-    assert_eq!(m.get("b"), Some(&Yaml::str("x")));
+    assert_eq!(m.get("b"), Some(&Yaml::lit("x")));
     assert_eq!(m.get("z"), None);
     assert!(Yaml::map().is_empty() && Yaml::seq().is_empty() && Yaml::Null.is_empty());
-    assert!(!Yaml::str("").is_empty() && !m.is_empty());
+    assert!(!Yaml::lit("").is_empty() && !m.is_empty());
 }
 
 #[test]
@@ -425,7 +425,7 @@ fn tagged_nodes() {
             "c",
             Yaml::tagged(
                 "!override",
-                vec![Yaml::str("x"), Yaml::map().with("k", 1i64.into())].into(),
+                vec![Yaml::lit("x"), Yaml::map().with("k", 1i64.into())].into(),
             ),
         )
         .with(
@@ -494,8 +494,8 @@ fn leaf(finite: bool) -> BoxedStrategy<Yaml> {
         any::<bool>().prop_map(Yaml::Bool),
         any::<i64>().prop_map(Yaml::Int),
         float.prop_map(Yaml::Float),
-        text().prop_map(Yaml::Str),
-        text().prop_map(Yaml::Str),
+        text().prop_map(Yaml::str),
+        text().prop_map(Yaml::str),
     ]
     .boxed()
 }
@@ -562,7 +562,7 @@ fn to_json(y: &Yaml) -> serde_json::Value {
         Yaml::Bool(b) => J::Bool(*b),
         Yaml::Int(i) => J::from(*i),
         Yaml::Float(f) => J::from(*f),
-        Yaml::Str(s) => J::String(s.clone()),
+        Yaml::Str(s) => J::String(s.to_string()),
         Yaml::Seq(items) => J::Array(items.iter().map(to_json).collect()),
         Yaml::Map(e) => J::Object(e.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect()),
         Yaml::Tagged(t) => to_json(&t.1),
