@@ -357,10 +357,56 @@ fn write_map(out: &mut String, entries: &[(Key, Yaml)], indent: usize, inline_fi
         if i > 0 || !inline_first {
             pad(out, indent);
         }
-        write_key(out, key, indent);
+        match key {
+            Cow::Borrowed(k) => write_static_key(out, k, indent),
+            Cow::Owned(k) => write_key(out, k, indent),
+        }
         out.push(':');
         write_value(out, value, indent + 2);
     }
+}
+
+/// [`write_key`] for a key of fixed text: its style is looked up by
+/// address in a small cache (fixed text never changes), not computed for
+/// every entry written.
+fn write_static_key(out: &mut String, key: &'static str, indent: usize) {
+    let style = static_style(&KEY_STYLES, key, false);
+    write_key_styled(out, key, style, indent);
+}
+
+/// [`style_of`] a fixed text, through `cache`, which only ever sees one
+/// value of `allow_block`.
+fn static_style(
+    cache: &'static std::thread::LocalKey<StyleCache>,
+    s: &'static str,
+    allow_block: bool,
+) -> Style {
+    let addr = s.as_ptr() as usize;
+    let slot = ((addr >> 3) ^ (addr >> 11)) % STYLE_SLOTS;
+    cache.with(|cache| {
+        let (a, len, style) = cache[slot].get();
+        if a == addr && len == s.len() {
+            style
+        } else {
+            let style = style_of(s, allow_block);
+            cache[slot].set((addr, s.len(), style));
+            style
+        }
+    })
+}
+
+const STYLE_SLOTS: usize = 256;
+
+/// `(address, length, style)` of fixed texts written lately.
+type StyleCache = [std::cell::Cell<(usize, usize, Style)>; STYLE_SLOTS];
+
+thread_local! {
+    /// Fixed-text keys.
+    static KEY_STYLES: StyleCache =
+        const { [const { std::cell::Cell::new((0, 0, Style::Double)) }; STYLE_SLOTS] };
+    /// Fixed-text string values.
+    static VALUE_STYLES: StyleCache =
+        const { [const { std::cell::Cell::new((0, 0, Style::Double)) }; STYLE_SLOTS] };
 }
 
 fn write_seq(out: &mut String, items: &[Yaml], indent: usize, inline_first: bool) {
@@ -376,8 +422,12 @@ fn write_seq(out: &mut String, items: &[Yaml], indent: usize, inline_first: bool
 /// Writes a key; one too long for an implicit key becomes `? key\n` and the
 /// `:` goes on its own line at `indent`.
 fn write_key(out: &mut String, key: &str, indent: usize) {
+    write_key_styled(out, key, style_of(key, false), indent);
+}
+
+fn write_key_styled(out: &mut String, key: &str, style: Style, indent: usize) {
     let start = out.len();
-    write_str(out, key, false, indent);
+    write_styled(out, key, style, indent);
     if out.len() - start > MAX_IMPLICIT_KEY {
         out.insert_str(start, "? ");
         out.push('\n');
@@ -407,6 +457,9 @@ fn write_scalar_line(out: &mut String, node: &Yaml, indent: usize) {
         Yaml::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Yaml::Int(i) => write_int(out, *i),
         Yaml::Float(f) => write_float(out, *f),
+        Yaml::Str(Cow::Borrowed(s)) => {
+            write_styled(out, s, static_style(&VALUE_STYLES, s, true), indent);
+        }
         Yaml::Str(s) => write_str(out, s, true, indent),
         Yaml::Seq(_) => out.push_str("[]"),
         Yaml::Map(_) => out.push_str("{}"),
@@ -466,7 +519,11 @@ enum Style {
 /// `indent` is the column for the lines of a block scalar (at least 2, so
 /// that no content line can be read as a document marker).
 fn write_str(out: &mut String, s: &str, allow_block: bool, indent: usize) {
-    match style_of(s, allow_block) {
+    write_styled(out, s, style_of(s, allow_block), indent);
+}
+
+fn write_styled(out: &mut String, s: &str, style: Style, indent: usize) {
+    match style {
         Style::Plain => out.push_str(s),
         Style::Single => write_single(out, s),
         Style::Double => write_double(out, s),
