@@ -120,8 +120,8 @@ fn head(id: &Id, ns: Option<Yaml>) -> Yaml {
         md.push_entry("namespace", ns);
     }
     Yaml::map()
-        .with("apiVersion", Yaml::str(&id.api))
-        .with("kind", Yaml::str(&id.kind))
+        .with("apiVersion", Yaml::Str(id.api.clone()))
+        .with("kind", Yaml::Str(id.kind.clone()))
         .with("metadata", md)
 }
 

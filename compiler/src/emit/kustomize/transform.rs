@@ -300,7 +300,7 @@ fn replicas_of(doc: &Yaml) -> Option<i64> {
 }
 
 fn replica_changes(pairs: &[Option<usize>], base: &[Obj], env: &[Obj]) -> Vec<(String, i64)> {
-    let scaled = |o: &&Obj| SCALED.contains(&o.id.kind.as_str());
+    let scaled = |o: &&Obj| SCALED.contains(&&*o.id.kind);
     // The transformer selects by name alone: the name must be unambiguous.
     let mut named: HashMap<&str, usize> = HashMap::default();
     for o in base.iter().chain(env).filter(scaled) {
@@ -309,7 +309,7 @@ fn replica_changes(pairs: &[Option<usize>], base: &[Obj], env: &[Obj]) -> Vec<(S
     let mut out = Vec::new();
     for (i, j) in kept(pairs) {
         let (b, e) = (&base[i], &env[j]);
-        if !SCALED.contains(&b.id.kind.as_str()) {
+        if !SCALED.contains(&&*b.id.kind) {
             continue;
         }
         let (Some(from), Some(to)) = (replicas_of(&b.doc), replicas_of(&e.doc)) else {
