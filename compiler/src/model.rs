@@ -26,6 +26,10 @@ pub use units::{Bytes, Cpu, Duration, Percent};
 
 use crate::source::Span;
 use indexmap::IndexMap;
+
+/// An ordered map hashed with FxHash: the services and secrets of a model
+/// are looked up by name for every reference every backend renders.
+pub type FxIndexMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -35,10 +39,10 @@ pub struct Model {
     pub environment: Option<Environment>,
     /// Every environment the stack declares (pipelines refer to them).
     pub environments: Vec<EnvironmentSummary>,
-    pub services: IndexMap<String, Service>,
+    pub services: FxIndexMap<String, Service>,
     /// Declared services that do not run in this environment.
     pub skipped_services: Vec<String>,
-    pub secrets: IndexMap<String, Secret>,
+    pub secrets: FxIndexMap<String, Secret>,
     pub configs: IndexMap<String, IndexMap<String, String>>,
     pub pipelines: IndexMap<String, Pipeline>,
 }

@@ -84,8 +84,8 @@ pub fn emit(models: &Models) -> Output {
     let mut uses = base.uses.clone();
     for m in &models.envs {
         let mut findings = Findings::default();
-        let built = document::build(m, &mut findings);
-        let doc = document::assemble(m, &effective(&base, &built, m));
+        let mut built = document::build(m, &mut findings);
+        let doc = assemble_env(m, &base, &mut built);
         let name = m.env_name().unwrap_or_default();
         out.file(
             format!("compose.{name}.yaml"),
@@ -119,28 +119,79 @@ pub fn env_document(models: &Models, model: &Model) -> String {
 /// The services the merged project holds for an environment: the
 /// environment's own, and the base's for the services it skips, in base
 /// order; services only the environment runs come last.
+/// The environment's document: [`effective`] services, whose documents
+/// are moved out of `env` (which is dropped next) instead of copied.
+fn assemble_env(m: &Model, base: &Built, env: &mut Built) -> Yaml {
+    let picks = picks(base, env, m);
+    let mut count = vec![0u32; env.services.len()];
+    for p in &picks {
+        if let Pick::Env(i) = *p {
+            count[i] += 1;
+        }
+    }
+    let docs: Vec<Yaml> = picks
+        .iter()
+        .map(|p| match *p {
+            Pick::Env(i) if count[i] == 1 => {
+                std::mem::replace(&mut env.services[i].doc, Yaml::Null)
+            }
+            Pick::Env(i) => env.services[i].doc.clone(),
+            Pick::Base(i) => base.services[i].doc.clone(),
+        })
+        .collect();
+    let services: Vec<&ServiceDoc> = picks.iter().map(|p| p.of(base, env)).collect();
+    document::assemble_docs(m, &services, docs)
+}
+
+/// A service of [`effective`]: its position in the base's or the
+/// environment's services.
+#[derive(Clone, Copy)]
+enum Pick {
+    Base(usize),
+    Env(usize),
+}
+
+impl Pick {
+    fn of<'a>(self, base: &'a Built, env: &'a Built) -> &'a ServiceDoc {
+        match self {
+            Pick::Base(i) => &base.services[i],
+            Pick::Env(i) => &env.services[i],
+        }
+    }
+}
+
 fn effective<'a>(base: &'a Built, env: &'a Built, m: &Model) -> Vec<&'a ServiceDoc> {
+    picks(base, env, m)
+        .into_iter()
+        .map(|p| p.of(base, env))
+        .collect()
+}
+
+fn picks<'a>(base: &'a Built, env: &'a Built, m: &Model) -> Vec<Pick> {
     let by_name = |b: &'a Built| {
         b.services
             .iter()
-            .map(|s| (s.name.as_str(), s))
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
             .collect::<rustc_hash::FxHashMap<_, _>>()
     };
     let (in_base, in_env) = (by_name(base), by_name(env));
     let skipped: rustc_hash::FxHashSet<&str> =
         m.skipped_services.iter().map(String::as_str).collect();
-    let mut list: Vec<&ServiceDoc> = Vec::new();
-    for b in &base.services {
-        if let Some(e) = in_env.get(b.name.as_str()) {
-            list.push(e);
+    let mut list: Vec<Pick> = Vec::new();
+    for (i, b) in base.services.iter().enumerate() {
+        if let Some(&e) = in_env.get(b.name.as_str()) {
+            list.push(Pick::Env(e));
         } else if skipped.contains(b.name.as_str()) {
-            list.push(b);
+            list.push(Pick::Base(i));
         }
     }
     list.extend(
         env.services
             .iter()
-            .filter(|e| !in_base.contains_key(e.name.as_str())),
+            .enumerate()
+            .filter(|(_, e)| !in_base.contains_key(e.name.as_str()))
+            .map(|(i, _)| Pick::Env(i)),
     );
     list
 }

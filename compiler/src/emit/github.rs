@@ -103,7 +103,7 @@ impl Cx<'_> {
         if !p.env.is_empty() {
             wf.insert("env", self.env_map(&p.env, p.span));
         }
-        let mut run = Yaml::map().with("shell", Yaml::str("bash"));
+        let mut run = Yaml::map().with("shell", Yaml::lit("bash"));
         if let Some(d) = &p.working_dir {
             run.insert("working-directory", Yaml::str(d));
         }
@@ -145,7 +145,7 @@ impl Cx<'_> {
         if let Some(events) = on.release.as_ref().filter(|e| !e.is_empty()) {
             let types = events
                 .iter()
-                .map(|e| Yaml::str(release_event(*e)))
+                .map(|e| Yaml::lit(release_event(*e)))
                 .collect();
             y.insert("release", Yaml::map().with("types", Yaml::Seq(types)));
         }
@@ -179,7 +179,7 @@ impl Cx<'_> {
                 "workflow_run",
                 Yaml::map()
                     .with("workflows", Yaml::Seq(names))
-                    .with("types", Yaml::Seq(vec![Yaml::str("completed")])),
+                    .with("types", Yaml::Seq(vec![Yaml::lit("completed")])),
             );
         }
         y
@@ -200,7 +200,7 @@ impl Cx<'_> {
         let mut y = Yaml::map();
         let Some(listed) = &self.pipeline.permissions else {
             for (scope, access) in needs {
-                y.insert(scope, Yaml::str(access));
+                y.insert(scope, Yaml::lit(access));
             }
             return y;
         };
@@ -216,12 +216,12 @@ impl Cx<'_> {
                 Permission::Write => needed || scripts,
             };
             if give {
-                y.insert(scope, Yaml::str(permission_name(access)));
+                y.insert(scope, Yaml::lit(permission_name(access)));
             }
         }
         for (scope, access) in needs {
             if y.get(scope).is_none() && listed.scopes().iter().all(|(s, _)| *s != scope) {
-                y.insert(scope, Yaml::str(access));
+                y.insert(scope, Yaml::lit(access));
             }
         }
         y
@@ -419,7 +419,7 @@ fn input(i: &Input) -> Yaml {
         InputType::Choice => "choice",
         InputType::Environment => "environment",
     };
-    y.insert("type", Yaml::str(ty));
+    y.insert("type", Yaml::lit(ty));
     y.insert("required", Yaml::Bool(i.required));
     if let Some(d) = &i.default {
         let v = match (i.ty, d.as_str()) {

@@ -49,7 +49,7 @@ mod tests;
 
 use super::k8s;
 use super::output::{hash_header, Output};
-use super::yaml::{self, Yaml};
+use super::yaml::{self, Key, Yaml};
 use super::{Models, Target};
 use crate::model::Model;
 use overlay::{Body, Overlay, Patch};
@@ -60,8 +60,9 @@ use diff::Op;
 /// What Kustomize identifies an object by (all objects share a namespace).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Id {
-    pub api: String,
-    pub kind: String,
+    /// API version and kind: fixed text, borrowed as the documents do.
+    pub api: Key,
+    pub kind: Key,
     pub name: String,
 }
 
@@ -69,12 +70,12 @@ impl Id {
     pub fn of(doc: &Yaml) -> Id {
         let text = |v: Option<&Yaml>| match v {
             Some(Yaml::Str(s)) => s.clone(),
-            _ => String::new(),
+            _ => Key::Borrowed(""),
         };
         Id {
             api: text(doc.get("apiVersion")),
             kind: text(doc.get("kind")),
-            name: text(doc.get("metadata").and_then(|m| m.get("name"))),
+            name: text(doc.get("metadata").and_then(|m| m.get("name"))).into_owned(),
         }
     }
 }
@@ -233,8 +234,8 @@ fn documents(objs: &[&Obj]) -> String {
 
 fn kustomization() -> Yaml {
     Yaml::map()
-        .with("apiVersion", Yaml::str(API_VERSION))
-        .with("kind", Yaml::str("Kustomization"))
+        .with("apiVersion", Yaml::lit(API_VERSION))
+        .with("kind", Yaml::lit("Kustomization"))
 }
 
 fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Yaml {
@@ -347,13 +348,13 @@ fn patch_file(p: &Patch) -> (String, String) {
 /// A selector matching exactly `id`: group, version, kind, and the name as
 /// a regex (Kustomize anchors it; metacharacters such as `.` are escaped).
 fn target(id: &Id) -> Yaml {
-    let (group, version) = id.api.rsplit_once('/').unwrap_or(("", &id.api));
+    let (group, version) = id.api.rsplit_once('/').unwrap_or(("", &*id.api));
     let mut t = Yaml::map();
     if !group.is_empty() {
         t.push_entry("group", Yaml::str(group));
     }
     t.push_entry("version", Yaml::str(version));
-    t.push_entry("kind", Yaml::str(&id.kind));
+    t.push_entry("kind", Yaml::Str(id.kind.clone()));
     t.push_entry("name", Yaml::str(regex_escape(&id.name)));
     t
 }

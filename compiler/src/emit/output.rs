@@ -97,7 +97,20 @@ pub struct Output {
     /// Free-form notes for the report.
     pub notes: Vec<String>,
     /// Index of `lowerings` by what makes two entries the same.
-    seen: rustc_hash::FxHashMap<(LoweringKind, Span, String, String), usize>,
+    seen:
+        indexmap::IndexMap<(LoweringKind, Span, String, String), usize, rustc_hash::FxBuildHasher>,
+}
+
+/// A key of `Output::seen` made of borrowed text, to look an entry up
+/// without copying the feature and the message. It hashes as the owned
+/// tuple does (a `String` hashes as its `str`).
+#[derive(Hash)]
+struct SeenRef<'a>(LoweringKind, Span, &'a str, &'a str);
+
+impl indexmap::Equivalent<(LoweringKind, Span, String, String)> for SeenRef<'_> {
+    fn equivalent(&self, k: &(LoweringKind, Span, String, String)) -> bool {
+        self.0 == k.0 && self.1 == k.1 && self.2 == k.2 && self.3 == k.3
+    }
 }
 
 impl Output {
@@ -153,8 +166,7 @@ impl Output {
         feature: &str,
         message: String,
     ) {
-        let key = (kind, span, feature.to_string(), message);
-        if let Some(&i) = self.seen.get(&key) {
+        if let Some(&i) = self.seen.get(&SeenRef(kind, span, feature, &message)) {
             let l = &mut self.lowerings[i];
             if let Some(e) = env {
                 if !l.envs.iter().any(|x| x == e) {
@@ -164,8 +176,9 @@ impl Output {
             return;
         }
         let envs = env.map(|e| vec![e.to_string()]).unwrap_or_default();
-        let (kind, span, feature, message) = key.clone();
+        let key = (kind, span, feature.to_string(), message.clone());
         self.seen.insert(key, self.lowerings.len());
+        let feature = feature.to_string();
         self.lowerings.push(Lowering {
             target: self.target,
             kind,

@@ -54,7 +54,19 @@
 //!   scalars or whole trees, and code that extends a node it looked up
 //!   (`get_mut`) first matches it as a mapping.
 //! * Each document ends with a newline; nothing but `---` separates two.
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+/// A mapping key: a `&'static str` (the field names backends write) costs
+/// no allocation; a key read from the stack is owned.
+pub type Key = Cow<'static, str>;
+
+/// Whether two keys are equal. Keys written from the same literal share
+/// their address, which answers without comparing the bytes.
+#[inline]
+pub fn key_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+}
 
 #[cfg(test)]
 mod tests;
@@ -66,19 +78,32 @@ pub enum Yaml {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Text: a literal the backend writes is borrowed, text from the
+    /// stack owned.
+    Str(Key),
     Seq(Vec<Yaml>),
-    Map(Vec<(String, Yaml)>),
+    Map(Vec<(Key, Yaml)>),
     /// A node with a local tag, written `!tag value` (Compose's `!reset null`
     /// and `!override`). The tag is a YAML tag shorthand (`!reset`) and the
-    /// value is never itself tagged; the writer checks neither.
-    Tagged(String, Box<Yaml>),
+    /// value is never itself tagged; the writer checks neither. Boxed
+    /// whole, so that a node is no larger than a string or a list.
+    Tagged(Box<(String, Yaml)>),
 }
+
+// Trees are built and dropped by the million: a node is one word more
+// than a string at most.
+const _: () = assert!(std::mem::size_of::<Yaml>() <= 32);
 
 impl Yaml {
     /// An empty mapping.
     pub fn map() -> Self {
         Yaml::Map(Vec::new())
+    }
+
+    /// An empty mapping with room for `n` entries (a builder that knows
+    /// its size grows no list).
+    pub fn map_with_capacity(n: usize) -> Self {
+        Yaml::Map(Vec::with_capacity(n))
     }
 
     /// An empty sequence.
@@ -88,12 +113,17 @@ impl Yaml {
 
     /// A string scalar.
     pub fn str(s: impl Into<String>) -> Self {
-        Yaml::Str(s.into())
+        Yaml::Str(Key::Owned(s.into()))
+    }
+
+    /// A string scalar of fixed text, which costs no allocation.
+    pub const fn lit(s: &'static str) -> Self {
+        Yaml::Str(Cow::Borrowed(s))
     }
 
     /// A tagged node: `Yaml::tagged("!reset", Yaml::Null)` is `!reset null`.
     pub fn tagged(tag: impl Into<String>, value: Yaml) -> Self {
-        Yaml::Tagged(tag.into(), Box::new(value))
+        Yaml::Tagged(Box::new((tag.into(), value)))
     }
 
     /// Sets `key` on a mapping: replaces the value of an existing key in
@@ -101,10 +131,10 @@ impl Yaml {
     ///
     /// # Panics
     /// If `self` is not a [`Yaml::Map`].
-    pub fn insert(&mut self, key: impl Into<String>, value: Yaml) {
+    pub fn insert(&mut self, key: impl Into<Key>, value: Yaml) {
         let key = key.into();
         let entries = self.entries_mut("insert");
-        match entries.iter_mut().find(|(k, _)| *k == key) {
+        match entries.iter_mut().find(|(k, _)| key_eq(k, &key)) {
             Some(slot) => slot.1 = value,
             None => entries.push((key, value)),
         }
@@ -115,7 +145,7 @@ impl Yaml {
     ///
     /// # Panics
     /// If `self` is not a [`Yaml::Map`].
-    pub fn push_entry(&mut self, key: impl Into<String>, value: Yaml) {
+    pub fn push_entry(&mut self, key: impl Into<Key>, value: Yaml) {
         self.entries_mut("push_entry").push((key.into(), value));
     }
 
@@ -134,7 +164,7 @@ impl Yaml {
     ///
     /// # Panics
     /// If `self` is not a [`Yaml::Map`].
-    pub fn with(mut self, key: impl Into<String>, value: Yaml) -> Self {
+    pub fn with(mut self, key: impl Into<Key>, value: Yaml) -> Self {
         self.insert(key, value);
         self
     }
@@ -153,7 +183,7 @@ impl Yaml {
     /// The value of `key` when `self` is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Yaml> {
         match self {
-            Yaml::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Yaml::Map(entries) => entries.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -161,12 +191,15 @@ impl Yaml {
     /// Mutable form of [`Yaml::get`].
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Yaml> {
         match self {
-            Yaml::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            Yaml::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| key_eq(k, key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
 
-    fn entries_mut(&mut self, op: &str) -> &mut Vec<(String, Yaml)> {
+    fn entries_mut(&mut self, op: &str) -> &mut Vec<(Key, Yaml)> {
         match self {
             Yaml::Map(entries) => entries,
             other => panic!("Yaml::{op} on a non-mapping (a backend bug): {other:?}"),
@@ -186,8 +219,8 @@ macro_rules! yaml_from {
 }
 
 yaml_from! {
-    &str => |s| Yaml::Str(s.to_owned());
-    String => |s| Yaml::Str(s);
+    &str => |s| Yaml::str(s);
+    String => |s| Yaml::str(s);
     i64 => |i| Yaml::Int(i);
     u32 => |i| Yaml::Int(i64::from(i));
     f64 => |f| Yaml::Float(f);
@@ -202,9 +235,13 @@ pub fn from_json(v: &serde_json::Value) -> Yaml {
         J::Null => Yaml::Null,
         J::Bool(b) => Yaml::Bool(*b),
         J::Number(n) => number(n.as_i64(), n.as_f64()),
-        J::String(s) => Yaml::Str(s.clone()),
+        J::String(s) => Yaml::str(s.clone()),
         J::Array(items) => Yaml::Seq(items.iter().map(from_json).collect()),
-        J::Object(m) => Yaml::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+        J::Object(m) => Yaml::Map(
+            m.iter()
+                .map(|(k, v)| (Key::Owned(k.clone()), from_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -216,11 +253,11 @@ pub fn from_serde_yaml(v: &serde_yaml::Value) -> Yaml {
         V::Null => Yaml::Null,
         V::Bool(b) => Yaml::Bool(*b),
         V::Number(n) => number(n.as_i64(), n.as_f64()),
-        V::String(s) => Yaml::Str(s.clone()),
+        V::String(s) => Yaml::str(s.clone()),
         V::Sequence(items) => Yaml::Seq(items.iter().map(from_serde_yaml).collect()),
         V::Mapping(m) => Yaml::Map(
             m.iter()
-                .map(|(k, v)| (key_text(k), from_serde_yaml(v)))
+                .map(|(k, v)| (Key::Owned(key_text(k)), from_serde_yaml(v)))
                 .collect(),
         ),
         V::Tagged(t) => from_serde_yaml(&t.value),
@@ -280,7 +317,8 @@ pub fn write_entry(out: &mut String, key: &str, value: &Yaml, indent: usize) {
 /// the start of a document). `indent` is the column of the node.
 fn write_item(out: &mut String, node: &Yaml, indent: usize) {
     match node {
-        Yaml::Tagged(tag, value) => {
+        Yaml::Tagged(t) => {
+            let (tag, value) = &**t;
             out.push_str(tag);
             write_value(out, value, indent);
         }
@@ -293,7 +331,8 @@ fn write_item(out: &mut String, node: &Yaml, indent: usize) {
 /// Writes `node` after a `key:`; `indent` is the column of nested content.
 fn write_value(out: &mut String, node: &Yaml, indent: usize) {
     match node {
-        Yaml::Tagged(tag, value) => {
+        Yaml::Tagged(t) => {
+            let (tag, value) = &**t;
             out.push(' ');
             out.push_str(tag);
             write_value(out, value, indent);
@@ -313,15 +352,61 @@ fn write_value(out: &mut String, node: &Yaml, indent: usize) {
     }
 }
 
-fn write_map(out: &mut String, entries: &[(String, Yaml)], indent: usize, inline_first: bool) {
+fn write_map(out: &mut String, entries: &[(Key, Yaml)], indent: usize, inline_first: bool) {
     for (i, (key, value)) in entries.iter().enumerate() {
         if i > 0 || !inline_first {
             pad(out, indent);
         }
-        write_key(out, key, indent);
+        match key {
+            Cow::Borrowed(k) => write_static_key(out, k, indent),
+            Cow::Owned(k) => write_key(out, k, indent),
+        }
         out.push(':');
         write_value(out, value, indent + 2);
     }
+}
+
+/// [`write_key`] for a key of fixed text: its style is looked up by
+/// address in a small cache (fixed text never changes), not computed for
+/// every entry written.
+fn write_static_key(out: &mut String, key: &'static str, indent: usize) {
+    let style = static_style(&KEY_STYLES, key, false);
+    write_key_styled(out, key, style, indent);
+}
+
+/// [`style_of`] a fixed text, through `cache`, which only ever sees one
+/// value of `allow_block`.
+fn static_style(
+    cache: &'static std::thread::LocalKey<StyleCache>,
+    s: &'static str,
+    allow_block: bool,
+) -> Style {
+    let addr = s.as_ptr() as usize;
+    let slot = ((addr >> 3) ^ (addr >> 11)) % STYLE_SLOTS;
+    cache.with(|cache| {
+        let (a, len, style) = cache[slot].get();
+        if a == addr && len == s.len() {
+            style
+        } else {
+            let style = style_of(s, allow_block);
+            cache[slot].set((addr, s.len(), style));
+            style
+        }
+    })
+}
+
+const STYLE_SLOTS: usize = 256;
+
+/// `(address, length, style)` of fixed texts written lately.
+type StyleCache = [std::cell::Cell<(usize, usize, Style)>; STYLE_SLOTS];
+
+thread_local! {
+    /// Fixed-text keys.
+    static KEY_STYLES: StyleCache =
+        const { [const { std::cell::Cell::new((0, 0, Style::Double)) }; STYLE_SLOTS] };
+    /// Fixed-text string values.
+    static VALUE_STYLES: StyleCache =
+        const { [const { std::cell::Cell::new((0, 0, Style::Double)) }; STYLE_SLOTS] };
 }
 
 fn write_seq(out: &mut String, items: &[Yaml], indent: usize, inline_first: bool) {
@@ -337,8 +422,12 @@ fn write_seq(out: &mut String, items: &[Yaml], indent: usize, inline_first: bool
 /// Writes a key; one too long for an implicit key becomes `? key\n` and the
 /// `:` goes on its own line at `indent`.
 fn write_key(out: &mut String, key: &str, indent: usize) {
+    write_key_styled(out, key, style_of(key, false), indent);
+}
+
+fn write_key_styled(out: &mut String, key: &str, style: Style, indent: usize) {
     let start = out.len();
-    write_str(out, key, false, indent);
+    write_styled(out, key, style, indent);
     if out.len() - start > MAX_IMPLICIT_KEY {
         out.insert_str(start, "? ");
         out.push('\n');
@@ -368,6 +457,9 @@ fn write_scalar_line(out: &mut String, node: &Yaml, indent: usize) {
         Yaml::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Yaml::Int(i) => write_int(out, *i),
         Yaml::Float(f) => write_float(out, *f),
+        Yaml::Str(Cow::Borrowed(s)) => {
+            write_styled(out, s, static_style(&VALUE_STYLES, s, true), indent);
+        }
         Yaml::Str(s) => write_str(out, s, true, indent),
         Yaml::Seq(_) => out.push_str("[]"),
         Yaml::Map(_) => out.push_str("{}"),
@@ -427,7 +519,11 @@ enum Style {
 /// `indent` is the column for the lines of a block scalar (at least 2, so
 /// that no content line can be read as a document marker).
 fn write_str(out: &mut String, s: &str, allow_block: bool, indent: usize) {
-    match style_of(s, allow_block) {
+    write_styled(out, s, style_of(s, allow_block), indent);
+}
+
+fn write_styled(out: &mut String, s: &str, style: Style, indent: usize) {
+    match style {
         Style::Plain => out.push_str(s),
         Style::Single => write_single(out, s),
         Style::Double => write_double(out, s),

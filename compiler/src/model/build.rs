@@ -119,7 +119,7 @@ fn model(i: &Inputs) -> Res<Model> {
         stack,
         environment,
         environments: i.environments.to_vec(),
-        services: IndexMap::new(),
+        services: Default::default(),
         skipped_services: w.skipped.clone(),
         secrets: secrets(w, &cx)?,
         configs: w
@@ -136,8 +136,11 @@ fn model(i: &Inputs) -> Res<Model> {
     Ok(model)
 }
 
-fn services(i: &Inputs, cx: &Cx, m: &Model) -> Res<IndexMap<String, Service>> {
-    let mut out = IndexMap::with_capacity(i.world.services.len());
+fn services(i: &Inputs, cx: &Cx, m: &Model) -> Res<crate::model::FxIndexMap<String, Service>> {
+    let mut out = crate::model::FxIndexMap::with_capacity_and_hasher(
+        i.world.services.len(),
+        Default::default(),
+    );
     for (name, v) in &i.world.services {
         let mut s = service(i, cx, name, v)?;
         complete_service(&mut s, &m.stack, m.environment.as_ref());
@@ -171,7 +174,7 @@ fn service(i: &Inputs, cx: &Cx, name: &str, v: &Arc<Val>) -> Res<Service> {
     Ok(s)
 }
 
-fn secrets(w: &Evaluated, cx: &Cx) -> Res<IndexMap<String, Secret>> {
+fn secrets(w: &Evaluated, cx: &Cx) -> Res<crate::model::FxIndexMap<String, Secret>> {
     let secret = |name: &String, v: &Val| -> Res<(String, Secret)> {
         let r = Rec::new(v, cx)?;
         let env_name: Option<String> = r.opt("env_name")?;

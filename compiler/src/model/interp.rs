@@ -10,7 +10,6 @@
 //! Compose renders its own way (container ports, lowering findings).
 
 use super::{Part, Service};
-use indexmap::IndexMap;
 
 /// What rendering needs to know about the services of one environment.
 pub trait Services {
@@ -49,7 +48,7 @@ pub fn port<S: Services + ?Sized>(services: &S, svc: &str, port: &str) -> String
         .unwrap_or_default()
 }
 
-impl Services for IndexMap<String, Service> {
+impl Services for crate::model::FxIndexMap<String, Service> {
     fn external_host(&self, svc: &str) -> Option<&str> {
         self.get(svc)?.external.as_ref()?.host.as_deref()
     }

@@ -13,7 +13,7 @@
 //! * Any other changed list, and any change of kind (scalar ↔ collection),
 //!   is written whole under `!override`.
 
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{key_eq, Key, Yaml};
 
 /// The override turning `base` into `env` (an empty mapping when equal).
 pub(super) fn overrides(base: &Yaml, env: &Yaml) -> Yaml {
@@ -41,11 +41,7 @@ fn diff<'a>(path: &mut Vec<&'a str>, b: &'a Yaml, e: &'a Yaml) -> Option<Yaml> {
     })
 }
 
-fn diff_map<'a>(
-    path: &mut Vec<&'a str>,
-    bm: &'a [(String, Yaml)],
-    em: &'a [(String, Yaml)],
-) -> Yaml {
+fn diff_map<'a>(path: &mut Vec<&'a str>, bm: &'a [(Key, Yaml)], em: &'a [(Key, Yaml)]) -> Yaml {
     let mut out = Yaml::map();
     let (bkeys, ekeys) = (Keys::of(bm), Keys::of(em));
     for (k, ev) in em {
@@ -53,16 +49,16 @@ fn diff_map<'a>(
             Some(bv) => {
                 path.push(k);
                 if let Some(d) = diff(path, bv, ev) {
-                    out.push_entry(k, d);
+                    out.push_entry(k.clone(), d);
                 }
                 path.pop();
             }
-            None => out.push_entry(k, ev.clone()),
+            None => out.push_entry(k.clone(), ev.clone()),
         }
     }
     for (k, bv) in bm {
         if ekeys.get(k).is_none() {
-            out.push_entry(k, reset(bv));
+            out.push_entry(k.clone(), reset(bv));
         }
     }
     out
@@ -110,23 +106,23 @@ fn reset(b: &Yaml) -> Yaml {
     Yaml::tagged("!reset", empty)
 }
 
-fn lookup<'a>(m: &'a [(String, Yaml)], key: &str) -> Option<&'a Yaml> {
-    m.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+fn lookup<'a>(m: &'a [(Key, Yaml)], key: &str) -> Option<&'a Yaml> {
+    m.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v)
 }
 
 /// Key lookup in a mapping: a scan for small ones, a hash index for large
 /// ones (the `services` mapping of a big stack), so diffs stay linear.
 enum Keys<'a> {
-    Small(&'a [(String, Yaml)]),
+    Small(&'a [(Key, Yaml)]),
     Large(rustc_hash::FxHashMap<&'a str, &'a Yaml>),
 }
 
 impl<'a> Keys<'a> {
-    fn of(m: &'a [(String, Yaml)]) -> Self {
+    fn of(m: &'a [(Key, Yaml)]) -> Self {
         if m.len() <= 16 {
             Keys::Small(m)
         } else {
-            Keys::Large(m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+            Keys::Large(m.iter().map(|(k, v)| (&**k, v)).collect())
         }
     }
 

@@ -141,10 +141,15 @@ fn inits(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) -> Vec<ServiceDoc> {
 
 /// `depends_on: {dep: {condition: service_completed_successfully}}`.
 fn wait_for_completion(doc: &mut Yaml, dep: &str) {
-    let cond = Yaml::map().with("condition", Yaml::str("service_completed_successfully"));
+    let cond = Yaml::map().with("condition", Yaml::lit("service_completed_successfully"));
     match doc.get_mut("depends_on") {
-        Some(d) => d.push_entry(dep, cond),
-        None => put_before(doc, "depends_on", Yaml::map().with(dep, cond), &["restart"]),
+        Some(d) => d.push_entry(dep.to_string(), cond),
+        None => put_before(
+            doc,
+            "depends_on",
+            Yaml::map().with(dep.to_string(), cond),
+            &["restart"],
+        ),
     }
 }
 
@@ -154,9 +159,9 @@ fn put_before(doc: &mut Yaml, key: &str, value: Yaml, before: &[&str]) {
     let Yaml::Map(entries) = doc else { return };
     let at = entries
         .iter()
-        .position(|(k, _)| before.contains(&k.as_str()))
+        .position(|(k, _)| before.contains(&&**k))
         .unwrap_or(entries.len());
-    entries.insert(at, (key.to_string(), value));
+    entries.insert(at, (key.to_string().into(), value));
 }
 
 /// The profile of a service that runs in no environment (`environments =
@@ -226,10 +231,17 @@ fn not_run(cx: &mut Cx, s: &Service) -> String {
 /// The complete document: `name`, `services`, then the top-level objects
 /// the services use.
 pub(super) fn assemble(m: &Model, services: &[&ServiceDoc]) -> Yaml {
+    let docs = services.iter().map(|s| s.doc.clone()).collect();
+    assemble_docs(m, services, docs)
+}
+
+/// [`assemble`] with the services' documents given (`docs`, one per
+/// service, in order) instead of copied from `services`.
+pub(super) fn assemble_docs(m: &Model, services: &[&ServiceDoc], docs: Vec<Yaml>) -> Yaml {
     let mut doc = Yaml::map().with("name", Yaml::str(&m.stack.name));
     let mut svcs = Yaml::map();
-    for s in services {
-        svcs.push_entry(&s.name, s.doc.clone());
+    for (s, d) in services.iter().zip(docs) {
+        svcs.push_entry(s.name.clone(), d);
     }
     doc.insert("services", svcs);
     let volumes = top_level(services, |s| &s.volumes, |_| Yaml::map());
@@ -244,7 +256,7 @@ pub(super) fn assemble(m: &Model, services: &[&ServiceDoc]) -> Yaml {
     for s in services {
         for (name, text) in &s.configs {
             configs.push_entry(
-                name,
+                name.clone(),
                 Yaml::map().with("content", super::values::lit_yaml(text)),
             );
         }
@@ -278,7 +290,7 @@ fn top_level(
     for s in services {
         for n in names(s) {
             if out.get(n).is_none() {
-                out.push_entry(n, value(n));
+                out.push_entry(n.to_string(), value(n));
             }
         }
     }
@@ -288,5 +300,5 @@ fn top_level(
 /// A file secret's source: the variable named by its `env_name`.
 fn secret_source(m: &Model, name: &str) -> Yaml {
     let var = m.secrets.get(name).map_or(name, |s| s.env_name.as_str());
-    Yaml::map().with("environment", Yaml::Str(var_name(var)))
+    Yaml::map().with("environment", Yaml::str(var_name(var)))
 }

@@ -65,12 +65,12 @@ fn start(cx: &mut Cx, p: &Probe, h: &mut Yaml) {
 /// need a client inside the image and a port to check.
 fn test(cx: &mut Cx, svc: &Service, p: &Probe) -> Option<Yaml> {
     if let Some(cmd) = &p.exec {
-        let mut items = vec![Yaml::str("CMD")];
+        let mut items = vec![Yaml::lit("CMD")];
         items.extend(cmd.iter().map(|c| lit_yaml(c)));
         return Some(Yaml::Seq(items));
     }
     if let Some(line) = &p.shell {
-        return Some(Yaml::Seq(vec![Yaml::str("CMD-SHELL"), lit_yaml(line)]));
+        return Some(Yaml::Seq(vec![Yaml::lit("CMD-SHELL"), lit_yaml(line)]));
     }
     let Some(port) = probe_port(svc, p) else {
         cx.findings.dropped(
@@ -109,7 +109,7 @@ fn test(cx: &mut Cx, svc: &Service, p: &Probe) -> Option<Yaml> {
 }
 
 fn shell(cmd: &str) -> Yaml {
-    vec![Yaml::str("CMD-SHELL"), Yaml::Str(lit(cmd))].into()
+    vec![Yaml::str("CMD-SHELL"), Yaml::str(lit(cmd))].into()
 }
 
 /// `'…'` for sh, with embedded quotes closed and reopened.
@@ -183,11 +183,11 @@ pub(super) fn depends_on(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
             .get(svc.name.as_str())
             .map_or(&[][..], Vec::as_slice);
         let may_run_without = own.is_empty() || own.iter().any(|p| !dep_profiles.contains(p));
-        let mut d = Yaml::map().with("condition", Yaml::str(condition(*cond)));
+        let mut d = Yaml::map().with("condition", Yaml::lit(condition(*cond)));
         if !dep_profiles.is_empty() && may_run_without {
             d.push_entry("required", false.into());
         }
-        deps.push_entry(dep, d);
+        deps.push_entry(dep.clone(), d);
         cx.findings.exact(&svc.name, "depends_on");
     }
     if !deps.is_empty() {

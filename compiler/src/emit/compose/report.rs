@@ -3,6 +3,7 @@
 //! does not already report.
 
 use crate::emit::output::{LoweringKind, Output};
+use crate::emit::yaml::key_eq;
 use crate::source::Span;
 use indexmap::IndexSet;
 
@@ -19,13 +20,27 @@ struct Entry {
 pub(super) struct Findings {
     /// In insertion order, without duplicates.
     entries: IndexSet<Entry, rustc_hash::FxBuildHasher>,
-    /// `(service, feature)` pairs lowered exactly.
-    exact: rustc_hash::FxHashSet<(String, &'static str)>,
+    /// `(service, feature)` pairs lowered exactly: per service, its
+    /// features (a few, distinct), so that a pair seen again costs a lookup
+    /// and no allocation.
+    exact: rustc_hash::FxHashMap<String, Vec<&'static str>>,
+}
+
+/// Adds `feature` to `features` unless it is there.
+fn add_feature(features: &mut Vec<&'static str>, feature: &'static str) {
+    if !features.iter().any(|f| key_eq(f, feature)) {
+        features.push(feature);
+    }
 }
 
 impl Findings {
     pub(super) fn exact(&mut self, service: &str, feature: &'static str) {
-        self.exact.insert((service.to_string(), feature));
+        match self.exact.get_mut(service) {
+            Some(features) => add_feature(features, feature),
+            None => {
+                self.exact.insert(service.to_string(), vec![feature]);
+            }
+        }
     }
 
     pub(super) fn approximated(&mut self, span: Span, feature: &str, message: impl Into<String>) {
@@ -58,9 +73,14 @@ pub(super) fn finish(out: &mut Output, base: Findings, envs: Vec<(String, Findin
         for e in f.entries.iter().filter(|e| !base.entries.contains(*e)) {
             emit(out, e, Some(&env));
         }
-        exact.extend(f.exact);
+        for (service, features) in f.exact {
+            let all = exact.entry(service).or_default();
+            for feature in features {
+                add_feature(all, feature);
+            }
+        }
     }
-    out.exact += exact.len();
+    out.exact += exact.values().map(Vec::len).sum::<usize>();
 }
 
 fn emit(out: &mut Output, e: &Entry, env: Option<&str>) {

@@ -51,7 +51,7 @@ fn networks(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         if let Some(a) = n.aliases.as_ref().filter(|a| !a.is_empty()) {
             entry.push_entry("aliases", lit_seq(a));
         }
-        m.push_entry(name, entry);
+        m.push_entry(name.clone(), entry);
         if name != "default" {
             sd.networks.push(name.clone());
         }
@@ -60,7 +60,7 @@ fn networks(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
     cx.findings.exact(&svc.name, "network");
 }
 
-fn set(doc: &mut Yaml, key: &str, value: Yaml) {
+fn set(doc: &mut Yaml, key: &'static str, value: Yaml) {
     doc.push_entry(key, value);
 }
 
@@ -87,7 +87,7 @@ fn image(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         cx.findings.exact(&svc.name, "image");
     }
     if let Some(p) = svc.pull {
-        set(&mut sd.doc, "pull_policy", Yaml::str(p.compose()));
+        set(&mut sd.doc, "pull_policy", Yaml::lit(p.compose()));
         cx.findings.exact(&svc.name, "pull");
     }
     if let Some(n) = &svc.container_name {
@@ -106,7 +106,7 @@ fn image(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
         let args = b
             .args
             .iter()
-            .map(|(k, v)| (k.clone(), lit_yaml(v)))
+            .map(|(k, v)| (k.clone().into(), lit_yaml(v)))
             .collect();
         m.push_entry("args", Yaml::Map(args));
     }
@@ -140,13 +140,13 @@ fn environment(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
     let mut env = Yaml::map();
     for config in svc.env_from.iter().flatten() {
         for (k, v) in cx.model.configs.get(config).into_iter().flatten() {
-            env.insert(k, lit_yaml(v));
+            env.insert(k.clone(), lit_yaml(v));
         }
         cx.findings.exact(&svc.name, "env_from");
     }
     for (var, v) in &svc.env {
         let value = env_value(cx, svc, var, v, sd);
-        env.insert(var, value);
+        env.insert(var.clone(), value);
     }
     if !env.is_empty() {
         set(&mut sd.doc, "environment", env);
@@ -168,8 +168,8 @@ fn ports(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
             let entry = Yaml::map()
                 .with("name", Yaml::str(name))
                 .with("target", i64::from(p.container).into())
-                .with("published", Yaml::Str(host.to_string()))
-                .with("protocol", Yaml::str(p.protocol.lower()));
+                .with("published", Yaml::str(host.to_string()))
+                .with("protocol", Yaml::lit(p.protocol.lower()));
             published.push(entry);
             if replicas(svc) > 1 {
                 cx.findings.approximated(
@@ -183,8 +183,8 @@ fn ports(cx: &mut Cx, svc: &Service, sd: &mut ServiceDoc) {
                 "tcp" => p.container.to_string(),
                 proto => format!("{}/{proto}", p.container),
             };
-            if !expose.contains(&Yaml::Str(e.clone())) {
-                expose.push(Yaml::Str(e));
+            if !expose.contains(&Yaml::str(e.clone())) {
+                expose.push(Yaml::str(e));
             }
         }
         if let Some(np) = p.node_port {
@@ -247,7 +247,7 @@ fn mount(cx: &mut Cx, svc: &Service, name: &str, v: &Volume, sd: &mut ServiceDoc
     sd.volumes.push(volume.clone());
     let m = Yaml::map()
         .with("type", "volume".into())
-        .with("source", Yaml::Str(volume));
+        .with("source", Yaml::str(volume));
     m.with("target", target)
 }
 
@@ -320,7 +320,7 @@ fn restart(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         Restart::UnlessStopped => "unless-stopped",
         Restart::Never => "no",
     };
-    set(doc, "restart", Yaml::str(policy));
+    set(doc, "restart", Yaml::lit(policy));
     cx.findings.exact(&svc.name, "restart");
 }
 
@@ -356,8 +356,8 @@ fn resources(cx: &mut Cx, svc: &Service) -> Option<Yaml> {
     let mut limits = Yaml::map();
     let mut reservations = Yaml::map();
     if let Some(cpu) = &r.cpu {
-        limits.push_entry("cpus", Yaml::Str(cpu.limit.cores()));
-        reservations.push_entry("cpus", Yaml::Str(cpu.request.cores()));
+        limits.push_entry("cpus", Yaml::str(cpu.limit.cores()));
+        reservations.push_entry("cpus", Yaml::str(cpu.request.cores()));
     }
     if let Some(mem) = &r.memory {
         limits.push_entry("memory", bytes(mem.limit));
@@ -383,8 +383,8 @@ fn resources(cx: &mut Cx, svc: &Service) -> Option<Yaml> {
 fn security(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
     let Some(s) = &svc.security else { return };
     match (s.user, s.group) {
-        (Some(u), Some(g)) => set(doc, "user", Yaml::Str(format!("{u}:{g}"))),
-        (Some(u), None) => set(doc, "user", Yaml::Str(u.to_string())),
+        (Some(u), Some(g)) => set(doc, "user", Yaml::str(format!("{u}:{g}"))),
+        (Some(u), None) => set(doc, "user", Yaml::str(u.to_string())),
         (None, Some(g)) => cx.findings.dropped(
             s.span,
             "security.group",
@@ -412,7 +412,7 @@ fn security(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
         set(
             doc,
             "security_opt",
-            vec![Yaml::str("no-new-privileges:true")].into(),
+            vec![Yaml::lit("no-new-privileges:true")].into(),
         );
     }
     cx.findings.exact(&svc.name, "security");
@@ -443,7 +443,7 @@ fn metadata(cx: &mut Cx, svc: &Service, doc: &mut Yaml) {
 fn string_map<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Yaml {
     let mut m = Yaml::map();
     for (k, v) in pairs {
-        m.insert(k, Yaml::Str(lit(v)));
+        m.insert(k.clone(), Yaml::str(lit(v)));
     }
     m
 }

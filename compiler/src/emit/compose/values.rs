@@ -12,7 +12,7 @@ pub(super) fn lit(s: &str) -> String {
 }
 
 pub(super) fn lit_yaml(s: &str) -> Yaml {
-    Yaml::Str(lit(s))
+    Yaml::str(lit(s))
 }
 
 /// A list of literals.
@@ -27,15 +27,15 @@ pub(super) fn bytes(b: Bytes) -> Yaml {
     let b = b.0;
     for (suffix, size) in [("g", 1u64 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
         if b >= size && b.is_multiple_of(size) {
-            return Yaml::Str(format!("{}{suffix}", b / size));
+            return Yaml::str(format!("{}{suffix}", b / size));
         }
     }
-    Yaml::Str(b.to_string())
+    Yaml::str(b.to_string())
 }
 
 /// A Go duration (`10s`, `1m30s`, `250ms`), as Compose reads them.
 pub(super) fn duration(d: Duration) -> Yaml {
-    Yaml::Str(d.to_string())
+    Yaml::str(d.to_string())
 }
 
 /// Where secrets' values come from: `${NAME:?…}`, required.
@@ -76,14 +76,14 @@ pub(super) fn env_value(
 ) -> Yaml {
     match v {
         EnvValue::Literal(s) => lit_yaml(s),
-        EnvValue::Secret { secret } => Yaml::Str(secret_ref(cx, svc, var, secret, sd)),
+        EnvValue::Secret { secret } => Yaml::str(secret_ref(cx, svc, var, secret, sd)),
         EnvValue::ConfigKey { config, key } => {
             let value = cx.model.configs.get(config).and_then(|c| c.get(key));
             lit_yaml(value.map_or("", String::as_str))
         }
         EnvValue::Interp { interp } => {
             let text: String = interp.iter().map(|p| part(cx, svc, p)).collect();
-            Yaml::Str(text)
+            Yaml::str(text)
         }
     }
 }

@@ -33,7 +33,7 @@ pub(super) fn expand(cx: &mut Cx, job: &Job) -> Vec<Yaml> {
         if cx.pipeline.working_dir.is_some() && !matches!(step.kind, StepKind::Run { .. }) {
             for y in &mut out[first..] {
                 if y.get("run").is_some() && y.get("working-directory").is_none() {
-                    y.insert("working-directory", Yaml::str("."));
+                    y.insert("working-directory", Yaml::lit("."));
                 }
             }
         }
@@ -171,7 +171,7 @@ fn lower(
                     NodeCache::Pnpm => ("pnpm", "pnpm-lock.yaml"),
                     NodeCache::Yarn => ("yarn", "yarn.lock"),
                 };
-                with.insert("cache", Yaml::str(name));
+                with.insert("cache", Yaml::lit(name));
                 with.insert(
                     "cache-dependency-path",
                     Yaml::str(in_dir(working_dir, lock)),
@@ -191,11 +191,11 @@ fn lower(
                     Some(NodeCache::Yarn) => "yarn install --frozen-lockfile",
                     Some(NodeCache::Npm) | None => "npm ci",
                 };
-                let mut y = Yaml::map().with("name", Yaml::str("Install dependencies"));
+                let mut y = Yaml::map().with("name", Yaml::lit("Install dependencies"));
                 if let Some(d) = working_dir {
                     y.insert("working-directory", Yaml::str(d));
                 }
-                y.insert("run", Yaml::str(cmd));
+                y.insert("run", Yaml::lit(cmd));
                 out.push(y);
             }
         }
@@ -211,7 +211,7 @@ fn lower(
                 .as_ref()
                 .filter(|_| *cache && !no_cache(cx, step))
             {
-                with.insert("cache", Yaml::str("pip"));
+                with.insert("cache", Yaml::lit("pip"));
                 with.insert("cache-dependency-path", Yaml::str(r));
             }
             out.push(uses(
@@ -222,11 +222,11 @@ fn lower(
             if let Some(r) = requirements {
                 out.push(
                     Yaml::map()
-                        .with("name", Yaml::str("Install requirements"))
+                        .with("name", Yaml::lit("Install requirements"))
                         .with("env", Yaml::map().with("REQUIREMENTS", Yaml::str(r)))
                         .with(
                             "run",
-                            Yaml::str("python -m pip install -r \"$REQUIREMENTS\"\n"),
+                            Yaml::lit("python -m pip install -r \"$REQUIREMENTS\"\n"),
                         ),
                 );
             }
@@ -268,8 +268,8 @@ fn lower(
             let with = Yaml::map()
                 .with("image-ref", Yaml::str(image))
                 .with("severity", Yaml::str(sev.join(",")))
-                .with("exit-code", Yaml::str(if *fail { "1" } else { "0" }))
-                .with("format", Yaml::str("table"));
+                .with("exit-code", Yaml::lit(if *fail { "1" } else { "0" }))
+                .with("format", Yaml::lit("table"));
             out.push(uses(
                 named(format!("Scan {service} image")),
                 pins::TRIVY,
@@ -359,7 +359,7 @@ fn lower(
             out.push(
                 Yaml::map()
                     .with("name", Yaml::str(named(format!("Roll back {environment}"))))
-                    .with("if", Yaml::str("failure()"))
+                    .with("if", Yaml::lit("failure()"))
                     .with("env", kubeconfig_env())
                     .with("run", Yaml::str(rollback_script(m, *via))),
             );
@@ -416,14 +416,14 @@ fn lower(
             out.push(
                 Yaml::map()
                     .with("name", Yaml::str(named("Notify".into())))
-                    .with("if", Yaml::str(cond))
+                    .with("if", Yaml::lit(cond))
                     .with(
                         "env",
                         Yaml::map()
                             .with("WEBHOOK_URL", Yaml::str(secret_expr(base, webhook)))
                             .with("MESSAGE", Yaml::str(text)),
                     )
-                    .with("run", Yaml::str(script)),
+                    .with("run", Yaml::lit(script)),
             );
         }
     }
@@ -694,7 +694,7 @@ fn docker_build(
         let name = format!("Log in to {}", registry.as_deref().unwrap_or("Docker Hub"));
         let mut y = Yaml::map().with("name", Yaml::str(name));
         if on_pr {
-            y.insert("if", Yaml::str(not_pr));
+            y.insert("if", Yaml::lit(not_pr));
         }
         y.insert("uses", Yaml::str(pins::LOGIN.uses()));
         y.insert("with", with);
@@ -813,18 +813,18 @@ fn kubeconfig_step(base: &Model, environment: &str, secret: &str, cond: Option<&
         "env",
         Yaml::map()
             .with("KUBECONFIG_DATA", Yaml::str(secret_expr(base, secret)))
-            .with("KUBECONFIG", Yaml::str(KUBECONFIG_PATH)),
+            .with("KUBECONFIG", Yaml::lit(KUBECONFIG_PATH)),
     )
     .with(
         "run",
-        Yaml::str("umask 077\nprintf '%s\\n' \"$KUBECONFIG_DATA\" > \"$KUBECONFIG\"\n"),
+        Yaml::lit("umask 077\nprintf '%s\\n' \"$KUBECONFIG_DATA\" > \"$KUBECONFIG\"\n"),
     )
 }
 
 const KUBECONFIG_PATH: &str = "${{ runner.temp }}/kubeconfig";
 
 fn kubeconfig_env() -> Yaml {
-    Yaml::map().with("KUBECONFIG", Yaml::str(KUBECONFIG_PATH))
+    Yaml::map().with("KUBECONFIG", Yaml::lit(KUBECONFIG_PATH))
 }
 
 /// The workloads of an environment: its container services.

@@ -32,7 +32,7 @@ use super::values::{self, Kind, ModelIndex};
 use super::values_file;
 use crate::emit::k8s::{self, Object};
 use crate::emit::output::{Lowering, LoweringKind, Output};
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{Key, Yaml};
 use crate::emit::{Models, Target};
 use crate::model::{Model, Service};
 use rustc_hash::FxHashSet as HashSet;
@@ -94,7 +94,7 @@ struct Writers<'m> {
 impl Writers<'_> {
     /// One top-level key of the values: `base` in `values.yaml`, and in
     /// each environment's file what its value (`envs`, in order) changes.
-    fn key(&mut self, key: String, base: Yaml, envs: Vec<Yaml>) {
+    fn key(&mut self, key: Key, base: Yaml, envs: Vec<Yaml>) {
         for (file, v) in self.envs.iter_mut().zip(envs) {
             let v = diff::inherit_disabled(v, &base);
             if let Some(d) = diff::diff(&base, &v) {
@@ -149,7 +149,7 @@ fn service(
         .iter_mut()
         .map(|v| v.take().map_or_else(values::disabled, |(_, y)| y));
     let base = values.next().unwrap_or_else(values::disabled);
-    w.key(service_key(name), base, values.collect());
+    w.key(service_key(name).into(), base, values.collect());
 }
 
 /// Services no model renders (host processes): their objects are none,

@@ -25,13 +25,13 @@ pub fn chart_yaml(m: &Model, chart: &str, out: &mut Output) -> String {
         .clone()
         .unwrap_or_else(|| format!("The {} stack", m.stack.name));
     let mut doc = Yaml::map();
-    doc.push_entry("apiVersion", Yaml::str("v2"));
+    doc.push_entry("apiVersion", Yaml::lit("v2"));
     doc.push_entry("name", Yaml::str(chart));
     doc.push_entry("description", Yaml::str(description));
-    doc.push_entry("type", Yaml::str("application"));
+    doc.push_entry("type", Yaml::lit("application"));
     doc.push_entry("version", Yaml::str(version));
     doc.push_entry("appVersion", Yaml::str(&m.stack.version));
-    doc.push_entry("kubeVersion", Yaml::str(KUBE_VERSION));
+    doc.push_entry("kubeVersion", Yaml::lit(KUBE_VERSION));
     let mut s = hash_header();
     s.push_str(
         "# The chart version and appVersion are the stack's `version`; the values and\n\

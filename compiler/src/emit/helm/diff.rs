@@ -15,7 +15,7 @@
 //! Both are linear in the size of the trees: keys are looked up through
 //! [`Keys`], a hash index for maps past a few entries.
 
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{key_eq, Key, Yaml};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The changes that turn `base` into `env`; `None` when they are equal.
@@ -60,7 +60,7 @@ pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
             return b;
         }
     }
-    let b: &[(String, Yaml)] = match base {
+    let b: &[(Key, Yaml)] = match base {
         Yaml::Map(b) => b,
         _ => &[],
     };
@@ -84,13 +84,13 @@ pub fn inherit_disabled(env: Yaml, base: &Yaml) -> Yaml {
 /// order; keys are unique, so it is the entry a lookup finds), else
 /// through `keys`, built on first use.
 fn find<'a>(
-    entries: &'a [(String, Yaml)],
+    entries: &'a [(Key, Yaml)],
     i: usize,
     key: &str,
     keys: &mut Option<Keys<'a>>,
 ) -> Option<&'a Yaml> {
     match entries.get(i) {
-        Some((k, v)) if k == key => Some(v),
+        Some((k, v)) if key_eq(k, key) => Some(v),
         _ => keys.get_or_insert_with(|| Keys::new(entries)).get(key),
     }
 }
@@ -99,7 +99,7 @@ fn find<'a>(
 /// the key): by a scan for a few entries, else through a hash index, so
 /// that a map of thousands of services or config keys is not quadratic.
 struct Keys<'a> {
-    entries: &'a [(String, Yaml)],
+    entries: &'a [(Key, Yaml)],
     index: Option<HashMap<&'a str, usize>>,
 }
 
@@ -107,11 +107,11 @@ impl<'a> Keys<'a> {
     /// Maps up to this size are scanned.
     const SCAN: usize = 16;
 
-    fn new(entries: &'a [(String, Yaml)]) -> Keys<'a> {
+    fn new(entries: &'a [(Key, Yaml)]) -> Keys<'a> {
         let index = (entries.len() > Self::SCAN).then(|| {
             let mut index = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
             for (i, (k, _)) in entries.iter().enumerate() {
-                index.entry(k.as_str()).or_insert(i);
+                index.entry(&**k).or_insert(i);
             }
             index
         });
@@ -121,7 +121,7 @@ impl<'a> Keys<'a> {
     fn get(&self, key: &str) -> Option<&'a Yaml> {
         let i = match &self.index {
             Some(index) => *index.get(key)?,
-            None => self.entries.iter().position(|(k, _)| k == key)?,
+            None => self.entries.iter().position(|(k, _)| key_eq(k, key))?,
         };
         Some(&self.entries[i].1)
     }
@@ -137,7 +137,7 @@ mod tests {
     fn helm_merge(base: &Yaml, over: &Yaml) -> Yaml {
         match (base, over) {
             (Yaml::Map(b), Yaml::Map(o)) => {
-                let mut out: Vec<(String, Yaml)> = Vec::new();
+                let mut out: Vec<(Key, Yaml)> = Vec::new();
                 for (k, bv) in b {
                     match o.iter().find(|(ok, _)| ok == k) {
                         Some((_, Yaml::Null)) => {}
@@ -173,13 +173,13 @@ mod tests {
         let leaf = prop_oneof![
             any::<bool>().prop_map(Yaml::Bool),
             (0i64..4).prop_map(Yaml::Int),
-            "[ab]{0,2}".prop_map(Yaml::Str),
+            "[ab]{0,2}".prop_map(Yaml::str),
         ];
         leaf.prop_recursive(4, 32, 4, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..3).prop_map(Yaml::Seq),
                 proptest::collection::btree_map("[a-d]", inner, 0..4)
-                    .prop_map(|m| Yaml::Map(m.into_iter().collect())),
+                    .prop_map(|m| Yaml::Map(m.into_iter().map(|(k, v)| (k.into(), v)).collect())),
             ]
         })
     }
@@ -217,7 +217,7 @@ mod tests {
     fn big(n: usize, f: impl Fn(usize) -> Option<Yaml>) -> Yaml {
         Yaml::Map(
             (0..n)
-                .filter_map(|i| f(i).map(|v| (format!("k{i}"), v)))
+                .filter_map(|i| f(i).map(|v| (format!("k{i}").into(), v)))
                 .collect(),
         )
     }

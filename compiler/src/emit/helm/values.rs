@@ -22,7 +22,7 @@
 
 use super::union::{SecretRef, Union};
 use crate::emit::k8s::{k8s_name, Object};
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{Key, Yaml};
 use crate::model::interp::{self, Services};
 use crate::model::{EnvValue, External, IntOrPercent, Model, Part, SecretKind, Service};
 use indexmap::IndexMap;
@@ -70,10 +70,10 @@ pub enum Kind {
 /// The chart-wide values of one model, in the order of `values.yaml`:
 /// everything but the services. The secrets are those of `u`, so that
 /// every values file has the same keys.
-pub fn chart_wide(m: &Model, u: &Union) -> Vec<(String, Yaml)> {
+pub fn chart_wide(m: &Model, u: &Union) -> Vec<(Key, Yaml)> {
     vec![
-        ("nameOverride".into(), Yaml::str("")),
-        ("fullnameOverride".into(), Yaml::str("")),
+        ("nameOverride".into(), Yaml::lit("")),
+        ("fullnameOverride".into(), Yaml::lit("")),
         ("commonLabels".into(), common_labels(m)),
         ("podAnnotations".into(), string_map(&m.stack.annotations)),
         ("imagePullSecrets".into(), Yaml::seq()),
@@ -97,7 +97,7 @@ fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
         };
         let mut s = Yaml::map()
             .with("name", Yaml::str(&secret.name))
-            .with("type", Yaml::str(ty));
+            .with("type", Yaml::lit(ty));
         if secret.optional {
             s.push_entry("optional", Yaml::Bool(true));
         }
@@ -153,8 +153,8 @@ pub fn config_names<'m>(models: impl Iterator<Item = &'m Model>) -> Vec<String> 
     for m in models {
         if let Yaml::Map(entries) = configs(m) {
             for (k, _) in entries {
-                if !out.contains(&k) {
-                    out.push(k);
+                if !out.iter().any(|o| *o == k) {
+                    out.push(k.into_owned());
                 }
             }
         }
@@ -207,12 +207,12 @@ pub fn service_values(
     v.push_entry("enabled", Yaml::Bool(enabled));
     v.push_entry("replicaCount", Yaml::Int(i64::from(s.replicas)));
     if s.is_stateful() {
-        v.push_entry("workload", Yaml::str(s.workload_kind()));
+        v.push_entry("workload", Yaml::lit(s.workload_kind()));
     }
     let img = Yaml::map()
         .with("repository", Yaml::str(&image.repository))
         .with("tag", Yaml::str(image.tag.clone().unwrap_or_default()))
-        .with("pullPolicy", Yaml::str(s.pull.map_or("", |p| p.k8s())));
+        .with("pullPolicy", Yaml::lit(s.pull.map_or("", |p| p.k8s())));
     v.push_entry("image", img);
     for key in ["command", "args", "workingDir"] {
         if let Some(x) = w.container.and_then(|c| c.get(key)) {
@@ -400,7 +400,7 @@ fn service_ports(s: &Service, objs: &[Object], name: &str) -> Yaml {
     let ty = svc
         .and_then(|o| path(&o.doc, &["spec", "type"]))
         .cloned()
-        .unwrap_or_else(|| Yaml::str("ClusterIP"));
+        .unwrap_or_else(|| Yaml::lit("ClusterIP"));
     let ports = s
         .ports
         .iter()
@@ -409,7 +409,7 @@ fn service_ports(s: &Service, objs: &[Object], name: &str) -> Yaml {
                 .with("name", Yaml::str(pname))
                 .with("port", Yaml::Int(i64::from(p.service_port())))
                 .with("containerPort", Yaml::Int(i64::from(p.container)))
-                .with("protocol", Yaml::str(p.protocol.upper()));
+                .with("protocol", Yaml::lit(p.protocol.upper()));
             if let Some(np) = p.node_port {
                 y.push_entry("nodePort", Yaml::Int(i64::from(np)));
             }
@@ -553,8 +553,8 @@ fn volume_item(
     } else if let Some(Yaml::Str(secret_name)) = path(vol, &["secret", "secretName"]) {
         let key = ix
             .secrets_by_k8s_name
-            .get(secret_name)
-            .map_or_else(|| secret_name.clone(), |k| secret_key(k, m));
+            .get(secret_name.as_ref())
+            .map_or_else(|| secret_name.to_string(), |k| secret_key(k, m));
         y.push_entry("secret", Yaml::str(key));
     } else if let Some(Yaml::Str(cm)) = path(vol, &["configMap", "name"]) {
         // A mounted file: the config (or the service's own files map) and
@@ -564,7 +564,7 @@ fn volume_item(
             .keys()
             .find(|c| k8s_name(c) == *cm)
             .cloned()
-            .unwrap_or_else(|| cm.clone());
+            .unwrap_or_else(|| cm.to_string());
         y.push_entry("configMap", Yaml::str(config));
         if let Some(Yaml::Seq(items)) = path(vol, &["configMap", "items"]) {
             if let Some(k) = items.first().and_then(|i| i.get("key")) {
@@ -583,14 +583,14 @@ fn persistence(spec: Option<&Yaml>) -> Yaml {
     };
     let size = spec.and_then(|s| path(s, &["resources", "requests", "storage"]));
     let mut y = Yaml::map();
-    y.push_entry("size", size.cloned().unwrap_or_else(|| Yaml::str("1Gi")));
+    y.push_entry("size", size.cloned().unwrap_or_else(|| Yaml::lit("1Gi")));
     y.push_entry(
         "accessMode",
-        access.unwrap_or_else(|| Yaml::str("ReadWriteOnce")),
+        access.unwrap_or_else(|| Yaml::lit("ReadWriteOnce")),
     );
     let class = spec.and_then(|s| s.get("storageClassName")).cloned();
-    y.push_entry("storageClass", class.unwrap_or_else(|| Yaml::str("")));
-    y.push_entry("existingClaim", Yaml::str(""));
+    y.push_entry("storageClass", class.unwrap_or_else(|| Yaml::lit("")));
+    y.push_entry("existingClaim", Yaml::lit(""));
     y
 }
 
@@ -609,7 +609,7 @@ fn ingress(s: &Service) -> Yaml {
         .map(|p| {
             Yaml::map()
                 .with("path", Yaml::str(p))
-                .with("pathType", Yaml::str("Prefix"))
+                .with("pathType", Yaml::lit("Prefix"))
         })
         .collect();
     let host = Yaml::map()
@@ -642,7 +642,7 @@ fn ingress(s: &Service) -> Yaml {
 fn ingress_off(port: Option<String>) -> Yaml {
     let mut y = Yaml::map()
         .with("enabled", Yaml::Bool(false))
-        .with("className", Yaml::str(""))
+        .with("className", Yaml::lit(""))
         .with("annotations", Yaml::map())
         .with("hosts", Yaml::seq())
         .with("tls", Yaml::seq());

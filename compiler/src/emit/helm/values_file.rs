@@ -8,7 +8,7 @@
 //! descriptions) is split into lines, each behind its own `# `.
 
 use crate::emit::output::hash_header;
-use crate::emit::yaml::{self, Yaml};
+use crate::emit::yaml::{self, Key, Yaml};
 use crate::model::{Model, Secret};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -77,7 +77,7 @@ impl Env {
 
     /// One top-level key of the changes. Written alone, an entry of a
     /// top-level map has the same text as in the whole map.
-    pub fn change(&mut self, key: String, value: Yaml) {
+    pub fn change(&mut self, key: Key, value: Yaml) {
         yaml::write_document(&mut self.text, &Yaml::Map(vec![(key, value)]));
         self.empty = false;
     }
@@ -146,7 +146,7 @@ fn write_secrets(s: &mut String, declared: &HashMap<String, (&str, &Secret)>, va
     };
     s.push_str("secrets:\n");
     for (k, v) in entries {
-        let text = match k.as_str() {
+        let text = match k.as_ref() {
             "create" => "Create the Secrets below from values (true) or use existing ones (false)."
                 .to_string(),
             key => match declared.get(key) {
@@ -235,12 +235,17 @@ fn comment_lines(s: &mut String, text: &str, indent: usize) {
         s.push('#');
         if !line.trim().is_empty() {
             s.push(' ');
-            let printable = |c: char| !(c.is_control() && c != '\t') && c != '\u{feff}';
-            s.extend(
-                line.trim_end()
-                    .chars()
-                    .map(|c| if printable(c) { c } else { ' ' }),
-            );
+            let line = line.trim_end();
+            // Printable ASCII (the usual comment) is kept as it is.
+            if line
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+            {
+                s.push_str(line);
+            } else {
+                let printable = |c: char| !(c.is_control() && c != '\t') && c != '\u{feff}';
+                s.extend(line.chars().map(|c| if printable(c) { c } else { ' ' }));
+            }
         }
         s.push('\n');
     }

@@ -12,19 +12,21 @@ pub fn base_labels(m: &Model) -> Yaml {
     l.push_entry("app.kubernetes.io/instance", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/part-of", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/version", Yaml::str(&m.stack.version));
-    l.push_entry("app.kubernetes.io/managed-by", Yaml::str("stackc"));
+    l.push_entry("app.kubernetes.io/managed-by", Yaml::lit("stackc"));
     extra(&mut l, m, None);
     l
 }
 
 /// Labels of a service's objects.
 pub fn labels(m: &Model, service: &str, s: Option<&Service>) -> Yaml {
-    let mut l = Yaml::map();
+    let env_labels = m.environment.as_ref().map_or(0, |e| e.labels.len());
+    let svc_labels = s.map_or(0, |s| s.labels.len());
+    let mut l = Yaml::map_with_capacity(5 + m.stack.labels.len() + env_labels + svc_labels);
     l.push_entry("app.kubernetes.io/name", Yaml::str(service));
     l.push_entry("app.kubernetes.io/instance", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/part-of", Yaml::str(&m.stack.name));
     l.push_entry("app.kubernetes.io/version", Yaml::str(&m.stack.version));
-    l.push_entry("app.kubernetes.io/managed-by", Yaml::str("stackc"));
+    l.push_entry("app.kubernetes.io/managed-by", Yaml::lit("stackc"));
     extra(&mut l, m, s);
     l
 }
@@ -46,7 +48,7 @@ pub fn selector_labels(m: &Model, service: &str) -> Yaml {
 
 /// `metadata` of a namespaced object.
 pub fn metadata(m: &Model, name: &str, labels: Yaml) -> Yaml {
-    let mut md = Yaml::map();
+    let mut md = Yaml::map_with_capacity(3);
     md.push_entry("name", Yaml::str(name));
     if let Some(ns) = m.namespace() {
         md.push_entry("namespace", Yaml::str(ns));
@@ -62,11 +64,11 @@ pub fn object(
     name: &str,
     service: Option<&str>,
     metadata: Yaml,
-    rest: Vec<(&str, Yaml)>,
+    rest: Vec<(&'static str, Yaml)>,
 ) -> Object {
-    let mut doc = Yaml::map();
+    let mut doc = Yaml::map_with_capacity(3 + rest.len());
     doc.push_entry("apiVersion", Yaml::str(api));
-    doc.push_entry("kind", Yaml::str(kind));
+    doc.push_entry("kind", Yaml::lit(kind));
     doc.push_entry("metadata", metadata);
     for (k, v) in rest {
         doc.push_entry(k, v);
@@ -171,7 +173,7 @@ pub fn secret_templates(m: &Model) -> Vec<Object> {
                 &n,
                 None,
                 metadata(m, &n, base_labels(m)),
-                vec![("type", Yaml::str(ty)), ("stringData", data)],
+                vec![("type", Yaml::lit(ty)), ("stringData", data)],
             )
         })
         .collect()

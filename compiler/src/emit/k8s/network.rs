@@ -18,7 +18,7 @@ pub fn service(m: &Model, name: &str, s: &Service, out: &mut Output) -> Option<O
         y.push_entry("name", Yaml::str(pname));
         y.push_entry("port", Yaml::Int(p.service_port() as i64));
         y.push_entry("targetPort", Yaml::str(pname));
-        y.push_entry("protocol", Yaml::str(p.protocol.upper()));
+        y.push_entry("protocol", Yaml::lit(p.protocol.upper()));
         if let Some(np) = p.node_port.filter(|_| ty != Expose::ClusterIp) {
             y.push_entry("nodePort", Yaml::Int(np as i64));
         }
@@ -26,7 +26,7 @@ pub fn service(m: &Model, name: &str, s: &Service, out: &mut Output) -> Option<O
         out.exact += 1;
     }
     let mut spec = Yaml::map();
-    spec.push_entry("type", Yaml::str(ty.k8s()));
+    spec.push_entry("type", Yaml::lit(ty.k8s()));
     let mut md = metadata(m, name, labels(m, name, Some(s)));
     if let Some(lb) = s
         .load_balancer
@@ -65,11 +65,11 @@ pub fn headless_service(m: &Model, name: &str, s: &Service) -> Option<Object> {
                 .with("name", Yaml::str(pname))
                 .with("port", Yaml::Int(p.container as i64))
                 .with("targetPort", Yaml::str(pname))
-                .with("protocol", Yaml::str(p.protocol.upper()))
+                .with("protocol", Yaml::lit(p.protocol.upper()))
         })
         .collect();
     let mut spec = Yaml::map()
-        .with("clusterIP", Yaml::str("None"))
+        .with("clusterIP", Yaml::lit("None"))
         .with("publishNotReadyAddresses", Yaml::Bool(true))
         .with("selector", selector_labels(m, name));
     if !ports.is_empty() {
@@ -101,7 +101,7 @@ fn load_balancer(md: &mut Yaml, spec: &mut Yaml, lb: &LoadBalancer) {
         spec.push_entry("loadBalancerSourceRanges", super::workload::strings(r));
     }
     if lb.preserve_client_ip {
-        spec.push_entry("externalTrafficPolicy", Yaml::str("Local"));
+        spec.push_entry("externalTrafficPolicy", Yaml::lit("Local"));
     }
 }
 
@@ -115,13 +115,13 @@ pub fn external_service(
 ) -> Option<Object> {
     let host = ext.host.as_ref()?;
     let mut spec = Yaml::map()
-        .with("type", Yaml::str("ExternalName"))
+        .with("type", Yaml::lit("ExternalName"))
         .with("externalName", Yaml::str(host));
     if let Some(p) = ext.port {
         let port = Yaml::map()
-            .with("name", Yaml::str("default"))
+            .with("name", Yaml::lit("default"))
             .with("port", Yaml::Int(p as i64))
-            .with("protocol", Yaml::str("TCP"));
+            .with("protocol", Yaml::lit("TCP"));
         spec.push_entry("ports", Yaml::Seq(vec![port]));
     }
     out.exact += 1;
@@ -153,7 +153,7 @@ pub fn ingress(m: &Model, name: &str, s: &Service, out: &mut Output) -> Option<O
         .map(|p| {
             Yaml::map()
                 .with("path", Yaml::str(p))
-                .with("pathType", Yaml::str("Prefix"))
+                .with("pathType", Yaml::lit("Prefix"))
                 .with("backend", backend.clone())
         })
         .collect();

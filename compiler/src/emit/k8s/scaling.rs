@@ -9,19 +9,19 @@ use crate::model::{IntOrPercent, Model, Service};
 pub fn hpa(m: &Model, name: &str, s: &Service, out: &mut Output) -> Option<Object> {
     let a = s.autoscale.as_ref()?;
     let target = Yaml::map()
-        .with("apiVersion", Yaml::str("apps/v1"))
-        .with("kind", Yaml::str(s.workload_kind()))
+        .with("apiVersion", Yaml::lit("apps/v1"))
+        .with("kind", Yaml::lit(s.workload_kind()))
         .with("name", Yaml::str(name));
     let mut metrics = Vec::new();
     for (res, p) in [("cpu", a.cpu), ("memory", a.memory)] {
         if let Some(p) = p {
             let t = Yaml::map()
-                .with("type", Yaml::str("Utilization"))
+                .with("type", Yaml::lit("Utilization"))
                 .with("averageUtilization", Yaml::Int(p.0.round() as i64));
-            let r = Yaml::map().with("name", Yaml::str(res)).with("target", t);
+            let r = Yaml::map().with("name", Yaml::lit(res)).with("target", t);
             metrics.push(
                 Yaml::map()
-                    .with("type", Yaml::str("Resource"))
+                    .with("type", Yaml::lit("Resource"))
                     .with("resource", r),
             );
         }

@@ -37,7 +37,7 @@ pub fn claims(m: &Model, name: &str, s: &Service, out: &mut Output) -> Vec<Objec
 /// A claim's spec: access mode, size, storage class.
 pub fn claim_spec(v: &Volume, size: Bytes) -> Yaml {
     let mut spec = Yaml::map();
-    spec.push_entry("accessModes", Yaml::Seq(vec![Yaml::str(v.access.k8s())]));
+    spec.push_entry("accessModes", Yaml::Seq(vec![Yaml::lit(v.access.k8s())]));
     spec.push_entry(
         "resources",
         Yaml::map().with(

@@ -86,12 +86,12 @@ fn stateful_spec(m: &Model, name: &str, s: &Service, spec: &mut Yaml, out: &mut 
             PodManagement::Ordered => "OrderedReady",
             PodManagement::Parallel => "Parallel",
         };
-        spec.push_entry("podManagementPolicy", Yaml::str(policy));
+        spec.push_entry("podManagementPolicy", Yaml::lit(policy));
         out.exact += 1;
     }
     spec.push_entry(
         "updateStrategy",
-        Yaml::map().with("type", Yaml::str("RollingUpdate")),
+        Yaml::map().with("type", Yaml::lit("RollingUpdate")),
     );
     let Some(r) = &s.rollout else { return };
     if r.strategy == RolloutStrategy::Recreate {
@@ -149,10 +149,10 @@ fn claim_templates(m: &Model, name: &str, s: &Service, out: &mut Output) -> Vec<
 
 fn strategy(s: &Service) -> Yaml {
     let Some(r) = &s.rollout else {
-        return Yaml::map().with("type", Yaml::str("RollingUpdate"));
+        return Yaml::map().with("type", Yaml::lit("RollingUpdate"));
     };
     if r.strategy == RolloutStrategy::Recreate {
-        return Yaml::map().with("type", Yaml::str("Recreate"));
+        return Yaml::map().with("type", Yaml::lit("Recreate"));
     }
     let mut ru = Yaml::map();
     if let Some(v) = &r.max_surge {
@@ -161,7 +161,7 @@ fn strategy(s: &Service) -> Yaml {
     if let Some(v) = &r.max_unavailable {
         ru.push_entry("maxUnavailable", super::scaling::int_or_percent(v));
     }
-    let mut y = Yaml::map().with("type", Yaml::str("RollingUpdate"));
+    let mut y = Yaml::map().with("type", Yaml::lit("RollingUpdate"));
     if !ru.is_empty() {
         y.push_entry("rollingUpdate", ru);
     }
@@ -227,13 +227,13 @@ fn scheduling(m: &Model, name: &str, s: &Service, spec: &mut Yaml, out: &mut Out
                 let mut y = Yaml::map().with("key", Yaml::str(key));
                 match &t.value {
                     Some(v) => {
-                        y.push_entry("operator", Yaml::str("Equal"));
+                        y.push_entry("operator", Yaml::lit("Equal"));
                         y.push_entry("value", Yaml::str(v));
                     }
-                    None => y.push_entry("operator", Yaml::str("Exists")),
+                    None => y.push_entry("operator", Yaml::lit("Exists")),
                 }
                 if let Some(e) = t.effect {
-                    y.push_entry("effect", Yaml::str(e.k8s()));
+                    y.push_entry("effect", Yaml::lit(e.k8s()));
                 }
                 if let Some(d) = t.evict_after {
                     y.push_entry("tolerationSeconds", Yaml::Int(d.seconds_ceil() as i64));
@@ -249,15 +249,15 @@ fn scheduling(m: &Model, name: &str, s: &Service, spec: &mut Yaml, out: &mut Out
         for d in &sp.across {
             if items
                 .iter()
-                .any(|y: &Yaml| y.get("topologyKey") == Some(&Yaml::str(d.topology_key())))
+                .any(|y: &Yaml| y.get("topologyKey") == Some(&Yaml::lit(d.topology_key())))
             {
                 continue;
             }
             items.push(
                 Yaml::map()
                     .with("maxSkew", Yaml::Int(i64::from(sp.max_skew)))
-                    .with("topologyKey", Yaml::str(d.topology_key()))
-                    .with("whenUnsatisfiable", Yaml::str(sp.when_unsatisfiable.k8s()))
+                    .with("topologyKey", Yaml::lit(d.topology_key()))
+                    .with("whenUnsatisfiable", Yaml::lit(sp.when_unsatisfiable.k8s()))
                     .with(
                         "labelSelector",
                         Yaml::map().with("matchLabels", selector_labels(m, name)),
@@ -338,7 +338,7 @@ fn pod_security(s: &Service) -> Option<Yaml> {
     }
     y.push_entry(
         "seccompProfile",
-        Yaml::map().with("type", Yaml::str("RuntimeDefault")),
+        Yaml::map().with("type", Yaml::lit("RuntimeDefault")),
     );
     Some(y)
 }
@@ -346,7 +346,9 @@ fn pod_security(s: &Service) -> Option<Yaml> {
 /// One container of the pod; every container mounts the pod's file
 /// secrets (`secrets`), those of its init containers included.
 fn container(m: &Model, name: &str, s: &Service, secrets: &[&str], out: &mut Output) -> Yaml {
-    let mut c = Yaml::map();
+    // name, image, pull policy, command, args, workingDir, ports, env,
+    // envFrom, resources, three probes, securityContext, mounts, lifecycle
+    let mut c = Yaml::map_with_capacity(16);
     c.push_entry("name", Yaml::str(name));
     let image = s
         .image_ref
@@ -354,7 +356,7 @@ fn container(m: &Model, name: &str, s: &Service, secrets: &[&str], out: &mut Out
         .map_or(String::new(), |i| i.reference.clone());
     c.push_entry("image", Yaml::str(image));
     if let Some(p) = s.pull {
-        c.push_entry("imagePullPolicy", Yaml::str(p.k8s()));
+        c.push_entry("imagePullPolicy", Yaml::lit(p.k8s()));
         out.exact += 1;
     }
     if let Some(cmd) = &s.command {
@@ -403,7 +405,7 @@ fn add_ports(c: &mut Yaml, s: &Service) {
             Yaml::map()
                 .with("name", Yaml::str(n))
                 .with("containerPort", Yaml::Int(p.container as i64))
-                .with("protocol", Yaml::str(p.protocol.upper()))
+                .with("protocol", Yaml::lit(p.protocol.upper()))
         })
         .collect();
     c.push_entry("ports", Yaml::Seq(ports));
@@ -446,7 +448,7 @@ fn env_var(m: &Model, key: &str, v: &EnvValue) -> Yaml {
             };
             let mut r = Yaml::map()
                 .with("name", Yaml::str(k8s_name(secret)))
-                .with("key", Yaml::str(key));
+                .with("key", Yaml::lit(key));
             if is_optional(m, secret) {
                 // The pod starts without the Secret (or the key); the
                 // variable is then unset.
@@ -658,8 +660,8 @@ fn mounts(s: &Service, m: &Model, secrets: &[&str]) -> Vec<Yaml> {
     {
         v.push(
             Yaml::map()
-                .with("name", Yaml::str("tmp"))
-                .with("mountPath", Yaml::str("/tmp")),
+                .with("name", Yaml::lit("tmp"))
+                .with("mountPath", Yaml::lit("/tmp")),
         );
     }
     v
@@ -671,7 +673,7 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
     for (n, vol) in &s.volumes {
         if let Some(size) = vol.tmpfs {
             let ed = Yaml::map()
-                .with("medium", Yaml::str("Memory"))
+                .with("medium", Yaml::lit("Memory"))
                 .with("sizeLimit", Yaml::str(size.k8s()));
             v.push(Yaml::map().with("name", Yaml::str(n)).with("emptyDir", ed));
         } else if vol.size.is_some() && s.is_stateful() {
@@ -734,7 +736,7 @@ fn volumes(name: &str, s: &Service, m: &Model, out: &mut Output) -> Vec<Yaml> {
     {
         v.push(
             Yaml::map()
-                .with("name", Yaml::str("tmp"))
+                .with("name", Yaml::lit("tmp"))
                 .with("emptyDir", Yaml::map()),
         );
     }

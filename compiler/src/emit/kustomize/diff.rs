@@ -26,13 +26,13 @@
 //! through a name index, and the index an item is moved from is counted in
 //! a Fenwick tree of the items not yet placed.
 
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{key_eq, Key, Yaml};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// One step of a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
-    Key(String),
+    Key(Key),
     Index(usize),
     /// `-`: past the end of a sequence (append).
     End,
@@ -79,7 +79,7 @@ impl Op {
             Op::Move { from, .. } => ("move", Some(from)),
             Op::Test { .. } => ("test", None),
         };
-        let mut y = Yaml::map().with("op", Yaml::str(name));
+        let mut y = Yaml::map().with("op", Yaml::lit(name));
         if let Some(from) = from {
             y.push_entry("from", Yaml::str(pointer(from)));
         }
@@ -124,7 +124,7 @@ pub fn same(a: &Yaml, b: &Yaml) -> bool {
                 // Keys in the same order (the usual case) need no lookup:
                 // keys are unique, so a key at the same position is the
                 // entry a lookup finds.
-                let common = x.iter().zip(y).take_while(|((k, _), (l, _))| k == l);
+                let common = x.iter().zip(y).take_while(|((k, _), (l, _))| key_eq(k, l));
                 let mut n = 0;
                 for ((_, v), (_, w)) in common {
                     if !same(v, w) {
@@ -180,22 +180,22 @@ fn at(path: &Path, seg: Seg) -> Path {
 /// Key lookup in a mapping: a scan for small ones, a hash index for large
 /// ones (a ConfigMap with many keys), so diffs stay linear.
 enum Keys<'a> {
-    Small(&'a [(String, Yaml)]),
+    Small(&'a [(Key, Yaml)]),
     Large(HashMap<&'a str, &'a Yaml>),
 }
 
 impl<'a> Keys<'a> {
-    fn of(m: &'a [(String, Yaml)]) -> Self {
+    fn of(m: &'a [(Key, Yaml)]) -> Self {
         if m.len() <= 16 {
             Keys::Small(m)
         } else {
-            Keys::Large(m.iter().rev().map(|(k, v)| (k.as_str(), v)).collect())
+            Keys::Large(m.iter().rev().map(|(k, v)| (&**k, v)).collect())
         }
     }
 
     fn get(&self, key: &str) -> Option<&'a Yaml> {
         match self {
-            Keys::Small(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Keys::Small(m) => m.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v),
             Keys::Large(h) => h.get(key).copied(),
         }
     }
@@ -204,7 +204,7 @@ impl<'a> Keys<'a> {
 /// A key at the same position in both maps is looked up by no index (the
 /// usual case: both built by the same code); the indexes are built for
 /// the first key that is not.
-fn diff_map(base: &[(String, Yaml)], env: &[(String, Yaml)], path: &mut Path, ops: &mut Vec<Op>) {
+fn diff_map(base: &[(Key, Yaml)], env: &[(Key, Yaml)], path: &mut Path, ops: &mut Vec<Op>) {
     let (mut bkeys, mut ekeys) = (None, None);
     for (i, (k, _)) in base.iter().enumerate() {
         let found = aligned(i, k, env).is_some()
@@ -238,8 +238,8 @@ fn diff_map(base: &[(String, Yaml)], env: &[(String, Yaml)], path: &mut Path, op
 }
 
 /// The value at position `i` of `map` when its key is `k`.
-fn aligned<'a>(i: usize, k: &str, map: &'a [(String, Yaml)]) -> Option<&'a Yaml> {
-    map.get(i).filter(|(o, _)| o == k).map(|(_, v)| v)
+fn aligned<'a>(i: usize, k: &str, map: &'a [(Key, Yaml)]) -> Option<&'a Yaml> {
+    map.get(i).filter(|(o, _)| key_eq(o, k)).map(|(_, v)| v)
 }
 
 fn is_scalar(y: &Yaml) -> bool {
@@ -265,14 +265,21 @@ fn diff_seq(base: &[Yaml], env: &[Yaml], path: &mut Path, ops: &mut Vec<Op>) {
 /// The `name` of every item, when every item is a map with a distinct
 /// string `name`.
 fn names(items: &[Yaml]) -> Option<Vec<&str>> {
-    let mut seen = HashSet::with_capacity_and_hasher(items.len(), Default::default());
-    items
-        .iter()
-        .map(|item| match item.get("name") {
-            Some(Yaml::Str(n)) if seen.insert(n.as_str()) => Some(n.as_str()),
-            _ => None,
-        })
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(Yaml::Str(n)) = item.get("name") else {
+            return None;
+        };
+        out.push(&**n);
+    }
+    // Short lists (containers, ports, mounts) are checked without a set.
+    let distinct = if out.len() <= 16 {
+        out.iter().enumerate().all(|(i, n)| !out[..i].contains(n))
+    } else {
+        let mut seen = HashSet::with_capacity_and_hasher(out.len(), Default::default());
+        out.iter().all(|n| seen.insert(*n))
+    };
+    distinct.then_some(out)
 }
 
 fn test_name(path: &Path, i: usize, name: &str) -> Op {
@@ -291,19 +298,33 @@ fn by_name(
     path: &mut Path,
     ops: &mut Vec<Op>,
 ) {
+    if bnames == enames {
+        // Nothing is removed, added or moved (what the general case finds
+        // for the same names in the same order): items pair by position.
+        for (i, ((b, item), name)) in base.iter().zip(env).zip(enames).enumerate() {
+            guarded(b, item, i, name, path, ops);
+        }
+        return;
+    }
     let mut rest = remove_missing(bnames, enames, path, ops);
     for (i, (item, name)) in env.iter().zip(enames).enumerate() {
         let Some(b) = place(&mut rest, i, name, item, path, ops) else {
             continue;
         };
-        path.push(Seg::Index(i));
-        let mut nested = Vec::new();
-        walk(&base[b], item, path, &mut nested);
-        path.pop();
-        if !nested.is_empty() {
-            ops.push(test_name(path, i, name));
-            ops.extend(nested);
-        }
+        guarded(&base[b], item, i, name, path, ops);
+    }
+}
+
+/// The operations inside item `i` (named `name`) of a list, after a
+/// `test` of its name when there are any.
+fn guarded(base: &Yaml, item: &Yaml, i: usize, name: &str, path: &mut Path, ops: &mut Vec<Op>) {
+    path.push(Seg::Index(i));
+    let mut nested = Vec::new();
+    walk(base, item, path, &mut nested);
+    path.pop();
+    if !nested.is_empty() {
+        ops.push(test_name(path, i, name));
+        ops.extend(nested);
     }
 }
 

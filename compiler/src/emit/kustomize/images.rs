@@ -176,7 +176,7 @@ pub(super) fn apply(m: &Matcher, doc: &mut Yaml, j: &mut Journal) {
     for (path, c) in containers_mut(doc) {
         if let Some(Yaml::Str(img)) = c.get("image") {
             if let Some(new) = m.transformed(img) {
-                j.insert(&path, c, "image", Yaml::Str(new));
+                j.insert(&path, c, "image", Yaml::str(new));
             }
         }
     }
@@ -330,7 +330,7 @@ fn containers_mut(doc: &mut Yaml) -> Vec<(Vec<usize>, &mut Yaml)> {
         return out;
     };
     for (i, (k, v)) in spec.iter_mut().enumerate() {
-        match k.as_str() {
+        match &**k {
             "template" => {
                 if let Some((t, pod)) = child(v, "spec") {
                     push_containers(pod, &[s, i, t], &mut out);

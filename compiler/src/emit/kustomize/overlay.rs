@@ -25,7 +25,7 @@
 use super::diff::{self, Finder, Op, Seg};
 use super::transform::{self, Apply, Journal, Transformed, Transformers};
 use super::{Id, Obj};
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{Key, Yaml};
 use indexmap::IndexMap;
 use rustc_hash::FxHashSet as HashSet;
 
@@ -58,7 +58,9 @@ pub enum Body {
 /// The overlay turning `base` into `env`. Each base document is
 /// transformed in place for its diff and restored right after (see
 /// [`Journal`]): `base` is unchanged on return, and no document is copied.
-pub fn compute(base: &mut [Obj], env: Vec<Obj>) -> Overlay {
+/// An environment document is dropped right after its last diff, while it
+/// is still in the cache, instead of in a pass of its own.
+pub fn compute(base: &mut [Obj], mut env: Vec<Obj>) -> Overlay {
     let Transformed {
         transformers,
         pairs,
@@ -66,6 +68,11 @@ pub fn compute(base: &mut [Obj], env: Vec<Obj>) -> Overlay {
     let apply = Apply::new(&transformers);
     let mut journal = Journal::default();
     let mut patches = Vec::new();
+    // How many base objects each environment object is still paired with.
+    let mut uses = vec![0u32; env.len()];
+    for &j in pairs.iter().flatten() {
+        uses[j] += 1;
+    }
     for (i, b) in base.iter_mut().enumerate() {
         match pairs[i] {
             Some(j) => {
@@ -73,6 +80,11 @@ pub fn compute(base: &mut [Obj], env: Vec<Obj>) -> Overlay {
                 apply.run(&mut b.doc, &mut journal);
                 patches.extend(object_patches(&b.id, ns, &b.doc, &env[j].doc));
                 journal.undo(&mut b.doc);
+                uses[j] -= 1;
+                if uses[j] == 0 {
+                    // Paired, so never one of the `added` objects.
+                    drop(std::mem::replace(&mut env[j].doc, Yaml::Null));
+                }
             }
             None => patches.push(Patch {
                 target: b.id.clone(),
@@ -108,13 +120,13 @@ fn head(id: &Id, ns: Option<Yaml>) -> Yaml {
         md.push_entry("namespace", ns);
     }
     Yaml::map()
-        .with("apiVersion", Yaml::str(&id.api))
-        .with("kind", Yaml::str(&id.kind))
+        .with("apiVersion", Yaml::Str(id.api.clone()))
+        .with("kind", Yaml::Str(id.kind.clone()))
         .with("metadata", md)
 }
 
 fn delete(b: &Obj) -> Yaml {
-    head(&b.id, namespace(&b.doc).cloned()).with("$patch", Yaml::str("delete"))
+    head(&b.id, namespace(&b.doc).cloned()).with("$patch", Yaml::lit("delete"))
 }
 
 fn object_patches(id: &Id, ns: Option<Yaml>, transformed: &Yaml, env: &Yaml) -> Vec<Patch> {
@@ -152,7 +164,7 @@ fn strategic(op: &Op, before: &mut Finder) -> bool {
         .path()
         .iter()
         .map(|s| match s {
-            Seg::Key(k) => Some(k.as_str()),
+            Seg::Key(k) => Some(&**k),
             _ => None,
         })
         .collect();
@@ -191,7 +203,7 @@ fn mergeable(v: &Yaml) -> bool {
 /// setting many keys of one map (a ConfigMap's `data`) stays linear.
 enum Node {
     Leaf(Yaml),
-    Map(IndexMap<String, Node>),
+    Map(IndexMap<Key, Node>),
 }
 
 impl Node {

@@ -204,8 +204,11 @@ fn tree() -> impl Strategy<Value = Yaml> {
         let keys = prop::sample::select(vec!["a", "b", "c"]);
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Yaml::Seq),
-            prop::collection::btree_map(keys, inner.clone(), 0..3)
-                .prop_map(|m| Yaml::Map(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::btree_map(keys, inner.clone(), 0..3).prop_map(|m| Yaml::Map(
+                m.into_iter()
+                    .map(|(k, v)| (k.to_string().into(), v))
+                    .collect()
+            )),
             named(inner),
         ]
     })

@@ -23,7 +23,7 @@
 use super::diff::same;
 use super::images::{self, ImageEntry, Matcher};
 use super::{Id, Obj};
-use crate::emit::yaml::Yaml;
+use crate::emit::yaml::{key_eq, Key, Yaml};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The transformers of one overlay.
@@ -140,7 +140,7 @@ impl Journal {
     /// Does nothing when `map` is not a mapping.
     pub fn insert(&mut self, path: &[usize], map: &mut Yaml, key: &str, value: Yaml) {
         let Yaml::Map(entries) = map else { return };
-        match entries.iter().position(|(k, _)| k == key) {
+        match entries.iter().position(|(k, _)| key_eq(k, key)) {
             Some(i) => {
                 let old = std::mem::replace(&mut entries[i].1, value);
                 let mut path = path.to_vec();
@@ -151,7 +151,7 @@ impl Journal {
                 });
             }
             None => {
-                entries.push((key.to_string(), value));
+                entries.push((key.to_string().into(), value));
                 self.edits.push(Edit {
                     path: path.to_vec(),
                     old: None,
@@ -201,7 +201,7 @@ pub(super) fn child<'a>(node: &'a mut Yaml, key: &str) -> Option<(usize, &'a mut
         Yaml::Map(entries) => entries
             .iter_mut()
             .enumerate()
-            .find(|(_, (k, _))| k == key)
+            .find(|(_, (k, _))| key_eq(k, key))
             .map(|(i, (_, v))| (i, v)),
         _ => None,
     }
@@ -300,7 +300,7 @@ fn replicas_of(doc: &Yaml) -> Option<i64> {
 }
 
 fn replica_changes(pairs: &[Option<usize>], base: &[Obj], env: &[Obj]) -> Vec<(String, i64)> {
-    let scaled = |o: &&Obj| SCALED.contains(&o.id.kind.as_str());
+    let scaled = |o: &&Obj| SCALED.contains(&&*o.id.kind);
     // The transformer selects by name alone: the name must be unambiguous.
     let mut named: HashMap<&str, usize> = HashMap::default();
     for o in base.iter().chain(env).filter(scaled) {
@@ -309,7 +309,7 @@ fn replica_changes(pairs: &[Option<usize>], base: &[Obj], env: &[Obj]) -> Vec<(S
     let mut out = Vec::new();
     for (i, j) in kept(pairs) {
         let (b, e) = (&base[i], &env[j]);
-        if !SCALED.contains(&b.id.kind.as_str()) {
+        if !SCALED.contains(&&*b.id.kind) {
             continue;
         }
         let (Some(from), Some(to)) = (replicas_of(&b.doc), replicas_of(&e.doc)) else {
@@ -328,7 +328,7 @@ fn apply_replicas(counts: &HashMap<&str, i64>, d: &mut Yaml, j: &mut Journal) {
         return;
     }
     let name = match d.get("metadata").and_then(|m| m.get("name")) {
-        Some(Yaml::Str(name)) => counts.get(name.as_str()).copied(),
+        Some(Yaml::Str(name)) => counts.get(&**name).copied(),
         _ => None,
     };
     if let (Some(n), Some((i, spec @ Yaml::Map(_)))) = (name, child(d, "spec")) {
@@ -373,12 +373,20 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
     // Label maps are mostly in the same key order as `first`: the entry
     // at the pair's position is tried before a scan (keys are unique, so
     // it is the entry the scan would find).
-    let has = |m: Option<&Yaml>, i: usize, (k, v): &(String, Yaml)| {
+    let has = |m: Option<&Yaml>, i: usize, (k, v): &(Key, Yaml)| {
         let Some(Yaml::Map(entries)) = m else {
             return false;
         };
-        let at = entries.get(i).filter(|(key, _)| key == k).map(|(_, x)| x);
-        let x = at.or_else(|| entries.iter().find(|(key, _)| key == k).map(|(_, x)| x));
+        let at = entries
+            .get(i)
+            .filter(|(key, _)| key_eq(key, k))
+            .map(|(_, x)| x);
+        let x = at.or_else(|| {
+            entries
+                .iter()
+                .find(|(key, _)| key_eq(key, k))
+                .map(|(_, x)| x)
+        });
         x.is_some_and(|x| same(x, v))
     };
     let mut everywhere = vec![true; first.len()];
@@ -397,7 +405,7 @@ fn label_changes(base: &[Obj], pairs: &[Option<usize>], env: &[Obj]) -> Vec<(Str
     chosen
         .filter(|(_, (everywhere, missing))| **everywhere && **missing)
         .filter_map(|((k, v), _)| match v {
-            Yaml::Str(s) => Some((k.clone(), s.clone())),
+            Yaml::Str(s) => Some((k.to_string(), s.to_string())),
             _ => None,
         })
         .collect()

@@ -171,17 +171,17 @@ fn to_value(y: &Yaml) -> Value {
         Yaml::Bool(b) => Value::Bool(*b),
         Yaml::Int(i) => Value::Number((*i).into()),
         Yaml::Float(f) => Value::Number((*f).into()),
-        Yaml::Str(s) => Value::String(s.clone()),
+        Yaml::Str(s) => Value::String(s.to_string()),
         Yaml::Seq(items) => Value::Sequence(items.iter().map(to_value).collect()),
         Yaml::Map(entries) => Value::Mapping(
             entries
                 .iter()
-                .map(|(k, v)| (Value::String(k.clone()), to_value(v)))
+                .map(|(k, v)| (Value::String(k.to_string()), to_value(v)))
                 .collect(),
         ),
-        Yaml::Tagged(tag, v) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
-            tag: serde_yaml::value::Tag::new(tag.trim_start_matches('!')),
-            value: to_value(v),
+        Yaml::Tagged(t) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+            tag: serde_yaml::value::Tag::new(t.0.trim_start_matches('!')),
+            value: to_value(&t.1),
         })),
     }
 }
@@ -196,7 +196,9 @@ fn assert_round_trips(tree: &Yaml) {
 /// The tricky string as a root scalar, a value, a seq item and a key.
 fn tricky_contexts(s: &str) -> Vec<Yaml> {
     let item = Yaml::Seq(vec![Yaml::str(s), Yaml::Int(1)]);
-    let map = Yaml::map().with(s, Yaml::str(s)).with("next", Yaml::Null);
+    let map = Yaml::map()
+        .with(s.to_string(), Yaml::str(s))
+        .with("next", Yaml::Null);
     let nested = Yaml::map().with("k", Yaml::Seq(vec![map.clone()]));
     vec![Yaml::str(s), item, map, nested]
 }
@@ -286,7 +288,7 @@ fn seq_of_maps_kubectl_style() {
 #[test]
 fn seq_of_seqs_and_empty_collections() {
     let inner = Yaml::from(vec![Yaml::Int(1), Yaml::Int(2)]);
-    let deep = Yaml::from(vec![Yaml::from(vec![Yaml::str("a")])]);
+    let deep = Yaml::from(vec![Yaml::from(vec![Yaml::lit("a")])]);
     let doc = Yaml::from(vec![inner, deep, Yaml::seq(), Yaml::map()]);
     assert_eq!(to_string(&doc), "- - 1\n  - 2\n- - - a\n- []\n- {}\n");
     let doc = Yaml::map().with("a", Yaml::map()).with("b", Yaml::seq());
@@ -371,7 +373,7 @@ fn multiple_documents() {
     let mut out = String::new();
     write_documents(
         &mut out,
-        &[Yaml::map().with("a", 1i64.into()), Yaml::str("---")],
+        &[Yaml::map().with("a", 1i64.into()), Yaml::lit("---")],
     );
     assert_eq!(out, "a: 1\n---\n\"---\"\n");
     let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&out)
@@ -387,10 +389,10 @@ fn builder_helpers() {
     m.push_entry("c", Yaml::Null);
     assert_eq!(to_string(&m), "a: 3\nb: 2\nc: null\n");
     *m.get_mut("b").unwrap() = "x".into();
-    assert_eq!(m.get("b"), Some(&Yaml::str("x")));
+    assert_eq!(m.get("b"), Some(&Yaml::lit("x")));
     assert_eq!(m.get("z"), None);
     assert!(Yaml::map().is_empty() && Yaml::seq().is_empty() && Yaml::Null.is_empty());
-    assert!(!Yaml::str("").is_empty() && !m.is_empty());
+    assert!(!Yaml::lit("").is_empty() && !m.is_empty());
 }
 
 #[test]
@@ -423,7 +425,7 @@ fn tagged_nodes() {
             "c",
             Yaml::tagged(
                 "!override",
-                vec![Yaml::str("x"), Yaml::map().with("k", 1i64.into())].into(),
+                vec![Yaml::lit("x"), Yaml::map().with("k", 1i64.into())].into(),
             ),
         )
         .with(
@@ -492,8 +494,8 @@ fn leaf(finite: bool) -> BoxedStrategy<Yaml> {
         any::<bool>().prop_map(Yaml::Bool),
         any::<i64>().prop_map(Yaml::Int),
         float.prop_map(Yaml::Float),
-        text().prop_map(Yaml::Str),
-        text().prop_map(Yaml::Str),
+        text().prop_map(Yaml::str),
+        text().prop_map(Yaml::str),
     ]
     .boxed()
 }
@@ -535,7 +537,7 @@ proptest! {
         value in tree(false),
         indent in 0usize..5,
     ) {
-        let doc = to_string(&Yaml::Map(vec![(key.clone(), value.clone())]));
+        let doc = to_string(&Yaml::Map(vec![(key.clone().into(), value.clone())]));
         let mut shifted = String::new();
         for line in doc.lines() {
             if !line.is_empty() {
@@ -560,10 +562,10 @@ fn to_json(y: &Yaml) -> serde_json::Value {
         Yaml::Bool(b) => J::Bool(*b),
         Yaml::Int(i) => J::from(*i),
         Yaml::Float(f) => J::from(*f),
-        Yaml::Str(s) => J::String(s.clone()),
+        Yaml::Str(s) => J::String(s.to_string()),
         Yaml::Seq(items) => J::Array(items.iter().map(to_json).collect()),
-        Yaml::Map(e) => J::Object(e.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-        Yaml::Tagged(_, v) => to_json(v),
+        Yaml::Map(e) => J::Object(e.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect()),
+        Yaml::Tagged(t) => to_json(&t.1),
     }
 }
 

@@ -4,7 +4,7 @@ use crate::emit::yaml::to_string;
 fn svc(key: &str, value: Yaml) -> Yaml {
     Yaml::map().with(
         "services",
-        Yaml::map().with("a", Yaml::map().with(key, value)),
+        Yaml::map().with("a", Yaml::map().with(key.to_string(), value)),
     )
 }
 

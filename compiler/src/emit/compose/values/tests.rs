@@ -9,12 +9,12 @@ fn literals_escape_every_dollar() {
 #[test]
 fn bytes_use_the_largest_binary_unit_that_divides() {
     let b = |n: u64| bytes(Bytes(n));
-    assert_eq!(b(512 << 20), Yaml::str("512m"));
-    assert_eq!(b(1 << 30), Yaml::str("1g"));
-    assert_eq!(b(3 << 29), Yaml::str("1536m"));
-    assert_eq!(b(64 << 10), Yaml::str("64k"));
-    assert_eq!(b(100_000_000), Yaml::str("100000000"));
-    assert_eq!(b(0), Yaml::str("0"));
+    assert_eq!(b(512 << 20), Yaml::lit("512m"));
+    assert_eq!(b(1 << 30), Yaml::lit("1g"));
+    assert_eq!(b(3 << 29), Yaml::lit("1536m"));
+    assert_eq!(b(64 << 10), Yaml::lit("64k"));
+    assert_eq!(b(100_000_000), Yaml::lit("100000000"));
+    assert_eq!(b(0), Yaml::lit("0"));
 }
 
 #[test]
@@ -27,6 +27,6 @@ fn variable_names_are_made_valid() {
 
 #[test]
 fn durations_are_go_durations() {
-    assert_eq!(duration(Duration(90_000)), Yaml::str("1m30s"));
-    assert_eq!(duration(Duration(250)), Yaml::str("250ms"));
+    assert_eq!(duration(Duration(90_000)), Yaml::lit("1m30s"));
+    assert_eq!(duration(Duration(250)), Yaml::lit("250ms"));
 }
