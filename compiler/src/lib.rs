@@ -175,8 +175,6 @@ pub fn compile_with(
         }
         if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep.worlds) {
             let _ = slot.set(world);
-        } else {
-            par::drop_aside(world, c.program.symbols.services.len());
         }
     }
     let restricted = |svc: &str| {
@@ -276,15 +274,13 @@ impl Compilation {
     /// Frees the syntax trees of the stack's files. Evaluation and models
     /// need no syntax tree; only the LSP's queries do.
     pub fn release_syntax(&mut self) {
-        let services = self.program.symbols.services.len();
         for (i, f) in self.program.files.iter_mut().enumerate() {
             if !self.program.stdlib.contains(&i) {
-                let empty = std::sync::Arc::new(syntax::ast::File {
+                *f = std::sync::Arc::new(syntax::ast::File {
                     id: f.id,
                     items: Vec::new(),
                     span: f.span,
                 });
-                par::drop_aside(std::mem::replace(f, empty), services);
             }
         }
     }

@@ -92,21 +92,6 @@ pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -
     })
 }
 
-/// Drops `value` on a thread of its own when there is a CPU to spare and
-/// `items` (how many services, say, `value` holds) make it worth a thread:
-/// a syntax tree or an evaluated world of a large stack takes milliseconds
-/// to free, time the caller spends on the next stage instead. On the
-/// calling thread otherwise, or when no thread can be started (the failed
-/// spawn drops the closure, and `value` with it, right here).
-pub fn drop_aside<T: Send + 'static>(value: T, items: usize) {
-    if threads() < 2 || items < MIN_CHUNK {
-        return drop(value);
-    }
-    let _ = std::thread::Builder::new()
-        .stack_size(STACK)
-        .spawn(move || drop(value));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
