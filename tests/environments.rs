@@ -259,3 +259,51 @@ fn findings_do_not_depend_on_the_number_of_threads() {
     assert_eq!(count(Code::E0351), n.div_ceil(7), "{one:?}");
     assert_eq!(one, four);
 }
+
+/// In an environment, a rule on a service's own value runs again only when
+/// a field it reads differs from the base: a finding an overlay causes is
+/// reported, one the base has is reported once, and the spans are the
+/// overlay's where the overlay wrote the value.
+#[test]
+fn rules_rerun_where_an_environment_changes_what_they_read() {
+    let src = r#"
+stack shop { namespace = "shop" version = "1.0.0" targets = [k8s] }
+
+service api {
+  image = "ghcr.io/acme/api:1.0.0"
+  port http { container = 8080 }
+  health { http = "/health" interval = 10s timeout = 3s }
+  ingress { host = "api.example.com" paths = ["v1"] }
+}
+
+environment dev {
+  service api { replicas = 2 }
+}
+
+environment prod {
+  service api { health { timeout = 20s } }
+}
+"#;
+    let c = compiled(src);
+    let found = |code: Code| -> Vec<stackc::source::Span> {
+        c.diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| d.primary.span)
+            .collect()
+    };
+    // The base's relative ingress path: reported once, though dev changes
+    // the service (not its ingress).
+    let paths = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("v1"))
+        .count();
+    assert_eq!(paths, 1, "{:?}", codes(&c));
+    // Only prod's health block has a timeout past its interval (E0318),
+    // at the timeout prod writes.
+    let timing = found(Code::E0318);
+    assert_eq!(timing.len(), 1, "{:?}", codes(&c));
+    let at = timing[0].start as usize;
+    assert!(src[at..].starts_with("20s }"), "{}", &src[at..]);
+}

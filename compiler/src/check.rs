@@ -34,7 +34,7 @@ use schema::Schema;
 #[derive(Debug, Default)]
 pub struct Defaults {
     /// Record index → field → default value.
-    pub values: Vec<IndexMap<String, Val>>,
+    pub values: Vec<IndexMap<crate::value::Key, Val>>,
     /// Record index → positions (in the record's fields) of the fields whose
     /// type can hold a record with a default: the only ones filling defaults
     /// descends into.
@@ -46,7 +46,7 @@ pub struct Defaults {
 }
 
 impl std::ops::Index<usize> for Defaults {
-    type Output = IndexMap<String, Val>;
+    type Output = IndexMap<crate::value::Key, Val>;
     fn index(&self, rec: usize) -> &Self::Output {
         &self.values[rec]
     }
@@ -210,7 +210,7 @@ pub fn defaults(p: &Program, schema: &Schema) -> (Defaults, Vec<Diagnostic>) {
         for f in rec.fields.values() {
             if let Some(e) = &f.default {
                 if let Some(v) = cx.value(e, &f.ty, Some(f)) {
-                    m.insert(f.name.clone(), v);
+                    m.insert(f.name.as_str().into(), v);
                 }
             }
         }

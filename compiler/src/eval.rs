@@ -495,8 +495,8 @@ impl Evaluator<'_> {
         }
         let Some(m) = v.as_map_mut() else { return };
         for (name, def) in &self.defaults[rec] {
-            if !m.contains_key(name.as_str()) {
-                m.insert(name.as_str().into(), def.clone());
+            if !m.contains_key(&**name) {
+                m.insert(name.clone(), def.clone());
             }
         }
         let fields = &self.schema.records[rec].fields;
@@ -543,7 +543,7 @@ impl Evaluator<'_> {
         let fields = &self.schema.records[rec].fields;
         self.defaults[rec]
             .keys()
-            .any(|name| !m.contains_key(name.as_str()))
+            .any(|name| !m.contains_key(&**name))
             || self.defaults.holding[rec].iter().any(|&i| {
                 let (name, field) = fields.get_index(i).expect("a field position");
                 m.get(name.as_str())

@@ -32,7 +32,7 @@ pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec
             .get(name)
             .is_some_and(|bs| std::sync::Arc::ptr_eq(bs, s))
     };
-    services::run(p, w, &shared, diags);
+    services::run(p, w, base, &shared, diags);
     names::run(p, w, diags);
     ports::run(p, w, &shared, diags);
     pipelines::run(p, w, diags);

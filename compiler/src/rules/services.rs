@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub fn run(
     p: &Program,
     w: &Evaluated,
+    base: Option<&Evaluated>,
     shared: &(dyn Fn(&str) -> bool + Sync),
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -24,7 +25,18 @@ pub fn run(
     for found in crate::par::map_chunks(&services, |chunk| {
         let mut diags = Vec::new();
         for (name, s) in chunk {
-            one_service(p, w, shared, name, s, &mut diags);
+            if !shared(name) {
+                // The base's value, to tell which fields this world changed.
+                let in_base = base.and_then(|b| b.services.get(*name)).map(|v| &**v);
+                own_rules(p, name, s, in_base, &mut diags);
+                inits(p, w, name, s, &mut diags);
+                addresses_in_commands(p, w, s, &mut diags);
+                container_name(name, s, w, &mut diags);
+            }
+            if is_production(w) {
+                image_tag(name, s, w, &mut diags);
+            }
+            env_from_keys(p, w, s, &mut diags);
             if compose {
                 unreachable_addresses(w, name, s, &mut diags);
             }
@@ -37,43 +49,111 @@ pub fn run(
     container_names(w, diags);
 }
 
-/// The rules on service `name` alone (those on its own value skipped when
-/// the base checked the same value).
-fn one_service(
-    p: &Program,
-    w: &Evaluated,
-    shared: &(dyn Fn(&str) -> bool + Sync),
-    name: &str,
-    s: &Val,
-    diags: &mut Vec<Diagnostic>,
-) {
-    {
-        if !shared(name) {
-            let span = p.symbols.services[name].name_span;
-            runnable(name, s, span, diags);
-            exclusive(p, s, diags);
-            resources(p, s, diags);
-            http_paths(s, diags);
-            mount_paths(p, s, diags);
-            probe_timing(p, s, diags);
-            liveness_budget(p, s, diags);
-            liveness_like_readiness(p, s, diags);
-            ingress_host(s, diags);
-            image_reference(s, diags);
-            exec_keywords(s, diags);
-            autoscale(p, s, diags);
-            exposure(p, s, diags);
-            stateful(p, s, diags);
-            inits(p, w, name, s, diags);
-            tolerations(s, diags);
-            addresses_in_commands(p, w, s, diags);
-            container_name(name, s, w, diags);
+/// A rule on a service's own value alone (and the program, for spans).
+type OwnRule = fn(&Program, &str, &Val, &mut Vec<Diagnostic>);
+
+const PROBES: [&str; 4] = ["health", "liveness", "readiness", "startup"];
+
+/// The rules on a service's own value, each with the fields of the service
+/// it reads (all it reads: a rule that read another field could miss a
+/// finding in an environment that changes only that field).
+const OWN_RULES: [(&[&str], OwnRule); 15] = [
+    (&["image", "build", "external", "host"], |p, name, s, d| {
+        runnable(name, s, p.symbols.services[name].name_span, d)
+    }),
+    (
+        &[
+            "external",
+            "image",
+            "build",
+            "host",
+            "volume",
+            "file",
+            "health",
+            "liveness",
+            "readiness",
+            "startup",
+            "pre_stop",
+            "disruption",
+        ],
+        |p, _, s, d| exclusive(p, s, d),
+    ),
+    (&["resources"], |p, _, s, d| resources(p, s, d)),
+    (
+        &["health", "liveness", "readiness", "startup", "ingress"],
+        |_, _, s, d| http_paths(s, d),
+    ),
+    (&["file", "volume"], |p, _, s, d| mount_paths(p, s, d)),
+    (&PROBES, |p, _, s, d| probe_timing(p, s, d)),
+    (&PROBES, |p, _, s, d| liveness_budget(p, s, d)),
+    (&PROBES, |p, _, s, d| liveness_like_readiness(p, s, d)),
+    (&["ingress"], |_, _, s, d| ingress_host(s, d)),
+    (&["image"], |_, _, s, d| image_reference(s, d)),
+    (&PROBES, |_, _, s, d| exec_keywords(s, d)),
+    (&["autoscale", "resources", "replicas"], |p, _, s, d| {
+        autoscale(p, s, d)
+    }),
+    (&["expose", "load_balancer", "port"], |p, _, s, d| {
+        exposure(p, s, d)
+    }),
+    (
+        &["workload", "pod_management", "autoscale"],
+        |p, _, s, d| stateful(p, s, d),
+    ),
+    (&["toleration"], |_, _, s, d| tolerations(s, d)),
+];
+
+/// The rules on service `name`'s own value. In an environment, a rule whose
+/// fields all hold what they hold in the base (`base`: the same shared map,
+/// or an equal value written in the same place) would find what it found
+/// there, so it is not run again: an overlay that changes `replicas` and
+/// `resources` re-runs only the rules that read those.
+fn own_rules(p: &Program, name: &str, s: &Val, base: Option<&Val>, diags: &mut Vec<Diagnostic>) {
+    let changed = base.and_then(|b| changed_fields(s, b));
+    for (fields, rule) in OWN_RULES {
+        let same = changed
+            .as_ref()
+            .is_some_and(|c| !fields.iter().any(|f| c.contains(f)));
+        if !same {
+            rule(p, name, s, diags);
         }
-        if is_production(w) {
-            image_tag(name, s, w, diags);
-        }
-        env_from_keys(p, w, s, diags);
     }
+}
+
+/// The fields in which records `a` and `b` differ: present in one only, or
+/// other values (a map is the same only when shared, anything else when
+/// equal, spans included). `None` when that cannot be told: not records,
+/// or one holds an entry that did not parse ([`Val::UNREAD`]), which may
+/// be any field.
+fn changed_fields<'v>(a: &'v Val, b: &'v Val) -> Option<Vec<&'v str>> {
+    let (am, bm) = (a.as_map()?, b.as_map()?);
+    if am.contains_key(Val::UNREAD) || bm.contains_key(Val::UNREAD) {
+        return None;
+    }
+    let same = |x: &Val, y: &Val| match (&x.kind, &y.kind) {
+        (ValKind::Map(xm), ValKind::Map(ym)) => Arc::ptr_eq(xm, ym) && x.span == y.span,
+        _ => x == y,
+    };
+    // Entries are mostly at the same place in both, under one shared key:
+    // looked up only where they are not.
+    let mut changed: Vec<&str> = Vec::new();
+    let mut aligned = am.len() == bm.len();
+    for (i, (k, x)) in am.iter().enumerate() {
+        let y = match bm.get_index(i) {
+            Some((bk, y)) if Arc::ptr_eq(k, bk) => Some(y),
+            _ => {
+                aligned = false;
+                bm.get(&**k)
+            }
+        };
+        if y.is_none_or(|y| !same(x, y)) {
+            changed.push(k);
+        }
+    }
+    if !aligned {
+        changed.extend(bm.keys().filter(|k| !am.contains_key(&***k)).map(|k| &**k));
+    }
+    Some(changed)
 }
 
 /// The Compose networks a service is on: those it names, else `default`.
