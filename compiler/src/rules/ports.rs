@@ -2,6 +2,7 @@
 //! naming a real port, host ports published once, NodePorts in range and
 //! unique, port and volume names valid for Kubernetes.
 
+use super::Change;
 use crate::check::head_span;
 use crate::check::refs::is_dns_label;
 use crate::diagnostics::{suggest, Code, Diagnostic};
@@ -11,20 +12,17 @@ use crate::source::Span;
 use crate::value::{Part, Ref, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(
-    prog: &Program,
-    w: &Evaluated,
-    shared: &(dyn Fn(&str) -> bool + Sync),
-    diags: &mut Vec<Diagnostic>,
-) {
+pub fn run(prog: &Program, w: &Evaluated, changes: &[Change], diags: &mut Vec<Diagnostic>) {
     // Each service's own findings in parallel chunks for a large stack;
     // the ports published across services in one pass after.
-    let services: Vec<(&String, &std::sync::Arc<Val>)> = w.services.iter().collect();
+    let services: Vec<((&String, &std::sync::Arc<Val>), &Change)> =
+        w.services.iter().zip(changes).collect();
     for found in crate::par::map_chunks(&services, |chunk| {
         let mut diags = Vec::new();
-        for (name, s) in chunk {
+        for ((name, s), change) in chunk {
             interpolated_ports(prog, s, w, &mut diags);
-            if !shared(name) {
+            // Again only where this world changed a field they read.
+            if !change.leaves(&OWN_PORTS_READ) {
                 own_ports(prog, name, s, &mut diags);
             }
         }
@@ -44,8 +42,19 @@ pub fn run(
     }
 }
 
+/// The fields of a service [`own_ports`] reads (all it reads).
+pub(super) const OWN_PORTS_READ: [&str; 7] = [
+    "health",
+    "liveness",
+    "readiness",
+    "startup",
+    "ingress",
+    "port",
+    "volume",
+];
+
 /// Rules on one service's own ports, probes and volumes.
-fn own_ports(prog: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
+pub(super) fn own_ports(prog: &Program, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
     let ports: Vec<&str> = port_names(s);
     for probe in ["health", "liveness", "readiness", "startup"] {
         let Some(pv) = s.get(probe) else { continue };

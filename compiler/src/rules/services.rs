@@ -1,7 +1,7 @@
 //! Service rules: something to run, exclusive fields, `depends_on`,
 //! resources, autoscaling, production image tags.
 
-use super::graph;
+use super::{graph, Change};
 use crate::check::{head_span, key_before};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
@@ -11,24 +11,16 @@ use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
 use std::sync::Arc;
 
-pub fn run(
-    p: &Program,
-    w: &Evaluated,
-    base: Option<&Evaluated>,
-    shared: &(dyn Fn(&str) -> bool + Sync),
-    diags: &mut Vec<Diagnostic>,
-) {
+pub fn run(p: &Program, w: &Evaluated, changes: &[Change], diags: &mut Vec<Diagnostic>) {
     // The rules on one service at a time, in parallel chunks for a large
     // stack (their findings are sorted in the end, whatever the order).
-    let services: Vec<(&String, &Arc<Val>)> = w.services.iter().collect();
+    let services: Vec<((&String, &Arc<Val>), &Change)> = w.services.iter().zip(changes).collect();
     let compose = emits(w, &["compose"]);
     for found in crate::par::map_chunks(&services, |chunk| {
         let mut diags = Vec::new();
-        for (name, s) in chunk {
-            if !shared(name) {
-                // The base's value, to tell which fields this world changed.
-                let in_base = base.and_then(|b| b.services.get(*name)).map(|v| &**v);
-                own_rules(p, name, s, in_base, &mut diags);
+        for ((name, s), change) in chunk {
+            if !matches!(change, Change::Shared) {
+                own_rules(p, name, s, change, &mut diags);
                 inits(p, w, name, s, &mut diags);
                 addresses_in_commands(p, w, s, &mut diags);
                 container_name(name, s, w, &mut diags);
@@ -50,14 +42,14 @@ pub fn run(
 }
 
 /// A rule on a service's own value alone (and the program, for spans).
-type OwnRule = fn(&Program, &str, &Val, &mut Vec<Diagnostic>);
+pub(super) type OwnRule = fn(&Program, &str, &Val, &mut Vec<Diagnostic>);
 
 const PROBES: [&str; 4] = ["health", "liveness", "readiness", "startup"];
 
 /// The rules on a service's own value, each with the fields of the service
 /// it reads (all it reads: a rule that read another field could miss a
 /// finding in an environment that changes only that field).
-const OWN_RULES: [(&[&str], OwnRule); 15] = [
+pub(super) const OWN_RULES: [(&[&str], OwnRule); 15] = [
     (&["image", "build", "external", "host"], |p, name, s, d| {
         runnable(name, s, p.symbols.services[name].name_span, d)
     }),
@@ -104,56 +96,16 @@ const OWN_RULES: [(&[&str], OwnRule); 15] = [
 ];
 
 /// The rules on service `name`'s own value. In an environment, a rule whose
-/// fields all hold what they hold in the base (`base`: the same shared map,
-/// or an equal value written in the same place) would find what it found
-/// there, so it is not run again: an overlay that changes `replicas` and
-/// `resources` re-runs only the rules that read those.
-fn own_rules(p: &Program, name: &str, s: &Val, base: Option<&Val>, diags: &mut Vec<Diagnostic>) {
-    let changed = base.and_then(|b| changed_fields(s, b));
+/// fields all hold what they hold in the base would find what it found
+/// there ([`Change::leaves`]), so it is not run again: an overlay that
+/// changes `replicas` and `resources` re-runs only the rules that read
+/// those.
+fn own_rules(p: &Program, name: &str, s: &Val, change: &Change, diags: &mut Vec<Diagnostic>) {
     for (fields, rule) in OWN_RULES {
-        let same = changed
-            .as_ref()
-            .is_some_and(|c| !fields.iter().any(|f| c.contains(f)));
-        if !same {
+        if !change.leaves(fields) {
             rule(p, name, s, diags);
         }
     }
-}
-
-/// The fields in which records `a` and `b` differ: present in one only, or
-/// other values (a map is the same only when shared, anything else when
-/// equal, spans included). `None` when that cannot be told: not records,
-/// or one holds an entry that did not parse ([`Val::UNREAD`]), which may
-/// be any field.
-fn changed_fields<'v>(a: &'v Val, b: &'v Val) -> Option<Vec<&'v str>> {
-    let (am, bm) = (a.as_map()?, b.as_map()?);
-    if am.contains_key(Val::UNREAD) || bm.contains_key(Val::UNREAD) {
-        return None;
-    }
-    let same = |x: &Val, y: &Val| match (&x.kind, &y.kind) {
-        (ValKind::Map(xm), ValKind::Map(ym)) => Arc::ptr_eq(xm, ym) && x.span == y.span,
-        _ => x == y,
-    };
-    // Entries are mostly at the same place in both, under one shared key:
-    // looked up only where they are not.
-    let mut changed: Vec<&str> = Vec::new();
-    let mut aligned = am.len() == bm.len();
-    for (i, (k, x)) in am.iter().enumerate() {
-        let y = match bm.get_index(i) {
-            Some((bk, y)) if Arc::ptr_eq(k, bk) => Some(y),
-            _ => {
-                aligned = false;
-                bm.get(&**k)
-            }
-        };
-        if y.is_none_or(|y| !same(x, y)) {
-            changed.push(k);
-        }
-    }
-    if !aligned {
-        changed.extend(bm.keys().filter(|k| !am.contains_key(&***k)).map(|k| &**k));
-    }
-    Some(changed)
 }
 
 /// The Compose networks a service is on: those it names, else `default`.
@@ -1485,92 +1437,4 @@ fn depends_on_cycle(p: &Program, w: &Evaluated, cycle: &[String]) -> Diagnostic 
         }
     }
     d
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::source::{FileLoader, LoadError};
-    use std::path::Path;
-
-    struct Disk;
-    impl FileLoader for Disk {
-        fn resolve(&self, from: &str, path: &str) -> String {
-            crate::source::join_relative(from, path)
-        }
-        fn load(&self, name: &str) -> Result<String, LoadError> {
-            let bytes = std::fs::read(name).map_err(|e| LoadError::io(&e))?;
-            crate::source::decode(bytes)
-        }
-    }
-
-    /// The findings of `rule` on `s`, as compared here.
-    fn findings(p: &Program, rule: OwnRule, name: &str, s: &Val) -> Vec<(Code, Span, String)> {
-        let mut diags = Vec::new();
-        rule(p, name, s, &mut diags);
-        diags
-            .into_iter()
-            .map(|d| (d.code, d.primary.span, d.message))
-            .collect()
-    }
-
-    /// `own_rules` skips a rule in an environment when the fields it lists
-    /// are unchanged, so a rule must read no other field. Checked on every
-    /// service of every world of the examples and the diagnostics fixtures:
-    /// taking away any field a rule does not list leaves its findings as
-    /// they are. A rule changed to read a new field fails here until the
-    /// field is listed (if some stack of the corpus sets that field).
-    #[test]
-    fn own_rules_read_only_the_fields_they_list() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut roots: Vec<String> = Vec::new();
-        for dir in ["examples", "tests/fixtures/diagnostics"] {
-            let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))
-                .expect("a corpus directory")
-                .filter_map(|e| Some(e.ok()?.path()))
-                .collect();
-            entries.sort();
-            for p in entries {
-                let file = if p.is_dir() { p.join("stack.stack") } else { p };
-                if file.extension().is_some_and(|e| e == "stack") && file.is_file() {
-                    roots.push(file.to_string_lossy().into_owned());
-                }
-            }
-        }
-        assert!(roots.len() > 100, "found only {} stacks", roots.len());
-        let mut checked = 0;
-        for path in &roots {
-            let keep = crate::Keep {
-                worlds: true,
-                syntax: false,
-            };
-            let c = crate::compile_with(path, &Disk, &crate::EnvSelection::All, keep);
-            let envs = std::iter::once(None).chain(c.environment_names().into_iter().map(Some));
-            for env in envs {
-                let w = c.world(env.as_deref());
-                for (name, s) in &w.services {
-                    let Some(m) = s.as_map() else { continue };
-                    for (fields, rule) in OWN_RULES {
-                        let all = findings(&c.program, rule, name, s);
-                        // (An entry that did not parse may stand for any
-                        // field: `changed_fields` never skips with one.)
-                        let unlisted = m
-                            .keys()
-                            .filter(|k| !fields.contains(&&***k) && &***k != Val::UNREAD);
-                        for key in unlisted {
-                            let mut without = (**s).clone();
-                            without.as_map_mut().map(|m| m.shift_remove(&**key));
-                            let rest = findings(&c.program, rule, name, &without);
-                            assert_eq!(
-                                all, rest,
-                                "{path}: a rule listing {fields:?} reads `{key}` (service `{name}`)"
-                            );
-                            checked += 1;
-                        }
-                    }
-                }
-            }
-        }
-        assert!(checked > 10_000, "only {checked} cases");
-    }
 }
