@@ -12,7 +12,7 @@ mod emit_cmd;
 pub use emit_cmd::relative_path;
 mod eval_cmd;
 mod fmt_cmd;
-mod loader;
+pub(crate) mod loader;
 mod write;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -27,20 +27,48 @@ use std::sync::Arc;
 /// unchanged, and on a changed one the rules whose fields it left alone
 /// ([`Change`]); rules across services always run.
 pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec<Diagnostic>) {
-    let services: Vec<(&String, &Arc<Val>)> = w.services.iter().collect();
-    let changes: Vec<Change> = crate::par::map_chunks(&services, |chunk| {
+    let all: Vec<(&String, &Arc<Val>)> = w.services.iter().collect();
+    let services: Vec<Service> = crate::par::map_chunks(&all, |chunk| {
         chunk
             .iter()
-            .map(|(name, s)| Change::of(s, base.and_then(|b| b.services.get(*name))))
+            .map(|&(name, value)| Service {
+                name,
+                value,
+                change: Change::of(value, base.and_then(|b| b.services.get(name))),
+            })
             .collect::<Vec<_>>()
     })
     .into_iter()
     .flatten()
     .collect();
-    services::run(p, w, &changes, diags);
+    services::run(p, w, &services, diags);
     names::run(p, w, diags);
-    ports::run(p, w, &changes, diags);
+    ports::run(p, w, &services, diags);
     pipelines::run(p, w, diags);
+}
+
+/// A service of the world the rules check, with what it shares with the
+/// base.
+pub(crate) struct Service<'w> {
+    name: &'w String,
+    value: &'w Arc<Val>,
+    change: Change<'w>,
+}
+
+/// `rule` on every service, in parallel chunks for a large stack (findings
+/// are sorted in the end, whatever the order they come in).
+fn per_service(
+    services: &[Service],
+    rule: impl Fn(&Service, &mut Vec<Diagnostic>) + Sync,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for found in crate::par::map_chunks(services, |chunk| {
+        let mut found = Vec::new();
+        chunk.iter().for_each(|s| rule(s, &mut found));
+        found
+    }) {
+        diags.extend(found);
+    }
 }
 
 /// What a service of an environment's world shares with the base's value
@@ -125,102 +153,6 @@ pub fn unused_secrets(p: &Program, used: &indexmap::IndexSet<String>, diags: &mu
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::diagnostics::Code;
-    use crate::source::{FileLoader, LoadError, Span};
-    use std::path::Path;
-
-    struct Disk;
-    impl FileLoader for Disk {
-        fn resolve(&self, from: &str, path: &str) -> String {
-            crate::source::join_relative(from, path)
-        }
-        fn load(&self, name: &str) -> Result<String, LoadError> {
-            let bytes = std::fs::read(name).map_err(|e| LoadError::io(&e))?;
-            crate::source::decode(bytes)
-        }
-    }
-
-    /// The findings of `rule` on `s`, as compared here.
-    fn findings(
-        p: &Program,
-        rule: services::OwnRule,
-        name: &str,
-        s: &Val,
-    ) -> Vec<(Code, Span, String)> {
-        let mut diags = Vec::new();
-        rule(p, name, s, &mut diags);
-        diags
-            .into_iter()
-            .map(|d| (d.code, d.primary.span, d.message))
-            .collect()
-    }
-
-    /// A rule on a service's own value is skipped in an environment when
-    /// the fields it lists are unchanged ([`Change::leaves`]), so it must
-    /// read no other field: each of `services::OWN_RULES`, and
-    /// `ports::own_ports` with `ports::OWN_PORTS_READ`. Checked on every
-    /// service of every world of the examples and the diagnostics fixtures:
-    /// taking away any field a rule does not list leaves its findings as
-    /// they are. A rule changed to read a new field fails here until the
-    /// field is listed (if some stack of the corpus sets that field).
-    #[test]
-    fn own_rules_read_only_the_fields_they_list() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut roots: Vec<String> = Vec::new();
-        for dir in ["examples", "tests/fixtures/diagnostics"] {
-            let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))
-                .expect("a corpus directory")
-                .filter_map(|e| Some(e.ok()?.path()))
-                .collect();
-            entries.sort();
-            for p in entries {
-                let file = if p.is_dir() { p.join("stack.stack") } else { p };
-                if file.extension().is_some_and(|e| e == "stack") && file.is_file() {
-                    roots.push(file.to_string_lossy().into_owned());
-                }
-            }
-        }
-        assert!(roots.len() > 100, "found only {} stacks", roots.len());
-        let mut checked = 0;
-        for path in &roots {
-            let keep = crate::Keep {
-                worlds: true,
-                syntax: false,
-            };
-            let c = crate::compile_with(path, &Disk, &crate::EnvSelection::All, keep);
-            let envs = std::iter::once(None).chain(c.environment_names().into_iter().map(Some));
-            for env in envs {
-                let w = c.world(env.as_deref());
-                for (name, s) in &w.services {
-                    let Some(m) = s.as_map() else { continue };
-                    let own_ports: services::OwnRule = ports::own_ports;
-                    let rules = services::OWN_RULES
-                        .into_iter()
-                        .chain([(&ports::OWN_PORTS_READ[..], own_ports)]);
-                    for (fields, rule) in rules {
-                        let all = findings(&c.program, rule, name, s);
-                        // (An entry that did not parse may stand for any
-                        // field: `Change::of` never skips with one.)
-                        let unlisted = m
-                            .keys()
-                            .filter(|k| !fields.contains(&&***k) && &***k != Val::UNREAD);
-                        for key in unlisted {
-                            let mut without = (**s).clone();
-                            without.as_map_mut().map(|m| m.shift_remove(&**key));
-                            let rest = findings(&c.program, rule, name, &without);
-                            assert_eq!(
-                                all, rest,
-                                "{path}: a rule listing {fields:?} reads `{key}` (service `{name}`)"
-                            );
-                            checked += 1;
-                        }
-                    }
-                }
-            }
-        }
-        assert!(checked > 10_000, "only {checked} cases");
-    }
-}
+// The read-set test compiles stacks from the disk with the CLI's loader.
+#[cfg(all(test, feature = "cli"))]
+mod tests;

@@ -193,10 +193,7 @@ impl Val {
     /// spares a call per scalar.
     #[inline]
     pub fn may_hold_interp(&self) -> bool {
-        matches!(
-            self.kind,
-            ValKind::Interp(_) | ValKind::Map(_) | ValKind::List(_) | ValKind::Tagged(_)
-        )
+        matches!(self.kind, ValKind::Interp(_)) || self.is_container()
     }
 
     /// Whether `self` holds other values (a walk tests a child with this

@@ -2,7 +2,7 @@
 //! naming a real port, host ports published once, NodePorts in range and
 //! unique, port and volume names valid for Kubernetes.
 
-use super::Change;
+use super::{per_service, Service};
 use crate::check::head_span;
 use crate::check::refs::is_dns_label;
 use crate::diagnostics::{suggest, Code, Diagnostic};
@@ -12,24 +12,20 @@ use crate::source::Span;
 use crate::value::{Part, Ref, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(prog: &Program, w: &Evaluated, changes: &[Change], diags: &mut Vec<Diagnostic>) {
-    // Each service's own findings in parallel chunks for a large stack;
-    // the ports published across services in one pass after.
-    let services: Vec<((&String, &std::sync::Arc<Val>), &Change)> =
-        w.services.iter().zip(changes).collect();
-    for found in crate::par::map_chunks(&services, |chunk| {
-        let mut diags = Vec::new();
-        for ((name, s), change) in chunk {
-            interpolated_ports(prog, s, w, &mut diags);
+pub fn run(prog: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Diagnostic>) {
+    // Each service's own findings first; the ports published across
+    // services in one pass after.
+    per_service(
+        services,
+        |svc, diags| {
+            interpolated_ports(prog, svc.value, w, diags);
             // Again only where this world changed a field they read.
-            if !change.leaves(&OWN_PORTS_READ) {
-                own_ports(prog, name, s, &mut diags);
+            if !svc.change.leaves(&OWN_PORTS_READ) {
+                own_ports(prog, svc.name, svc.value, diags);
             }
-        }
-        diags
-    }) {
-        diags.extend(found);
-    }
+        },
+        diags,
+    );
     let mut host_ports: IndexMap<(i64, String), (String, Span), rustc_hash::FxBuildHasher> =
         IndexMap::default();
     let mut node_ports: IndexMap<i64, (String, Span), rustc_hash::FxBuildHasher> =

@@ -1,7 +1,7 @@
 //! Service rules: something to run, exclusive fields, `depends_on`,
 //! resources, autoscaling, production image tags.
 
-use super::{graph, Change};
+use super::{graph, per_service, Change, Service};
 use crate::check::{head_span, key_before};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
@@ -9,34 +9,30 @@ use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
-use std::sync::Arc;
 
-pub fn run(p: &Program, w: &Evaluated, changes: &[Change], diags: &mut Vec<Diagnostic>) {
-    // The rules on one service at a time, in parallel chunks for a large
-    // stack (their findings are sorted in the end, whatever the order).
-    let services: Vec<((&String, &Arc<Val>), &Change)> = w.services.iter().zip(changes).collect();
+pub fn run(p: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Diagnostic>) {
     let compose = emits(w, &["compose"]);
-    for found in crate::par::map_chunks(&services, |chunk| {
-        let mut diags = Vec::new();
-        for ((name, s), change) in chunk {
-            if !matches!(change, Change::Shared) {
-                own_rules(p, name, s, change, &mut diags);
-                inits(p, w, name, s, &mut diags);
-                addresses_in_commands(p, w, s, &mut diags);
-                container_name(name, s, w, &mut diags);
+    let production = is_production(w);
+    per_service(
+        services,
+        |svc, diags| {
+            let (name, s) = (&**svc.name, &**svc.value);
+            if !matches!(svc.change, Change::Shared) {
+                own_rules(p, name, s, &svc.change, diags);
+                inits(p, w, name, s, diags);
+                addresses_in_commands(p, w, s, diags);
+                container_name(name, s, w, diags);
             }
-            if is_production(w) {
-                image_tag(name, s, w, &mut diags);
+            if production {
+                image_tag(name, s, w, diags);
             }
-            env_from_keys(p, w, s, &mut diags);
+            env_from_keys(p, w, s, diags);
             if compose {
-                unreachable_addresses(w, name, s, &mut diags);
+                unreachable_addresses(w, name, s, diags);
             }
-        }
-        diags
-    }) {
-        diags.extend(found);
-    }
+        },
+        diags,
+    );
     depends_on(p, w, diags);
     container_names(w, diags);
 }

@@ -1,0 +1,88 @@
+//! The read-set test of the rules on a service's own value.
+
+use super::*;
+use crate::cli::loader::DiskLoader;
+use crate::diagnostics::Code;
+use crate::source::Span;
+use std::path::Path;
+
+/// The findings of `rule` on `s`, as compared here.
+fn findings(
+    p: &Program,
+    rule: services::OwnRule,
+    name: &str,
+    s: &Val,
+) -> Vec<(Code, Span, String)> {
+    let mut diags = Vec::new();
+    rule(p, name, s, &mut diags);
+    diags
+        .into_iter()
+        .map(|d| (d.code, d.primary.span, d.message))
+        .collect()
+}
+
+/// A rule on a service's own value is skipped in an environment when
+/// the fields it lists are unchanged ([`Change::leaves`]), so it must
+/// read no other field: each of `services::OWN_RULES`, and
+/// `ports::own_ports` with `ports::OWN_PORTS_READ`. Checked on every
+/// service of every world of the examples and the diagnostics fixtures:
+/// taking away any field a rule does not list leaves its findings as
+/// they are. A rule changed to read a new field fails here until the
+/// field is listed (if some stack of the corpus sets that field).
+#[test]
+fn own_rules_read_only_the_fields_they_list() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut roots: Vec<String> = Vec::new();
+    for dir in ["examples", "tests/fixtures/diagnostics"] {
+        let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))
+            .expect("a corpus directory")
+            .filter_map(|e| Some(e.ok()?.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let file = if p.is_dir() { p.join("stack.stack") } else { p };
+            if file.extension().is_some_and(|e| e == "stack") && file.is_file() {
+                roots.push(file.to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(roots.len() > 100, "found only {} stacks", roots.len());
+    let mut checked = 0;
+    for path in &roots {
+        let keep = crate::Keep {
+            worlds: true,
+            syntax: false,
+        };
+        let c = crate::compile_with(path, &DiskLoader, &crate::EnvSelection::All, keep);
+        let envs = std::iter::once(None).chain(c.environment_names().into_iter().map(Some));
+        for env in envs {
+            let w = c.world(env.as_deref());
+            for (name, s) in &w.services {
+                let Some(m) = s.as_map() else { continue };
+                let own_ports: services::OwnRule = ports::own_ports;
+                let rules = services::OWN_RULES
+                    .into_iter()
+                    .chain([(&ports::OWN_PORTS_READ[..], own_ports)]);
+                for (fields, rule) in rules {
+                    let all = findings(&c.program, rule, name, s);
+                    // (An entry that did not parse may stand for any
+                    // field: `Change::of` never skips with one.)
+                    let unlisted = m
+                        .keys()
+                        .filter(|k| !fields.contains(&&***k) && &***k != Val::UNREAD);
+                    for key in unlisted {
+                        let mut without = (**s).clone();
+                        without.as_map_mut().map(|m| m.shift_remove(&**key));
+                        let rest = findings(&c.program, rule, name, &without);
+                        assert_eq!(
+                            all, rest,
+                            "{path}: a rule listing {fields:?} reads `{key}` (service `{name}`)"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} cases");
+}
