@@ -33,6 +33,18 @@ struct Reader<'t> {
     file: FileId,
 }
 
+/// `v` in an allocation of its length: the tree lives as long as the
+/// compilation, and most of its lists hold one to three items, which a
+/// grown `Vec` would keep in room for four or eight.
+fn exact<T>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut w = Vec::with_capacity(v.len());
+    w.extend(v);
+    w
+}
+
 fn ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
@@ -236,7 +248,7 @@ impl<'t> Reader<'t> {
             }
         }
         let (body, end) = self.body(self.skip(q))?;
-        Some((labels, templates, body, end))
+        Some((exact(labels), exact(templates), body, end))
     }
 
     /// `label`: a string or a name.
@@ -277,7 +289,7 @@ impl<'t> Reader<'t> {
         let end = q + 1;
         Some((
             Body {
-                entries,
+                entries: exact(entries),
                 span: self.span(p, end),
             },
             end,
@@ -480,7 +492,7 @@ impl<'t> Reader<'t> {
         }
         Some((
             Path {
-                segments,
+                segments: exact(segments),
                 span: self.span(p, e),
             },
             e,
@@ -508,7 +520,7 @@ impl<'t> Reader<'t> {
         if self.at(q) != b']' {
             return None;
         }
-        Some((ExprKind::List(items), q + 1))
+        Some((ExprKind::List(exact(items)), q + 1))
     }
 
     /// `object`: `{ (key_path = expr (,|;)?)* }`.
@@ -532,7 +544,7 @@ impl<'t> Reader<'t> {
                 q = self.skip(q + 1);
             }
         }
-        Some((ExprKind::Object(entries), q + 1))
+        Some((ExprKind::Object(exact(entries)), q + 1))
     }
 
     /// `string`: `"…"`.
@@ -599,7 +611,7 @@ impl<'t> Reader<'t> {
         parts.retain(|p| !matches!(p, StrPart::Text(t) if t.is_empty()));
         Some((
             StrLit {
-                parts,
+                parts: exact(parts),
                 multiline,
                 span: self.span(open, end),
             },

@@ -279,3 +279,84 @@ fn mutations_parse_the_same_both_ways() {
     }
     assert!(count >= 40 * files.len().min(100), "only {count} mutations");
 }
+
+// ------------------------------------------------- reading in pieces
+
+/// The line starts of `text`, at most `most` of them, evenly spread.
+fn line_starts(text: &str, most: usize) -> Vec<usize> {
+    let all: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&i| i < text.len())
+        .collect();
+    let step = all.len().div_ceil(most.max(1)).max(1);
+    all.into_iter().step_by(step).collect()
+}
+
+/// Reading `text` in pieces cut at `cuts` gives the one-piece reading.
+fn same_in_pieces(text: &str, cuts: &[usize]) {
+    let file = FileId(0);
+    let whole = parse_with(file, text, true);
+    let split = super::super::parse_split(file, text, cuts);
+    assert!(
+        whole == split,
+        "reading cut at {cuts:?} differs for {:?}",
+        &text[..text.len().min(400)]
+    );
+}
+
+#[test]
+fn a_file_cut_at_any_line_reads_as_one_piece() {
+    for (_, text) in corpus() {
+        for cut in line_starts(&text, 60) {
+            same_in_pieces(&text, &[cut]);
+        }
+        let starts = line_starts(&text, 7);
+        same_in_pieces(&text, &starts[1.min(starts.len())..]);
+    }
+}
+
+#[test]
+fn a_broken_file_cut_at_any_line_reads_as_one_piece() {
+    let mut rng = Rng::new(0x5EED_0000_C075);
+    for (_, text) in corpus() {
+        let chars: Vec<char> = text.chars().collect();
+        let head: String = chars[..chars.len().min(3000)].iter().collect();
+        for _ in 0..4 {
+            let m = mutate(&mut rng, &head);
+            let starts = line_starts(&m, usize::MAX);
+            if starts.len() < 2 {
+                continue;
+            }
+            let mut cuts = vec![
+                starts[1 + rng.below(starts.len() - 1)],
+                starts[1 + rng.below(starts.len() - 1)],
+            ];
+            cuts.sort_unstable();
+            cuts.dedup();
+            same_in_pieces(&m, &cuts);
+        }
+    }
+}
+
+#[test]
+fn a_large_file_is_cut_between_top_level_blocks() {
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 2 * super::super::SPLIT_MIN {
+        text.push_str(&format!(
+            "/// Service {i}.\nservice s{i} {{\n    image = \"x:{i}\"\n    env {{\n        A = \"\"\"\nsplit here?\n}}\n\n\"\"\"\n    }}\n}}\n\n"
+        ));
+        i += 1;
+    }
+    let cuts = super::super::split_points(&text, 4);
+    assert_eq!(cuts.len(), 3, "{cuts:?}");
+    for &c in &cuts {
+        // Every cut is the start of a service's docs: the pieces are used
+        // as read, none is read twice.
+        assert!(text[c..].starts_with("/// Service"), "cut at {c}");
+    }
+    same_in_pieces(&text, &cuts);
+    // One reader, or a small file: no cut.
+    assert!(super::super::split_points(&text, 1).is_empty());
+    assert!(super::super::split_points(&text[..10_000], 4).is_empty());
+}
