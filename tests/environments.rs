@@ -219,14 +219,20 @@ environment prod {
     );
 }
 
-/// Per-service rules run on parallel threads for a large stack: what they
-/// find must not depend on how many threads there are.
+/// A large stack is read, checked and evaluated on parallel threads (the
+/// file in pieces, the services' own values in chunks, the environments
+/// side by side, the per-service rules in chunks): what is found must not
+/// depend on how many threads there are.
 #[test]
 fn findings_do_not_depend_on_the_number_of_threads() {
     let mut src = String::from(
         "stack big { namespace = \"big\" version = \"1.0.0\" targets = [compose, k8s] }\n\
+         secret token {}\n\
+         secret unused {}\n\
          environment dev {}\n\
-         environment prod {\n  services { replicas = 2 }\n}\n",
+         environment staging {\n  services { replicas = 3 }\n}\n\
+         environment prod {\n  services { replicas = 2 }\n}\n\
+         service only-prod {\n  image = \"ghcr.io/acme/p:1\"\n  port http { container = 80 }\n  environments = [prod]\n}\n",
     );
     let n = 4 * stackc::par::MIN_CHUNK + 3;
     for i in 0..n {
@@ -239,15 +245,28 @@ fn findings_do_not_depend_on_the_number_of_threads() {
             src.push_str("  health { http = \"/h\" port = admin }\n  container_name = \"c");
             src.push_str(&format!("{i}\"\n"));
         }
+        // Every eleventh: a misspelt field (checking) and the secret.
+        if i % 11 == 0 {
+            src.push_str("  replica = 2\n  env { TOKEN = secret.token }\n");
+        }
+        // Every thirteenth: the address of a service only prod runs
+        // (E0313, once for dev and staging together).
+        if i % 13 == 0 {
+            src.push_str("  env { UP = \"http://${only-prod.host}/\" }\n");
+        }
         src.push_str("}\n");
+    }
+    // Large enough to be read in two pieces.
+    while src.len() < (1 << 20) + 1000 {
+        src.push_str("\n// padding padding padding padding padding padding padding padding\n");
     }
     let findings = |threads: usize| {
         stackc::par::set_threads(threads);
         let c = compiled(&src);
-        let found: Vec<(Code, stackc::source::Span, String)> = c
+        let found: Vec<(Code, stackc::source::Span, String, Option<String>)> = c
             .diagnostics
             .iter()
-            .map(|d| (d.code, d.primary.span, d.message.clone()))
+            .map(|d| (d.code, d.primary.span, d.message.clone(), d.help.clone()))
             .collect();
         found
     };
@@ -256,7 +275,16 @@ fn findings_do_not_depend_on_the_number_of_threads() {
     stackc::par::set_threads(0);
     let count = |code| one.iter().filter(|d| d.0 == code).count();
     assert_eq!(count(Code::E0301), n.div_ceil(7), "{one:?}");
-    assert_eq!(count(Code::E0351), n.div_ceil(7), "{one:?}");
+    // In staging and in prod, which scale the services.
+    assert_eq!(count(Code::E0351), 2 * n.div_ceil(7), "{one:?}");
+    assert_eq!(count(Code::E0200), n.div_ceil(11), "{one:?}");
+    assert_eq!(count(Code::E0313), n.div_ceil(13), "{one:?}");
+    // Each names both environments that lack the address, though a thread
+    // each may have checked them.
+    let both = "does not run in environments `dev` and `staging`";
+    let mut e0313 = one.iter().filter(|d| d.0 == Code::E0313);
+    assert!(e0313.all(|d| d.2.ends_with(both)), "{one:?}");
+    assert_eq!(count(Code::E0400), 1, "{one:?}");
     assert_eq!(one, four);
 }
 

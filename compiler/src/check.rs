@@ -242,7 +242,7 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
     }
     let syms = &p.symbols;
     out.templates = each(syms.templates.iter(), |r| cx.item_body(r, "Service"));
-    out.services = each(syms.services.iter(), |r| cx.service(r));
+    out.services = services(&mut cx, syms);
     out.template_chains = each(syms.services.iter(), |r| {
         let chain = crate::resolve::template_chain(p, p.block(r));
         chain
@@ -266,6 +266,29 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
     out.rejected = std::mem::take(&mut cx.rejected);
     let diags = cx.finish();
     (out, diags)
+}
+
+/// The services' own values, in declaration order. A large stack is
+/// checked in contiguous chunks on a thread per CPU, each by its own
+/// [`elab::Elab::worker`]; the findings and keys come back in order
+/// ([`elab::Elab::absorb`]), so the result is the one-thread result.
+fn services(cx: &mut elab::Elab, syms: &crate::resolve::Symbols) -> IndexMap<String, Val> {
+    let items: Vec<(&String, &ItemRef)> = syms.services.iter().collect();
+    let shared = &*cx;
+    let chunks = crate::par::map_chunks(&items, |chunk| {
+        let mut w = shared.worker();
+        let vals: Vec<(String, Val)> = chunk
+            .iter()
+            .map(|&(n, r)| (n.clone(), w.service(*r)))
+            .collect();
+        (vals, w)
+    });
+    let mut out = IndexMap::with_capacity(items.len());
+    for (vals, w) in chunks {
+        out.extend(vals);
+        cx.absorb(w);
+    }
+    out
 }
 
 fn each<'a, T>(

@@ -77,6 +77,19 @@ pub struct Compilation {
     pub files: model::Files,
 }
 
+/// What checking one environment found ([`Compilation::check_environment`]).
+struct Environment {
+    /// Diagnostics of its evaluation.
+    evaluated: Vec<Diagnostic>,
+    /// The repository files it mounts.
+    sources: Vec<(value::Key, source::Span)>,
+    /// Diagnostics of the rules.
+    rules: Vec<Diagnostic>,
+    absent: rules::absent::Absent,
+    /// The world, when kept.
+    world: Option<std::sync::Arc<eval::Evaluated>>,
+}
+
 /// Which environments `compile` evaluates and checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum EnvSelection {
@@ -147,36 +160,59 @@ pub fn compile_with(
     c.worlds = (0..=c.program.symbols.environments.len())
         .map(|_| Default::default())
         .collect();
-    let names: Vec<Option<String>> = match envs {
-        EnvSelection::All => std::iter::once(None)
-            .chain(c.environment_names().into_iter().map(Some))
-            .collect(),
-        EnvSelection::Only(e) => vec![None, Some(e.clone())],
+    let envs: Vec<String> = match envs {
+        EnvSelection::All => c.environment_names(),
+        EnvSelection::Only(e) => vec![e.clone()],
     };
-    let mut base_world: Option<std::sync::Arc<eval::Evaluated>> = None;
     let mut absent = rules::absent::Absent::default();
     let mut unread = std::collections::HashSet::new();
-    for env in names {
-        let (world, d) = c.evaluate(env.as_deref());
-        diags.extend(d);
+    // The base first: every environment starts from its services.
+    let (world, d) = c.evaluate(None);
+    diags.extend(d);
+    let sources = repo_files::sources(&world);
+    repo_files::read(
+        &c.program,
+        &sources,
+        loader,
+        &mut c.files,
+        &mut unread,
+        &mut diags,
+    );
+    rules::run(&c.program, &world, None, &mut diags);
+    let base_world = std::sync::Arc::new(world);
+    if keep.worlds {
+        if let Some(slot) = c.world_slot(None) {
+            let _ = slot.set(base_world.clone());
+        }
+    }
+    // Then the environments, for a large stack on a thread per CPU (each
+    // thread one environment after another): evaluated, checked by the
+    // rules and, unless kept, freed where they were built. What they found
+    // is taken in below in declaration order, as one thread would.
+    let large = c.checked.services.len() >= par::MIN_CHUNK;
+    let done = par::map_chunks_of(&envs, if large { 1 } else { usize::MAX }, |chunk| {
+        chunk
+            .iter()
+            .map(|env| c.check_environment(env, &base_world, keep.worlds))
+            .collect::<Vec<_>>()
+    });
+    for (env, done) in envs.iter().zip(done.into_iter().flatten()) {
+        diags.extend(done.evaluated);
         repo_files::read(
             &c.program,
-            &world,
+            &done.sources,
             loader,
             &mut c.files,
             &mut unread,
             &mut diags,
         );
-        rules::run(&c.program, &world, base_world.as_deref(), &mut diags);
-        rules::absent::collect(&c.program, &world, &mut absent);
-        let world = std::sync::Arc::new(world);
-        if env.is_none() {
-            base_world = Some(world.clone());
-        }
-        if let Some(slot) = c.world_slot(env.as_deref()).filter(|_| keep.worlds) {
+        diags.extend(done.rules);
+        rules::absent::merge(&mut absent, done.absent);
+        if let (Some(slot), Some(world)) = (c.world_slot(Some(env)), done.world) {
             let _ = slot.set(world);
         }
     }
+    drop(base_world);
     let restricted = |svc: &str| {
         let list = c.checked.services.get(svc)?.get("environments")?;
         Some(list.span)
@@ -220,6 +256,28 @@ impl Compilation {
             diags.extend(base.diags.iter().cloned());
         }
         (world, diags)
+    }
+
+    /// Evaluates environment `env` and runs the rules on it (see
+    /// [`compile_with`]); keeps the world when `keep`.
+    fn check_environment(
+        &self,
+        env: &str,
+        base: &std::sync::Arc<eval::Evaluated>,
+        keep: bool,
+    ) -> Environment {
+        let (world, evaluated) = self.evaluate(Some(env));
+        let mut found = Vec::new();
+        rules::run(&self.program, &world, Some(base.as_ref()), &mut found);
+        let mut absent = rules::absent::Absent::default();
+        rules::absent::collect(&self.program, &world, &mut absent);
+        Environment {
+            evaluated,
+            sources: repo_files::sources(&world),
+            rules: found,
+            absent,
+            world: keep.then(|| std::sync::Arc::new(world)),
+        }
     }
 
     fn world_slot(

@@ -51,9 +51,9 @@ pub fn threads() -> usize {
     .clamp(1, MAX_THREADS)
 }
 
-/// How many chunks `len` items are cut into.
-fn chunks_for(len: usize) -> usize {
-    threads().min(len / MIN_CHUNK).max(1)
+/// How many chunks `len` items are cut into, none shorter than `min`.
+fn chunks_for(len: usize, min: usize) -> usize {
+    threads().min(len / min.max(1)).max(1)
 }
 
 /// The chunk length that cuts `len` items into `n` chunks.
@@ -69,7 +69,17 @@ const STACK: usize = 8 << 20;
 /// the calling thread, the others on scoped threads (on the calling thread
 /// too when no thread can be started).
 pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let n = chunks_for(items.len());
+    map_chunks_of(items, MIN_CHUNK, f)
+}
+
+/// [`map_chunks`] with chunks of at least `min` items: for items that are
+/// each a lot of work (a whole environment), `min` is 1.
+pub fn map_chunks_of<T: Sync, R: Send>(
+    items: &[T],
+    min: usize,
+    f: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
+    let n = chunks_for(items.len(), min);
     if n == 1 {
         return vec![f(items)];
     }
@@ -135,6 +145,20 @@ mod tests {
         assert_eq!(map_chunks(&items, <[i32]>::len), vec![MIN_CHUNK]);
         let empty: [u8; 0] = [];
         assert_eq!(map_chunks(&empty, <[u8]>::len), vec![0]);
+    }
+
+    #[test]
+    fn a_few_large_items_are_spread_too() {
+        let items = [1, 2, 3];
+        for t in [1, 2, 3, 8] {
+            set_threads(t);
+            // (The thread count is global: other tests may change it
+            // meanwhile, so only the results are checked.)
+            let parts = map_chunks_of(&items, 1, <[i32]>::to_vec);
+            assert!(!parts.is_empty() && parts.len() <= 3);
+            assert_eq!(parts.concat(), items);
+        }
+        set_threads(0);
     }
 
     #[test]

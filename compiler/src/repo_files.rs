@@ -14,42 +14,51 @@ use crate::eval::Evaluated;
 use crate::model::Files;
 use crate::resolve::Program;
 use crate::source::{FileLoader, LoadError, Span};
-use crate::value::{Val, ValKind};
+use crate::value::{Key, Val, ValKind};
 
 /// The most a mounted file may hold: a ConfigMap's data is limited to
 /// 1 MiB in all (etcd's object limit), and Compose inlines the text.
 pub const MAX_BYTES: usize = 1 << 20;
 
-/// Reads the `source` files of `w`'s services that are not read yet.
-pub fn read(
-    p: &Program,
-    w: &Evaluated,
-    loader: &dyn FileLoader,
-    files: &mut Files,
-    failed: &mut std::collections::HashSet<(crate::source::FileId, String)>,
-    diags: &mut Vec<Diagnostic>,
-) {
+/// The `source` files `w`'s services mount: the text as written and its
+/// span, in order.
+pub fn sources(w: &Evaluated) -> Vec<(Key, Span)> {
+    let mut out = Vec::new();
     for s in w.services.values() {
         let Some(mounts) = s.get("file").and_then(Val::as_map) else {
             continue;
         };
         for f in mounts.values() {
             let Some(src) = f.get("source") else { continue };
-            let ValKind::Str(path) = &src.kind else {
-                continue;
-            };
-            let key = (src.span.file, path.to_string());
-            if files.contains_key(&key) || failed.contains(&key) {
-                continue;
+            if let ValKind::Str(path) = &src.kind {
+                out.push((path.clone(), src.span));
             }
-            match read_one(p, loader, path, src.span) {
-                Ok(text) => {
-                    files.insert(key, text);
-                }
-                Err(d) => {
-                    failed.insert(key);
-                    diags.push(d);
-                }
+        }
+    }
+    out
+}
+
+/// Reads the files of `sources` (see [`sources`]) that are not read yet.
+pub fn read(
+    p: &Program,
+    sources: &[(Key, Span)],
+    loader: &dyn FileLoader,
+    files: &mut Files,
+    failed: &mut std::collections::HashSet<(crate::source::FileId, String)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (path, span) in sources {
+        let key = (span.file, path.to_string());
+        if files.contains_key(&key) || failed.contains(&key) {
+            continue;
+        }
+        match read_one(p, loader, path, *span) {
+            Ok(text) => {
+                files.insert(key, text);
+            }
+            Err(d) => {
+                failed.insert(key);
+                diags.push(d);
             }
         }
     }

@@ -61,6 +61,28 @@ impl<'p> Elab<'p> {
         self.diags
     }
 
+    /// An elaborator for another thread: the same program and schema, the
+    /// keys shared so far, nothing else (what it finds comes back through
+    /// [`Elab::absorb`]).
+    pub fn worker(&self) -> Self {
+        let mut w = Elab::new(self.p, self.schema);
+        w.keys = self.keys.clone();
+        w
+    }
+
+    /// Takes in what a [`Elab::worker`] found, after what this one found:
+    /// in order, the same as if this one had done the worker's items.
+    pub fn absorb(&mut self, w: Elab<'p>) {
+        self.diags.extend(w.diags);
+        self.used_secrets.extend(w.used_secrets);
+        self.rejected.extend(w.rejected);
+        for k in w.keys {
+            if !self.keys.contains(&k) {
+                self.keys.insert(k);
+            }
+        }
+    }
+
     pub fn report(&mut self, d: Diagnostic) {
         if self.trial > 0 {
             self.trial_failed = true;

@@ -40,6 +40,24 @@ pub fn collect(p: &Program, w: &Evaluated, found: &mut Absent) {
     }
 }
 
+/// Takes in what [`collect`] found in a later environment: the same as
+/// collecting that environment into `into`.
+pub fn merge(into: &mut Absent, later: Absent) {
+    for (key, (refs, envs)) in later {
+        let (all_refs, all_envs) = into.entry(key).or_default();
+        for r in refs {
+            if !all_refs.iter().any(|(s, _)| *s == r.0) {
+                all_refs.push(r);
+            }
+        }
+        for e in envs {
+            if !all_envs.contains(&e) {
+                all_envs.push(e);
+            }
+        }
+    }
+}
+
 fn walk(p: &Program, v: &Val, f: &mut dyn FnMut(Span, Span, &str, String)) {
     match &v.kind {
         ValKind::Interp(parts) => {
