@@ -129,15 +129,16 @@ fn parse_split(file: FileId, text: &str, cuts: &[usize]) -> (File, Vec<Diagnosti
         diags.extend(piece_diags);
         pos = end;
     }
-    let span = Span::new(file, 0, text.len());
-    (
-        File {
-            id: file,
-            items,
-            span,
-        },
-        diags,
-    )
+    (whole_file(file, text, items), diags)
+}
+
+/// The file node of `text` holding `items`.
+fn whole_file(file: FileId, text: &str, items: Vec<Item>) -> File {
+    File {
+        id: file,
+        items,
+        span: Span::new(file, 0, text.len()),
+    }
 }
 
 /// [`parse`] in one piece; with `fast`, an item is first read by
@@ -146,15 +147,7 @@ fn parse_split(file: FileId, text: &str, cuts: &[usize]) -> (File, Vec<Diagnosti
 #[cfg(test)]
 fn parse_with(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnostic>) {
     let (items, diags, _) = parse_range(file, text, 0, text.len(), fast);
-    let span = Span::new(file, 0, text.len());
-    (
-        File {
-            id: file,
-            items,
-            span,
-        },
-        diags,
-    )
+    (whole_file(file, text, items), diags)
 }
 
 /// The items from offset `from` up to the first one that starts at or
