@@ -110,6 +110,12 @@ impl<'a> Rec<'a> {
     }
 }
 
+impl<T: FromVal> FromVal for Box<T> {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        T::from_val(v, cx).map(Box::new)
+    }
+}
+
 impl<T: FromVal> FromVal for IndexMap<String, T> {
     fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
         let Some(m) = v.as_map() else {

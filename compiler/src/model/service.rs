@@ -5,6 +5,12 @@ use crate::source::Span;
 use indexmap::IndexMap;
 use serde::Serialize;
 
+/// One service of a model.
+///
+/// Fields that are large and seldom set are boxed: a model holds one
+/// `Service` per service and environment (`--target all` at 10,000
+/// services: four models and the cache), and every byte of them is memory
+/// the kernel zeroes first.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Service {
     #[serde(rename = "__span")]
@@ -15,7 +21,7 @@ pub struct Service {
     pub tag: Option<String>,
     /// The full image reference `registry/name:tag` (computed).
     pub image_ref: Option<ImageRef>,
-    pub build: Option<Build>,
+    pub build: Option<Box<Build>>,
     pub command: Option<Vec<String>>,
     pub args: Option<Vec<String>>,
     pub workdir: Option<String>,
@@ -33,7 +39,7 @@ pub struct Service {
     pub liveness: Option<Probe>,
     /// Effective readiness probe: `readiness` over `health` (computed).
     pub readiness: Option<Probe>,
-    pub startup: Option<Probe>,
+    pub startup: Option<Box<Probe>>,
     pub resources: Option<Resources>,
     pub replicas: u32,
     pub workload: Workload,
@@ -41,14 +47,14 @@ pub struct Service {
     pub autoscale: Option<Autoscale>,
     pub disruption: Option<Disruption>,
     pub restart: Restart,
-    pub rollout: Option<Rollout>,
-    pub security: Option<Security>,
+    pub rollout: Option<Box<Rollout>>,
+    pub security: Option<Box<Security>>,
     pub depends_on: IndexMap<String, Condition>,
     pub expose: Option<Expose>,
-    pub load_balancer: Option<LoadBalancer>,
-    pub ingress: Option<Ingress>,
-    pub external: Option<External>,
-    pub host: Option<Host>,
+    pub load_balancer: Option<Box<LoadBalancer>>,
+    pub ingress: Option<Box<Ingress>>,
+    pub external: Option<Box<External>>,
+    pub host: Option<Box<Host>>,
     pub node_selector: IndexMap<String, String>,
     #[serde(rename = "toleration")]
     pub tolerations: IndexMap<String, Toleration>,
@@ -57,7 +63,7 @@ pub struct Service {
     pub annotations: IndexMap<String, String>,
     pub environments: Option<Vec<String>>,
     pub init: IndexMap<String, Init>,
-    pub pre_stop: Option<PreStop>,
+    pub pre_stop: Option<Box<PreStop>>,
     pub stop_grace: Option<Duration>,
     pub pull: Option<PullPolicy>,
     pub service_links: Option<bool>,
