@@ -10,7 +10,8 @@ use serde::Serialize;
 /// Fields that are large and seldom set are boxed: a model holds one
 /// `Service` per service and environment (`--target all` at 10,000
 /// services: four models and the cache), and every byte of them is memory
-/// the kernel zeroes first.
+/// the kernel zeroes first. Its maps hash with FxHash (no hasher state
+/// to store; ports are looked up by name for every object rendered).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Service {
     #[serde(rename = "__span")]
@@ -26,14 +27,14 @@ pub struct Service {
     pub args: Option<Vec<String>>,
     pub workdir: Option<String>,
     #[serde(rename = "port")]
-    pub ports: IndexMap<String, Port>,
-    pub env: IndexMap<String, EnvValue>,
+    pub ports: super::FxIndexMap<String, Port>,
+    pub env: super::FxIndexMap<String, EnvValue>,
     pub env_from: Option<Vec<String>>,
     #[serde(rename = "volume")]
-    pub volumes: IndexMap<String, Volume>,
+    pub volumes: super::FxIndexMap<String, Volume>,
     /// Files mounted read-only, by absolute path.
     #[serde(rename = "file")]
-    pub files: IndexMap<String, File>,
+    pub files: super::FxIndexMap<String, File>,
     pub health: Option<Probe>,
     /// Effective liveness probe: `liveness` over `health` (computed).
     pub liveness: Option<Probe>,
@@ -49,30 +50,30 @@ pub struct Service {
     pub restart: Restart,
     pub rollout: Option<Box<Rollout>>,
     pub security: Option<Box<Security>>,
-    pub depends_on: IndexMap<String, Condition>,
+    pub depends_on: super::FxIndexMap<String, Condition>,
     pub expose: Option<Expose>,
     pub load_balancer: Option<Box<LoadBalancer>>,
     pub ingress: Option<Box<Ingress>>,
     pub external: Option<Box<External>>,
     pub host: Option<Box<Host>>,
-    pub node_selector: IndexMap<String, String>,
+    pub node_selector: super::FxIndexMap<String, String>,
     #[serde(rename = "toleration")]
-    pub tolerations: IndexMap<String, Toleration>,
+    pub tolerations: super::FxIndexMap<String, Toleration>,
     pub spread: Option<Spread>,
-    pub labels: IndexMap<String, String>,
-    pub annotations: IndexMap<String, String>,
+    pub labels: super::FxIndexMap<String, String>,
+    pub annotations: super::FxIndexMap<String, String>,
     pub environments: Option<Vec<String>>,
-    pub init: IndexMap<String, Init>,
+    pub init: super::FxIndexMap<String, Init>,
     pub pre_stop: Option<Box<PreStop>>,
     pub stop_grace: Option<Duration>,
     pub pull: Option<PullPolicy>,
     pub service_links: Option<bool>,
     pub container_name: Option<String>,
     #[serde(rename = "network")]
-    pub networks: IndexMap<String, Network>,
+    pub networks: super::FxIndexMap<String, Network>,
     /// Where each field that is set was written (for lowering reports).
     #[serde(rename = "__fields")]
-    pub field_spans: IndexMap<String, Span, rustc_hash::FxBuildHasher>,
+    pub field_spans: super::FxIndexMap<String, Span>,
 }
 
 impl Service {
