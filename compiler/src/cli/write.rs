@@ -69,7 +69,13 @@ fn safe_join(out: &Path, rel: &str) -> Result<PathBuf, String> {
 pub struct Stager {
     out: PathBuf,
     old: BTreeSet<String>,
+    /// Whether the output directory existed when staging began: when it
+    /// did not, no file is in the way, and none is looked up.
+    out_existed: bool,
     tmp: Option<PathBuf>,
+    /// Directories of the staging tree made so far (`--target all` stages
+    /// 40,000 files into a few directories: one `create_dir_all` each).
+    dirs: std::collections::HashSet<PathBuf>,
     paths: Vec<String>,
     error: Option<String>,
 }
@@ -79,7 +85,9 @@ impl Stager {
         Stager {
             out: out.to_path_buf(),
             old: read_manifest(out),
+            out_existed: out.exists(),
             tmp: None,
+            dirs: Default::default(),
             paths: Vec::new(),
             error: None,
         }
@@ -99,7 +107,7 @@ impl Stager {
 
     fn add_one(&mut self, f: &OutputFile) -> Result<(), String> {
         let target = safe_join(&self.out, &f.path)?;
-        if target.exists() && !self.old.contains(&f.path) {
+        if self.out_existed && !self.old.contains(&f.path) && target.exists() {
             let text = fs::read_to_string(&target).unwrap_or_default();
             if !is_generated(&text) {
                 return Err(format!(
@@ -108,8 +116,16 @@ impl Stager {
                 ));
             }
         }
-        let tmp = self.tmp_dir()?;
-        write_file(&tmp.join(&f.path), &f.contents)?;
+        let path = self.tmp_dir()?.join(&f.path);
+        if let Some(dir) = path.parent() {
+            if !self.dirs.contains(dir) {
+                fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+                self.dirs.insert(dir.to_path_buf());
+            }
+        }
+        fs::write(&path, &f.contents)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         self.paths.push(f.path.clone());
         Ok(())
     }

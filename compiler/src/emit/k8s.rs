@@ -21,7 +21,7 @@ mod workload;
 pub use meta::{k8s_name, labels, secret_templates, selector_labels};
 pub use workload::configs_used;
 
-use super::output::{hash_header, Output};
+use super::output::{hash_header, Output, Pieces};
 use super::yaml::{self, Yaml};
 use super::{Models, Target};
 use crate::model::Model;
@@ -59,12 +59,14 @@ pub fn emit(models: &Models) -> Output {
 }
 
 /// The manifests of one model, in the order of [`objects`], written one
-/// service at a time: each object goes into the buffer of its kind and is
-/// dropped, so no model-sized tree of objects is ever held.
+/// service at a time: each object goes into the text of its kind and is
+/// dropped, so no model-sized tree of objects is ever held. The texts of
+/// the kinds are [`Pieces`], joined once at the end into a buffer of the
+/// exact size.
 fn render_streaming(m: &Model, out: &mut Output) -> String {
-    let mut kinds: Vec<String> = vec![String::new(); KINDS + 1];
-    let put = |o: &Object, kinds: &mut Vec<String>| {
-        let buf = &mut kinds[kind_order(o.kind) as usize];
+    let mut kinds: Vec<Pieces> = (0..=KINDS).map(|_| Pieces::new()).collect();
+    let put = |o: &Object, kinds: &mut Vec<Pieces>| {
+        let buf = kinds[kind_order(o.kind) as usize].room();
         buf.push_str("---\n");
         yaml::write_document(buf, &o.doc);
     };
@@ -79,14 +81,19 @@ fn render_streaming(m: &Model, out: &mut Output) -> String {
             put(&o, &mut kinds);
         }
     }
-    let mut text = hash_header();
-    text.reserve(kinds.iter().map(String::len).sum());
-    for k in &kinds {
-        text.push_str(k);
-    }
+    let header = hash_header();
+    let total: usize = kinds.iter().map(Pieces::len).sum();
+    let mut text = String::with_capacity(header.len() + total);
+    text.push_str(&header);
     // The first document needs no separator.
-    let start = hash_header().len();
-    text.replace_range(start..start + 4, "");
+    let mut first = true;
+    for piece in kinds.iter().flat_map(Pieces::iter) {
+        match piece.strip_prefix("---\n").filter(|_| first) {
+            Some(rest) => text.push_str(rest),
+            None => text.push_str(piece),
+        }
+        first &= piece.is_empty();
+    }
     text
 }
 

@@ -301,14 +301,10 @@ fn complete_service(s: &mut Service, stack: &Stack, env: Option<&Environment>) {
     s.liveness = merge_probe(health.as_ref(), s.liveness.take());
     s.readiness = merge_probe(health.as_ref(), s.readiness.take());
     let first = s.ports.keys().next().cloned();
-    for p in [
-        &mut s.health,
-        &mut s.liveness,
-        &mut s.readiness,
-        &mut s.startup,
-    ]
-    .into_iter()
-    .flatten()
+    for p in [&mut s.health, &mut s.liveness, &mut s.readiness]
+        .into_iter()
+        .flatten()
+        .chain(s.startup.as_deref_mut())
     {
         if p.port.is_none() && p.exec.is_none() && p.shell.is_none() {
             p.port = first.clone();

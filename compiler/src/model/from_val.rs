@@ -105,18 +105,27 @@ impl<'a> Rec<'a> {
     }
 
     /// A map field; unset is empty.
-    pub fn map<T: FromVal>(&self, k: &str) -> Res<IndexMap<String, T>> {
+    pub fn map<T: FromVal, S: std::hash::BuildHasher + Default>(
+        &self,
+        k: &str,
+    ) -> Res<IndexMap<String, T, S>> {
         Ok(self.opt(k)?.unwrap_or_default())
     }
 }
 
-impl<T: FromVal> FromVal for IndexMap<String, T> {
+impl<T: FromVal> FromVal for Box<T> {
+    fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
+        T::from_val(v, cx).map(Box::new)
+    }
+}
+
+impl<T: FromVal, S: std::hash::BuildHasher + Default> FromVal for IndexMap<String, T, S> {
     fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
         let Some(m) = v.as_map() else {
             return misfit(v, "a block of entries");
         };
         // Sized up front: collecting through `Result` would over-allocate.
-        let mut out = IndexMap::with_capacity(m.len());
+        let mut out = IndexMap::with_capacity_and_hasher(m.len(), S::default());
         for (k, x) in m.iter() {
             out.insert(k.to_string(), T::from_val(x, cx)?);
         }

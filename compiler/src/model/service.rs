@@ -5,6 +5,13 @@ use crate::source::Span;
 use indexmap::IndexMap;
 use serde::Serialize;
 
+/// One service of a model.
+///
+/// Fields that are large and seldom set are boxed: a model holds one
+/// `Service` per service and environment (`--target all` at 10,000
+/// services: four models and the cache), and every byte of them is memory
+/// the kernel zeroes first. Its maps hash with FxHash (no hasher state
+/// to store; ports are looked up by name for every object rendered).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Service {
     #[serde(rename = "__span")]
@@ -15,25 +22,25 @@ pub struct Service {
     pub tag: Option<String>,
     /// The full image reference `registry/name:tag` (computed).
     pub image_ref: Option<ImageRef>,
-    pub build: Option<Build>,
+    pub build: Option<Box<Build>>,
     pub command: Option<Vec<String>>,
     pub args: Option<Vec<String>>,
     pub workdir: Option<String>,
     #[serde(rename = "port")]
-    pub ports: IndexMap<String, Port>,
-    pub env: IndexMap<String, EnvValue>,
+    pub ports: super::FxIndexMap<String, Port>,
+    pub env: super::FxIndexMap<String, EnvValue>,
     pub env_from: Option<Vec<String>>,
     #[serde(rename = "volume")]
-    pub volumes: IndexMap<String, Volume>,
+    pub volumes: super::FxIndexMap<String, Volume>,
     /// Files mounted read-only, by absolute path.
     #[serde(rename = "file")]
-    pub files: IndexMap<String, File>,
+    pub files: super::FxIndexMap<String, File>,
     pub health: Option<Probe>,
     /// Effective liveness probe: `liveness` over `health` (computed).
     pub liveness: Option<Probe>,
     /// Effective readiness probe: `readiness` over `health` (computed).
     pub readiness: Option<Probe>,
-    pub startup: Option<Probe>,
+    pub startup: Option<Box<Probe>>,
     pub resources: Option<Resources>,
     pub replicas: u32,
     pub workload: Workload,
@@ -41,32 +48,32 @@ pub struct Service {
     pub autoscale: Option<Autoscale>,
     pub disruption: Option<Disruption>,
     pub restart: Restart,
-    pub rollout: Option<Rollout>,
-    pub security: Option<Security>,
-    pub depends_on: IndexMap<String, Condition>,
+    pub rollout: Option<Box<Rollout>>,
+    pub security: Option<Box<Security>>,
+    pub depends_on: super::FxIndexMap<String, Condition>,
     pub expose: Option<Expose>,
-    pub load_balancer: Option<LoadBalancer>,
-    pub ingress: Option<Ingress>,
-    pub external: Option<External>,
-    pub host: Option<Host>,
-    pub node_selector: IndexMap<String, String>,
+    pub load_balancer: Option<Box<LoadBalancer>>,
+    pub ingress: Option<Box<Ingress>>,
+    pub external: Option<Box<External>>,
+    pub host: Option<Box<Host>>,
+    pub node_selector: super::FxIndexMap<String, String>,
     #[serde(rename = "toleration")]
-    pub tolerations: IndexMap<String, Toleration>,
+    pub tolerations: super::FxIndexMap<String, Toleration>,
     pub spread: Option<Spread>,
-    pub labels: IndexMap<String, String>,
-    pub annotations: IndexMap<String, String>,
+    pub labels: super::FxIndexMap<String, String>,
+    pub annotations: super::FxIndexMap<String, String>,
     pub environments: Option<Vec<String>>,
-    pub init: IndexMap<String, Init>,
-    pub pre_stop: Option<PreStop>,
+    pub init: super::FxIndexMap<String, Init>,
+    pub pre_stop: Option<Box<PreStop>>,
     pub stop_grace: Option<Duration>,
     pub pull: Option<PullPolicy>,
     pub service_links: Option<bool>,
     pub container_name: Option<String>,
     #[serde(rename = "network")]
-    pub networks: IndexMap<String, Network>,
+    pub networks: super::FxIndexMap<String, Network>,
     /// Where each field that is set was written (for lowering reports).
     #[serde(rename = "__fields")]
-    pub field_spans: IndexMap<String, Span, rustc_hash::FxBuildHasher>,
+    pub field_spans: super::FxIndexMap<String, Span>,
 }
 
 impl Service {

@@ -106,7 +106,7 @@ fn secrets_tree(secrets: &IndexMap<String, SecretRef>) -> Yaml {
     t
 }
 
-fn string_map(m: &IndexMap<String, String>) -> Yaml {
+fn string_map<S>(m: &IndexMap<String, String, S>) -> Yaml {
     let mut y = Yaml::map();
     for (k, v) in m {
         y.insert(k.clone(), Yaml::str(v));

@@ -7,23 +7,25 @@
 //! together, so the text stays exact. Comment text from the stack (secret
 //! descriptions) is split into lines, each behind its own `# `.
 
-use crate::emit::output::hash_header;
+use crate::emit::output::{hash_header, Pieces};
 use crate::emit::yaml::{self, Key, Yaml};
 use crate::model::{Model, Secret};
 use rustc_hash::FxHashMap as HashMap;
 
-/// `values.yaml`, written entry by entry.
+/// `values.yaml`, written entry by entry (an entry per piece of the
+/// text: the file is as large as the k8s target's manifests).
 pub struct Base<'m> {
     m: &'m Model,
-    text: String,
+    head: String,
+    text: Pieces,
     /// Declared secrets by their values key ([`super::values::secret_key`]).
     secrets: HashMap<String, (&'m str, &'m Secret)>,
 }
 
 impl<'m> Base<'m> {
     pub fn new(m: &'m Model, chart: &str) -> Base<'m> {
-        let mut text = hash_header();
-        text.push_str(&format!(
+        let mut head = hash_header();
+        head.push_str(&format!(
             "# Default values for the {chart} chart: the stack's settings before any environment.\n\
              # values-<env>.yaml files hold only what an environment changes; install one with\n\
              #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-<env>.yaml --namespace <ns> --create-namespace\n"
@@ -34,12 +36,17 @@ impl<'m> Base<'m> {
                 .entry(super::values::secret_key(name, m))
                 .or_insert((name.as_str(), sec));
         }
-        Base { m, text, secrets }
+        Base {
+            m,
+            head,
+            text: Pieces::new(),
+            secrets,
+        }
     }
 
     /// One top-level entry, commented.
     pub fn entry(&mut self, key: &str, value: Yaml) {
-        let s = &mut self.text;
+        let s = self.text.room();
         s.push('\n');
         let comment = top_comment(key, self.m);
         comment_lines(s, &comment, 0);
@@ -51,43 +58,45 @@ impl<'m> Base<'m> {
     }
 
     pub fn finish(self) -> String {
-        self.text
+        self.text.join(&self.head)
     }
 }
 
 /// `values-<env>.yaml`, written change by change.
 pub struct Env {
-    text: String,
-    empty: bool,
+    head: String,
+    text: Pieces,
 }
 
 impl Env {
     pub fn new(m: &Model, chart: &str) -> Env {
         let name = m.env_name().unwrap_or("base");
-        let mut text = hash_header();
-        text.push_str(&format!(
+        let mut head = hash_header();
+        head.push_str(&format!(
             "# What environment `{name}` changes in values.yaml (a key set to null is removed):\n\
              #   helm upgrade --install {chart} ./{chart} -f ./{chart}/values-{name}.yaml{ns}\n",
             ns = m.namespace().map_or(String::new(), |ns| format!(
                 " --namespace {ns} --create-namespace"
             ))
         ));
-        Env { text, empty: true }
+        Env {
+            head,
+            text: Pieces::new(),
+        }
     }
 
     /// One top-level key of the changes. Written alone, an entry of a
     /// top-level map has the same text as in the whole map.
     pub fn change(&mut self, key: Key, value: Yaml) {
-        yaml::write_document(&mut self.text, &Yaml::Map(vec![(key, value)]));
-        self.empty = false;
+        yaml::write_document(self.text.room(), &Yaml::Map(vec![(key, value)]));
     }
 
     /// The file; `{}` when the environment changes nothing.
     pub fn finish(mut self) -> String {
-        if self.empty {
-            yaml::write_document(&mut self.text, &Yaml::map());
+        if self.text.is_empty() {
+            yaml::write_document(self.text.room(), &Yaml::map());
         }
-        self.text
+        self.text.join(&self.head)
     }
 }
 

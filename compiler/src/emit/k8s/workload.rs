@@ -489,7 +489,7 @@ fn add_probes(c: &mut Yaml, m: &Model, s: &Service, out: &mut Output) {
         c.push_entry("readinessProbe", probe(p));
         out.exact += 1;
     }
-    let startup = s.startup.clone().or_else(|| derived_startup(s));
+    let startup = s.startup.as_deref().cloned().or_else(|| derived_startup(s));
     if let Some(p) = startup {
         c.push_entry("startupProbe", startup_probe(&p, s.startup.is_none()));
     }

@@ -361,7 +361,7 @@ fn health(cx: &mut Cx, s: &Service, job: bool, svc: &mut String) -> bool {
                     p.interval.seconds_ceil().max(1),
                 );
                 svc.push_str(&format!("ExecStartPost=/bin/sh -c {}\n", exec_word(&script)));
-                let budget = start_budget(s.startup.as_ref().unwrap_or(p));
+                let budget = start_budget(s.startup.as_deref().unwrap_or(p));
                 svc.push_str(&format!("TimeoutStartSec={}s\n", budget.div_ceil(1000)));
                 cx.exact(&s.name, "readiness");
                 gate = true;
