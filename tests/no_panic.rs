@@ -1,9 +1,10 @@
-//! Bad input never panics the front end.
+//! Bad input never panics the front end or a backend.
 //!
 //! Property tests feed three kinds of text to `syntax::parse`,
 //! `syntax::format::format`, `stackc::compile` (through a `MemoryLoader`),
 //! the three diagnostic renderers and, when compilation reports no error,
-//! `Compilation::models` (the base and every environment):
+//! `Compilation::models` (the base and every environment) and every backend
+//! on them:
 //! * arbitrary bytes (made UTF-8 lossily);
 //! * sequences of the language's own tokens, which get further than bytes;
 //! * real files (examples, fixtures, the stdlib) with random ranges
@@ -37,9 +38,15 @@ fn exercise(text: &str) {
     let _ = render::json(&c.program.map, &c.diagnostics);
     let _ = render::github(&c.program.map, &c.diagnostics);
     if !c.has_errors() {
-        // A model that cannot be built (E0900) is a compiler bug too.
-        if let Err(d) = c.models(None) {
-            panic!("{}: {}", d.code, d.primary.message);
+        // A model that cannot be built (E0900) is a compiler bug too, and
+        // so is a backend that panics on one.
+        match c.models(None) {
+            Ok(models) => {
+                for b in stackc::emit::BACKENDS {
+                    let _ = stackc::emit::emit(&models, b.target);
+                }
+            }
+            Err(d) => panic!("{}: {}", d.code, d.primary.message),
         }
     }
 }
@@ -286,6 +293,10 @@ fn former_crashers() {
         // The comment scanner stepped into multi-byte characters.
         "let x = \"é\" // ü\n/* € */",
         "\"\\é",
+        // k8s cut the first document's separator out of an empty text: no
+        // namespace to create and nothing Kubernetes runs.
+        "stack s { namespace = none version = \"1\" targets = [k8s] }\n\
+         service b { host { exec = \"/usr/bin/b\" } }",
     ] {
         exercise(text);
     }
