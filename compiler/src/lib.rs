@@ -78,7 +78,7 @@ pub struct Compilation {
 }
 
 /// What checking one environment found ([`Compilation::check_environment`]).
-struct Environment {
+struct CheckedEnvironment {
     /// Diagnostics of its evaluation.
     evaluated: Vec<Diagnostic>,
     /// The repository files it mounts.
@@ -265,13 +265,13 @@ impl Compilation {
         env: &str,
         base: &std::sync::Arc<eval::Evaluated>,
         keep: bool,
-    ) -> Environment {
+    ) -> CheckedEnvironment {
         let (world, evaluated) = self.evaluate(Some(env));
         let mut found = Vec::new();
         rules::run(&self.program, &world, Some(base.as_ref()), &mut found);
         let mut absent = rules::absent::Absent::default();
         rules::absent::collect(&self.program, &world, &mut absent);
-        Environment {
+        CheckedEnvironment {
             evaluated,
             sources: repo_files::sources(&world),
             rules: found,

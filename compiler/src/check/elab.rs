@@ -76,11 +76,8 @@ impl<'p> Elab<'p> {
         self.diags.extend(w.diags);
         self.used_secrets.extend(w.used_secrets);
         self.rejected.extend(w.rejected);
-        for k in w.keys {
-            if !self.keys.contains(&k) {
-                self.keys.insert(k);
-            }
-        }
+        // A key this one has stays as it is.
+        self.keys.extend(w.keys);
     }
 
     pub fn report(&mut self, d: Diagnostic) {
