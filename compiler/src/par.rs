@@ -1,9 +1,9 @@
-//! Data parallelism: read-only work done once per service (the
-//! per-service rules), cut into contiguous chunks, one scoped thread per
-//! chunk; and a few pieces of work the caller has sized itself (the pieces
-//! of a large file the parser reads). Results come back in input order, so
-//! what a stage computes never depends on the number of threads, only how
-//! fast it does.
+//! Data parallelism: work done once per item (the per-service rules, the
+//! services' own values in `check`, the environments), cut into contiguous
+//! chunks, one scoped thread per chunk; and a few pieces of work the caller
+//! has sized itself (the pieces of a large file the parser reads). Results
+//! come back in input order, so what a stage computes never depends on the
+//! number of threads, only how fast it does.
 //!
 //! The number of threads is the CPUs this process may run on
 //! ([`std::thread::available_parallelism`]: affinity and cgroup quota
@@ -13,10 +13,11 @@
 //!
 //! What a worker thread allocates and keeps lives in that thread's
 //! allocator heap, so spreading work that builds long-lived values costs
-//! memory. Evaluating services and resolving their strings on two threads
-//! raised the peak memory of `check` from 108 to 135 MB at 5,000 services,
-//! and is not done; the rules cost 2 MB, and reading a 3.3 MB file in two
-//! pieces about as much.
+//! memory. Evaluating one world's services and resolving their strings on
+//! two threads raised the peak memory of `check` from 108 to 135 MB at
+//! 5,000 services, and is not done; the rules cost 2 MB, reading a 3.3 MB
+//! file in two pieces about as much, and checking two environments at once
+//! (two worlds alive, the workers' heaps) about 20 MB.
 //!
 //! This module is a leaf: it knows nothing of the stages that use it.
 
