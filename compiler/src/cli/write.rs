@@ -117,15 +117,7 @@ impl Stager {
             }
         }
         let path = self.tmp_dir()?.join(&f.path);
-        if let Some(dir) = path.parent() {
-            if !self.dirs.contains(dir) {
-                fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
-                self.dirs.insert(dir.to_path_buf());
-            }
-        }
-        fs::write(&path, &f.contents)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        write_file(&path, &f.contents, &mut self.dirs)?;
         self.paths.push(f.path.clone());
         Ok(())
     }
@@ -145,7 +137,11 @@ impl Stager {
             return Err(e);
         }
         let tmp = self.tmp_dir()?;
-        write_file(&tmp.join(MANIFEST), &manifest_text(&self.paths))?;
+        write_file(
+            &tmp.join(MANIFEST),
+            &manifest_text(&self.paths),
+            &mut self.dirs,
+        )?;
         let done = match swap_whole(&tmp, &self.out, &self.old, &self.paths)? {
             Some(done) => done,
             None => commit(&tmp, &self.out, &self.paths, &self.old)?,
@@ -276,9 +272,16 @@ fn remove_stale_staging(parent: &Path, name: &str) {
     }
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
+/// Writes `text` to `path`, making its directory first unless `made`
+/// holds it already (and then noting it there).
+fn write_file(
+    path: &Path,
+    text: &str,
+    made: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !made.contains(*d)) {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        made.insert(dir.to_path_buf());
     }
     fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }

@@ -26,15 +26,8 @@ pub fn collect(p: &Program, w: &Evaluated, found: &mut Absent) {
     for (name, s) in &w.services {
         walk(p, s, &mut |string, span, target, reference| {
             if w.skipped.iter().any(|k| k == target) {
-                let (refs, envs) = found
-                    .entry((string, name.clone(), target.to_string()))
-                    .or_default();
-                if !refs.iter().any(|(s, _)| *s == span) {
-                    refs.push((span, reference));
-                }
-                if !envs.contains(env) {
-                    envs.push(env.clone());
-                }
+                let key = (string, name.clone(), target.to_string());
+                add(found, key, [(span, reference)], [env.clone()]);
             }
         });
     }
@@ -44,16 +37,26 @@ pub fn collect(p: &Program, w: &Evaluated, found: &mut Absent) {
 /// collecting that environment into `into`.
 pub fn merge(into: &mut Absent, later: Absent) {
     for (key, (refs, envs)) in later {
-        let (all_refs, all_envs) = into.entry(key).or_default();
-        for r in refs {
-            if !all_refs.iter().any(|(s, _)| *s == r.0) {
-                all_refs.push(r);
-            }
+        add(into, key, refs, envs);
+    }
+}
+
+/// Adds references and environments under `key`, each once.
+fn add(
+    found: &mut Absent,
+    key: (Span, String, String),
+    refs: impl IntoIterator<Item = (Span, String)>,
+    envs: impl IntoIterator<Item = String>,
+) {
+    let (all_refs, all_envs) = found.entry(key).or_default();
+    for r in refs {
+        if !all_refs.iter().any(|(s, _)| *s == r.0) {
+            all_refs.push(r);
         }
-        for e in envs {
-            if !all_envs.contains(&e) {
-                all_envs.push(e);
-            }
+    }
+    for e in envs {
+        if !all_envs.contains(&e) {
+            all_envs.push(e);
         }
     }
 }
