@@ -701,6 +701,96 @@ fn target_all_nests_each_declared_target() {
     assert_exit(&emit(DOCSEARCH, "all", scratch.path(), &["--check"]), 0);
 }
 
+/// The files under `dir` with their contents.
+fn tree(dir: &Path) -> Vec<(String, String)> {
+    let text = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    listing(dir)
+        .into_iter()
+        .map(|f| {
+            let t = text(&f);
+            (f, t)
+        })
+        .collect()
+}
+
+/// `--target all` runs the backends side by side on several threads: the
+/// files, the report and the manifest do not depend on how many.
+#[test]
+fn target_all_writes_the_same_on_one_thread_and_on_several() {
+    let scratch = Scratch::new("cli-emit-all-threads");
+    let mut runs = Vec::new();
+    // More threads than backends too: the extra ones find nothing to do.
+    for threads in [1, 2, 8] {
+        stackc::par::set_threads(threads);
+        let out = scratch.path().join(format!("t{threads}"));
+        let run = emit(DOCSEARCH, "all", &out, &["--report", "json"]);
+        stackc::par::set_threads(0);
+        assert_exit(&run, 0);
+        let err = run.err.replace(path_arg(&out), "OUT");
+        runs.push((threads, run.out, err, tree(&out)));
+    }
+    let (_, out, err, files) = &runs[0];
+    assert!(files.len() > 20, "{files:?}");
+    let manifest = &files
+        .iter()
+        .find(|(f, _)| f == ".stackc-manifest")
+        .unwrap()
+        .1;
+    // The manifest lists the targets' files in registry order.
+    let order: Vec<&str> = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('/').next().unwrap())
+        .fold(Vec::new(), |mut v, t| {
+            if v.last() != Some(&t) {
+                v.push(t);
+            }
+            v
+        });
+    assert_eq!(
+        order,
+        ["compose", "kustomize", "systemd", "quadlet", "github"]
+    );
+    for (threads, o, e, f) in &runs[1..] {
+        assert_eq!(o, out, "report with {threads} threads");
+        assert_eq!(e, err, "stderr with {threads} threads");
+        assert!(f == files, "files with {threads} threads");
+    }
+}
+
+/// When files of several targets are in the way, the error names the one
+/// of the first target in registry order, however the backends ran, and
+/// nothing is written.
+#[test]
+fn target_all_reports_the_first_refusal_in_target_order() {
+    let scratch = Scratch::new("cli-emit-all-refusal");
+    for threads in [1, 2, 8] {
+        let out = scratch.path().join(format!("t{threads}"));
+        let mine = ["compose/compose.yaml", "systemd/prod/backend.service"];
+        for f in mine {
+            std::fs::create_dir_all(out.join(f).parent().unwrap()).unwrap();
+            std::fs::write(out.join(f), "mine\n").unwrap();
+        }
+        stackc::par::set_threads(threads);
+        let run = emit(DOCSEARCH, "all", &out, &[]);
+        stackc::par::set_threads(0);
+        assert_exit(&run, 2);
+        assert!(
+            run.err.contains("refusing to overwrite") && run.err.contains("compose.yaml"),
+            "{threads} threads: {}",
+            run.log()
+        );
+        assert!(!run.err.contains("backend.service"), "{}", run.log());
+        assert_eq!(
+            listing(&out),
+            mine,
+            "{threads} threads: nothing else is written"
+        );
+    }
+    let leftovers = std::fs::read_dir(scratch.path()).unwrap().count();
+    assert_eq!(leftovers, 3, "no temporary directory is left");
+}
+
 #[test]
 fn deny_lossy_fails_when_a_feature_is_dropped_and_writes_nothing() {
     let scratch = Scratch::new("cli-emit-lossy");

@@ -94,6 +94,40 @@ pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     run(items.iter(), f)
 }
 
+/// `f` of each item, in order, for a few items of very different cost
+/// (the backends of `emit --target all`): a thread per CPU (the calling
+/// one among them) takes the next item not yet taken until none is left,
+/// so a long item does not hold up the short ones behind it. Items are
+/// taken in order, the first by the calling thread: put the longest, or
+/// the one that allocates most, first.
+pub fn map_queue<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let n = threads().min(items.len());
+    if n <= 1 {
+        return items.iter().map(f).collect();
+    }
+    // The first item is the calling thread's: what it allocates reuses
+    // the memory the caller freed before (worker threads start with heaps
+    // of their own).
+    let next = AtomicUsize::new(1);
+    let take = |first: Option<usize>| {
+        let mut done: Vec<(usize, R)> = first.map(|i| (i, f(&items[i]))).into_iter().collect();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let firsts: Vec<Option<usize>> = (0..n).map(|w| (w == 0).then_some(0)).collect();
+    let mut all: Vec<(usize, R)> = run(firsts.iter().copied(), take)
+        .into_iter()
+        .flatten()
+        .collect();
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
 /// `f` of each part, in order: the first on the calling thread, the
 /// others on scoped threads (on the calling thread when none can start).
 fn run<P: Copy + Send, R: Send>(
@@ -167,5 +201,21 @@ mod tests {
         let items: Vec<usize> = (0..5).collect();
         assert_eq!(map_each(&items, |i| i * 10), vec![0, 10, 20, 30, 40]);
         assert!(map_each(&[] as &[usize], |i| *i).is_empty());
+    }
+
+    #[test]
+    fn a_queue_gives_every_result_in_order_whatever_the_threads() {
+        let items: Vec<u64> = vec![30, 1, 2, 20, 3, 0, 5];
+        for t in [1, 2, 3, 8] {
+            set_threads(t);
+            // Items of different cost: a long one must not reorder results.
+            let out = map_queue(&items, |&ms| {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                ms * 10
+            });
+            assert_eq!(out, items.iter().map(|x| x * 10).collect::<Vec<_>>());
+        }
+        assert!(map_queue(&[] as &[u64], |i| *i).is_empty());
+        set_threads(0);
     }
 }

@@ -32,28 +32,41 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let c = std::mem::ManuallyDrop::new(c);
     t.lap(io, "model");
     let nested = backends.len() > 1;
-    // Written (staged) as each backend returns, so one target's output is
-    // in memory at a time; `--check` compares them all at the end.
+    // Each backend stages its files as it returns, so a target's output is
+    // in memory only until it is written; `--check` compares them all at
+    // the end. Several backends run side by side (a thread per CPU, the
+    // longest first); their results are taken in registry order.
     let mut stager = (!args.check).then(|| write::Stager::new(&args.out));
+    let run_one = |&i: &usize| {
+        let b: &Backend = backends[i];
+        let dir = if nested {
+            args.out.join(b.name())
+        } else {
+            args.out.clone()
+        };
+        let opts = EmitOptions {
+            stack_dir: relative_path(&dir, root.parent().unwrap_or(Path::new("."))),
+        };
+        let mut o = emit::run(b, &models, &opts);
+        let files = o.take_files(nested.then(|| b.name()));
+        let n = files.len();
+        let files = match &stager {
+            Some(s) => Ok(s.stage(&files)),
+            None => Err(files),
+        };
+        (i, o, n, files)
+    };
+    let mut done = crate::par::map_queue(&start_order(&backends), run_one);
+    done.sort_by_key(|(i, ..)| *i);
     let mut kept: Vec<emit::OutputFile> = Vec::new();
     // Each output with the number of files it wrote.
-    let outputs: Vec<(Output, usize)> = backends
-        .iter()
-        .map(|b| {
-            let dir = if nested {
-                args.out.join(b.name())
-            } else {
-                args.out.clone()
-            };
-            let opts = EmitOptions {
-                stack_dir: relative_path(&dir, root.parent().unwrap_or(Path::new("."))),
-            };
-            let mut o = emit::run(b, &models, &opts);
-            let files = o.take_files(nested.then(|| b.name()));
-            let n = files.len();
-            match &mut stager {
-                Some(s) => s.add(&files),
-                None => kept.extend(files),
+    let outputs: Vec<(Output, usize)> = done
+        .into_iter()
+        .map(|(_, o, n, files)| {
+            match (files, &mut stager) {
+                (Ok(staged), Some(s)) => s.join(staged),
+                (Err(files), _) => kept.extend(files),
+                (Ok(_), None) => {}
             }
             (o, n)
         })
@@ -102,6 +115,14 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         written.removed
     );
     Ok(OK)
+}
+
+/// The order in which backends start when several run side by side: the
+/// costliest first ([`Backend::cost`]), ties in registry order.
+fn start_order(backends: &[&Backend]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..backends.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(backends[i].cost));
+    order
 }
 
 /// The backends `--target` selects: one, or with `all` those the stack

@@ -60,22 +60,30 @@ fn safe_join(out: &Path, rel: &str) -> Result<PathBuf, String> {
     Ok(out.join(rel))
 }
 
-/// One output tree, written as it is produced: [`Stager::add`] checks each
-/// file (inside the output directory; never over a file stackc did not
-/// write) and writes it into the staging directory; [`Stager::finish`]
-/// moves the tree into place. On the first error nothing more is staged,
-/// `finish` returns it, and the staging directory is removed (also when
-/// the stager is dropped unfinished): the output directory is untouched.
+/// One output tree, written as it is produced: [`Stager::stage`] checks
+/// each file of one backend (inside the output directory; never over a
+/// file stackc did not write) and writes it into the staging directory;
+/// [`Stager::join`] takes in what a backend staged, in backend order;
+/// [`Stager::finish`] moves the tree into place. Backends may stage at the
+/// same time (each into a directory of its own). On the first error
+/// nothing more is staged, `finish` returns it, and the staging directory
+/// is removed (also when the stager is dropped unfinished): the output
+/// directory is untouched.
 pub struct Stager {
     out: PathBuf,
     old: BTreeSet<String>,
     /// Whether the output directory existed when staging began: when it
     /// did not, no file is in the way, and none is looked up.
     out_existed: bool,
-    tmp: Option<PathBuf>,
-    /// Directories of the staging tree made so far (`--target all` stages
-    /// 40,000 files into a few directories: one `create_dir_all` each).
-    dirs: std::collections::HashSet<PathBuf>,
+    /// Made on first use, by whichever backend stages first.
+    tmp: std::sync::OnceLock<Result<PathBuf, String>>,
+    paths: Vec<String>,
+    error: Option<String>,
+}
+
+/// What [`Stager::stage`] wrote for one backend: the paths, in order, up
+/// to the first error.
+pub struct Staged {
     paths: Vec<String>,
     error: Option<String>,
 }
@@ -86,26 +94,49 @@ impl Stager {
             out: out.to_path_buf(),
             old: read_manifest(out),
             out_existed: out.exists(),
-            tmp: None,
-            dirs: Default::default(),
+            tmp: std::sync::OnceLock::new(),
             paths: Vec::new(),
             error: None,
         }
     }
 
-    /// Stages `files` (after an error, nothing).
-    pub fn add(&mut self, files: &[OutputFile]) {
+    /// Stages `files`, stopping at the first error. Directories already
+    /// made are remembered for this call (`--target all` stages 40,000
+    /// files into a few directories: one `create_dir_all` each).
+    pub fn stage(&self, files: &[OutputFile]) -> Staged {
+        let mut staged = Staged {
+            paths: Vec::with_capacity(files.len()),
+            error: None,
+        };
+        let mut dirs = std::collections::HashSet::new();
         for f in files {
-            if self.error.is_some() {
-                return;
-            }
-            if let Err(e) = self.add_one(f) {
-                self.error = Some(e);
+            match self.stage_one(f, &mut dirs) {
+                Ok(()) => staged.paths.push(f.path.clone()),
+                Err(e) => {
+                    staged.error = Some(e);
+                    break;
+                }
             }
         }
+        staged
     }
 
-    fn add_one(&mut self, f: &OutputFile) -> Result<(), String> {
+    /// Takes in what one backend staged: its paths join the manifest, and
+    /// the first error (in the order backends are joined) is the one
+    /// `finish` reports; after it, nothing more is taken in.
+    pub fn join(&mut self, staged: Staged) {
+        if self.error.is_some() {
+            return;
+        }
+        self.paths.extend(staged.paths);
+        self.error = staged.error;
+    }
+
+    fn stage_one(
+        &self,
+        f: &OutputFile,
+        dirs: &mut std::collections::HashSet<PathBuf>,
+    ) -> Result<(), String> {
         let target = safe_join(&self.out, &f.path)?;
         if self.out_existed && !self.old.contains(&f.path) && target.exists() {
             let text = fs::read_to_string(&target).unwrap_or_default();
@@ -117,18 +148,14 @@ impl Stager {
             }
         }
         let path = self.tmp_dir()?.join(&f.path);
-        write_file(&path, &f.contents, &mut self.dirs)?;
-        self.paths.push(f.path.clone());
-        Ok(())
+        write_file(&path, &f.contents, dirs)
     }
 
-    fn tmp_dir(&mut self) -> Result<PathBuf, String> {
-        if let Some(t) = &self.tmp {
-            return Ok(t.clone());
+    fn tmp_dir(&self) -> Result<&Path, String> {
+        match self.tmp.get_or_init(|| temp_dir(&self.out)) {
+            Ok(t) => Ok(t),
+            Err(e) => Err(e.clone()),
         }
-        let t = temp_dir(&self.out)?;
-        self.tmp = Some(t.clone());
-        Ok(t)
     }
 
     /// Moves the staged tree into place, with its manifest.
@@ -136,11 +163,11 @@ impl Stager {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let tmp = self.tmp_dir()?;
+        let tmp = self.tmp_dir()?.to_path_buf();
         write_file(
             &tmp.join(MANIFEST),
             &manifest_text(&self.paths),
-            &mut self.dirs,
+            &mut Default::default(),
         )?;
         let done = match swap_whole(&tmp, &self.out, &self.old, &self.paths)? {
             Some(done) => done,
@@ -152,7 +179,7 @@ impl Stager {
 
 impl Drop for Stager {
     fn drop(&mut self) {
-        if let Some(t) = &self.tmp {
+        if let Some(Ok(t)) = self.tmp.get() {
             // Gone already when the tree was swapped in whole.
             let _ = fs::remove_dir_all(t);
         }
