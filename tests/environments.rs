@@ -288,6 +288,46 @@ fn findings_do_not_depend_on_the_number_of_threads() {
     assert_eq!(one, four);
 }
 
+/// The environments' models of a large stack are built side by side: what
+/// the backends write from them must not depend on how many threads.
+#[test]
+fn models_do_not_depend_on_the_number_of_threads() {
+    let mut src = String::from(
+        "stack big { namespace = \"big\" version = \"1.0.0\" targets = [compose, k8s, kustomize, helm] }\n\
+         environment dev {}\n\
+         environment staging {\n  services { replicas = 3 }\n}\n\
+         environment prod {\n  namespace = \"big-prod\"\n  services { replicas = 2 }\n}\n",
+    );
+    for i in 0..stackc::par::MIN_CHUNK + 5 {
+        src.push_str(&format!(
+            "service s{i} {{\n  image = \"ghcr.io/acme/s{i}:1.0.{i}\"\n  port http {{ container = 8080 }}\n  \
+             env {{ NEXT = \"http://${{s{}.host}}:${{s{}.port.http}}/\" }}\n}}\n",
+            (i + 1) % 200,
+            (i + 1) % 200
+        ));
+    }
+    let emitted = |threads: usize| {
+        stackc::par::set_threads(threads);
+        let c = compiled(&src);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        let models = c.models(None).expect("models");
+        assert_eq!(models.envs.len(), 3);
+        let files: Vec<(String, String)> = stackc::emit::BACKENDS
+            .iter()
+            .flat_map(|b| stackc::emit::run(b, &models, &Default::default()).files)
+            .map(|f| (f.path, f.contents))
+            .collect();
+        files
+    };
+    let one = emitted(1);
+    let four = emitted(4);
+    stackc::par::set_threads(0);
+    assert!(one
+        .iter()
+        .any(|(p, t)| p == "prod.yaml" && t.contains("big-prod")));
+    assert!(one == four, "the output differs with four threads");
+}
+
 /// In an environment, a rule on a service's own value runs again only when
 /// a field it reads differs from the base: a finding an overlay causes is
 /// reported, one the base has is reported once, and the spans are the

@@ -403,11 +403,21 @@ impl Compilation {
         let names = self.environment_names();
         let full_base = names.is_empty() || emit::need_base(backends);
         let base = self.model_with(None, &summaries, full_base)?;
-        let envs = names
+        let selected: Vec<&String> = names
             .iter()
             .filter(|e| only.is_none_or(|o| o == e.as_str()))
-            .map(|e| self.model_with(Some(e), &summaries, true))
-            .collect::<Result<_, _>>()?;
+            .collect();
+        // For a large stack, the environments' models side by side.
+        let large = self.program.symbols.services.len() >= par::MIN_CHUNK;
+        let envs = par::map_chunks_of(&selected, if large { 1 } else { usize::MAX }, |chunk| {
+            chunk
+                .iter()
+                .map(|e| self.model_with(Some(e), &summaries, true))
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect::<Result<_, _>>()?;
         Ok(emit::Models { base, envs })
     }
 
