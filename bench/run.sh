@@ -29,6 +29,10 @@
 #                 (compiler/examples/write_floor.rs: the same YAML writer, the
 #                 trees built before the clock starts), and the ratio
 #                 k8s/prod wall / floor wall, the figure issue 12 tracks
+#   floor/all     the same floor for the output of `all` (YAML files from
+#                 trees, the rest, such as Helm's templates, from text) and
+#                 for that of k8s/all: what writing the files alone costs,
+#                 and how much more `all` has to write than k8s/all
 # and prints wall seconds (best of RUNS), CPU seconds of that run (user+sys),
 # peak RSS and the size of what was written, and the ratio of `all` to
 # `k8s/all` CPU (issue 12 asks for at most 3). Emitted files go to EMIT_DIR
@@ -126,8 +130,17 @@ for n in "${SIZES[@]}"; do
   job k8s/all "$EMIT/k8s-$n" emit "$f" --target k8s --out "$EMIT/k8s-$n"
   k8s_cpu=$CUR_CPU
   job all "$EMIT/all-$n" emit "$f" --target all --out "$EMIT/all-$n"
+  all_wall=$CUR_WALL
   printf '%-9s %-10s %8s %8s %9s %8s | all = x%.2f k8s/all cpu\n' "$n" ratio - - - - \
     "$(python3 -c "print($CUR_CPU/max($k8s_cpu,1e-9))")"
+  # The floors of both jobs: writing their files from prebuilt trees.
+  "${PIN[@]}" "$BIN" emit "$f" --target k8s --out "$EMIT/k8s-$n" >/dev/null 2>&1
+  "${PIN[@]}" "$BIN" emit "$f" --target all --out "$EMIT/all-$n" >/dev/null 2>&1
+  floor_k8s=$("${PIN[@]}" "$FLOOR" "$EMIT/k8s-$n" "$EMIT/floor-$n" "$RUNS")
+  floor_all=$("${PIN[@]}" "$FLOOR" "$EMIT/all-$n" "$EMIT/floor-$n" "$RUNS")
+  printf '%-9s %-10s %8.3f %8s %9s %8s | k8s/all floor %.3f s: all = x%.2f its floor; floors all/k8s x%.2f\n' \
+    "$n" floor/all "$floor_all" - - "$(du -sm "$EMIT/floor-$n" | cut -f1)" "$floor_k8s" \
+    "$(python3 -c "print($all_wall/max($floor_all,1e-9))")" "$(python3 -c "print($floor_all/max($floor_k8s,1e-9))")"
   if [ ${#PIN[@]} -gt 0 ] && [ "$(nproc)" -ge 2 ]; then
     ONE=("${PIN[@]}")
     PIN=(taskset -c 0,1)
