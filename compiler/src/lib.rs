@@ -178,25 +178,43 @@ pub fn compile_with(
         &mut unread,
         &mut diags,
     );
-    rules::run(&c.program, &world, None, &mut diags);
     let base_world = std::sync::Arc::new(world);
     if keep.worlds {
         if let Some(slot) = c.world_slot(None) {
             let _ = slot.set(base_world.clone());
         }
     }
-    // Then the environments, for a large stack on a thread per CPU (each
-    // thread one environment after another): evaluated, checked by the
-    // rules and, unless kept, freed where they were built. What they found
-    // is taken in below in declaration order, as one thread would.
+    // Then the base's rules and the environments, for a large stack side
+    // by side on a thread per CPU (each thread takes the next until none
+    // is left; the environments first, as they take longest): each
+    // environment evaluated, checked by the rules and, unless kept, freed
+    // where it was built. What they found is taken in below in the order
+    // one thread would: the base's findings, then each environment's in
+    // declaration order.
     let large = c.checked.services.len() >= par::MIN_CHUNK;
-    let done = par::map_chunks_of(&envs, if large { 1 } else { usize::MAX }, |chunk| {
-        chunk
-            .iter()
-            .map(|env| c.check_environment(env, &base_world, keep.worlds))
-            .collect::<Vec<_>>()
-    });
-    for (env, done) in envs.iter().zip(done.into_iter().flatten()) {
+    let jobs: Vec<Option<&String>> = envs.iter().map(Some).chain([None]).collect();
+    // A job gives the base's findings, or an environment.
+    let job = |job: &Option<&String>| match job {
+        Some(env) => (
+            Vec::new(),
+            Some(c.check_environment(env, &base_world, keep.worlds)),
+        ),
+        None => {
+            let mut found = Vec::new();
+            rules::run(&c.program, &base_world, None, &mut found);
+            (found, None)
+        }
+    };
+    let mut done: Vec<(Vec<Diagnostic>, Option<CheckedEnvironment>)> = if large {
+        par::map_queue(&jobs, job)
+    } else {
+        jobs.iter().map(job).collect()
+    };
+    if let Some((found, _)) = done.pop() {
+        diags.extend(found);
+    }
+    let done = done.into_iter().filter_map(|(_, env)| env);
+    for (env, done) in envs.iter().zip(done) {
         diags.extend(done.evaluated);
         repo_files::read(
             &c.program,

@@ -1,7 +1,10 @@
 //! Data parallelism: work done once per item (the per-service rules, the
-//! services' own values in `check`, the environments), cut into contiguous
-//! chunks, one scoped thread per chunk; and a few pieces of work the caller
-//! has sized itself (the pieces of a large file the parser reads). Results
+//! services' own values in `check`, the environments' models), cut into
+//! contiguous chunks, one scoped thread per chunk; a few pieces of work the
+//! caller has sized itself (the pieces of a large file the parser reads);
+//! and a queue of a few items of different cost that a thread per CPU
+//! takes from (the environments and the base's rules in `compile`, the
+//! backends of `emit --target all`). Results
 //! come back in input order, so what a stage computes never depends on the
 //! number of threads, only how fast it does.
 //!
