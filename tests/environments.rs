@@ -220,9 +220,10 @@ environment prod {
 }
 
 /// A large stack is read, checked and evaluated on parallel threads (the
-/// file in pieces, the services' own values in chunks, the environments
-/// side by side, the per-service rules in chunks): what is found must not
-/// depend on how many threads there are.
+/// file in pieces, the services' own values and the base's services in
+/// chunks, the environments side by side with the base's rules, the
+/// per-service rules in chunks): what is found must not depend on how many
+/// threads there are.
 #[test]
 fn findings_do_not_depend_on_the_number_of_threads() {
     let mut src = String::from(
@@ -253,6 +254,11 @@ fn findings_do_not_depend_on_the_number_of_threads() {
         // (E0313, once for dev and staging together).
         if i % 13 == 0 {
             src.push_str("  env { UP = \"http://${only-prod.host}/\" }\n");
+        }
+        // Every seventeenth: a port without its required container port
+        // (E0204, found evaluating the base's services in chunks).
+        if i % 17 == 0 {
+            src.push_str("  port extra { service = 81 }\n");
         }
         src.push_str("}\n");
     }
@@ -285,6 +291,7 @@ fn findings_do_not_depend_on_the_number_of_threads() {
     let mut e0313 = one.iter().filter(|d| d.0 == Code::E0313);
     assert!(e0313.all(|d| d.2.ends_with(both)), "{one:?}");
     assert_eq!(count(Code::E0400), 1, "{one:?}");
+    assert_eq!(count(Code::E0204), n.div_ceil(17), "{one:?}");
     assert_eq!(one, four);
 }
 

@@ -72,7 +72,7 @@ pub struct Evaluator<'a> {
     pub base: Option<&'a BaseServices>,
     /// While the base is evaluated: the shared records it filled defaults
     /// into ([`BaseServices::defaulted`]).
-    pub defaulted: std::cell::RefCell<Defaulted>,
+    pub defaulted: std::sync::Mutex<Defaulted>,
 }
 
 /// Shared records (a template's or a service's own `health { … }`, say)
@@ -159,7 +159,7 @@ impl Evaluator<'_> {
             services: world.services,
             unresolved,
             env_paths,
-            defaulted: self.defaulted.take(),
+            defaulted: std::mem::take(&mut *self.defaulted_map()),
             diags,
         }
     }
@@ -181,7 +181,8 @@ impl Evaluator<'_> {
         let defaults = env
             .and_then(|e| self.checked.environments.get(e))
             .map_or(&[][..], |o| &o.defaults[..]);
-        for name in self.checked.services.keys() {
+        // A service's value, or `None` when it does not run here.
+        let one = |name: &String, diags: &mut Vec<Diagnostic>| {
             let changed = overlays.is_some_and(|o| o.contains_key(name))
                 || defaults.iter().any(|d| d.applies_to(name));
             let shared = match self.base {
@@ -193,7 +194,7 @@ impl Evaluator<'_> {
                 }),
                 _ => None,
             };
-            let v = match shared {
+            match shared {
                 Some((v, ..)) if env.is_some_and(|e| !runs_in(v, e)) => None,
                 // Already resolved: nothing to re-resolve in this world.
                 Some((v, true, _)) => Some((Arc::clone(v), None)),
@@ -208,13 +209,34 @@ impl Evaluator<'_> {
                     let paths = env_paths(&v);
                     (Arc::new(v), paths)
                 }),
-            };
+            }
+        };
+        let names: Vec<&String> = self.checked.services.keys().collect();
+        // The base's services of a large stack are evaluated in chunks on a
+        // thread per CPU (an environment runs beside the others already);
+        // findings come back in service order.
+        let chunks = if env.is_none() && self.base.is_none() {
+            crate::par::map_chunks(&names, |chunk| {
+                let mut found = Vec::new();
+                let values: Vec<_> = chunk.iter().map(|n| one(n, &mut found)).collect();
+                (values, found)
+            })
+        } else {
+            let mut found = Vec::new();
+            let values: Vec<_> = names.iter().map(|n| one(n, &mut found)).collect();
+            vec![(values, found)]
+        };
+        let values = chunks.into_iter().flat_map(|(values, found)| {
+            diags.extend(found);
+            values
+        });
+        for (name, v) in names.iter().zip(values) {
             match v {
                 Some((v, d)) => {
-                    services.insert(name.clone(), v);
+                    services.insert((*name).clone(), v);
                     dependent.push(d);
                 }
-                None => skipped.push(name.clone()),
+                None => skipped.push((*name).clone()),
             }
         }
         (services, dependent, skipped)
@@ -468,8 +490,7 @@ impl Evaluator<'_> {
             let done = match self.base {
                 Some(b) => b.defaulted.get(&key).map(|(_, out)| Arc::clone(out)),
                 None => self
-                    .defaulted
-                    .borrow()
+                    .defaulted_map()
                     .get(&key)
                     .map(|(_, out)| Arc::clone(out)),
             };
@@ -482,10 +503,19 @@ impl Evaluator<'_> {
         if let (Some(key), Some(before), None, ValKind::Map(after)) =
             (key, shared, self.base, &v.kind)
         {
-            self.defaulted
-                .borrow_mut()
-                .insert(key, (before, Arc::clone(after)));
+            // The first result for a record is everyone's, also when
+            // services are evaluated on several threads: a value that
+            // holds it is then shared with every world that takes it.
+            let mut done = self.defaulted_map();
+            let first = done.entry(key).or_insert((before, Arc::clone(after)));
+            v.kind = ValKind::Map(Arc::clone(&first.1));
         }
+    }
+
+    /// The shared records filled so far (a thread that panicked while
+    /// holding them left them whole: entries are inserted at once).
+    fn defaulted_map(&self) -> std::sync::MutexGuard<'_, Defaulted> {
+        self.defaulted.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// [`Self::apply_defaults`] without looking for an earlier result.
