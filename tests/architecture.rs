@@ -14,8 +14,17 @@
 use std::path::{Path, PathBuf};
 
 /// What the backends may name: the model, the emit helpers, spans and
-/// diagnostics, and the shared unit and name helpers.
-const EMIT_MAY_USE: &[&str] = &["model", "emit", "source", "diagnostics", "units", "names"];
+/// diagnostics, the shared unit and name helpers, and `par` (per-service
+/// work on threads).
+const EMIT_MAY_USE: &[&str] = &[
+    "model",
+    "emit",
+    "source",
+    "diagnostics",
+    "units",
+    "names",
+    "par",
+];
 
 /// The crate-root entry points that drive a whole compilation.
 const DRIVER: &[&str] = &["Compilation", "compile", "compile_with", "cli"];

@@ -305,13 +305,23 @@ fn models_do_not_depend_on_the_number_of_threads() {
          environment staging {\n  services { replicas = 3 }\n}\n\
          environment prod {\n  namespace = \"big-prod\"\n  services { replicas = 2 }\n}\n",
     );
-    for i in 0..stackc::par::MIN_CHUNK + 5 {
+    // Enough services for several chunks in every stage that splits them.
+    for i in 0..3 * stackc::par::MIN_CHUNK + 5 {
         src.push_str(&format!(
             "service s{i} {{\n  image = \"ghcr.io/acme/s{i}:1.0.{i}\"\n  port http {{ container = 8080 }}\n  \
-             env {{ NEXT = \"http://${{s{}.host}}:${{s{}.port.http}}/\" }}\n}}\n",
+             env {{ NEXT = \"http://${{s{}.host}}:${{s{}.port.http}}/\" }}\n",
             (i + 1) % 200,
             (i + 1) % 200
         ));
+        // Lowerings the backends report: Kubernetes approximates
+        // `depends_on`, Compose a volume's size.
+        if i % 9 == 0 && i > 0 {
+            src.push_str(&format!("  depends_on {{ s{} = started }}\n", i - 1));
+        }
+        if i % 10 == 0 {
+            src.push_str("  volume data {\n    size = 1Gi\n    mount = \"/data\"\n  }\n");
+        }
+        src.push_str("}\n");
     }
     let emitted = |threads: usize| {
         stackc::par::set_threads(threads);
@@ -319,20 +329,34 @@ fn models_do_not_depend_on_the_number_of_threads() {
         assert!(!c.has_errors(), "{:?}", c.diagnostics);
         let models = c.models(None).expect("models");
         assert_eq!(models.envs.len(), 3);
-        let files: Vec<(String, String)> = stackc::emit::BACKENDS
+        let outputs: Vec<_> = stackc::emit::BACKENDS
             .iter()
-            .flat_map(|b| stackc::emit::run(b, &models, &Default::default()).files)
-            .map(|f| (f.path, f.contents))
+            .map(|b| stackc::emit::run(b, &models, &Default::default()))
             .collect();
-        files
+        let files: Vec<(String, String)> = outputs
+            .iter()
+            .flat_map(|o| o.files.iter().map(|f| (f.path.clone(), f.contents.clone())))
+            .collect();
+        let lowered: Vec<String> = outputs
+            .iter()
+            .map(|o| format!("{} {} {:?}", o.target.name(), o.exact, o.lowerings))
+            .collect();
+        (files, lowered)
     };
     let one = emitted(1);
     let four = emitted(4);
     stackc::par::set_threads(0);
     assert!(one
+        .0
         .iter()
         .any(|(p, t)| p == "prod.yaml" && t.contains("big-prod")));
-    assert!(one == four, "the output differs with four threads");
+    // Each Kubernetes target reports the approximation.
+    for target in ["k8s ", "kustomize ", "helm "] {
+        let reported = |l: &String| l.starts_with(target) && l.contains("depends_on");
+        assert!(one.1.iter().any(reported), "{target}: {:?}", one.1);
+    }
+    assert!(one.0 == four.0, "the output differs with four threads");
+    assert_eq!(one.1, four.1, "the lowerings differ with four threads");
 }
 
 /// In an environment, a rule on a service's own value runs again only when

@@ -64,7 +64,8 @@ pub fn emit(models: &Models) -> Output {
 /// the kinds are [`Pieces`], joined once at the end into a buffer of the
 /// exact size.
 fn render_streaming(m: &Model, out: &mut Output) -> String {
-    let mut kinds: Vec<Pieces> = (0..=KINDS).map(|_| Pieces::new()).collect();
+    let new_kinds = || -> Vec<Pieces> { (0..=KINDS).map(|_| Pieces::new()).collect() };
+    let mut kinds = new_kinds();
     let put = |o: &Object, kinds: &mut Vec<Pieces>| {
         let buf = kinds[kind_order(o.kind) as usize].room();
         buf.push_str("---\n");
@@ -76,10 +77,25 @@ fn render_streaming(m: &Model, out: &mut Output) -> String {
     for o in meta::configmaps(m) {
         put(&o, &mut kinds);
     }
-    for (name, s) in &m.services {
-        for o in service_objects(m, name, s, out) {
-            put(&o, &mut kinds);
+    // The services in contiguous chunks, on a thread per CPU for a large
+    // stack; each chunk's text of each kind, and what it reports, is
+    // taken in in service order.
+    let services: Vec<(&String, &crate::model::Service)> = m.services.iter().collect();
+    let chunks = crate::par::map_chunks(&services, |chunk| {
+        let mut part = new_kinds();
+        let mut report = Output::new(Target::K8s);
+        for &(name, s) in chunk {
+            for o in service_objects(m, name, s, &mut report) {
+                put(&o, &mut part);
+            }
         }
+        (part, report)
+    });
+    for (part, report) in chunks {
+        for (all, p) in kinds.iter_mut().zip(part) {
+            all.append(p);
+        }
+        out.absorb(report);
     }
     let header = hash_header();
     let total: usize = kinds.iter().map(Pieces::len).sum();

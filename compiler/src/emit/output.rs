@@ -69,6 +69,11 @@ impl Pieces {
         self.pieces.iter().map(String::as_str)
     }
 
+    /// Appends the pieces of `other` (text built on another thread).
+    pub fn append(&mut self, other: Pieces) {
+        self.pieces.extend(other.pieces);
+    }
+
     /// `head` followed by the text, in one allocation of the exact size.
     pub fn join(self, head: &str) -> String {
         let mut text = String::with_capacity(head.len() + self.len());
@@ -248,6 +253,25 @@ impl Output {
         });
     }
 
+    /// Takes in what `other` recorded (part of this backend's work, done
+    /// on another thread): its lowerings in order, as if recorded here
+    /// after what this one holds, its exact count, its notes and files.
+    pub fn absorb(&mut self, other: Output) {
+        self.exact += other.exact;
+        for l in other.lowerings {
+            let mut envs = l.envs.iter().map(|e| Some(e.as_str())).peekable();
+            if envs.peek().is_none() {
+                self.lower(l.kind, l.span, None, &l.feature, l.message);
+                continue;
+            }
+            for env in envs {
+                self.lower(l.kind, l.span, env, &l.feature, l.message.clone());
+            }
+        }
+        self.notes.extend(other.notes);
+        self.files.extend(other.files);
+    }
+
     pub fn note(&mut self, n: impl Into<String>) {
         self.notes.push(n.into());
     }
@@ -281,5 +305,41 @@ impl Output {
 fn nest_files(files: &mut [OutputFile], dir: &str) {
     for f in files {
         f.path = format!("{dir}/{}", f.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    /// What one `Output` records in turn is what two record and one
+    /// absorbs: entries in order, the same entry once with its
+    /// environments merged, counts and notes added.
+    #[test]
+    fn absorbing_a_part_is_recording_it_here() {
+        let at = |n: usize| Span::new(FileId(0), n, n + 1);
+        let record = |o: &mut Output, from: usize, to: usize| {
+            for i in from..to {
+                let env = ["dev", "prod"][i % 2];
+                o.approximated(at(i / 3), Some(env), "depends_on", format!("m{}", i / 3));
+                o.dropped(at(100), None, "ingress", "no ingress");
+                o.exact += 1;
+            }
+            o.note(format!("note {from}"));
+        };
+        let mut whole = Output::new(Target::K8s);
+        record(&mut whole, 0, 4);
+        record(&mut whole, 4, 9);
+        let mut first = Output::new(Target::K8s);
+        record(&mut first, 0, 4);
+        let mut second = Output::new(Target::K8s);
+        record(&mut second, 4, 9);
+        first.absorb(second);
+        let seen = |o: &Output| format!("{} {:?} {:?}", o.exact, o.lowerings, o.notes);
+        assert_eq!(seen(&first), seen(&whole));
+        // Entry 1 (items 3 to 5) spans both parts and names both environments.
+        assert_eq!(whole.lowerings.len(), 4);
+        assert_eq!(whole.lowerings[2].envs, ["prod", "dev"]);
     }
 }
