@@ -1,13 +1,13 @@
 //! Data parallelism: work done once per item (the per-service rules, the
 //! services' own values in `check`, the base's services in `eval`, the
-//! environments' models), cut into
+//! environments' models, the services the k8s backend writes), cut into
 //! contiguous chunks, one scoped thread per chunk; a few pieces of work the
 //! caller has sized itself (the pieces of a large file the parser reads);
 //! and a queue of a few items of different cost that a thread per CPU
 //! takes from (the environments and the base's rules in `compile`, the
-//! backends of `emit --target all`). Results
-//! come back in input order, so what a stage computes never depends on the
-//! number of threads, only how fast it does.
+//! backends of `emit --target all`). Results come back in input order, so
+//! what a stage computes never depends on the number of threads, only how
+//! fast it does.
 //!
 //! The number of threads is the CPUs this process may run on
 //! ([`std::thread::available_parallelism`]: affinity and cgroup quota
@@ -101,7 +101,8 @@ pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 }
 
 /// `f` of each item, in order, for a few items of very different cost
-/// (the backends of `emit --target all`): a thread per CPU (the calling
+/// (the environments and the base's rules, the backends of `emit
+/// --target all`): a thread per CPU (the calling
 /// one among them) takes the next item not yet taken until none is left,
 /// so a long item does not hold up the short ones behind it. Items are
 /// taken in order, the first by the calling thread: put the longest, or

@@ -51,8 +51,8 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         let files = o.take_files(nested.then(|| b.name()));
         let n = files.len();
         let files = match &stager {
-            Some(s) => Ok(s.stage(&files)),
-            None => Err(files),
+            Some(s) => Files::Staged(s.stage(&files)),
+            None => Files::Kept(files),
         };
         (i, o, n, files)
     };
@@ -64,9 +64,9 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         .into_iter()
         .map(|(_, o, n, files)| {
             match (files, &mut stager) {
-                (Ok(staged), Some(s)) => s.join(staged),
-                (Err(files), _) => kept.extend(files),
-                (Ok(_), None) => {}
+                (Files::Staged(staged), Some(s)) => s.join(staged),
+                (Files::Kept(files), _) => kept.extend(files),
+                (Files::Staged(_), None) => unreachable!("staged without a stager"),
             }
             (o, n)
         })
@@ -115,6 +115,13 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         written.removed
     );
     Ok(OK)
+}
+
+/// A backend's files: staged (written into the staging directory), or
+/// kept for `--check` to compare.
+enum Files {
+    Staged(write::Staged),
+    Kept(Vec<emit::OutputFile>),
 }
 
 /// The order in which backends start when several run side by side: the

@@ -259,11 +259,11 @@ impl Output {
     pub fn absorb(&mut self, other: Output) {
         self.exact += other.exact;
         for l in other.lowerings {
-            let mut envs = l.envs.iter().map(|e| Some(e.as_str())).peekable();
-            if envs.peek().is_none() {
-                self.lower(l.kind, l.span, None, &l.feature, l.message);
-                continue;
-            }
+            let envs: Vec<Option<&str>> = if l.envs.is_empty() {
+                vec![None]
+            } else {
+                l.envs.iter().map(|e| Some(e.as_str())).collect()
+            };
             for env in envs {
                 self.lower(l.kind, l.span, env, &l.feature, l.message.clone());
             }
