@@ -719,7 +719,7 @@ fn tree(dir: &Path) -> Vec<(String, String)> {
 fn target_all_writes_the_same_on_one_thread_and_on_several() {
     let scratch = Scratch::new("cli-emit-all-threads");
     let mut runs = Vec::new();
-    // More threads than backends too: the extra ones find nothing to do.
+    // More threads than run side by side too: the rest stay unused.
     for threads in [1, 2, 8] {
         stackc::par::set_threads(threads);
         let out = scratch.path().join(format!("t{threads}"));

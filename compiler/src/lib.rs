@@ -206,7 +206,7 @@ pub fn compile_with(
         }
     };
     let mut done: Vec<(Vec<Diagnostic>, Option<CheckedEnvironment>)> = if large {
-        par::map_queue(&jobs, job)
+        par::map_queue(&jobs, usize::MAX, job)
     } else {
         jobs.iter().map(job).collect()
     };

@@ -102,13 +102,17 @@ pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 
 /// `f` of each item, in order, for a few items of very different cost
 /// (the environments and the base's rules, the backends of `emit
-/// --target all`): a thread per CPU (the calling
-/// one among them) takes the next item not yet taken until none is left,
-/// so a long item does not hold up the short ones behind it. Items are
-/// taken in order, the first by the calling thread: put the longest, or
-/// the one that allocates most, first.
-pub fn map_queue<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let n = threads().min(items.len());
+/// --target all`): a thread per CPU, at most `at_most` (each thread holds
+/// what its item builds), the calling one among them, takes the next item
+/// not yet taken until none is left, so a long item does not hold up the
+/// short ones behind it. Items are taken in order, the first by the
+/// calling thread: put the longest, or the one that allocates most, first.
+pub fn map_queue<T: Sync, R: Send>(
+    items: &[T],
+    at_most: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let n = threads().min(at_most).min(items.len());
     if n <= 1 {
         return items.iter().map(f).collect();
     }
@@ -216,13 +220,29 @@ mod tests {
         for t in [1, 2, 3, 8] {
             set_threads(t);
             // Items of different cost: a long one must not reorder results.
-            let out = map_queue(&items, |&ms| {
+            let out = map_queue(&items, usize::MAX, |&ms| {
                 std::thread::sleep(std::time::Duration::from_millis(ms));
                 ms * 10
             });
             assert_eq!(out, items.iter().map(|x| x * 10).collect::<Vec<_>>());
         }
-        assert!(map_queue(&[] as &[u64], |i| *i).is_empty());
+        assert!(map_queue(&[] as &[u64], 2, |i| *i).is_empty());
+        assert_eq!(map_queue(&items, 1, |x| x + 1)[0], 31);
+        set_threads(0);
+    }
+
+    #[test]
+    fn a_queue_runs_at_most_as_many_items_at_once_as_asked() {
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        set_threads(8);
+        let items = vec![5u64; 8];
+        map_queue(&items, 2, |&ms| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            running.fetch_sub(1, Ordering::SeqCst);
+        });
+        assert!(most.load(Ordering::SeqCst) <= 2);
         set_threads(0);
     }
 }
