@@ -215,17 +215,17 @@ impl Evaluator<'_> {
         // The base's services of a large stack are evaluated in chunks on a
         // thread per CPU (an environment runs beside the others already);
         // findings come back in service order.
-        let chunks = if env.is_none() && self.base.is_none() {
-            crate::par::map_chunks(&names, |chunk| {
-                let mut found = Vec::new();
-                let values: Vec<_> = chunk.iter().map(|n| one(n, &mut found)).collect();
-                (values, found)
-            })
+        let base = env.is_none() && self.base.is_none();
+        let least = if base {
+            crate::par::MIN_CHUNK
         } else {
-            let mut found = Vec::new();
-            let values: Vec<_> = names.iter().map(|n| one(n, &mut found)).collect();
-            vec![(values, found)]
+            usize::MAX
         };
+        let chunks = crate::par::map_chunks_of(&names, least, |chunk| {
+            let mut found = Vec::new();
+            let values: Vec<_> = chunk.iter().map(|n| one(n, &mut found)).collect();
+            (values, found)
+        });
         let values = chunks.into_iter().flat_map(|(values, found)| {
             diags.extend(found);
             values

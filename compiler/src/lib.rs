@@ -191,7 +191,6 @@ pub fn compile_with(
     // where it was built. What they found is taken in below in the order
     // one thread would: the base's findings, then each environment's in
     // declaration order.
-    let large = c.checked.services.len() >= par::MIN_CHUNK;
     let jobs: Vec<Option<&String>> = envs.iter().map(Some).chain([None]).collect();
     // A job gives the base's findings, or an environment.
     let job = |job: &Option<&String>| match job {
@@ -205,11 +204,7 @@ pub fn compile_with(
             (found, None)
         }
     };
-    let mut done: Vec<(Vec<Diagnostic>, Option<CheckedEnvironment>)> = if large {
-        par::map_queue(&jobs, usize::MAX, job)
-    } else {
-        jobs.iter().map(job).collect()
-    };
+    let mut done = par::map_queue(&jobs, c.environment_threads(), job);
     if let Some((found, _)) = done.pop() {
         diags.extend(found);
     }
@@ -274,6 +269,17 @@ impl Compilation {
             diags.extend(base.diags.iter().cloned());
         }
         (world, diags)
+    }
+
+    /// How many threads work done once per environment may use (checking
+    /// it, building its model): as many as there are for a large stack,
+    /// one for a small one, where a thread costs more than it saves.
+    fn environment_threads(&self) -> usize {
+        if self.program.symbols.services.len() >= par::MIN_CHUNK {
+            usize::MAX
+        } else {
+            1
+        }
     }
 
     /// Evaluates environment `env` and runs the rules on it (see
@@ -426,15 +432,10 @@ impl Compilation {
             .filter(|e| only.is_none_or(|o| o == e.as_str()))
             .collect();
         // For a large stack, the environments' models side by side.
-        let large = self.program.symbols.services.len() >= par::MIN_CHUNK;
-        let envs = par::map_chunks_of(&selected, if large { 1 } else { usize::MAX }, |chunk| {
-            chunk
-                .iter()
-                .map(|e| self.model_with(Some(e), &summaries, true))
-                .collect::<Vec<_>>()
+        let envs = par::map_queue(&selected, self.environment_threads(), |e| {
+            self.model_with(Some(e), &summaries, true)
         })
         .into_iter()
-        .flatten()
         .collect::<Result<_, _>>()?;
         Ok(emit::Models { base, envs })
     }

@@ -1,11 +1,11 @@
 //! Data parallelism: work done once per item (the per-service rules, the
 //! services' own values in `check`, the base's services in `eval`, the
-//! environments' models, the services the k8s backend writes), cut into
-//! contiguous chunks, one scoped thread per chunk; a few pieces of work the
-//! caller has sized itself (the pieces of a large file the parser reads);
-//! and a queue of a few items of different cost that a thread per CPU
-//! takes from (the environments and the base's rules in `compile`, the
-//! backends of `emit --target all`). Results come back in input order, so
+//! services the k8s backend writes), cut into contiguous chunks, one
+//! scoped thread per chunk; a few pieces of work the caller has sized
+//! itself (the pieces of a large file the parser reads); and a queue of a
+//! few items of different cost that a thread per CPU takes from (the
+//! environments and the base's rules in `compile`, the environments'
+//! models, the backends of `emit --target all`). Results come back in input order, so
 //! what a stage computes never depends on the number of threads, only how
 //! fast it does.
 //!
@@ -79,8 +79,8 @@ pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -
     map_chunks_of(items, MIN_CHUNK, f)
 }
 
-/// [`map_chunks`] with chunks of at least `min` items: for items that are
-/// each a lot of work (a whole environment), `min` is 1.
+/// [`map_chunks`] with chunks of at least `min` items (`usize::MAX`: one
+/// chunk, on the calling thread).
 pub fn map_chunks_of<T: Sync, R: Send>(
     items: &[T],
     min: usize,

@@ -64,10 +64,13 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let outputs: Vec<(Output, usize)> = done
         .into_iter()
         .map(|(_, o, n, files)| {
-            match (files, &mut stager) {
-                (Files::Staged(staged), Some(s)) => s.join(staged),
-                (Files::Kept(files), _) => kept.extend(files),
-                (Files::Staged(_), None) => unreachable!("staged without a stager"),
+            match files {
+                Files::Staged(staged) => {
+                    if let Some(s) = &mut stager {
+                        s.join(staged);
+                    }
+                }
+                Files::Kept(files) => kept.extend(files),
             }
             (o, n)
         })

@@ -258,7 +258,15 @@ impl Output {
     /// after what this one holds, its exact count, its notes and files.
     pub fn absorb(&mut self, other: Output) {
         self.exact += other.exact;
-        for l in other.lowerings {
+        self.take_lowerings(other.lowerings);
+        self.notes.extend(other.notes);
+        self.files.extend(other.files);
+    }
+
+    /// Records `lowerings` (entries another `Output` recorded), in order,
+    /// each for every environment it names.
+    pub fn take_lowerings(&mut self, lowerings: impl IntoIterator<Item = Lowering>) {
+        for l in lowerings {
             let envs: Vec<Option<&str>> = if l.envs.is_empty() {
                 vec![None]
             } else {
@@ -268,8 +276,6 @@ impl Output {
                 self.lower(l.kind, l.span, env, &l.feature, l.message.clone());
             }
         }
-        self.notes.extend(other.notes);
-        self.files.extend(other.files);
     }
 
     pub fn note(&mut self, n: impl Into<String>) {

@@ -31,7 +31,7 @@ use super::union::Union;
 use super::values::{self, Kind, ModelIndex};
 use super::values_file;
 use crate::emit::k8s::{self, Object};
-use crate::emit::output::{Lowering, LoweringKind, Output};
+use crate::emit::output::{Lowering, Output};
 use crate::emit::yaml::{Key, Yaml};
 use crate::emit::{Models, Target};
 use crate::model::{Model, Service};
@@ -201,13 +201,7 @@ impl Reports {
     fn replay(mut self, out: &mut Output) {
         out.exact += self.exact;
         self.recorded.sort_by_key(|(i, at, _)| (*i, *at));
-        for l in self.recorded.into_iter().flat_map(|(_, _, ls)| ls) {
-            let env = l.envs.first().map(String::as_str);
-            match l.kind {
-                LoweringKind::Dropped => out.dropped(l.span, env, &l.feature, l.message),
-                LoweringKind::Approximated => out.approximated(l.span, env, &l.feature, l.message),
-            }
-        }
+        out.take_lowerings(self.recorded.into_iter().flat_map(|(_, _, ls)| ls));
     }
 }
 
