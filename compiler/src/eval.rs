@@ -279,9 +279,8 @@ impl Evaluator<'_> {
                 }
             }
             if let Some(labels) = env.get("labels") {
-                let slot = m
-                    .entry("labels".into())
-                    .or_insert_with(|| Val::map(Map::default(), labels.span));
+                let slot =
+                    m.get_or_insert_with("labels".into(), || Val::map(Map::default(), labels.span));
                 slot.merge(labels);
             }
         }
@@ -525,7 +524,7 @@ impl Evaluator<'_> {
         }
         let Some(m) = v.as_map_mut() else { return };
         for (name, def) in &self.defaults[rec] {
-            if !m.contains_key(&**name) {
+            if !m.contains_key(name) {
                 m.insert(name.clone(), def.clone());
             }
         }
@@ -571,9 +570,7 @@ impl Evaluator<'_> {
     fn lacks_defaults(&self, v: &Val, rec: usize) -> bool {
         let Some(m) = v.as_map() else { return false };
         let fields = &self.schema.records[rec].fields;
-        self.defaults[rec]
-            .keys()
-            .any(|name| !m.contains_key(&**name))
+        self.defaults[rec].keys().any(|name| !m.contains_key(name))
             || self.defaults.holding[rec].iter().any(|&i| {
                 let (name, field) = fields.get_index(i).expect("a field position");
                 m.get(name.as_str())

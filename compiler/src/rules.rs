@@ -127,7 +127,7 @@ fn changed_fields<'v>(a: &'v Val, b: &'v Val) -> Option<Vec<&'v str>> {
             Some((bk, y)) if Arc::ptr_eq(k, bk) => Some(y),
             _ => {
                 aligned = false;
-                bm.get(&**k)
+                bm.get(k)
             }
         };
         if y.is_none_or(|y| !same(x, y)) {
@@ -135,7 +135,7 @@ fn changed_fields<'v>(a: &'v Val, b: &'v Val) -> Option<Vec<&'v str>> {
         }
     }
     if !aligned {
-        changed.extend(bm.keys().filter(|k| !am.contains_key(&***k)).map(|k| &**k));
+        changed.extend(bm.keys().filter(|k| !am.contains_key(k)).map(|k| &**k));
     }
     Some(changed)
 }

@@ -7,7 +7,6 @@
 //! parts. Every value keeps the span it came from.
 
 use crate::source::Span;
-use indexmap::IndexMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,10 +46,9 @@ pub enum ValKind {
     Poison,
 }
 
-/// Record and map values: insertion-ordered, hashed with FxHash (keys are
-/// short field names; SipHash's flooding resistance buys nothing here and
-/// costs a fifth of checking time).
-pub type Map = IndexMap<Key, Val, rustc_hash::FxBuildHasher>;
+mod map;
+
+pub use map::Map;
 
 /// A key of a [`Map`]: shared, so copying a map (an environment changing
 /// one field of a record) copies no key text.

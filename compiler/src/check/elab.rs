@@ -408,9 +408,8 @@ impl<'p> Elab<'p> {
             }
             return;
         }
-        let sub = out
-            .entry(self.key(&key.name))
-            .or_insert_with(|| Val::map(Map::default(), key.span));
+        let sub =
+            out.get_or_insert_with(self.key(&key.name), || Val::map(Map::default(), key.span));
         let Some(sub_map) = sub.as_map_mut() else {
             let d = Diagnostic::new(
                 Code::E0206,
@@ -487,9 +486,8 @@ impl<'p> Elab<'p> {
             self.report(d);
             return;
         };
-        let sub = out
-            .entry(self.key(&key.name))
-            .or_insert_with(|| Val::map(Map::default(), key.span));
+        let sub =
+            out.get_or_insert_with(self.key(&key.name), || Val::map(Map::default(), key.span));
         if let Some(m) = sub.as_map_mut() {
             let mut m = std::mem::take(m);
             self.assign(&mut m, &path[1..], value, *r);
@@ -500,18 +498,16 @@ impl<'p> Elab<'p> {
     }
 
     fn insert(&mut self, out: &mut Map, key: &Key, v: Val, field: &FieldDef) {
-        match out.entry(self.key(&key.name)) {
-            indexmap::map::Entry::Occupied(prev) if !prev.get().is_poison() => {
-                let first = super::head_span(&self.p.map, prev.get().span);
+        match out.get_mut(&key.name) {
+            Some(prev) if !prev.is_poison() => {
+                let first = super::head_span(&self.p.map, prev.span);
                 let d = set_twice(key, first, (key.name != field.name).then_some(&field.name));
                 self.report(d);
             }
             // A poisoned entry keeps its place and takes the value.
-            indexmap::map::Entry::Occupied(mut prev) => {
-                prev.insert(v);
-            }
-            indexmap::map::Entry::Vacant(slot) => {
-                slot.insert(v);
+            Some(prev) => *prev = v,
+            None => {
+                out.insert(self.key(&key.name), v);
             }
         }
     }
@@ -655,9 +651,8 @@ impl<'p> Elab<'p> {
         elem: &Ty,
         field: &FieldDef,
     ) {
-        let slot = out
-            .entry(self.key(&field.name))
-            .or_insert_with(|| Val::map(Map::default(), b.span));
+        let slot =
+            out.get_or_insert_with(self.key(&field.name), || Val::map(Map::default(), b.span));
         let mut map = slot.as_map_mut().map(std::mem::take).unwrap_or_default();
         if let Ty::Record(r) = elem {
             match b.name() {

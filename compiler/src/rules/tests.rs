@@ -72,7 +72,7 @@ fn own_rules_read_only_the_fields_they_list() {
                         .filter(|k| !fields.contains(&&***k) && &***k != Val::UNREAD);
                     for key in unlisted {
                         let mut without = (**s).clone();
-                        without.as_map_mut().map(|m| m.shift_remove(&**key));
+                        without.as_map_mut().map(|m| m.shift_remove(key));
                         let rest = findings(&c.program, rule, name, &without);
                         assert_eq!(
                             all, rest,
