@@ -31,10 +31,9 @@ pub struct Evaluated {
     /// Services that run in this environment. Services an environment does
     /// not change share their value with the base (see [`BaseServices`]).
     pub services: Services,
-    /// Per service (in order): where its strings that depend on the
-    /// environment are (`None` when it has none, or shares the base's
-    /// value, resolved already).
-    pub dependent: Vec<Option<EnvPaths>>,
+    /// Per service (in order): what its strings hold. Its `env_paths` are
+    /// `None` when it shares the base's value, resolved already.
+    pub strings: Vec<Strings>,
     /// Services declared but restricted to other environments.
     pub skipped: Vec<String>,
     pub secrets: IndexMap<String, Val>,
@@ -46,12 +45,49 @@ pub struct Evaluated {
 /// reference, and SipHash's flooding resistance buys nothing here).
 pub type Services = IndexMap<String, Arc<Val>, rustc_hash::FxBuildHasher>;
 
-/// Where a value's environment-dependent strings are ([`env_paths`]): a
+/// Where a value's environment-dependent strings are ([`strings_of`]): a
 /// path of indices of map entries and list items (`u32::MAX` enters a
 /// tagged block) per string. Found once per service value; an environment
 /// that leaves a service unchanged resolves the base's unresolved value at
 /// the base's paths.
 pub type EnvPaths = Arc<Vec<Vec<u32>>>;
+
+/// `${svc.host}` or `${svc.port.NAME}` in a string of a service's value.
+/// Resolving a string for an environment leaves these parts and its span
+/// as they are, so what is found before resolving holds after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Address {
+    /// The string's span.
+    pub span: crate::source::Span,
+    /// The service whose address it is.
+    pub service: String,
+    /// The port named, for `${svc.port.NAME}`.
+    pub port: Option<String>,
+    /// Whether the string is inside a block of a `union` field.
+    pub tagged: bool,
+}
+
+/// The addresses in one service's strings, in the order of its value
+/// (maps and lists in order, parts in order).
+pub type Addresses = Arc<[Address]>;
+
+/// What one walk of a service's value finds in its strings ([`strings_of`]).
+#[derive(Debug, Clone, Default)]
+pub struct Strings {
+    /// Where its strings that depend on the environment are; `None` when
+    /// there are none.
+    pub env_paths: Option<EnvPaths>,
+    /// The addresses of services it holds; `None` when there are none. The
+    /// rules across services read these instead of walking every value.
+    pub addresses: Option<Addresses>,
+}
+
+impl Strings {
+    /// The addresses, in order.
+    pub fn addresses(&self) -> &[Address] {
+        self.addresses.as_deref().unwrap_or_default()
+    }
+}
 
 /// The tier an environment name implies when `tier` is not set.
 pub fn default_tier(name: &str) -> &'static str {
@@ -95,10 +131,11 @@ pub struct BaseServices {
     /// environment that does not change a dependent service resolves for
     /// itself. Shares every map but those on the way to such a string.
     pub unresolved: Vec<Arc<Val>>,
-    /// Per service, where its strings that depend on the environment
-    /// (`stack.*`, `environment.name`, config values) are in the unresolved
-    /// value; `None` for a service with none, which environments share.
-    pub env_paths: Vec<Option<EnvPaths>>,
+    /// Per service, what its strings hold: where those that depend on the
+    /// environment (`stack.*`, `environment.name`, config values) are in the
+    /// unresolved value (`None` for a service with none, which environments
+    /// share), and the addresses of services.
+    pub strings: Vec<Strings>,
     /// The shared records the base filled defaults into.
     pub defaulted: Defaulted,
     pub diags: Vec<Diagnostic>,
@@ -112,7 +149,7 @@ impl Evaluator<'_> {
         let environment = env.map(|e| self.environment(e, overlay.and_then(|o| o.fields.clone())));
         let stack = self.stack(environment.as_ref());
         let configs = self.configs(overlay);
-        let (services, dependent, skipped) = self.services(env, &mut diags);
+        let (services, strings, skipped) = self.services(env, &mut diags);
         let secrets = self.items(&self.checked.secrets, "Secret", &mut diags);
         let pipelines = self.items(&self.checked.pipelines, "Pipeline", &mut diags);
         let mut world = Evaluated {
@@ -120,7 +157,7 @@ impl Evaluator<'_> {
             stack,
             environment,
             services,
-            dependent,
+            strings,
             skipped,
             secrets,
             configs,
@@ -134,13 +171,13 @@ impl Evaluator<'_> {
     /// The base services, once (call with `base: None`).
     pub fn base_services(&self) -> BaseServices {
         let mut diags = Vec::new();
-        let (services, dependent, _) = self.services(None, &mut diags);
+        let (services, strings, _) = self.services(None, &mut diags);
         let mut world = Evaluated {
             env: None,
             stack: self.stack(None),
             environment: None,
             services,
-            dependent,
+            strings,
             skipped: Vec::new(),
             secrets: IndexMap::new(),
             configs: self.configs(None),
@@ -153,27 +190,25 @@ impl Evaluator<'_> {
             &mut diags,
         );
         let unresolved = world.services.values().cloned().collect();
-        let env_paths = world.dependent.clone();
         resolve_env_parts(&mut world);
         BaseServices {
             services: world.services,
             unresolved,
-            env_paths,
+            strings: world.strings,
             defaulted: std::mem::take(&mut *self.defaulted_map()),
             diags,
         }
     }
 
-    /// The services of `env`, with a flag per service telling whether its
-    /// strings depend on the environment.
+    /// The services of `env`, with what the strings of each hold.
     fn services(
         &self,
         env: Option<&str>,
         diags: &mut Vec<Diagnostic>,
-    ) -> (Services, Vec<Option<EnvPaths>>, Vec<String>) {
+    ) -> (Services, Vec<Strings>, Vec<String>) {
         let mut services =
             Services::with_capacity_and_hasher(self.checked.services.len(), Default::default());
-        let mut dependent = Vec::with_capacity(self.checked.services.len());
+        let mut strings = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
         let overlays = env
             .and_then(|e| self.checked.environments.get(e))
@@ -189,25 +224,31 @@ impl Evaluator<'_> {
                 Some(b) if !changed => b.services.get_full(name).map(|(i, _, v)| {
                     // Resolved for the base: shareable where the base's
                     // strings are the environment's too.
-                    let same = env.is_none() || b.env_paths[i].is_none();
-                    (v, same, (&b.unresolved[i], &b.env_paths[i]))
+                    let same = env.is_none() || b.strings[i].env_paths.is_none();
+                    (v, same, (&b.unresolved[i], &b.strings[i]))
                 }),
                 _ => None,
             };
             match shared {
                 Some((v, ..)) if env.is_some_and(|e| !runs_in(v, e)) => None,
                 // Already resolved: nothing to re-resolve in this world.
-                Some((v, true, _)) => Some((Arc::clone(v), None)),
+                Some((v, true, (_, found))) => Some((
+                    Arc::clone(v),
+                    Strings {
+                        env_paths: None,
+                        addresses: found.addresses.clone(),
+                    },
+                )),
                 // Unchanged, but its strings differ here: the base's value
                 // before resolution (the same merge of templates, body and
                 // defaults, with the same findings), resolved for this world.
-                Some((_, false, (unresolved, paths))) => {
-                    Some((Arc::new((**unresolved).clone()), paths.clone()))
+                Some((_, false, (unresolved, found))) => {
+                    Some((Arc::new((**unresolved).clone()), found.clone()))
                 }
                 // Changed here: evaluated anew.
                 None => self.service(name, env, diags).map(|v| {
-                    let paths = env_paths(&v);
-                    (Arc::new(v), paths)
+                    let found = strings_of(&v);
+                    (Arc::new(v), found)
                 }),
             }
         };
@@ -232,14 +273,14 @@ impl Evaluator<'_> {
         });
         for (name, v) in names.iter().zip(values) {
             match v {
-                Some((v, d)) => {
+                Some((v, found)) => {
                     services.insert((*name).clone(), v);
-                    dependent.push(d);
+                    strings.push(found);
                 }
                 None => skipped.push((*name).clone()),
             }
         }
-        (services, dependent, skipped)
+        (services, strings, skipped)
     }
 
     fn environment(&self, name: &str, fields: Option<Val>) -> Val {
@@ -797,8 +838,8 @@ fn resolve_env_parts(w: &mut Evaluated) {
     let stack = w.stack.clone();
     let configs = w.configs.clone();
     let resolve = resolver(&env_name, &stack, &configs);
-    for (v, paths) in w.services.values_mut().zip(&w.dependent) {
-        if let Some(paths) = paths {
+    for (v, found) in w.services.values_mut().zip(&w.strings) {
+        if let Some(paths) = &found.env_paths {
             let v = Arc::make_mut(v);
             for path in paths.iter() {
                 rewrite_at(v, path, &resolve);
@@ -882,32 +923,75 @@ fn resolved(v: &Val, f: &dyn Fn(&Part) -> Option<String>) -> Option<ValKind> {
     }
 }
 
-/// Where the strings of `v` that depend on the environment are; `None`
-/// when there are none.
-fn env_paths(v: &Val) -> Option<EnvPaths> {
-    let mut out = Vec::new();
-    collect_env_paths(v, &mut Vec::new(), &mut out);
-    (!out.is_empty()).then(|| Arc::new(out))
-}
-
-fn collect_env_paths(v: &Val, path: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
-    let mut enter = |i: usize, c: &Val, path: &mut Vec<u32>| {
-        if c.may_hold_interp() {
-            path.push(i as u32);
-            collect_env_paths(c, path, out);
-            path.pop();
-        }
-    };
-    match &v.kind {
-        ValKind::Interp(parts) if env_dependent(parts) => out.push(path.clone()),
-        ValKind::Map(m) => m.values().enumerate().for_each(|(i, c)| enter(i, c, path)),
-        ValKind::List(l) => l.iter().enumerate().for_each(|(i, c)| enter(i, c, path)),
-        ValKind::Tagged(tg) => enter(u32::MAX as usize, &tg.2, path),
-        _ => {}
+/// What the strings of service value `v` hold, in one walk: where those
+/// that depend on the environment are, and the addresses of services.
+fn strings_of(v: &Val) -> Strings {
+    let mut walk = StringWalk::default();
+    walk.value(v, false);
+    let StringWalk {
+        env_paths,
+        addresses,
+        ..
+    } = walk;
+    Strings {
+        env_paths: (!env_paths.is_empty()).then(|| Arc::new(env_paths)),
+        addresses: (!addresses.is_empty()).then(|| addresses.into()),
     }
 }
 
-/// Resolves the string at `path` in `v` (see [`env_paths`]), copying the
+#[derive(Default)]
+struct StringWalk {
+    /// The path to the value being walked.
+    path: Vec<u32>,
+    env_paths: Vec<Vec<u32>>,
+    addresses: Vec<Address>,
+}
+
+impl StringWalk {
+    /// Walks `v`; `tagged` when it is inside a block of a `union` field.
+    fn value(&mut self, v: &Val, tagged: bool) {
+        match &v.kind {
+            ValKind::Interp(parts) => {
+                if env_dependent(parts) {
+                    self.env_paths.push(self.path.clone());
+                }
+                for part in parts {
+                    let (service, port) = match part {
+                        Part::Host(s) => (s, None),
+                        Part::Port(s, p) => (s, Some(p.clone())),
+                        _ => continue,
+                    };
+                    self.addresses.push(Address {
+                        span: v.span,
+                        service: service.clone(),
+                        port,
+                        tagged,
+                    });
+                }
+            }
+            ValKind::Map(m) => m
+                .values()
+                .enumerate()
+                .for_each(|(i, c)| self.enter(i, c, tagged)),
+            ValKind::List(l) => l
+                .iter()
+                .enumerate()
+                .for_each(|(i, c)| self.enter(i, c, tagged)),
+            ValKind::Tagged(tg) => self.enter(u32::MAX as usize, &tg.2, true),
+            _ => {}
+        }
+    }
+
+    fn enter(&mut self, i: usize, c: &Val, tagged: bool) {
+        if c.may_hold_interp() {
+            self.path.push(i as u32);
+            self.value(c, tagged);
+            self.path.pop();
+        }
+    }
+}
+
+/// Resolves the string at `path` in `v` (see [`strings_of`]), copying the
 /// shared maps on the way.
 fn rewrite_at(v: &mut Val, path: &[u32], f: &dyn Fn(&Part) -> Option<String>) {
     let Some((&i, rest)) = path.split_first() else {

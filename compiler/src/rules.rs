@@ -17,7 +17,7 @@ mod ports;
 mod services;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::Evaluated;
+use crate::eval::{Evaluated, Strings};
 use crate::resolve::Program;
 use crate::value::{Val, ValKind};
 use std::sync::Arc;
@@ -27,13 +27,14 @@ use std::sync::Arc;
 /// unchanged, and on a changed one the rules whose fields it left alone
 /// ([`Change`]); rules across services always run.
 pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec<Diagnostic>) {
-    let all: Vec<(&String, &Arc<Val>)> = w.services.iter().collect();
+    let all: Vec<((&String, &Arc<Val>), &Strings)> = w.services.iter().zip(&w.strings).collect();
     let services: Vec<Service> = crate::par::map_chunks(&all, |chunk| {
         chunk
             .iter()
-            .map(|&(name, value)| Service {
+            .map(|&((name, value), strings)| Service {
                 name,
                 value,
+                strings,
                 change: Change::of(value, base.and_then(|b| b.services.get(name))),
             })
             .collect::<Vec<_>>()
@@ -52,6 +53,8 @@ pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec
 pub(crate) struct Service<'w> {
     name: &'w String,
     value: &'w Arc<Val>,
+    /// What its strings hold (the addresses of services in them).
+    strings: &'w Strings,
     change: Change<'w>,
 }
 

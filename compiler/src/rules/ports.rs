@@ -6,10 +6,10 @@ use super::{per_service, Service};
 use crate::check::head_span;
 use crate::check::refs::is_dns_label;
 use crate::diagnostics::{suggest, Code, Diagnostic};
-use crate::eval::Evaluated;
+use crate::eval::{Address, Evaluated};
 use crate::resolve::Program;
 use crate::source::Span;
-use crate::value::{Part, Ref, Val, ValKind};
+use crate::value::{Ref, Val, ValKind};
 use indexmap::IndexMap;
 
 pub fn run(prog: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Diagnostic>) {
@@ -18,7 +18,7 @@ pub fn run(prog: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<
     per_service(
         services,
         |svc, diags| {
-            interpolated_ports(prog, svc.value, w, diags);
+            interpolated_ports(prog, svc.strings.addresses(), w, diags);
             // Again only where this world changed a field they read.
             if !svc.change.leaves(&OWN_PORTS_READ) {
                 own_ports(prog, svc.name, svc.value, diags);
@@ -135,48 +135,42 @@ fn check_port_ref(
     diags.push(d);
 }
 
-/// E0306 for `${svc.port.NAME}` where `svc` has no such port.
-fn interpolated_ports(p: &Program, v: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    match &v.kind {
-        ValKind::Interp(parts) => {
-            for part in parts {
-                let Part::Port(svc, port) = part else {
-                    continue;
-                };
-                let Some(target) = w.services.get(svc) else {
-                    continue;
-                };
-                let names = port_names(target);
-                if !names.contains(&port.as_str()) {
-                    let span = interp_span(p, v.span, svc, port);
-                    let mut d = Diagnostic::new(
-                        Code::E0306,
-                        span,
-                        format!("service `{svc}` has no port `{port}`"),
-                    )
-                    .label(format!("`{svc}` declares no port `{port}`"))
-                    .help_opt(suggest::help_for_unknown(
-                        "port",
-                        port,
-                        names.iter().copied(),
-                    ));
-                    let meant = suggest::did_you_mean(port, names.iter().copied());
-                    if let (Some(m), true) = (meant, span != v.span) {
-                        d = d.fix(span, format!("{svc}.port.{m}"));
-                    }
-                    diags.push(d);
-                }
+/// E0306 for `${svc.port.NAME}` where `svc` has no such port (in a
+/// service's strings, outside `union` blocks).
+fn interpolated_ports(
+    p: &Program,
+    addresses: &[Address],
+    w: &Evaluated,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for a in addresses {
+        let (Some(port), false) = (&a.port, a.tagged) else {
+            continue;
+        };
+        let svc = &a.service;
+        let Some(target) = w.services.get(svc) else {
+            continue;
+        };
+        let names = port_names(target);
+        if !names.contains(&port.as_str()) {
+            let span = interp_span(p, a.span, svc, port);
+            let mut d = Diagnostic::new(
+                Code::E0306,
+                span,
+                format!("service `{svc}` has no port `{port}`"),
+            )
+            .label(format!("`{svc}` declares no port `{port}`"))
+            .help_opt(suggest::help_for_unknown(
+                "port",
+                port,
+                names.iter().copied(),
+            ));
+            let meant = suggest::did_you_mean(port, names.iter().copied());
+            if let (Some(m), true) = (meant, span != a.span) {
+                d = d.fix(span, format!("{svc}.port.{m}"));
             }
+            diags.push(d);
         }
-        ValKind::Map(m) => m
-            .values()
-            .filter(|c| c.may_hold_interp())
-            .for_each(|c| interpolated_ports(p, c, w, diags)),
-        ValKind::List(l) => l
-            .iter()
-            .filter(|c| c.may_hold_interp())
-            .for_each(|c| interpolated_ports(p, c, w, diags)),
-        _ => {}
     }
 }
 

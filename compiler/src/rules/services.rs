@@ -4,7 +4,7 @@
 use super::{graph, per_service, Change, Service};
 use crate::check::{head_span, key_before};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::Evaluated;
+use crate::eval::{Address, Evaluated};
 use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::{Quantity, Val, ValKind};
@@ -28,7 +28,7 @@ pub fn run(p: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Dia
             }
             env_from_keys(p, w, s, diags);
             if compose {
-                unreachable_addresses(w, name, s, diags);
+                unreachable_addresses(w, name, s, svc.strings.addresses(), diags);
             }
         },
         diags,
@@ -117,46 +117,23 @@ fn quoted(names: &[&str]) -> String {
     q.join(", ")
 }
 
-/// The services whose address (`${svc.host}`, `${svc.port.NAME}`) a value
-/// holds, with where.
-fn addresses<'v>(v: &'v Val, out: &mut Vec<(&'v str, Span)>) {
-    match &v.kind {
-        ValKind::Interp(parts) => {
-            for part in parts {
-                match part {
-                    crate::value::Part::Host(s) | crate::value::Part::Port(s, _) => {
-                        out.push((s.as_str(), v.span));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        ValKind::Map(m) => m
-            .values()
-            .filter(|x| x.may_hold_interp())
-            .for_each(|x| addresses(x, out)),
-        ValKind::List(l) => l
-            .iter()
-            .filter(|x| x.may_hold_interp())
-            .for_each(|x| addresses(x, out)),
-        ValKind::Tagged(t) => addresses(&t.2, out),
-        _ => {}
-    }
-}
-
 /// E0353: service `name` uses the address of a service it shares no
 /// Compose network with (named networks separate them), so the host name
 /// does not resolve there. Only where Compose is emitted (the caller
 /// asks): Quadlet and Kubernetes put every service on one network.
-fn unreachable_addresses(w: &Evaluated, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
-    let mut found = Vec::new();
-    addresses(s, &mut found);
+fn unreachable_addresses(
+    w: &Evaluated,
+    name: &str,
+    s: &Val,
+    found: &[Address],
+    diags: &mut Vec<Diagnostic>,
+) {
     if found.is_empty() {
         return;
     }
     let own = networks_of(s);
     let mut seen: Vec<&str> = Vec::new();
-    for (target, span) in found {
+    for (target, span) in found.iter().map(|a| (a.service.as_str(), a.span)) {
         if target == name || seen.contains(&target) {
             continue;
         }
