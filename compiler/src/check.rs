@@ -98,13 +98,17 @@ fn ty_holds(schema: &Schema, ty: &schema::Ty, holds: &[bool]) -> bool {
     }
 }
 
+/// Items by name, hashed with FxHash: evaluation looks every service up in
+/// several of these per environment.
+pub type ByName<V> = IndexMap<String, V, rustc_hash::FxBuildHasher>;
+
 /// An environment's overlay, as written.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
     /// The `Environment` record (namespace, tier, …).
     pub fields: Option<Val>,
     /// `service NAME { … }` blocks: partial services.
-    pub services: IndexMap<String, Val>,
+    pub services: ByName<Val>,
     /// `config NAME { … }` blocks: changed keys.
     pub configs: IndexMap<String, Val>,
     /// `services { … }` and `services NAME… { … }` blocks: environment-wide
@@ -137,8 +141,8 @@ impl ServiceDefaults {
 #[derive(Debug, Clone, Default)]
 pub struct Checked {
     pub stack: Option<Val>,
-    pub services: IndexMap<String, Val>,
-    pub templates: IndexMap<String, Val>,
+    pub services: ByName<Val>,
+    pub templates: ByName<Val>,
     pub secrets: IndexMap<String, Val>,
     pub configs: IndexMap<String, Val>,
     pub environments: IndexMap<String, Overlay>,
@@ -147,7 +151,7 @@ pub struct Checked {
     pub used_secrets: IndexSet<String>,
     /// The templates each service applies, in the order they merge (so
     /// that evaluation needs no syntax tree).
-    pub template_chains: IndexMap<String, Vec<String>>,
+    pub template_chains: ByName<Vec<String>>,
     /// Fields whose value was rejected (name, key span): `eval` does not
     /// report them missing as well. An empty name stands for any field
     /// (an entry that failed to parse without a readable key).
@@ -272,7 +276,7 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
 /// checked in contiguous chunks on a thread per CPU, each by its own
 /// [`elab::Elab::worker`]; the findings and keys come back in order
 /// ([`elab::Elab::absorb`]), so the result is the one-thread result.
-fn services(cx: &mut elab::Elab, syms: &crate::resolve::Symbols) -> IndexMap<String, Val> {
+fn services(cx: &mut elab::Elab, syms: &crate::resolve::Symbols) -> ByName<Val> {
     let items: Vec<(&String, &ItemRef)> = syms.services.iter().collect();
     let shared = &*cx;
     let chunks = crate::par::map_chunks(&items, |chunk| {
@@ -283,7 +287,7 @@ fn services(cx: &mut elab::Elab, syms: &crate::resolve::Symbols) -> IndexMap<Str
             .collect();
         (vals, w)
     });
-    let mut out = IndexMap::with_capacity(items.len());
+    let mut out = ByName::with_capacity_and_hasher(items.len(), Default::default());
     for (vals, w) in chunks {
         out.extend(vals);
         cx.absorb(w);
@@ -291,10 +295,10 @@ fn services(cx: &mut elab::Elab, syms: &crate::resolve::Symbols) -> IndexMap<Str
     out
 }
 
-fn each<'a, T>(
+fn each<'a, T, S: std::hash::BuildHasher + Default>(
     table: impl Iterator<Item = (&'a String, &'a ItemRef)>,
     mut f: impl FnMut(ItemRef) -> T,
-) -> IndexMap<String, T> {
+) -> IndexMap<String, T, S> {
     table.map(|(n, r)| (n.clone(), f(*r))).collect()
 }
 

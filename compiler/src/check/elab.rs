@@ -827,7 +827,11 @@ fn poison(out: &mut Map, name: &str, span: crate::source::Span) {
     }
 }
 
-fn merge_into(m: &mut indexmap::IndexMap<String, Val>, name: String, v: Val) {
+fn merge_into<S: std::hash::BuildHasher>(
+    m: &mut indexmap::IndexMap<String, Val, S>,
+    name: String,
+    v: Val,
+) {
     match m.get_mut(&name) {
         Some(prev) => prev.merge(&v),
         None => {
