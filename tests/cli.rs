@@ -616,6 +616,62 @@ fn write_stack(dir: &Path, envs: &[&str]) {
     std::fs::write(dir.join("stack.stack"), text).unwrap();
 }
 
+/// A file whose text is already what would be written is left alone, time
+/// and all; a changed file is replaced; the run says how many were which.
+#[test]
+fn emit_leaves_unchanged_files_as_they_are() {
+    let scratch = Scratch::new("cli-emit-unchanged");
+    let (src, out) = (scratch.path().join("src"), scratch.path().join("out"));
+    let stack = path_arg(&src).to_string();
+    write_stack(&src, &["dev", "prod"]);
+    assert_exit(&emit(&stack, "k8s", &out, &[]), 0);
+    let files = ["dev.yaml", "prod.yaml"];
+    // Back-dated, so a rewrite would show in the modification time.
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let set_past = |f: &str| {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(out.join(f))
+            .unwrap();
+        file.set_modified(past).unwrap();
+    };
+    let modified = |f: &str| std::fs::metadata(out.join(f)).unwrap().modified().unwrap();
+    files.iter().for_each(|f| set_past(f));
+
+    let again = emit(&stack, "k8s", &out, &[]);
+    assert_exit(&again, 0);
+    assert!(
+        again.err.contains("wrote 0 files to ") && again.err.contains(", 4 unchanged (0 stale"),
+        "{}",
+        again.log()
+    );
+    assert!(
+        files.iter().all(|f| modified(f) == past),
+        "{:?}",
+        listing(&out)
+    );
+
+    // prod's namespace changes: its two files are written, dev's are not.
+    let text = std::fs::read_to_string(src.join("stack.stack")).unwrap();
+    std::fs::write(
+        src.join("stack.stack"),
+        text.replace("shop-prod", "shop-live"),
+    )
+    .unwrap();
+    let changed = emit(&stack, "k8s", &out, &[]);
+    assert_exit(&changed, 0);
+    assert!(
+        changed.err.contains("wrote 2 files to ") && changed.err.contains(", 2 unchanged (0 stale"),
+        "{}",
+        changed.log()
+    );
+    assert_eq!(modified("dev.yaml"), past);
+    assert_ne!(modified("prod.yaml"), past);
+    let prod = std::fs::read_to_string(out.join("prod.yaml")).unwrap();
+    assert!(prod.contains("namespace: shop-live"), "{prod}");
+    assert_exit(&emit(&stack, "k8s", &out, &["--check"]), 0);
+}
+
 #[test]
 fn emit_removes_its_stale_files_and_keeps_the_users() {
     let scratch = Scratch::new("cli-emit-stale");

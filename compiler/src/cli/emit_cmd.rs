@@ -111,9 +111,13 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         miette::miette!(help = "nothing was changed in the output directory", "{e}")
     })?;
     t.lap(io, "write");
+    let unchanged = match written.unchanged {
+        0 => String::new(),
+        n => format!(", {n} unchanged"),
+    };
     let _ = writeln!(
         io.err,
-        "wrote {} files to {} ({} stale files removed)",
+        "wrote {} files to {}{unchanged} ({} stale files removed)",
         written.written,
         args.out.display(),
         written.removed

@@ -7,6 +7,15 @@
 //! later run removes its own stale files and never touches a file it did
 //! not generate: an existing file that is neither in the manifest nor
 //! carries the generated header is never overwritten.
+//!
+//! A file whose text on disk is already the text to write is left as it
+//! is, modification time and all: a build that regenerates its manifests
+//! rewrites only those that changed (tools that watch the tree or cache
+//! by time see no change), and a run that changes nothing creates and
+//! deletes no file. (On ext4 without a journal, as on the benchmark
+//! machine, creating files right after deleting many is slow: each new
+//! inode is looked for past the recently deleted ones. Re-emitting 20,000
+//! unchanged files by replacing them took up to 10 s there.)
 
 use crate::emit::output::is_generated;
 use crate::emit::OutputFile;
@@ -23,7 +32,10 @@ pub struct Plan {
 }
 
 pub struct Written {
+    /// Files written (new or changed).
     pub written: usize,
+    /// Files left as they were: their text was the text to write.
+    pub unchanged: usize,
     pub removed: usize,
 }
 
@@ -77,15 +89,26 @@ pub struct Stager {
     out_existed: bool,
     /// Made on first use, by whichever backend stages first.
     tmp: std::sync::OnceLock<Result<PathBuf, String>>,
+    /// Every file of the tree, in order (the manifest).
     paths: Vec<String>,
+    /// Those left as they are on disk (not staged).
+    unchanged: std::collections::HashSet<String>,
     error: Option<String>,
 }
 
-/// What [`Stager::stage`] wrote for one backend: the paths, in order, up
-/// to the first error.
+/// What [`Stager::stage`] did for one backend: the paths, in order, up to
+/// the first error, and those it left as they are.
 pub struct Staged {
     paths: Vec<String>,
+    unchanged: Vec<String>,
     error: Option<String>,
+}
+
+/// What staging one file did.
+enum Stage {
+    Written,
+    /// The file on disk holds this text already.
+    Unchanged,
 }
 
 impl Stager {
@@ -96,6 +119,7 @@ impl Stager {
             out_existed: out.exists(),
             tmp: std::sync::OnceLock::new(),
             paths: Vec::new(),
+            unchanged: Default::default(),
             error: None,
         }
     }
@@ -106,12 +130,18 @@ impl Stager {
     pub fn stage(&self, files: &[OutputFile]) -> Staged {
         let mut staged = Staged {
             paths: Vec::with_capacity(files.len()),
+            unchanged: Vec::new(),
             error: None,
         };
         let mut dirs = std::collections::HashSet::new();
         for f in files {
             match self.stage_one(f, &mut dirs) {
-                Ok(()) => staged.paths.push(f.path.clone()),
+                Ok(done) => {
+                    if let Stage::Unchanged = done {
+                        staged.unchanged.push(f.path.clone());
+                    }
+                    staged.paths.push(f.path.clone());
+                }
                 Err(e) => {
                     staged.error = Some(e);
                     break;
@@ -129,6 +159,7 @@ impl Stager {
             return;
         }
         self.paths.extend(staged.paths);
+        self.unchanged.extend(staged.unchanged);
         self.error = staged.error;
     }
 
@@ -136,19 +167,25 @@ impl Stager {
         &self,
         f: &OutputFile,
         dirs: &mut std::collections::HashSet<PathBuf>,
-    ) -> Result<(), String> {
+    ) -> Result<Stage, String> {
         let target = safe_join(&self.out, &f.path)?;
-        if self.out_existed && !self.old.contains(&f.path) && target.exists() {
-            let text = fs::read_to_string(&target).unwrap_or_default();
-            if !is_generated(&text) {
-                return Err(format!(
-                    "refusing to overwrite `{}`: stackc did not generate it",
-                    target.display()
-                ));
+        if self.out_existed {
+            if !self.old.contains(&f.path) && target.exists() {
+                let text = fs::read_to_string(&target).unwrap_or_default();
+                if !is_generated(&text) {
+                    return Err(format!(
+                        "refusing to overwrite `{}`: stackc did not generate it",
+                        target.display()
+                    ));
+                }
+            }
+            if holds(&target, &f.contents) {
+                return Ok(Stage::Unchanged);
             }
         }
         let path = self.tmp_dir()?.join(&f.path);
-        write_file(&path, &f.contents, dirs)
+        write_file(&path, &f.contents, dirs)?;
+        Ok(Stage::Written)
     }
 
     fn tmp_dir(&self) -> Result<&Path, String> {
@@ -169,11 +206,16 @@ impl Stager {
             &manifest_text(&self.paths),
             &mut Default::default(),
         )?;
-        let done = match swap_whole(&tmp, &self.out, &self.old, &self.paths)? {
-            Some(done) => done,
-            None => commit(&tmp, &self.out, &self.paths, &self.old)?,
+        // A tree with files left in place is committed file by file.
+        let whole = if self.unchanged.is_empty() {
+            swap_whole(&tmp, &self.out, &self.old, &self.paths)?
+        } else {
+            None
         };
-        Ok(done)
+        match whole {
+            Some(done) => Ok(done),
+            None => commit(&tmp, &self.out, &self.paths, &self.unchanged, &self.old),
+        }
     }
 }
 
@@ -201,6 +243,7 @@ fn swap_whole(
         fs::rename(tmp, out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
         return Ok(Some(Written {
             written: paths.len(),
+            unchanged: 0,
             removed: 0,
         }));
     }
@@ -225,6 +268,7 @@ fn swap_whole(
     let _ = fs::remove_dir_all(&trash);
     Ok(Some(Written {
         written: paths.len(),
+        unchanged: 0,
         removed,
     }))
 }
@@ -317,10 +361,11 @@ fn commit(
     tmp: &Path,
     out: &Path,
     paths: &[String],
+    unchanged: &std::collections::HashSet<String>,
     old: &BTreeSet<String>,
 ) -> Result<Written, String> {
     fs::create_dir_all(out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
-    for f in paths {
+    for f in paths.iter().filter(|f| !unchanged.contains(*f)) {
         let target = out.join(f);
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir)
@@ -343,9 +388,18 @@ fn commit(
     fs::rename(tmp.join(MANIFEST), out.join(MANIFEST))
         .map_err(|e| format!("cannot write the manifest: {e}"))?;
     Ok(Written {
-        written: paths.len(),
+        written: paths.len() - unchanged.len(),
+        unchanged: unchanged.len(),
         removed,
     })
+}
+
+/// Whether `path` is a regular file (not a link) holding exactly `text`.
+/// Its length is compared first, so a changed file is seldom read.
+fn holds(path: &Path, text: &str) -> bool {
+    let same_len =
+        fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == text.len() as u64);
+    same_len && fs::read(path).is_ok_and(|b| b == text.as_bytes())
 }
 
 fn remove_empty_parents(out: &Path, file: &Path) {
