@@ -330,6 +330,26 @@ fn many_errors_in_one_run() {
     assert!(errors >= 5, "{}: only {errors} errors", case.name);
 }
 
+/// A secret no reference uses is reported (E0400), unless some text did not
+/// parse: the reference that uses it may be there.
+#[test]
+fn unused_secrets_are_not_reported_beside_text_that_did_not_parse() {
+    let stack = "stack shop { namespace = \"shop\" }\n\
+                 secret token {}\n\
+                 service api {\n  image = \"ghcr.io/acme/api:1\"\n  port http { container = 80 }\n}\n";
+    let unused = |source: &str| {
+        let loader = MemoryLoader::new().with("shop/stack.stack", source);
+        let c = compile("shop/stack.stack", &loader, &EnvSelection::All);
+        c.diagnostics
+            .iter()
+            .filter(|d| d.code == Code::E0400)
+            .count()
+    };
+    assert_eq!(unused(stack), 1);
+    let broken = stack.replace("port http", "env { TOKEN = = secret.token }\n  port http");
+    assert_eq!(unused(&broken), 0);
+}
+
 /// No input makes the front end panic: every prefix of every fixture
 /// (cut at line ends and mid-line) compiles to diagnostics.
 #[test]

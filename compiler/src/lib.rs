@@ -137,11 +137,14 @@ pub fn compile_with(
     let mut diags = prelude.diagnostics.clone();
     let (program, d) = resolve::load(root, loader, &prelude.sources);
     diags.extend(d);
-    // Text that did not parse may hold the reference that uses a secret.
-    let broken = program.files.iter().any(|f| f.has_broken());
     let (schema, defaults) = (&prelude.schema, &prelude.defaults);
     let (checked, d) = check::check(&program, schema);
     diags.extend(d);
+    // Text that did not parse may hold the reference that uses a secret:
+    // asked (a walk of every syntax tree) only when a secret seems unused.
+    let unused = |name: &String| !checked.used_secrets.contains(name);
+    let broken =
+        program.symbols.secrets.keys().any(unused) && program.files.iter().any(|f| f.has_broken());
     let mut c = Compilation {
         program,
         schema,

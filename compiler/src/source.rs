@@ -87,7 +87,15 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     pub is_stdlib: bool,
-    pub lines: LineIndex,
+    /// Made on first use: a run that reports nothing never needs it.
+    lines: std::sync::OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    /// The line starts of the text.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
 }
 
 /// All files of one compilation.
@@ -107,13 +115,11 @@ impl SourceMap {
         text: impl Into<String>,
         is_stdlib: bool,
     ) -> FileId {
-        let text = text.into();
-        let lines = LineIndex::new(&text);
         self.files.push(SourceFile {
             name: name.into(),
-            text,
+            text: text.into(),
             is_stdlib,
-            lines,
+            lines: std::sync::OnceLock::new(),
         });
         FileId(self.files.len() as u32 - 1)
     }
@@ -156,7 +162,7 @@ impl SourceMap {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
         let f = self.get(span.file);
-        f.lines.line_col(&f.text, span.start as usize)
+        f.lines().line_col(&f.text, span.start as usize)
     }
 }
 

@@ -16,7 +16,7 @@ use tower_lsp::lsp_types as lsp;
 pub fn range(map: &SourceMap, span: Span) -> lsp::Range {
     let file = map.get(span.file);
     let pos = |offset: u32| {
-        let (line, character) = file.lines.utf16_position(&file.text, offset as usize);
+        let (line, character) = file.lines().utf16_position(&file.text, offset as usize);
         lsp::Position { line, character }
     };
     lsp::Range {
@@ -176,7 +176,7 @@ pub fn semantic_tokens(
                 .unwrap_or("")
                 .trim_end_matches('\r');
             if !piece.is_empty() {
-                let (line, col) = file.lines.utf16_position(text, start);
+                let (line, col) = file.lines().utf16_position(text, start);
                 let delta_line = line.saturating_sub(prev_line);
                 let delta_start = if delta_line == 0 {
                     col.saturating_sub(prev_start)

@@ -28,20 +28,20 @@ impl<'a> Files<'a> for MapFiles<'a> {
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
-        Ok(self.0.get(id).lines.line(byte_index))
+        Ok(self.0.get(id).lines().line(byte_index))
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
         let f = self.0.get(id);
-        if line_index >= f.lines.line_count() {
+        if line_index >= f.lines().line_count() {
             return Err(FilesError::LineTooLarge {
                 given: line_index,
-                max: f.lines.line_count() - 1,
+                max: f.lines().line_count() - 1,
             });
         }
-        let start = f.lines.line_start(line_index);
-        let end = if line_index + 1 < f.lines.line_count() {
-            f.lines.line_start(line_index + 1)
+        let start = f.lines().line_start(line_index);
+        let end = if line_index + 1 < f.lines().line_count() {
+            f.lines().line_start(line_index + 1)
         } else {
             f.text.len()
         };
