@@ -262,7 +262,7 @@ fn findings_do_not_depend_on_the_number_of_threads() {
         }
         src.push_str("}\n");
     }
-    // An overlay of every service in dev (checked in chunks): every
+    // An overlay of every service in dev (whose rules run in chunks): every
     // nineteenth misspells a field, every twenty-third reads a secret only
     // overlays read, and one names a service that does not exist (E0500).
     src.push_str("environment dev {\n  service ghost { replicas = 1 }\n");
