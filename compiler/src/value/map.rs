@@ -34,14 +34,6 @@ impl Map {
         Map::default()
     }
 
-    pub fn with_capacity(n: usize) -> Self {
-        Map {
-            keys: Vec::with_capacity(n),
-            vals: Vec::with_capacity(n),
-            index: None,
-        }
-    }
-
     pub fn len(&self) -> usize {
         self.keys.len()
     }
@@ -72,17 +64,6 @@ impl Map {
         self.get_index_of(key).map(|i| &mut self.vals[i])
     }
 
-    /// Position, key and value of `key`.
-    pub fn get_full(&self, key: &str) -> Option<(usize, &Key, &Val)> {
-        self.get_index_of(key)
-            .map(|i| (i, &self.keys[i], &self.vals[i]))
-    }
-
-    pub fn get_key_value(&self, key: &str) -> Option<(&Key, &Val)> {
-        self.get_index_of(key)
-            .map(|i| (&self.keys[i], &self.vals[i]))
-    }
-
     pub fn contains_key(&self, key: &str) -> bool {
         self.get_index_of(key).is_some()
     }
@@ -95,14 +76,6 @@ impl Map {
         Some((self.keys.get(i)?, &mut self.vals[i]))
     }
 
-    pub fn first(&self) -> Option<(&Key, &Val)> {
-        self.get_index(0)
-    }
-
-    pub fn last(&self) -> Option<(&Key, &Val)> {
-        self.len().checked_sub(1).and_then(|i| self.get_index(i))
-    }
-
     /// Sets `key` to `val`: in its place when the map holds it (returning
     /// the value it had), at the end otherwise.
     pub fn insert(&mut self, key: Key, val: Val) -> Option<Val> {
@@ -110,7 +83,7 @@ impl Map {
     }
 
     /// [`Map::insert`], with the position of the entry.
-    pub fn insert_full(&mut self, key: Key, val: Val) -> (usize, Option<Val>) {
+    fn insert_full(&mut self, key: Key, val: Val) -> (usize, Option<Val>) {
         if let Some(i) = self.get_index_of(&key) {
             return (i, Some(std::mem::replace(&mut self.vals[i], val)));
         }
@@ -193,10 +166,6 @@ impl Map {
         self.keys.iter().zip(self.vals.iter())
     }
 
-    pub fn iter_mut(&mut self) -> IterMut<'_> {
-        self.keys.iter().zip(self.vals.iter_mut())
-    }
-
     pub fn keys(&self) -> std::slice::Iter<'_, Key> {
         self.keys.iter()
     }
@@ -211,7 +180,6 @@ impl Map {
 }
 
 pub type Iter<'a> = std::iter::Zip<std::slice::Iter<'a, Key>, std::slice::Iter<'a, Val>>;
-pub type IterMut<'a> = std::iter::Zip<std::slice::Iter<'a, Key>, std::slice::IterMut<'a, Val>>;
 
 impl std::ops::Index<usize> for Map {
     type Output = Val;
@@ -259,22 +227,6 @@ impl<'a> IntoIterator for &'a Map {
     type IntoIter = Iter<'a>;
     fn into_iter(self) -> Iter<'a> {
         self.iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a mut Map {
-    type Item = (&'a Key, &'a mut Val);
-    type IntoIter = IterMut<'a>;
-    fn into_iter(self) -> IterMut<'a> {
-        self.iter_mut()
-    }
-}
-
-impl IntoIterator for Map {
-    type Item = (Key, Val);
-    type IntoIter = std::iter::Zip<std::vec::IntoIter<Key>, std::vec::IntoIter<Val>>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.keys.into_iter().zip(self.vals)
     }
 }
 
