@@ -51,7 +51,7 @@ pub struct Backend {
     pub emit: fn(&Models) -> Output,
     /// How much work the backend is on a large stack, relative to the
     /// others (0: least): `emit --target all` on several threads starts
-    /// the costliest first, on the calling thread. Measured on the
+    /// the costliest first. Measured on the
     /// 10,000-service bench stack (`bench/gen.py`), one core: Kustomize
     /// 2.0 s (it compares every object of each environment with the
     /// base's, and writes 40,000 files), Helm 0.85 s, Compose 0.6 s,

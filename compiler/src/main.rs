@@ -20,16 +20,20 @@ fn main() {
     {
         stackc::par::set_threads(n);
     }
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let err_is_tty = stderr.is_terminal();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
-    let mut io = stackc::cli::Io {
-        out: &mut out,
-        err: &mut err,
-        err_is_tty,
-    };
-    let code = stackc::cli::run(std::env::args_os(), &mut io);
+    // The command runs on a thread of the pool the stages use (see
+    // `stackc::par`), so that what one stage frees is there for the next.
+    let code = stackc::par::on_pool(|| {
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        let err_is_tty = stderr.is_terminal();
+        let mut out = stdout.lock();
+        let mut err = stderr.lock();
+        let mut io = stackc::cli::Io {
+            out: &mut out,
+            err: &mut err,
+            err_is_tty,
+        };
+        stackc::cli::run(std::env::args_os(), &mut io)
+    });
     std::process::exit(code);
 }

@@ -1,34 +1,49 @@
 //! Data parallelism: work done once per item (the per-service rules, the
 //! services' own values in `check`, the base's services in `eval`, the
-//! services the k8s backend writes), cut into contiguous chunks, one
-//! scoped thread per chunk; a few pieces of work the caller has sized
-//! itself (the pieces of a large file the parser reads); and a queue of a
-//! few items of different cost that a thread per CPU takes from (the
-//! environments and the base's rules in `compile`, the environments'
-//! models, the backends of `emit --target all`). Results come back in input order, so
-//! what a stage computes never depends on the number of threads, only how
-//! fast it does.
+//! services the k8s backend writes), cut into contiguous chunks; a few
+//! pieces of work the caller has sized itself (the pieces of a large file
+//! the parser reads); and a queue of a few items of different cost that a
+//! thread per CPU takes from (the environments and the base's rules in
+//! `compile`, the environments' models, the backends of `emit --target
+//! all`). Results come back in input order, so what a stage computes never
+//! depends on the number of threads, only how fast it does.
 //!
+//! The work runs on a pool of threads that lives as long as the process
+//! (rayon's, one pool per thread count): a stage hands its pieces to
+//! threads that already exist, and a piece that is itself cut into chunks
+//! (the rules of an environment the queue is checking) gives them to
+//! whichever thread is idle instead of starting more threads than CPUs.
 //! The number of threads is the CPUs this process may run on
 //! ([`std::thread::available_parallelism`]: affinity and cgroup quota
 //! included), unless [`set_threads`] says otherwise (the CLI's
-//! `STACKC_THREADS`). Small inputs stay on the calling thread: a thread
-//! costs more than a few hundred services' work.
+//! `STACKC_THREADS`). Small inputs stay on the calling thread: handing
+//! work over costs more than a few hundred services' work.
 //!
-//! What a worker thread allocates and keeps lives in that thread's
-//! allocator heap, so spreading work that builds long-lived values costs
-//! memory. Evaluating a world's services and resolving their strings on
-//! two threads once raised the peak memory of `check` from 108 to 135 MB at
-//! 5,000 services; evaluating the base's services alone in chunks, now
-//! that the environments run beside each other, costs under 1 MB. The
-//! rules cost 2 MB, reading a 3.3 MB file in two pieces about as much, and
-//! checking two environments at once (two worlds alive, the workers'
-//! heaps) about 20 MB.
+//! A closure given to these functions must not wait for a lock or a
+//! `OnceLock` that a closure of another piece of work may hold while it
+//! waits for its own pieces: a pool thread waiting for its pieces runs
+//! other pieces meanwhile. (The base's services are evaluated inside a
+//! `OnceLock`, in chunks; no chunk of any stage reads that lock.)
+//!
+//! What a thread allocates and keeps lives in that thread's allocator
+//! heap. Threads that persist keep their heaps: memory a stage frees on a
+//! pool thread is there for the next stage's work, where a thread started
+//! per stage began with an empty heap and took fresh pages (and their
+//! page faults) for everything it built. The CLI runs each command on a
+//! pool thread ([`on_pool`]), so that the stages done on one thread and
+//! those done in chunks share those heaps. Spreading work that builds
+//! long-lived values costs memory: evaluating a world's services and
+//! resolving their strings on two threads once raised the peak memory of
+//! `check` from 108 to 135 MB at 5,000 services; evaluating the base's
+//! services alone in chunks, now that the environments run beside each
+//! other, costs under 1 MB. The rules cost 2 MB, reading a 3.3 MB file in
+//! two pieces about as much, and checking two environments at once (two
+//! worlds alive, the workers' heaps) about 20 MB.
 //!
 //! This module is a leaf: it knows nothing of the stages that use it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Fewest items worth a thread of their own.
 pub const MIN_CHUNK: usize = 256;
@@ -68,13 +83,12 @@ fn chunk_len(len: usize, n: usize) -> usize {
     len.div_ceil(n).max(1)
 }
 
-/// The stack of a worker thread: the main thread's (deeply nested values
+/// The stack of a pool thread: the main thread's (deeply nested values
 /// recurse as deep there as on the caller).
 const STACK: usize = 8 << 20;
 
-/// `f` of each contiguous chunk of `items`, in order; the first chunk on
-/// the calling thread, the others on scoped threads (on the calling thread
-/// too when no thread can be started).
+/// `f` of each contiguous chunk of `items`, in order, on the pool (on the
+/// calling thread when no thread can be started).
 pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     map_chunks_of(items, MIN_CHUNK, f)
 }
@@ -103,10 +117,9 @@ pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 /// `f` of each item, in order, for a few items of very different cost
 /// (the environments and the base's rules, the backends of `emit
 /// --target all`): a thread per CPU, at most `at_most` (each thread holds
-/// what its item builds), the calling one among them, takes the next item
-/// not yet taken until none is left, so a long item does not hold up the
-/// short ones behind it. Items are taken in order, the first by the
-/// calling thread: put the longest, or the one that allocates most, first.
+/// what its item builds), takes the next item not yet taken until none is
+/// left, so a long item does not hold up the short ones behind it. Items
+/// are taken in order: put the longest first.
 pub fn map_queue<T: Sync, R: Send>(
     items: &[T],
     at_most: usize,
@@ -116,12 +129,9 @@ pub fn map_queue<T: Sync, R: Send>(
     if n <= 1 {
         return items.iter().map(f).collect();
     }
-    // The first item is the calling thread's: what it allocates reuses
-    // the memory the caller freed before (worker threads start with heaps
-    // of their own).
-    let next = AtomicUsize::new(1);
-    let take = |first: Option<usize>| {
-        let mut done: Vec<(usize, R)> = first.map(|i| (i, f(&items[i]))).into_iter().collect();
+    let next = AtomicUsize::new(0);
+    let take = |_taker: usize| {
+        let mut done: Vec<(usize, R)> = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(i) else {
@@ -130,42 +140,58 @@ pub fn map_queue<T: Sync, R: Send>(
             done.push((i, f(item)));
         }
     };
-    let firsts: Vec<Option<usize>> = (0..n).map(|w| (w == 0).then_some(0)).collect();
-    let mut all: Vec<(usize, R)> = run(firsts.iter().copied(), take)
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut all: Vec<(usize, R)> = run(0..n, take).into_iter().flatten().collect();
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
 }
 
-/// `f` of each part, in order: the first on the calling thread, the
-/// others on scoped threads (on the calling thread when none can start).
-fn run<P: Copy + Send, R: Send>(
-    mut parts: impl Iterator<Item = P>,
-    f: impl Fn(P) -> R + Sync,
-) -> Vec<R> {
-    let Some(first) = parts.next() else {
-        return Vec::new();
-    };
-    let f = &f;
-    std::thread::scope(|scope| {
-        let started: Vec<_> = parts
-            .map(|p| {
-                let worker = std::thread::Builder::new().stack_size(STACK);
-                (p, worker.spawn_scoped(scope, move || f(p)).ok())
-            })
-            .collect();
-        let mut out = Vec::with_capacity(started.len() + 1);
-        out.push(f(first));
-        for (p, handle) in started {
-            out.push(match handle {
-                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                None => f(p),
-            });
-        }
-        out
-    })
+/// Runs `f` on a thread of the pool for the current thread count (on the
+/// calling thread when there is one thread, or none can be started): the
+/// CLI runs a command so, and the stages it runs one after the other then
+/// allocate from the heaps the pool's threads keep.
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match pool(threads()) {
+        Some(p) if threads() > 1 => p.install(f),
+        _ => f(),
+    }
+}
+
+/// The pool of `n` threads, started on first use; `None` when its threads
+/// cannot be started (then the work is done on the calling thread).
+fn pool(n: usize) -> Option<Arc<rayon::ThreadPool>> {
+    type Pools = Vec<(usize, Option<Arc<rayon::ThreadPool>>)>;
+    static POOLS: Mutex<Pools> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = pools.iter().find(|(k, _)| *k == n) {
+        return p.clone();
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .stack_size(STACK)
+        .thread_name(|i| format!("stackc-{i}"))
+        .build()
+        .ok()
+        .map(Arc::new);
+    pools.push((n, p.clone()));
+    p
+}
+
+/// `f` of each part, in order, the parts side by side on the pool: the
+/// pool of the thread that asks, else the pool for the current thread
+/// count (on the calling thread when it cannot start).
+fn run<P: Send, R: Send>(parts: impl Iterator<Item = P>, f: impl Fn(P) -> R + Sync) -> Vec<R> {
+    use rayon::iter::{IntoParallelIterator, ParallelIterator};
+    let parts: Vec<P> = parts.collect();
+    if parts.len() <= 1 {
+        return parts.into_iter().map(f).collect();
+    }
+    if rayon::current_thread_index().is_some() {
+        return parts.into_par_iter().map(&f).collect();
+    }
+    match pool(threads()) {
+        Some(p) => p.install(|| parts.into_par_iter().map(&f).collect()),
+        None => parts.into_iter().map(&f).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -228,6 +254,43 @@ mod tests {
         }
         assert!(map_queue(&[] as &[u64], 2, |i| *i).is_empty());
         assert_eq!(map_queue(&items, 1, |x| x + 1)[0], 31);
+        set_threads(0);
+    }
+
+    #[test]
+    fn chunks_inside_queue_items_come_back_in_order() {
+        // An environment the queue checks cuts its rules into chunks: the
+        // pool threads run both levels, whichever is idle.
+        let items: Vec<usize> = (0..4).collect();
+        let per: Vec<usize> = (0..3 * MIN_CHUNK + 5).collect();
+        for t in [1, 2, 3] {
+            set_threads(t);
+            let out = map_queue(&items, usize::MAX, |&i| {
+                map_chunks(&per, |c| c.iter().map(|x| x * 10 + i).collect::<Vec<_>>()).concat()
+            });
+            for (i, got) in out.iter().enumerate() {
+                assert_eq!(*got, per.iter().map(|x| x * 10 + i).collect::<Vec<_>>());
+            }
+        }
+        set_threads(0);
+    }
+
+    #[test]
+    fn a_panic_in_a_chunk_reaches_the_caller() {
+        set_threads(2);
+        let items: Vec<usize> = (0..4 * MIN_CHUNK).collect();
+        let caught = std::panic::catch_unwind(|| {
+            map_chunks(&items, |c| {
+                assert!(!c.contains(&(3 * MIN_CHUNK)), "a chunk failed");
+                c.len()
+            })
+        });
+        assert!(caught.is_err());
+        // The pool still works afterwards.
+        assert_eq!(
+            map_chunks(&items, <[usize]>::len).iter().sum::<usize>(),
+            items.len()
+        );
         set_threads(0);
     }
 
