@@ -164,7 +164,7 @@ impl Evaluator<'_> {
             pipelines,
         };
         namespace_none_refs(&world, &mut diags);
-        resolve_env_parts(&mut world);
+        resolve_env_parts(&mut world, false);
         (world, diags)
     }
 
@@ -190,7 +190,7 @@ impl Evaluator<'_> {
             &mut diags,
         );
         let unresolved = world.services.values().cloned().collect();
-        resolve_env_parts(&mut world);
+        resolve_env_parts(&mut world, true);
         BaseServices {
             services: world.services,
             unresolved,
@@ -818,8 +818,11 @@ fn stack_namespace_parts(v: &Val, out: &mut Vec<crate::source::Span>) {
     }
 }
 
-/// Replaces `stack.*`, `environment.name` and config parts by text.
-fn resolve_env_parts(w: &mut Evaluated) {
+/// Replaces `stack.*`, `environment.name` and config parts by text. With
+/// `chunked` (the base, which every environment waits for), the services'
+/// strings are resolved in chunks on the pool, into copies: the base's
+/// values are shared with its unresolved ones anyway. Otherwise in place.
+fn resolve_env_parts(w: &mut Evaluated, chunked: bool) {
     let env_name = w.env.clone().unwrap_or_default();
     // Stack fields, environment fields and configs may refer to each other;
     // a few passes resolve chains (a cycle leaves an empty string).
@@ -838,11 +841,38 @@ fn resolve_env_parts(w: &mut Evaluated) {
     let stack = w.stack.clone();
     let configs = w.configs.clone();
     let resolve = resolver(&env_name, &stack, &configs);
-    for (v, found) in w.services.values_mut().zip(&w.strings) {
-        if let Some(paths) = &found.env_paths {
-            let v = Arc::make_mut(v);
-            for path in paths.iter() {
-                rewrite_at(v, path, &resolve);
+    if chunked {
+        let todo: Vec<_> = w
+            .services
+            .values()
+            .zip(&w.strings)
+            .enumerate()
+            .filter_map(|(i, (v, found))| Some((i, v, &found.env_paths.as_ref()?[..])))
+            .collect();
+        let done = crate::par::map_chunks(&todo, |chunk| {
+            chunk
+                .iter()
+                .map(|&(i, v, paths)| {
+                    let mut v = Val::clone(v);
+                    for path in paths {
+                        rewrite_at(&mut v, path, &resolve);
+                    }
+                    (i, Arc::new(v))
+                })
+                .collect::<Vec<_>>()
+        });
+        for (i, v) in done.into_iter().flatten() {
+            if let Some((_, slot)) = w.services.get_index_mut(i) {
+                *slot = v;
+            }
+        }
+    } else {
+        for (v, found) in w.services.values_mut().zip(&w.strings) {
+            if let Some(paths) = &found.env_paths {
+                let v = Arc::make_mut(v);
+                for path in paths.iter() {
+                    rewrite_at(v, path, &resolve);
+                }
             }
         }
     }
@@ -856,7 +886,7 @@ fn resolver<'a>(
     env: &'a str,
     stack: &'a Val,
     configs: &'a IndexMap<String, Val>,
-) -> impl Fn(&Part) -> Option<String> + 'a {
+) -> impl Fn(&Part) -> Option<String> + Sync + 'a {
     move |part: &Part| match part {
         Part::Stack(f) => Some(stack.get(f).map(text_of).unwrap_or_default()),
         Part::EnvName => Some(env.to_string()),
