@@ -32,7 +32,9 @@ pub struct Evaluated {
     /// not change share their value with the base (see [`BaseServices`]).
     pub services: Services,
     /// Per service (in order): what its strings hold. Its `env_paths` are
-    /// `None` when it shares the base's value, resolved already.
+    /// `None` when it shares the base's value: resolved already, or in a
+    /// world for the rules alone, its environment variables left
+    /// unresolved ([`Evaluator::for_rules`]).
     pub strings: Vec<Strings>,
     /// Services declared but restricted to other environments.
     pub skipped: Vec<String>,
@@ -109,6 +111,16 @@ pub struct Evaluator<'a> {
     /// While the base is evaluated: the shared records it filled defaults
     /// into ([`BaseServices::defaulted`]).
     pub defaulted: std::sync::Mutex<Defaulted>,
+    /// The world is evaluated for the rules alone (a `check`, which keeps
+    /// no world for a model): a service the environment does not change,
+    /// whose only strings that depend on the environment are environment
+    /// variables (`env { MODE = "${environment.name}" }`), is the base's
+    /// value before resolution, shared, instead of a copy resolved for
+    /// this environment. No rule reads the text of an environment variable
+    /// (the addresses in them are listed before resolving; the test
+    /// `rules_read_no_environment_variable_text` holds the rules to it),
+    /// and a model never reads such a world.
+    pub for_rules: bool,
 }
 
 /// Shared records (a template's or a service's own `health { … }`, say)
@@ -239,6 +251,20 @@ impl Evaluator<'_> {
                         addresses: found.addresses.clone(),
                     },
                 )),
+                // Unchanged, and only its environment variables differ
+                // here, which the rules do not read: the base's value
+                // before resolution, shared (see `for_rules`).
+                Some((_, false, (unresolved, found)))
+                    if self.for_rules && only_env_vars(unresolved, found) =>
+                {
+                    Some((
+                        Arc::clone(unresolved),
+                        Strings {
+                            env_paths: None,
+                            addresses: found.addresses.clone(),
+                        },
+                    ))
+                }
                 // Unchanged, but its strings differ here: the base's value
                 // before resolution (the same merge of templates, body and
                 // defaults, with the same findings), resolved for this world.
@@ -709,6 +735,20 @@ impl std::fmt::Display for What<'_> {
             What::Step(kw) => write!(f, "step `{kw}`"),
         }
     }
+}
+
+/// Whether every string of service value `v` that depends on the
+/// environment ([`Strings::env_paths`]) is an environment variable (under
+/// its `env` field).
+fn only_env_vars(v: &Val, found: &Strings) -> bool {
+    let Some(env) = v.as_map().and_then(|m| m.get_index_of("env")) else {
+        return false;
+    };
+    let env = Some(env as u32);
+    found
+        .env_paths
+        .as_ref()
+        .is_some_and(|paths| paths.iter().all(|p| p.first().copied() == env))
 }
 
 fn runs_in(service: &Val, env: &str) -> bool {

@@ -257,6 +257,16 @@ impl Compilation {
 
     /// Evaluates the base (`None`) or one environment.
     pub fn evaluate(&self, env: Option<&str>) -> (eval::Evaluated, Vec<Diagnostic>) {
+        self.evaluate_for(env, false)
+    }
+
+    /// [`Self::evaluate`]; with `for_rules`, a world only the rules read
+    /// ([`eval::Evaluator::for_rules`]).
+    fn evaluate_for(
+        &self,
+        env: Option<&str>,
+        for_rules: bool,
+    ) -> (eval::Evaluated, Vec<Diagnostic>) {
         let mut ev = eval::Evaluator {
             p: &self.program,
             schema: self.schema,
@@ -264,6 +274,7 @@ impl Compilation {
             defaults: self.defaults,
             base: None,
             defaulted: Default::default(),
+            for_rules,
         };
         let base = self.base.get_or_init(|| ev.base_services());
         ev.base = Some(base);
@@ -293,7 +304,8 @@ impl Compilation {
         base: &std::sync::Arc<eval::Evaluated>,
         keep: bool,
     ) -> CheckedEnvironment {
-        let (world, evaluated) = self.evaluate(Some(env));
+        // A world not kept is read by the rules alone.
+        let (world, evaluated) = self.evaluate_for(Some(env), !keep);
         let mut found = Vec::new();
         rules::run(&self.program, &world, Some(base.as_ref()), &mut found);
         let mut absent = rules::absent::Absent::default();

@@ -29,8 +29,8 @@ fn findings(
 /// taking away any field a rule does not list leaves its findings as
 /// they are. A rule changed to read a new field fails here until the
 /// field is listed (if some stack of the corpus sets that field).
-#[test]
-fn own_rules_read_only_the_fields_they_list() {
+/// The stacks of the examples and the diagnostics fixtures.
+fn corpus() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut roots: Vec<String> = Vec::new();
     for dir in ["examples", "tests/fixtures/diagnostics"] {
@@ -47,16 +47,28 @@ fn own_rules_read_only_the_fields_they_list() {
         }
     }
     assert!(roots.len() > 100, "found only {} stacks", roots.len());
+    roots
+}
+
+/// Every world (the base's, then each environment's) of the stack at
+/// `path`, evaluated for a model (strings resolved).
+fn worlds(path: &str) -> (crate::Compilation, Vec<Arc<crate::eval::Evaluated>>) {
+    let keep = crate::Keep {
+        worlds: true,
+        syntax: false,
+    };
+    let c = crate::compile_with(path, &DiskLoader, &crate::EnvSelection::All, keep);
+    let envs = std::iter::once(None).chain(c.environment_names().into_iter().map(Some));
+    let all = envs.map(|env| c.world(env.as_deref())).collect();
+    (c, all)
+}
+
+#[test]
+fn own_rules_read_only_the_fields_they_list() {
     let mut checked = 0;
-    for path in &roots {
-        let keep = crate::Keep {
-            worlds: true,
-            syntax: false,
-        };
-        let c = crate::compile_with(path, &DiskLoader, &crate::EnvSelection::All, keep);
-        let envs = std::iter::once(None).chain(c.environment_names().into_iter().map(Some));
-        for env in envs {
-            let w = c.world(env.as_deref());
+    for path in &corpus() {
+        let (c, worlds) = worlds(path);
+        for w in worlds {
             for (name, s) in &w.services {
                 let Some(m) = s.as_map() else { continue };
                 let own_ports: services::OwnRule = ports::own_ports;
@@ -85,4 +97,82 @@ fn own_rules_read_only_the_fields_they_list() {
         }
     }
     assert!(checked > 10_000, "only {checked} cases");
+}
+
+/// All the rules' findings on `w`, as compared here.
+fn all_findings(p: &Program, w: &crate::eval::Evaluated) -> Vec<(Code, Span, String)> {
+    let mut diags = Vec::new();
+    run(p, w, None, &mut diags);
+    let mut out: Vec<_> = diags
+        .into_iter()
+        .map(|d| (d.code, d.primary.span, d.message))
+        .collect();
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
+/// A `check` leaves the environment variables of the services an
+/// environment shares with the base unresolved
+/// ([`crate::eval::Evaluator::for_rules`]), so no rule may read the text
+/// of an environment variable. Checked on every world of the examples and
+/// the diagnostics fixtures: with every environment variable's value
+/// replaced by other text (the addresses in them, which the rules read
+/// from the list made before resolving, stay), the rules find the same.
+#[test]
+fn rules_read_no_environment_variable_text() {
+    let mut checked = 0;
+    for path in &corpus() {
+        let (c, worlds) = worlds(path);
+        for w in worlds {
+            let all = all_findings(&c.program, &w);
+            let mut other = (*w).clone();
+            let mut changed = false;
+            for s in other.services.values_mut() {
+                let Some(vars) = Arc::make_mut(s)
+                    .as_map_mut()
+                    .and_then(|m| m.get_mut("env"))
+                    .and_then(Val::as_map_mut)
+                else {
+                    continue;
+                };
+                for v in vars.values_mut() {
+                    v.kind = ValKind::Str("some other text".into());
+                    changed = true;
+                }
+            }
+            if changed {
+                assert_eq!(
+                    all,
+                    all_findings(&c.program, &other),
+                    "{path}: a rule reads the text of an environment variable"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "only {checked} worlds with environment variables"
+    );
+}
+
+/// A `check` (no world kept: worlds for the rules alone) reports exactly
+/// what a build that keeps its worlds for the models reports, on every
+/// stack of the corpus.
+#[test]
+fn a_check_reports_what_a_build_reports() {
+    for path in &corpus() {
+        let report = |worlds: bool| {
+            let keep = crate::Keep {
+                worlds,
+                syntax: false,
+            };
+            let c = crate::compile_with(path, &DiskLoader, &crate::EnvSelection::All, keep);
+            c.diagnostics
+                .iter()
+                .map(|d| format!("{:?} {:?} {}", d.code, d.primary.span, d.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(report(false), report(true), "{path}");
+    }
 }
