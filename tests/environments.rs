@@ -219,6 +219,62 @@ environment prod {
     );
 }
 
+/// An environment that writes Compose where the base does not checks the
+/// services it shares with the base unchanged too: `web` keeps the base's
+/// two replicas and fixed name in dev (E0351 there, where Compose would
+/// refuse to start it), and prod scales it to three (E0351 again, in its
+/// own words). Likewise `${svc.host}` in a command (E0337) is reported
+/// where the environment makes the service it names internal.
+#[test]
+fn rules_that_read_the_world_run_on_services_an_environment_shares() {
+    let source = r#"
+stack shop { namespace = "shop" targets = [k8s] }
+service web {
+  image = "nginx:1.27"
+  container_name = "web"
+  replicas = 2
+  port http { container = 80 }
+}
+service cache {
+  external { host = "cache.internal" port = 6379 }
+}
+service worker {
+  image = "ghcr.io/acme/worker:1.0.0"
+  command = ["run", "--cache=${cache.host}"]
+}
+environment dev { targets = [compose] }
+environment prod {
+  targets = [compose]
+  service web { replicas = 3 }
+  service cache {
+    external = null
+    image = "redis:7.4"
+    port redis { container = 6379 }
+  }
+}
+"#;
+    let c = compiled(source);
+    let got = codes(&c);
+    let named: Vec<&String> = got
+        .iter()
+        .filter(|(code, _)| *code == Code::E0351)
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "service `web` has a fixed `container_name` but runs 2 replicas",
+            "service `web` has a fixed `container_name` but runs 3 replicas",
+        ],
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(code, m)| *code == Code::E0337 && m.contains("`command`")),
+        "{got:?}"
+    );
+}
+
 /// A large stack is read, checked and evaluated on parallel threads (the
 /// file in pieces, the services' own values and the base's services in
 /// chunks, the environments side by side with the base's rules, the

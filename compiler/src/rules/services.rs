@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 
 pub fn run(p: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Diagnostic>) {
     let compose = emits(w, &["compose"]);
+    let containers = names_containers(w);
     let production = is_production(w);
     per_service(
         services,
@@ -20,8 +21,13 @@ pub fn run(p: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Dia
             if !matches!(svc.change, Change::Shared) {
                 own_rules(p, name, s, &svc.change, diags);
                 inits(p, w, name, s, diags);
-                addresses_in_commands(p, w, s, diags);
-                container_name(name, s, w, diags);
+            }
+            // These read the world as well (the other services, the
+            // targets it is written for): on a service the environment
+            // shares with the base they may find what the base did not.
+            addresses_in_commands(p, w, s, diags);
+            if containers {
+                container_name(name, s, diags);
             }
             if production {
                 image_tag(name, s, w, diags);
@@ -173,11 +179,9 @@ fn unreachable_addresses(
 }
 
 /// E0351: a fixed container name on a service that runs more than one
-/// container (`replicas` above 1 or `autoscale`).
-fn container_name(name: &str, s: &Val, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    if !names_containers(w) {
-        return;
-    }
+/// container (`replicas` above 1 or `autoscale`), in a world written for a
+/// target that names containers (the caller asks [`names_containers`]).
+fn container_name(name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
     let Some(cn) = s.get("container_name").filter(|v| !v.is_null()) else {
         return;
     };
