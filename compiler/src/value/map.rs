@@ -11,6 +11,12 @@
 //! copying a map (an environment changing one field of a shared record)
 //! copies no hash table.
 //!
+//! Most lookups miss: a rule asks a service for a dozen fields it may set
+//! (`external`, `build`, `init`, `command`, …) and most services set few of
+//! them. A map keeps one bit per key in a word ([`bit`]: the key's length
+//! and first and last bytes, mixed), so a lookup whose bit is clear misses
+//! without reading a key.
+//!
 //! Equality is that of maps: the same keys with equal values, in any
 //! order (as `IndexMap`'s, which this replaces).
 
@@ -25,6 +31,8 @@ const SCAN: usize = 16;
 pub struct Map {
     keys: Vec<Key>,
     vals: Vec<Val>,
+    /// The [`bit`] of every key.
+    bits: u64,
     /// Position of every key, for a map of more than [`SCAN`] entries.
     index: Option<Box<FxHashMap<Key, usize>>>,
 }
@@ -45,10 +53,13 @@ impl Map {
     /// Position of `key`.
     #[inline]
     pub fn get_index_of(&self, key: &str) -> Option<usize> {
+        let bytes = key.as_bytes();
+        if self.bits & bit(bytes) == 0 {
+            return None;
+        }
         if let Some(index) = &self.index {
             return index.get(key).copied();
         }
-        let bytes = key.as_bytes();
         self.keys
             .iter()
             .position(|k| k.len() == bytes.len() && k.as_bytes() == bytes)
@@ -91,6 +102,7 @@ impl Map {
         if let Some(index) = &mut self.index {
             index.insert(Key::clone(&key), i);
         }
+        self.bits |= bit(key.as_bytes());
         self.keys.push(key);
         self.vals.push(val);
         if self.index.is_none() && self.keys.len() > SCAN {
@@ -150,8 +162,10 @@ impl Map {
         }
     }
 
-    /// Builds the index of a map too large to scan, drops it otherwise.
+    /// Sets the bits of the keys there are, and builds the index of a map
+    /// too large to scan (drops it otherwise).
     fn reindex(&mut self) {
+        self.bits = self.keys.iter().fold(0, |b, k| b | bit(k.as_bytes()));
         self.index = (self.keys.len() > SCAN).then(|| {
             let mut index = FxHashMap::default();
             index.reserve(self.keys.len());
@@ -177,6 +191,22 @@ impl Map {
     pub fn values_mut(&mut self) -> std::slice::IterMut<'_, Val> {
         self.vals.iter_mut()
     }
+}
+
+/// The bit of a key in [`Map::bits`]: its length, first two bytes and last
+/// byte, mixed by a multiplication whose top six bits pick the bit.
+#[inline]
+fn bit(key: &[u8]) -> u64 {
+    let (first, last) = match key {
+        [] => (0, 0),
+        [a, .., z] | [a @ z] => (*a, *z),
+    };
+    let second = key.get(1).copied().unwrap_or(0);
+    let h = (key.len() as u64) << 24
+        | u64::from(first) << 16
+        | u64::from(second) << 8
+        | u64::from(last);
+    1 << (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 pub type Iter<'a> = std::iter::Zip<std::slice::Iter<'a, Key>, std::slice::Iter<'a, Val>>;
@@ -273,6 +303,11 @@ mod tests {
                 assert_eq!(m.get("absent"), None);
             };
             check(&m, &list);
+            let gone: Vec<String> = list
+                .iter()
+                .filter(|(k, _)| k.ends_with('3'))
+                .map(|(k, _)| k.clone())
+                .collect();
             m.retain(|k, _| !k.ends_with('3'));
             list.retain(|(k, _)| !k.ends_with('3'));
             check(&m, &list);
@@ -280,6 +315,10 @@ mod tests {
                 assert!(m.shift_remove(&k).is_some());
                 list.remove(0);
                 check(&m, &list);
+                assert_eq!(m.get(&k), None);
+            }
+            for k in &gone {
+                assert_eq!(m.get(k), None, "{k} was removed");
             }
         }
     }
