@@ -807,7 +807,7 @@ fn namespace_none_in<'a>(
 ) {
     let none = matches!(
         stack.get("namespace").map(|v| &v.kind),
-        Some(ValKind::Enum(k)) if k == "none"
+        Some(ValKind::Enum(k)) if &**k == "none"
     );
     if !none {
         return;
@@ -1025,7 +1025,7 @@ impl StringWalk {
                 if env_dependent(parts) {
                     self.env_paths.push(self.path.clone());
                 }
-                for part in parts {
+                for part in parts.iter() {
                     let (service, port) = match part {
                         Part::Host(s) => (s, None),
                         Part::Port(s, p) => (s, Some(p.clone())),
@@ -1116,7 +1116,7 @@ fn resolve_interp(parts: &[Part], f: &dyn Fn(&Part) -> Option<String>) -> ValKin
     }
     match out.as_slice() {
         [Part::Text(t)] => ValKind::Str(t.as_str().into()),
-        _ => ValKind::Interp(out),
+        _ => ValKind::Interp(out.into()),
     }
 }
 
@@ -1162,7 +1162,7 @@ fn without_entries(ov: &Val, drop: &[(String, String)]) -> Val {
 pub fn text_of(v: &Val) -> String {
     match &v.kind {
         ValKind::Str(s) => s.to_string(),
-        ValKind::Enum(s) => s.clone(),
+        ValKind::Enum(s) => s.to_string(),
         ValKind::Int(i) => i.to_string(),
         ValKind::Float(f) => crate::units::trim_float(*f),
         ValKind::Bool(b) => b.to_string(),

@@ -23,11 +23,13 @@ pub enum ValKind {
     Int(i64),
     Float(f64),
     Str(Key),
-    /// A string with `${…}` parts that depend on the environment or target.
-    Interp(Vec<Part>),
+    /// A string with `${…}` parts that depend on the environment or target
+    /// (shared, as strings and enum values are: an environment that copies
+    /// a service's `env` map to resolve one variable copies no other text).
+    Interp(Arc<[Part]>),
     Quantity(Quantity),
     Range(Box<Val>, Box<Val>),
-    Enum(String),
+    Enum(Key),
     Ref(Ref),
     List(Vec<Val>),
     /// Records and maps (insertion-ordered), shared: a copy of a value is

@@ -341,7 +341,7 @@ impl Elab<'_> {
         let v = self.let_value(p, &ty, None)??;
         Some(match v.kind {
             ValKind::Str(s) => vec![Part::Text(s.to_string())],
-            ValKind::Interp(parts) => parts,
+            ValKind::Interp(parts) => parts.to_vec(),
             ValKind::Float(f) => vec![Part::Text(crate::units::trim_float(f))],
             ValKind::Int(i) => vec![Part::Text(i.to_string())],
             ValKind::Bool(b) => vec![Part::Text(b.to_string())],
@@ -503,7 +503,7 @@ fn simplify(parts: Vec<Part>) -> ValKind {
     match parts.as_slice() {
         [] => ValKind::Str("".into()),
         [Part::Text(t)] => ValKind::Str(t.as_str().into()),
-        _ => ValKind::Interp(parts),
+        _ => ValKind::Interp(parts.into()),
     }
 }
 

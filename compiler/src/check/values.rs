@@ -183,7 +183,7 @@ impl Elab<'_> {
             }
         };
         if def.variants.contains_key(&name) {
-            return Some(Val::new(ValKind::Enum(name), span));
+            return Some(Val::new(ValKind::Enum(name.into()), span));
         }
         let names: Vec<&str> = def.variants.keys().map(String::as_str).collect();
         let target = field.map_or_else(|| format!("`{}`", def.name), |f| format!("`{}`", f.name));

@@ -66,7 +66,7 @@ fn summary(name: &str, ov: Option<&Val>) -> Res<EnvironmentSummary> {
         approval: get("approval").and_then(Val::bool).unwrap_or(false),
         url: get("url").map(text_of),
         namespace: get("namespace")
-            .filter(|v| !matches!(&v.kind, ValKind::Enum(k) if k == "none"))
+            .filter(|v| !matches!(&v.kind, ValKind::Enum(k) if &**k == "none"))
             .map(text_of),
         targets: get("targets").and_then(|v| match &v.kind {
             ValKind::List(items) => Some(

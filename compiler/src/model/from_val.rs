@@ -154,7 +154,7 @@ impl FromVal for String {
     fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
         match &v.kind {
             ValKind::Str(s) => Ok(s.to_string()),
-            ValKind::Enum(s) => Ok(s.clone()),
+            ValKind::Enum(s) => Ok(s.to_string()),
             ValKind::Ref(r) => Ok(ref_name(r)),
             ValKind::Interp(parts) => Ok(interp::k8s(cx.services, &model_parts(parts))),
             _ => misfit(v, "a string"),
@@ -166,7 +166,7 @@ impl FromVal for String {
 impl FromVal for super::Namespace {
     fn from_val(v: &Val, cx: &Cx) -> Res<Self> {
         match &v.kind {
-            ValKind::Enum(k) if k == "none" => Ok(super::Namespace::None),
+            ValKind::Enum(k) if &**k == "none" => Ok(super::Namespace::None),
             _ => Ok(super::Namespace::Name(String::from_val(v, cx)?)),
         }
     }

@@ -64,7 +64,7 @@ fn add(
 fn walk(p: &Program, v: &Val, f: &mut dyn FnMut(Span, Span, &str, String)) {
     match &v.kind {
         ValKind::Interp(parts) => {
-            for part in parts {
+            for part in parts.iter() {
                 let (target, reference) = match part {
                     Part::Host(svc) => (svc, format!("{svc}.host")),
                     Part::Port(svc, port) => (svc, format!("{svc}.port.{port}")),

@@ -287,7 +287,7 @@ fn push_credentials(
             return;
         };
         let packages = perms.get("packages").and_then(|v| match &v.kind {
-            ValKind::Enum(e) => Some(e.as_str()),
+            ValKind::Enum(e) => Some(&**e),
             _ => None,
         });
         if packages == Some("write") {
