@@ -157,9 +157,13 @@ pub fn compile_with(
         released: false,
         files: Default::default(),
     };
-    if !keep.syntax {
-        c.release_syntax();
-    }
+    // Unless kept, the syntax trees are freed beside the base's
+    // evaluation (millions of small nodes: 8 ms at 5,000 services).
+    let trees = if keep.syntax {
+        Vec::new()
+    } else {
+        c.take_syntax()
+    };
     c.worlds = (0..=c.program.symbols.environments.len())
         .map(|_| Default::default())
         .collect();
@@ -170,7 +174,7 @@ pub fn compile_with(
     let mut absent = rules::absent::Absent::default();
     let mut unread = std::collections::HashSet::new();
     // The base first: every environment starts from its services.
-    let (world, d) = c.evaluate(None);
+    let ((world, d), ()) = par::both(|| c.evaluate(None), move || drop(trees));
     diags.extend(d);
     let sources = repo_files::sources(&world);
     repo_files::read(
@@ -371,15 +375,25 @@ impl Compilation {
     /// Frees the syntax trees of the stack's files. Evaluation and models
     /// need no syntax tree; only the LSP's queries do.
     pub fn release_syntax(&mut self) {
+        drop(self.take_syntax());
+    }
+
+    /// The syntax trees of the stack's files, taken out (the program keeps
+    /// empty files in their place): [`compile_with`] frees them beside the
+    /// base's evaluation, which does not read them.
+    fn take_syntax(&mut self) -> Vec<std::sync::Arc<syntax::ast::File>> {
+        let mut taken = Vec::new();
         for (i, f) in self.program.files.iter_mut().enumerate() {
             if !self.program.stdlib.contains(&i) {
-                *f = std::sync::Arc::new(syntax::ast::File {
+                let empty = std::sync::Arc::new(syntax::ast::File {
                     id: f.id,
                     items: Vec::new(),
                     span: f.span,
                 });
+                taken.push(std::mem::replace(f, empty));
             }
         }
+        taken
     }
 
     /// The targets the stack lists in `targets` (what `--target all`

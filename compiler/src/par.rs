@@ -145,6 +145,26 @@ pub fn map_queue<T: Sync, R: Send>(
     all.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `a()` and `b()` side by side on the pool (one after the other when
+/// there is one thread): `b` is short work the pool's threads take up
+/// between `a`'s pieces, such as freeing a large tree that `a` does not
+/// read.
+pub fn both<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if threads() <= 1 {
+        return (a(), b());
+    }
+    if rayon::current_thread_index().is_some() {
+        return rayon::join(a, b);
+    }
+    match pool(threads()) {
+        Some(p) => p.install(|| rayon::join(a, b)),
+        None => (a(), b()),
+    }
+}
+
 /// Runs `f` on a thread of the pool for the current thread count (on the
 /// calling thread when there is one thread, or none can be started): the
 /// CLI runs a command so, and the stages it runs one after the other then
@@ -229,6 +249,17 @@ mod tests {
             let parts = map_chunks_of(&items, 1, <[i32]>::to_vec);
             assert!(!parts.is_empty() && parts.len() <= 3);
             assert_eq!(parts.concat(), items);
+        }
+        set_threads(0);
+    }
+
+    #[test]
+    fn both_gives_both_results() {
+        for t in [1, 2, 3] {
+            set_threads(t);
+            let items: Vec<usize> = (0..4 * MIN_CHUNK).collect();
+            let (sums, n) = both(|| map_chunks(&items, |c| c.iter().sum::<usize>()), || 7);
+            assert_eq!((sums.iter().sum::<usize>(), n), (items.iter().sum(), 7));
         }
         set_threads(0);
     }
