@@ -145,16 +145,17 @@ pub fn map_queue<T: Sync, R: Send>(
     all.into_iter().map(|(_, r)| r).collect()
 }
 
-/// `a()` and `b()` side by side on the pool (one after the other when
-/// there is one thread): `b` is short work the pool's threads take up
-/// between `a`'s pieces, such as freeing a large tree that `a` does not
-/// read.
+/// `a()` and `b()` side by side on the pool: `b` is short work the pool's
+/// threads take up between `a`'s pieces, such as freeing a large tree
+/// that `a` does not read. With one thread, `b` first (what it frees is
+/// then there for `a` to reuse).
 pub fn both<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
     if threads() <= 1 {
-        return (a(), b());
+        let b = b();
+        return (a(), b);
     }
     if rayon::current_thread_index().is_some() {
         return rayon::join(a, b);
