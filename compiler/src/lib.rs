@@ -372,15 +372,10 @@ impl Compilation {
         self.model_cache = Default::default();
     }
 
-    /// Frees the syntax trees of the stack's files. Evaluation and models
-    /// need no syntax tree; only the LSP's queries do.
-    pub fn release_syntax(&mut self) {
-        drop(self.take_syntax());
-    }
-
     /// The syntax trees of the stack's files, taken out (the program keeps
-    /// empty files in their place): [`compile_with`] frees them beside the
-    /// base's evaluation, which does not read them.
+    /// empty files in their place). Evaluation and models need no syntax
+    /// tree, only the LSP's queries do: [`compile_with`] frees them beside
+    /// the base's evaluation, which does not read them.
     fn take_syntax(&mut self) -> Vec<std::sync::Arc<syntax::ast::File>> {
         let mut taken = Vec::new();
         for (i, f) in self.program.files.iter_mut().enumerate() {

@@ -147,22 +147,18 @@ pub fn map_queue<T: Sync, R: Send>(
 
 /// `a()` and `b()` side by side on the pool: `b` is short work the pool's
 /// threads take up between `a`'s pieces, such as freeing a large tree
-/// that `a` does not read. With one thread, `b` first (what it frees is
-/// then there for `a` to reuse).
+/// that `a` does not read. On the calling thread (one thread), `b` first:
+/// what it frees is then there for `a` to reuse.
 pub fn both<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
-    if threads() <= 1 {
-        let b = b();
-        return (a(), b);
-    }
-    if rayon::current_thread_index().is_some() {
-        return rayon::join(a, b);
-    }
-    match pool(threads()) {
-        Some(p) => p.install(|| rayon::join(a, b)),
-        None => (a(), b()),
+    match place() {
+        Place::Caller => {
+            let b = b();
+            (a(), b)
+        }
+        at => at.install(|| rayon::join(a, b)),
     }
 }
 
@@ -171,9 +167,36 @@ pub fn both<A: Send, B: Send>(
 /// CLI runs a command so, and the stages it runs one after the other then
 /// allocate from the heaps the pool's threads keep.
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    match pool(threads()) {
-        Some(p) if threads() > 1 => p.install(f),
-        _ => f(),
+    place().install(f)
+}
+
+/// Where work handed to this module runs.
+enum Place {
+    /// On the calling thread alone: one thread, or no pool could start.
+    Caller,
+    /// On the pool of the asking thread, which is one of its threads.
+    Current,
+    /// On the pool for the current thread count.
+    Pool(Arc<rayon::ThreadPool>),
+}
+
+fn place() -> Place {
+    if threads() <= 1 {
+        Place::Caller
+    } else if rayon::current_thread_index().is_some() {
+        Place::Current
+    } else {
+        pool(threads()).map_or(Place::Caller, Place::Pool)
+    }
+}
+
+impl Place {
+    /// Runs `f` there (its parallel work then goes to that pool).
+    fn install<R: Send>(self, f: impl FnOnce() -> R + Send) -> R {
+        match self {
+            Place::Pool(p) => p.install(f),
+            Place::Caller | Place::Current => f(),
+        }
     }
 }
 
@@ -197,21 +220,19 @@ fn pool(n: usize) -> Option<Arc<rayon::ThreadPool>> {
     p
 }
 
-/// `f` of each part, in order, the parts side by side on the pool: the
-/// pool of the thread that asks, else the pool for the current thread
-/// count (on the calling thread when it cannot start).
+/// `f` of each part, in order, the parts side by side where [`place`]
+/// says.
 fn run<P: Send, R: Send>(parts: impl Iterator<Item = P>, f: impl Fn(P) -> R + Sync) -> Vec<R> {
     use rayon::iter::{IntoParallelIterator, ParallelIterator};
     let parts: Vec<P> = parts.collect();
-    if parts.len() <= 1 {
-        return parts.into_iter().map(f).collect();
-    }
-    if rayon::current_thread_index().is_some() {
-        return parts.into_par_iter().map(&f).collect();
-    }
-    match pool(threads()) {
-        Some(p) => p.install(|| parts.into_par_iter().map(&f).collect()),
-        None => parts.into_iter().map(&f).collect(),
+    let at = if parts.len() <= 1 {
+        Place::Caller
+    } else {
+        place()
+    };
+    match at {
+        Place::Caller => parts.into_iter().map(f).collect(),
+        at => at.install(|| parts.into_par_iter().map(&f).collect()),
     }
 }
 
