@@ -12,7 +12,6 @@ use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::eval::Evaluated;
 use crate::resolve::Program;
 use crate::value::{Ref, Val, ValKind};
-use indexmap::IndexMap;
 
 pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     let targets: Vec<&str> = w
@@ -22,7 +21,8 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
         .unwrap_or_default();
     for (name, pl) in &w.pipelines {
         let jobs = pl.get("job").and_then(Val::as_map);
-        let mut g: IndexMap<String, Vec<String>> = IndexMap::new();
+        // Nodes are the jobs by position, edges go to jobs it defines.
+        let mut g = graph::Graph::default();
         for (jname, job) in jobs.into_iter().flatten() {
             let needs = needs_of(job);
             for (n, span) in &needs {
@@ -37,17 +37,22 @@ pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
                     );
                 }
             }
-            g.insert(
-                jname.to_string(),
-                needs.into_iter().map(|(n, _)| n).collect(),
+            g.add(
+                needs
+                    .iter()
+                    .filter_map(|(n, _)| jobs?.get_index_of(n.as_str())),
             );
             for step in job.get("steps").map(Val::list).unwrap_or_default() {
                 self::step(p, w, step, &targets, diags);
             }
             links::job(p, w, pl, jname, job, diags);
         }
-        for cycle in graph::cycles(&g) {
-            diags.push(needs_cycle(p, name, jobs, &cycle));
+        for cycle in g.cycles() {
+            let names: Vec<String> = cycle
+                .into_iter()
+                .filter_map(|i| Some(jobs?.get_index(i)?.0.to_string()))
+                .collect();
+            diags.push(needs_cycle(p, name, jobs, &names));
         }
     }
 }

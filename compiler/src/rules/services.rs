@@ -1357,35 +1357,35 @@ pub fn tag_of(image: &str) -> Option<&str> {
 
 /// E0300 and E0307.
 fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    let mut g = graph::Graph::with_capacity_and_hasher(w.services.len(), Default::default());
+    // Nodes are the services by position, edges go to those of this world.
+    let mut g = graph::Graph::with_capacity(w.services.len());
     for (name, s) in &w.services {
         let deps = s.get("depends_on").and_then(Val::as_map);
-        let names: Vec<String> = deps
-            .map(|m| {
-                m.keys()
-                    .filter(|k| w.services.contains_key(&***k))
-                    .map(|k| k.to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        g.insert(name.clone(), names);
         for (dep, cond) in deps.into_iter().flatten() {
-            if cond.str() == Some("healthy") {
-                if let Some(target) = w.services.get(&**dep) {
-                    if target.get("health").is_none() && target.get("readiness").is_none() {
-                        diags.push(
-                            Diagnostic::new(Code::E0307, cond.span, format!("`{name}` waits for `{dep}` to be healthy, but `{dep}` has no health check"))
-                                .label("waits forever")
-                                .secondary(p.symbols.services[&**dep].name_span, "no `health` block")
-                                .help(format!("add a `health {{ … }}` block to `{dep}`, or write `{dep} = started`")),
-                        );
-                    }
-                }
+            let Some((i, _, target)) = w.services.get_full(&**dep) else {
+                continue;
+            };
+            g.edge(i);
+            if cond.str() == Some("healthy")
+                && target.get("health").is_none()
+                && target.get("readiness").is_none()
+            {
+                diags.push(
+                    Diagnostic::new(Code::E0307, cond.span, format!("`{name}` waits for `{dep}` to be healthy, but `{dep}` has no health check"))
+                        .label("waits forever")
+                        .secondary(p.symbols.services[&**dep].name_span, "no `health` block")
+                        .help(format!("add a `health {{ … }}` block to `{dep}`, or write `{dep} = started`")),
+                );
             }
         }
+        g.close();
     }
-    for cycle in graph::cycles(&g) {
-        diags.push(depends_on_cycle(p, w, &cycle));
+    for cycle in g.cycles() {
+        let names: Vec<String> = cycle
+            .into_iter()
+            .filter_map(|i| w.services.get_index(i).map(|(n, _)| n.clone()))
+            .collect();
+        diags.push(depends_on_cycle(p, w, &names));
     }
 }
 
