@@ -42,10 +42,23 @@ pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec
     .into_iter()
     .flatten()
     .collect();
-    services::run(p, w, &services, diags);
-    names::run(p, w, diags);
-    ports::run(p, w, &services, diags);
-    pipelines::run(p, w, diags);
+    // The families side by side: a thread with nothing left to do takes
+    // one up (the last environment's rules otherwise run on one thread
+    // while the other waits). Findings are taken in the order written.
+    type Family<'a> = &'a (dyn Fn(&mut Vec<Diagnostic>) + Sync);
+    let families: [Family; 5] = [
+        &|d| services::run(p, w, &services, d),
+        &|d| services::across(p, w, d),
+        &|d| names::run(p, w, d),
+        &|d| ports::run(p, w, &services, d),
+        &|d| pipelines::run(p, w, d),
+    ];
+    let found = crate::par::map_each(&families, |family| {
+        let mut found = Vec::new();
+        family(&mut found);
+        found
+    });
+    found.into_iter().for_each(|f| diags.extend(f));
 }
 
 /// A service of the world the rules check, with what it shares with the

@@ -39,6 +39,11 @@ pub fn run(p: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Dia
         },
         diags,
     );
+}
+
+/// The rules across the services of a world: cycles and waits in
+/// `depends_on`, container names two services share.
+pub fn across(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     depends_on(p, w, diags);
     container_names(w, diags);
 }
