@@ -124,8 +124,9 @@ pub struct Evaluator<'a> {
 }
 
 /// Shared records (a template's or a service's own `health { … }`, say)
-/// with the stdlib defaults filled in, by the address of the map and the
-/// record type: an environment whose overlay leaves such a record alone
+/// and maps of records (its `port`s) with the stdlib defaults filled in,
+/// by the address of the map and the type (a record's position, its
+/// complement for a map of such records): an environment whose overlay leaves such a record alone
 /// takes the base's result, map and all, instead of filling and copying it
 /// again. Each entry keeps the map it was made from alive, so an address
 /// names one map for as long as the entry lives.
@@ -545,13 +546,22 @@ impl Evaluator<'_> {
     /// Fills stdlib defaults into `v` (a record of type `rec`), recursively,
     /// copying only the shared maps that lack one.
     pub fn apply_defaults(&self, v: &mut Val, rec: usize) {
-        // A shared record may have been filled before (a map this value
+        self.fill_once(v, rec, |v| self.fill_defaults(v, rec));
+    }
+
+    /// `fill` on `v`, a map of the type `tag` stands for (a record's
+    /// position, or its complement for a map of such records), or the
+    /// result it gave for the same shared map before: a value that holds
+    /// it is then shared with every world that takes it, and a rule finds
+    /// it unchanged there.
+    fn fill_once(&self, v: &mut Val, tag: usize, fill: impl FnOnce(&mut Val)) {
+        // A shared map may have been filled before (a map this value
         // alone holds is new, so it cannot have been).
         let shared = match &v.kind {
             ValKind::Map(m) if Arc::strong_count(m) > 1 => Some(Arc::clone(m)),
             _ => None,
         };
-        let key = shared.as_ref().map(|m| (Arc::as_ptr(m) as usize, rec));
+        let key = shared.as_ref().map(|m| (Arc::as_ptr(m) as usize, tag));
         if let Some(key) = key {
             let done = match self.base {
                 Some(b) => b.defaulted.get(&key).map(|(_, out)| Arc::clone(out)),
@@ -565,7 +575,7 @@ impl Evaluator<'_> {
                 return;
             }
         }
-        self.fill_defaults(v, rec);
+        fill(v);
         if let (Some(key), Some(before), None, ValKind::Map(after)) =
             (key, shared, self.base, &v.kind)
         {
@@ -610,10 +620,18 @@ impl Evaluator<'_> {
             Ty::Record(r) => self.apply_defaults(v, *r),
             _ if !self.lacks_defaults_in(v, ty) => {}
             Ty::Map(_, elem) => {
-                if let ValKind::Map(m) = &mut v.kind {
-                    Arc::make_mut(m)
-                        .values_mut()
-                        .for_each(|e| self.defaults_in(e, elem));
+                let fill = |v: &mut Val| {
+                    if let ValKind::Map(m) = &mut v.kind {
+                        Arc::make_mut(m)
+                            .values_mut()
+                            .for_each(|e| self.defaults_in(e, elem));
+                    }
+                };
+                // A map of records (ports, volumes) a template or the
+                // service wrote: filled once, like a record.
+                match **elem {
+                    Ty::Record(r) => self.fill_once(v, !r, fill),
+                    _ => fill(v),
                 }
             }
             Ty::List(elem) => {
@@ -1127,6 +1145,16 @@ fn own_ports_first(v: &mut Val, own: &Val) {
     let Some(own_ports) = own.get("port").and_then(Val::as_map) else {
         return;
     };
+    // Most often the service's ports are all there are, or come first
+    // already: the map stays shared (and equal to the base's in every
+    // environment, for the rules).
+    let Some(ports) = v.get("port").and_then(Val::as_map) else {
+        return;
+    };
+    let at = own_ports.keys().filter_map(|k| ports.get_index_of(k));
+    if at.enumerate().all(|(i, p)| i == p) {
+        return;
+    }
     let Some(ports) = v
         .as_map_mut()
         .and_then(|m| m.get_mut("port"))

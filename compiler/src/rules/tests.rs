@@ -176,3 +176,52 @@ fn a_check_reports_what_a_build_reports() {
         assert_eq!(report(false), report(true), "{path}");
     }
 }
+
+/// An environment that changes a service's replicas leaves the ports and
+/// volumes the service writes as the base has them (the defaults filled
+/// once, the maps shared), so the rules on ports and volumes are not run
+/// again there. (Ports merged from a template and the service are a new
+/// map in each world: there they count as changed.)
+#[test]
+fn an_environment_shares_the_ports_and_volumes_it_leaves_alone() {
+    let text = r#"
+stack s {
+    targets = [compose, k8s]
+}
+template web {
+    restart = always
+}
+service api : web {
+    image = "acme/api:1"
+    port http {
+        container = 8080
+    }
+    port metrics {
+        container = 9100
+    }
+    volume data {
+        size = 1Gi
+        mount = "/data"
+    }
+}
+environment prod {
+    service api {
+        replicas = 3
+    }
+}
+"#;
+    let loader = crate::source::MemoryLoader::new().with("s.stack", text);
+    let keep = crate::Keep {
+        worlds: true,
+        syntax: false,
+    };
+    let c = crate::compile_with("s.stack", &loader, &crate::EnvSelection::All, keep);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let (base, prod) = (c.world(None), c.world(Some("prod")));
+    let (b, p) = (&base.services["api"], &prod.services["api"]);
+    assert!(!Arc::ptr_eq(b, p), "prod changes the service");
+    let Change::Fields(changed) = Change::of(p, Some(b)) else {
+        panic!("the fields prod changes can be told");
+    };
+    assert_eq!(changed, vec!["replicas"]);
+}
