@@ -149,6 +149,11 @@ pub struct BaseServices {
     /// unresolved value (`None` for a service with none, which environments
     /// share), and the addresses of services.
     pub strings: Vec<Strings>,
+    /// Per service, for one that an environment changes: its templates and
+    /// itself merged, before defaults (when that holds no `null`). An
+    /// environment merges its overlay onto this instead of merging the
+    /// templates and the service again.
+    pub merged: Vec<Option<Val>>,
     /// The shared records the base filled defaults into.
     pub defaulted: Defaulted,
     pub diags: Vec<Diagnostic>,
@@ -162,7 +167,7 @@ impl Evaluator<'_> {
         let environment = env.map(|e| self.environment(e, overlay.and_then(|o| o.fields.clone())));
         let stack = self.stack(environment.as_ref());
         let configs = self.configs(overlay);
-        let (services, strings, skipped) = self.services(env, &mut diags);
+        let (services, strings, skipped, _) = self.services(env, &mut diags);
         let secrets = self.items(&self.checked.secrets, "Secret", &mut diags);
         let pipelines = self.items(&self.checked.pipelines, "Pipeline", &mut diags);
         let mut world = Evaluated {
@@ -184,7 +189,7 @@ impl Evaluator<'_> {
     /// The base services, once (call with `base: None`).
     pub fn base_services(&self) -> BaseServices {
         let mut diags = Vec::new();
-        let (services, strings, _) = self.services(None, &mut diags);
+        let (services, strings, _, merged) = self.services(None, &mut diags);
         let mut world = Evaluated {
             env: None,
             stack: self.stack(None),
@@ -206,6 +211,7 @@ impl Evaluator<'_> {
         resolve_env_parts(&mut world, true);
         BaseServices {
             services: world.services,
+            merged,
             unresolved,
             strings: world.strings,
             defaulted: std::mem::take(&mut *self.defaulted_map()),
@@ -213,16 +219,19 @@ impl Evaluator<'_> {
         }
     }
 
-    /// The services of `env`, with what the strings of each hold.
+    /// The services of `env`, with what the strings of each hold, those
+    /// that do not run there, and (for the base) the merged values kept
+    /// for the environments ([`BaseServices::merged`]).
     fn services(
         &self,
         env: Option<&str>,
         diags: &mut Vec<Diagnostic>,
-    ) -> (Services, Vec<Strings>, Vec<String>) {
+    ) -> (Services, Vec<Strings>, Vec<String>, Vec<Option<Val>>) {
         let mut services =
             Services::with_capacity_and_hasher(self.checked.services.len(), Default::default());
         let mut strings = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
+        let mut merged = Vec::new();
         let overlays = env
             .and_then(|e| self.checked.environments.get(e))
             .map(|o| &o.services);
@@ -246,6 +255,7 @@ impl Evaluator<'_> {
                 Some((v, ..)) if env.is_some_and(|e| !runs_in(v, e)) => None,
                 // Already resolved: nothing to re-resolve in this world.
                 Some((v, true, (_, found))) => Some((
+                    None,
                     Arc::clone(v),
                     Strings {
                         env_paths: None,
@@ -259,6 +269,7 @@ impl Evaluator<'_> {
                     if self.for_rules && only_env_vars(unresolved, found) =>
                 {
                     Some((
+                        None,
                         Arc::clone(unresolved),
                         Strings {
                             env_paths: None,
@@ -270,12 +281,13 @@ impl Evaluator<'_> {
                 // before resolution (the same merge of templates, body and
                 // defaults, with the same findings), resolved for this world.
                 Some((_, false, (unresolved, found))) => {
-                    Some((Arc::new((**unresolved).clone()), found.clone()))
+                    Some((None, Arc::new((**unresolved).clone()), found.clone()))
                 }
-                // Changed here: evaluated anew.
-                None => self.service(name, env, diags).map(|v| {
+                // Changed here: evaluated anew (from the base's merge of its
+                // templates and itself, when kept).
+                None => self.service(name, env, diags).map(|(v, kept)| {
                     let found = strings_of(&v);
-                    (Arc::new(v), found)
+                    (kept, Arc::new(v), found)
                 }),
             }
         };
@@ -300,14 +312,18 @@ impl Evaluator<'_> {
         });
         for (name, v) in names.iter().zip(values) {
             match v {
-                Some((v, found)) => {
+                Some((kept, v, found)) => {
                     services.insert((*name).clone(), v);
                     strings.push(found);
+                    merged.push(kept);
                 }
                 None => skipped.push((*name).clone()),
             }
         }
-        (services, strings, skipped)
+        if env.is_some() || merged.iter().all(Option::is_none) {
+            merged = Vec::new();
+        }
+        (services, strings, skipped, merged)
     }
 
     fn environment(&self, name: &str, fields: Option<Val>) -> Val {
@@ -376,18 +392,34 @@ impl Evaluator<'_> {
 
     /// A service merged from its templates, itself and the overlay; `None`
     /// when it does not run in `env`.
-    fn service(&self, name: &str, env: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<Val> {
+    /// Service `name` in `env` (`None` when it does not run there), and, for
+    /// the base, the merge of its templates and itself to keep for the
+    /// environments that change it ([`BaseServices::merged`]).
+    fn service(
+        &self,
+        name: &str,
+        env: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<(Val, Option<Val>)> {
         let r = self.p.symbols.services[name];
-        let own = &self.checked.services[name];
-        let mut v = Val::map(Map::default(), own.span);
-        for tname in self.checked.template_chains.get(name).into_iter().flatten() {
-            if let Some(tv) = self.checked.templates.get(tname) {
-                v.merge(tv);
-            }
-        }
-        v.merge(own);
-        own_ports_first(&mut v, own);
-        v.span = own.span;
+        let kept = match self.base {
+            Some(b) if env.is_some() => b
+                .services
+                .get_index_of(name)
+                .and_then(|i| b.merged.get(i)?.as_ref()),
+            _ => None,
+        };
+        let mut v = match kept {
+            Some(m) => m.clone(),
+            None => self.merged(name),
+        };
+        // Whether the value may hold a `null` to prune: only if one of the
+        // values merged into it does (a kept merge holds none).
+        let mut nulls = kept.is_none() && v.holds_null();
+        let keep = match (env, self.base) {
+            (None, None) if !nulls && self.changed_somewhere(name) => Some(v.copied()),
+            _ => None,
+        };
         let env_overlay = env.and_then(|e| self.checked.environments.get(e));
         let overlay = env_overlay.and_then(|o| o.services.get(name));
         let runs = env.is_none_or(|e| runs_in(&v, e));
@@ -415,6 +447,7 @@ impl Evaluator<'_> {
                     diags.push(f);
                 }
             }
+            nulls |= d.value.holds_null();
             if invalid.is_empty() {
                 v.merge(&d.value);
             } else {
@@ -427,6 +460,7 @@ impl Evaluator<'_> {
                 return None;
             }
             let invalid = self.check_overlay_targets(&v, ov, diags);
+            nulls |= ov.holds_null();
             if invalid.is_empty() {
                 v.merge(ov);
             } else {
@@ -436,11 +470,37 @@ impl Evaluator<'_> {
         if !runs {
             return None;
         }
-        v.prune_nulls();
+        if nulls {
+            v.prune_nulls();
+        }
         let rec = self.schema.expect_record("Service");
         self.apply_defaults(&mut v, rec);
         self.check_required(&v, rec, r.name_span, &What::Item("service", name), diags);
-        Some(v)
+        Some((v, keep))
+    }
+
+    /// Service `name`'s templates merged in order, then the service itself.
+    fn merged(&self, name: &str) -> Val {
+        let own = &self.checked.services[name];
+        let mut v = Val::map(Map::default(), own.span);
+        for tname in self.checked.template_chains.get(name).into_iter().flatten() {
+            if let Some(tv) = self.checked.templates.get(tname) {
+                v.merge(tv);
+            }
+        }
+        v.merge(own);
+        own_ports_first(&mut v, own);
+        v.span = own.span;
+        v
+    }
+
+    /// Whether an environment evaluates service `name` anew (its overlay or
+    /// its `services { … }` defaults name it).
+    fn changed_somewhere(&self, name: &str) -> bool {
+        self.checked
+            .environments
+            .values()
+            .any(|o| o.services.contains_key(name) || o.defaults.iter().any(|d| d.applies_to(name)))
     }
 
     fn items(

@@ -255,8 +255,17 @@ impl Val {
         }
     }
 
+    /// A copy whose outermost map (if it is one) is its own, the entries
+    /// shared: what changes one does not change the other.
+    pub fn copied(&self) -> Val {
+        match &self.kind {
+            ValKind::Map(m) => Val::map((**m).clone(), self.span),
+            _ => self.clone(),
+        }
+    }
+
     /// Whether [`Val::prune_nulls`] would drop something.
-    fn holds_null(&self) -> bool {
+    pub fn holds_null(&self) -> bool {
         match &self.kind {
             ValKind::Map(m) => m
                 .values()

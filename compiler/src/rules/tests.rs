@@ -177,11 +177,11 @@ fn a_check_reports_what_a_build_reports() {
     }
 }
 
-/// An environment that changes a service's replicas leaves the ports and
-/// volumes the service writes as the base has them (the defaults filled
-/// once, the maps shared), so the rules on ports and volumes are not run
-/// again there. (Ports merged from a template and the service are a new
-/// map in each world: there they count as changed.)
+/// An environment that changes a service's replicas leaves its ports and
+/// volumes (here merged from a template and the service) as the base has
+/// them: the environment starts from the base's merge, the defaults are
+/// filled once, the maps shared. The rules on ports and volumes are then
+/// not run again there.
 #[test]
 fn an_environment_shares_the_ports_and_volumes_it_leaves_alone() {
     let text = r#"
@@ -190,14 +190,14 @@ stack s {
 }
 template web {
     restart = always
+    port metrics {
+        container = 9100
+    }
 }
 service api : web {
     image = "acme/api:1"
     port http {
         container = 8080
-    }
-    port metrics {
-        container = 9100
     }
     volume data {
         size = 1Gi
@@ -224,4 +224,10 @@ environment prod {
         panic!("the fields prod changes can be told");
     };
     assert_eq!(changed, vec!["replicas"]);
+    // The service's own port first, as when each world merged anew.
+    let ports = p.get("port").and_then(Val::as_map).expect("ports");
+    assert_eq!(
+        ports.keys().map(|k| &**k).collect::<Vec<_>>(),
+        ["http", "metrics"]
+    );
 }
