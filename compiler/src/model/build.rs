@@ -137,11 +137,7 @@ fn model(i: &Inputs) -> Res<Model> {
 }
 
 fn services(i: &Inputs, cx: &Cx, m: &Model) -> Res<crate::model::FxIndexMap<String, Service>> {
-    let mut out = crate::model::FxIndexMap::with_capacity_and_hasher(
-        i.world.services.len(),
-        Default::default(),
-    );
-    for (name, v) in &i.world.services {
+    let one = |(name, v): &(&String, &Arc<Val>)| {
         let mut s = service(i, cx, name, v)?;
         complete_service(&mut s, &m.stack, m.environment.as_ref());
         // Config values change per environment: filled here, after the cache.
@@ -155,7 +151,16 @@ fn services(i: &Inputs, cx: &Cx, m: &Model) -> Res<crate::model::FxIndexMap<Stri
                     .unwrap_or_default();
             }
         }
-        out.insert(name.clone(), s);
+        Ok(((*name).clone(), s))
+    };
+    // A large stack's services in chunks on the pool; the first misfit in
+    // service order is the one reported, as on one thread.
+    let all: Vec<(&String, &Arc<Val>)> = i.world.services.iter().collect();
+    let chunks =
+        crate::par::map_chunks(&all, |chunk| chunk.iter().map(one).collect::<Res<Vec<_>>>());
+    let mut out = crate::model::FxIndexMap::with_capacity_and_hasher(all.len(), Default::default());
+    for chunk in chunks {
+        out.extend(chunk?);
     }
     Ok(out)
 }
