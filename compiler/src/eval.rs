@@ -126,9 +126,9 @@ pub struct Evaluator<'a> {
 /// Shared records (a template's or a service's own `health { … }`, say)
 /// and maps of records (its `port`s) with the stdlib defaults filled in,
 /// by the address of the map and the type (a record's position, its
-/// complement for a map of such records): an environment whose overlay leaves such a record alone
-/// takes the base's result, map and all, instead of filling and copying it
-/// again. Each entry keeps the map it was made from alive, so an address
+/// complement for a map of such records): an environment whose overlay
+/// leaves such a map alone takes the base's result, map and all, instead
+/// of filling and copying it again. Each entry keeps the map it was made from alive, so an address
 /// names one map for as long as the entry lives.
 pub type Defaulted = rustc_hash::FxHashMap<(usize, usize), (Arc<Map>, Arc<Map>)>;
 
@@ -390,8 +390,6 @@ impl Evaluator<'_> {
         out
     }
 
-    /// A service merged from its templates, itself and the overlay; `None`
-    /// when it does not run in `env`.
     /// Service `name` in `env` (`None` when it does not run there), and, for
     /// the base, the merge of its templates and itself to keep for the
     /// environments that change it ([`BaseServices::merged`]).
@@ -639,7 +637,7 @@ impl Evaluator<'_> {
         if let (Some(key), Some(before), None, ValKind::Map(after)) =
             (key, shared, self.base, &v.kind)
         {
-            // The first result for a record is everyone's, also when
+            // The first result for a map is everyone's, also when
             // services are evaluated on several threads: a value that
             // holds it is then shared with every world that takes it.
             let mut done = self.defaulted_map();

@@ -107,9 +107,9 @@ pub fn map_chunks_of<T: Sync, R: Send>(
     run(items.chunks(chunk_len(items.len(), n)), f)
 }
 
-/// `f` of each item, in order, each on a thread of its own (the first on
-/// the calling thread): for a few pieces of work the caller has already
-/// sized to the thread count, such as the pieces of a large file.
+/// `f` of each item, in order, side by side on the pool (a thread that is
+/// free takes the next item up): for a few pieces of work, such as the
+/// pieces of a large file or the families of rules of a world.
 pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     run(items.iter(), f)
 }
