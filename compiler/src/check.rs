@@ -247,17 +247,30 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
     let syms = &p.symbols;
     out.templates = each(syms.templates.iter(), |r| cx.item_body(r, "Service"));
     out.services = services(&mut cx, syms);
-    out.template_chains = each(syms.services.iter(), |r| {
-        let chain = crate::resolve::template_chain(p, p.block(r));
-        chain
-            .into_iter()
-            .filter_map(|t| p.block(t).name().map(|l| l.value.clone()))
-            .collect()
-    });
-    out.secrets = each(syms.secrets.iter(), |r| cx.item_body(r, "Secret"));
-    out.configs = each(syms.configs.iter(), |r| cx.config(p.block(r)));
-    out.environments = each(syms.environments.iter(), |r| cx.environment(r));
-    out.pipelines = each(syms.pipelines.iter(), |r| cx.item_body(r, "Pipeline"));
+    // The template chains read the syntax alone: found beside the other
+    // items (the environments' overlays take as long, on one thread).
+    let chains = || {
+        each(syms.services.iter(), |r| {
+            let chain = crate::resolve::template_chain(p, p.block(r));
+            chain
+                .into_iter()
+                .filter_map(|t| p.block(t).name().map(|l| l.value.clone()))
+                .collect()
+        })
+    };
+    let mut rest = || {
+        out.secrets = each(syms.secrets.iter(), |r| cx.item_body(r, "Secret"));
+        out.configs = each(syms.configs.iter(), |r| cx.config(p.block(r)));
+        out.environments = each(syms.environments.iter(), |r| cx.environment(r));
+        out.pipelines = each(syms.pipelines.iter(), |r| cx.item_body(r, "Pipeline"));
+    };
+    let (template_chains, ()) = if syms.services.len() >= crate::par::MIN_CHUNK {
+        crate::par::both(chains, rest)
+    } else {
+        let chains = chains();
+        (chains, rest())
+    };
+    out.template_chains = template_chains;
     for (kind, table) in [
         (ItemKind::Environment, &syms.environments),
         (ItemKind::Service, &syms.services),
