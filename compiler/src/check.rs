@@ -116,6 +116,14 @@ pub struct Overlay {
     pub defaults: Vec<ServiceDefaults>,
 }
 
+impl Overlay {
+    /// Whether the environment evaluates service `name` anew: a `service
+    /// NAME { … }` block or a `services { … }` block applies to it.
+    pub fn changes(&self, name: &str) -> bool {
+        self.services.contains_key(name) || self.defaults.iter().any(|d| d.applies_to(name))
+    }
+}
+
 /// One `services { … }` block of an environment: a partial service merged
 /// into every service that runs in the environment (or only into the named
 /// ones), before the environment's `service NAME { … }` blocks.
@@ -258,18 +266,13 @@ pub fn check(p: &Program, schema: &Schema) -> (Checked, Vec<Diagnostic>) {
                 .collect()
         })
     };
-    let mut rest = || {
+    let rest = || {
         out.secrets = each(syms.secrets.iter(), |r| cx.item_body(r, "Secret"));
         out.configs = each(syms.configs.iter(), |r| cx.config(p.block(r)));
         out.environments = each(syms.environments.iter(), |r| cx.environment(r));
         out.pipelines = each(syms.pipelines.iter(), |r| cx.item_body(r, "Pipeline"));
     };
-    let (template_chains, ()) = if syms.services.len() >= crate::par::MIN_CHUNK {
-        crate::par::both(chains, rest)
-    } else {
-        let chains = chains();
-        (chains, rest())
-    };
+    let (template_chains, ()) = crate::par::both(chains, rest);
     out.template_chains = template_chains;
     for (kind, table) in [
         (ItemKind::Environment, &syms.environments),

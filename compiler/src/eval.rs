@@ -232,16 +232,10 @@ impl Evaluator<'_> {
         let mut strings = Vec::with_capacity(self.checked.services.len());
         let mut skipped = Vec::new();
         let mut merged = Vec::new();
-        let overlays = env
-            .and_then(|e| self.checked.environments.get(e))
-            .map(|o| &o.services);
-        let defaults = env
-            .and_then(|e| self.checked.environments.get(e))
-            .map_or(&[][..], |o| &o.defaults[..]);
+        let overlay = env.and_then(|e| self.checked.environments.get(e));
         // A service's value, or `None` when it does not run here.
         let one = |name: &String, diags: &mut Vec<Diagnostic>| {
-            let changed = overlays.is_some_and(|o| o.contains_key(name))
-                || defaults.iter().any(|d| d.applies_to(name));
+            let changed = overlay.is_some_and(|o| o.changes(name));
             let shared = match self.base {
                 Some(b) if !changed => b.services.get_full(name).map(|(i, _, v)| {
                     // Resolved for the base: shareable where the base's
@@ -415,7 +409,11 @@ impl Evaluator<'_> {
         // values merged into it does (a kept merge holds none).
         let mut nulls = kept.is_none() && v.holds_null();
         let keep = match (env, self.base) {
-            (None, None) if !nulls && self.changed_somewhere(name) => Some(v.copied()),
+            (None, None)
+                if !nulls && self.checked.environments.values().any(|o| o.changes(name)) =>
+            {
+                Some(v.copied())
+            }
             _ => None,
         };
         let env_overlay = env.and_then(|e| self.checked.environments.get(e));
@@ -490,15 +488,6 @@ impl Evaluator<'_> {
         own_ports_first(&mut v, own);
         v.span = own.span;
         v
-    }
-
-    /// Whether an environment evaluates service `name` anew (its overlay or
-    /// its `services { … }` defaults name it).
-    fn changed_somewhere(&self, name: &str) -> bool {
-        self.checked
-            .environments
-            .values()
-            .any(|o| o.services.contains_key(name) || o.defaults.iter().any(|d| d.applies_to(name)))
     }
 
     fn items(

@@ -21,14 +21,6 @@ fn findings(
         .collect()
 }
 
-/// A rule on a service's own value is skipped in an environment when
-/// the fields it lists are unchanged ([`Change::leaves`]), so it must
-/// read no other field: each of `services::OWN_RULES`, and
-/// `ports::own_ports` with `ports::OWN_PORTS_READ`. Checked on every
-/// service of every world of the examples and the diagnostics fixtures:
-/// taking away any field a rule does not list leaves its findings as
-/// they are. A rule changed to read a new field fails here until the
-/// field is listed (if some stack of the corpus sets that field).
 /// The stacks of the examples and the diagnostics fixtures.
 fn corpus() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -63,6 +55,14 @@ fn worlds(path: &str) -> (crate::Compilation, Vec<Arc<crate::eval::Evaluated>>) 
     (c, all)
 }
 
+/// A rule on a service's own value is skipped in an environment when
+/// the fields it lists are unchanged ([`Change::leaves`]), so it must
+/// read no other field: each of `services::OWN_RULES`, and
+/// `ports::own_ports` with `ports::OWN_PORTS_READ`. Checked on every
+/// service of every world of the examples and the diagnostics fixtures:
+/// taking away any field a rule does not list leaves its findings as
+/// they are. A rule changed to read a new field fails here until the
+/// field is listed (if some stack of the corpus sets that field).
 #[test]
 fn own_rules_read_only_the_fields_they_list() {
     let mut checked = 0;
