@@ -128,8 +128,8 @@ pub struct Evaluator<'a> {
 /// by the address of the map and the type (a record's position, its
 /// complement for a map of such records): an environment whose overlay
 /// leaves such a map alone takes the base's result, map and all, instead
-/// of filling and copying it again. Each entry keeps the map it was made from alive, so an address
-/// names one map for as long as the entry lives.
+/// of filling and copying it again. Each entry keeps the map it was made
+/// from alive, so an address names one map for as long as the entry lives.
 pub type Defaulted = rustc_hash::FxHashMap<(usize, usize), (Arc<Map>, Arc<Map>)>;
 
 /// Every service of the base world: merged from its templates and itself,
