@@ -17,7 +17,8 @@
 //! ([`std::thread::available_parallelism`]: affinity and cgroup quota
 //! included), unless [`set_threads`] says otherwise (the CLI's
 //! `STACKC_THREADS`). Small inputs stay on the calling thread: handing
-//! work over costs more than a few hundred services' work.
+//! work over costs more than a few hundred services' work; a caller that
+//! knows a whole job is small keeps all of its work there ([`alone_if`]).
 //!
 //! A closure given to these functions must not wait for a lock or a
 //! `OnceLock` that a closure of another piece of work may hold while it
@@ -73,9 +74,46 @@ pub fn threads() -> usize {
     .clamp(1, MAX_THREADS)
 }
 
+thread_local! {
+    /// Set while [`alone_if`] keeps the work on this thread.
+    static ALONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `f()`, with every piece of work it hands to this module done on the
+/// calling thread when `alone`: for a job too small to gain from threads
+/// as a whole (checking a stack of a few hundred services, as the
+/// language server does on each edit), where each hand-off to the pool
+/// would cost more than the piece it hands off, and the pool's threads
+/// would take fresh pages for what the caller's heap already has.
+pub fn alone_if<R>(alone: bool, f: impl FnOnce() -> R) -> R {
+    if !alone || ALONE.get() {
+        return f();
+    }
+    /// Clears the flag however `f` ends.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ALONE.set(false);
+        }
+    }
+    ALONE.set(true);
+    let _reset = Reset;
+    f()
+}
+
+/// The threads work handed over here may use: [`threads`], or one inside
+/// [`alone_if`].
+fn width() -> usize {
+    if ALONE.get() {
+        1
+    } else {
+        threads()
+    }
+}
+
 /// How many chunks `len` items are cut into, none shorter than `min`.
 fn chunks_for(len: usize, min: usize) -> usize {
-    threads().min(len / min.max(1)).max(1)
+    width().min(len / min.max(1)).max(1)
 }
 
 /// The chunk length that cuts `len` items into `n` chunks.
@@ -125,7 +163,7 @@ pub fn map_queue<T: Sync, R: Send>(
     at_most: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let n = threads().min(at_most).min(items.len());
+    let n = width().min(at_most).min(items.len());
     if n <= 1 {
         return items.iter().map(f).collect();
     }
@@ -181,7 +219,7 @@ enum Place {
 }
 
 fn place() -> Place {
-    if threads() <= 1 {
+    if width() <= 1 {
         Place::Caller
     } else if rayon::current_thread_index().is_some() {
         Place::Current
@@ -283,6 +321,29 @@ mod tests {
             let (sums, n) = both(|| map_chunks(&items, |c| c.iter().sum::<usize>()), || 7);
             assert_eq!((sums.iter().sum::<usize>(), n), (items.iter().sum(), 7));
         }
+        set_threads(0);
+    }
+
+    #[test]
+    fn alone_keeps_every_piece_on_the_calling_thread() {
+        set_threads(2);
+        let me = std::thread::current().id();
+        let items: Vec<usize> = (0..8 * MIN_CHUNK).collect();
+        let on = |_: &[usize]| std::thread::current().id();
+        let (chunks, queue, (a, b)) = alone_if(true, || {
+            let queue = map_queue(&[1, 2, 3], usize::MAX, |_| std::thread::current().id());
+            let both = both(
+                || std::thread::current().id(),
+                || std::thread::current().id(),
+            );
+            (map_chunks(&items, on), queue, both)
+        });
+        assert_eq!(chunks, vec![me]);
+        assert!(queue.iter().chain([&a, &b]).all(|t| *t == me));
+        // The flag ends with the call (the thread count is global: other
+        // tests may change it meanwhile, so the chunks are not counted).
+        assert!(!ALONE.get());
+        assert!(!alone_if(false, || ALONE.get()));
         set_threads(0);
     }
 
