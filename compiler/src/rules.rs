@@ -22,35 +22,43 @@ use crate::resolve::Program;
 use crate::value::{Val, ValKind};
 use std::sync::Arc;
 
-/// Rules on one evaluated world. With `base`, the per-service rules skip
-/// what the base checked already: a service the environment shares
+/// Rules on one evaluated world. With `base`, the rules skip what the base
+/// checked already: per service, a service the environment shares
 /// unchanged, and on a changed one the rules whose fields it left alone
-/// ([`Change`]); rules across services always run.
+/// ([`Change`]); across services, a rule whose fields no service changed,
+/// when the environment runs the base's services in the base's order
+/// ([`Across`]). What a skipped rule would find is what the base's run
+/// found, and findings are reported once.
 pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec<Diagnostic>) {
-    let all: Vec<((&String, &Arc<Val>), &Strings)> = w.services.iter().zip(&w.strings).collect();
+    let all: Vec<_> = w.services.iter().zip(&w.strings).enumerate().collect();
     let services: Vec<Service> = crate::par::map_chunks(&all, |chunk| {
         chunk
             .iter()
-            .map(|&((name, value), strings)| Service {
-                name,
-                value,
-                strings,
-                change: Change::of(value, base.and_then(|b| b.services.get(name))),
+            .map(|&(i, ((name, value), strings))| {
+                let was = base.and_then(|b| counterpart(b, i, name));
+                Service {
+                    name,
+                    value,
+                    strings,
+                    change: Change::of(value, was.map(|w| w.value)),
+                    was,
+                }
             })
             .collect::<Vec<_>>()
     })
     .into_iter()
     .flatten()
     .collect();
+    let across = Across::of(w, base, &services);
     // The families side by side: a thread with nothing left to do takes
     // one up (the last environment's rules otherwise run on one thread
     // while the other waits). Findings are taken in the order written.
     type Family<'a> = &'a (dyn Fn(&mut Vec<Diagnostic>) + Sync);
     let families: [Family; 5] = [
         &|d| services::run(p, w, &services, d),
-        &|d| services::across(p, w, d),
-        &|d| names::run(p, w, d),
-        &|d| ports::run(p, w, &services, d),
+        &|d| services::across(p, w, base, &across, d),
+        &|d| names::run(p, w, &across, d),
+        &|d| ports::run(p, w, &services, &across, d),
         &|d| pipelines::run(p, w, d),
     ];
     let found = crate::par::map_each(&families, |family| {
@@ -69,6 +77,76 @@ pub(crate) struct Service<'w> {
     /// What its strings hold (the addresses of services in them).
     strings: &'w Strings,
     change: Change<'w>,
+    /// The base's service of that name, when there is a base.
+    was: Option<Was<'w>>,
+}
+
+/// A service of the base world.
+#[derive(Clone, Copy)]
+pub(crate) struct Was<'w> {
+    value: &'w Arc<Val>,
+    strings: &'w Strings,
+    /// Whether it is at the position the environment's service is at.
+    aligned: bool,
+}
+
+/// The base's service `name`, which an environment's service at position
+/// `i` is: looked for at `i` first (both worlds list services in the order
+/// they are declared), by name only when another is there.
+fn counterpart<'b>(base: &'b Evaluated, i: usize, name: &str) -> Option<Was<'b>> {
+    let (at, aligned) = match base.services.get_index(i) {
+        Some((n, _)) if n == name => (i, true),
+        _ => (base.services.get_index_of(name)?, false),
+    };
+    Some(Was {
+        value: &base.services[at],
+        strings: base.strings.get(at)?,
+        aligned,
+    })
+}
+
+/// What an environment's world changes across its services, for the rules
+/// across services: such a rule whose fields it [`leaves`](Self::leaves)
+/// would find what it found in the base.
+pub(crate) struct Across<'w> {
+    /// Whether the environment runs the base's services, in its order, and
+    /// every change of theirs is known.
+    known: bool,
+    /// The fields some service changes.
+    changed: Vec<&'w str>,
+}
+
+impl<'w> Across<'w> {
+    fn of(w: &Evaluated, base: Option<&Evaluated>, services: &[Service<'w>]) -> Self {
+        let mut across = Across {
+            known: base.is_some_and(|b| b.services.len() == w.services.len()),
+            changed: Vec::new(),
+        };
+        for s in services {
+            if !across.known {
+                break;
+            }
+            across.known = s.was.is_some_and(|was| was.aligned);
+            match &s.change {
+                Change::Shared => {}
+                Change::Fields(fields) => {
+                    for f in fields {
+                        if !across.changed.contains(f) {
+                            across.changed.push(f);
+                        }
+                    }
+                }
+                Change::Unknown => across.known = false,
+            }
+        }
+        across
+    }
+
+    /// Whether no service changes any of `fields` (all that a rule across
+    /// services reads of them).
+    pub(crate) fn leaves(&self, fields: &[&str]) -> bool {
+        self.known && !fields.iter().any(|f| self.changed.contains(f))
+    }
 }
 
 /// `rule` on every service, in parallel chunks for a large stack (findings

@@ -6,6 +6,7 @@
 //! files a service mounts from the repository or the stack are the
 //! ConfigMap `SERVICE-files`, which a config may also become.
 
+use super::Across;
 use crate::check::head_span;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Evaluated;
@@ -14,7 +15,20 @@ use crate::resolve::Program;
 use crate::source::Span;
 use crate::value::Val;
 
-pub fn run(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+/// The fields of a service [`run`] reads (all it reads, besides which
+/// services there are).
+pub(super) const READ: [&str; 3] = ["file", "workload", "volume"];
+
+/// The names of a world; in an environment that changes none of [`READ`],
+/// those the base had.
+pub fn run(p: &Program, w: &Evaluated, across: &Across, diags: &mut Vec<Diagnostic>) {
+    if !across.leaves(&READ) {
+        collisions(p, w, diags);
+    }
+}
+
+/// E0311 for every generated name of `w` taken twice.
+pub(super) fn collisions(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     let secrets = p
         .symbols
         .secrets

@@ -2,7 +2,7 @@
 //! naming a real port, host ports published once, NodePorts in range and
 //! unique, port and volume names valid for Kubernetes.
 
-use super::{per_service, Service};
+use super::{per_service, Across, Service};
 use crate::check::head_span;
 use crate::check::refs::is_dns_label;
 use crate::diagnostics::{suggest, Code, Diagnostic};
@@ -12,13 +12,29 @@ use crate::source::Span;
 use crate::value::{Ref, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(prog: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Diagnostic>) {
+pub fn run(
+    prog: &Program,
+    w: &Evaluated,
+    services: &[Service],
+    across: &Across,
+    diags: &mut Vec<Diagnostic>,
+) {
+    // In an environment that changes no service's ports, the ports its
+    // addresses name and those published are the base's.
+    let ports_kept = across.leaves(&["port"]);
     // Each service's own findings first; the ports published across
     // services in one pass after.
     per_service(
         services,
         |svc, diags| {
-            interpolated_ports(prog, svc.strings.addresses(), w, diags);
+            let addresses = svc.strings.addresses();
+            let found_in_base = ports_kept
+                && svc
+                    .was
+                    .is_some_and(|was| was.strings.addresses() == addresses);
+            if !found_in_base {
+                interpolated_ports(prog, addresses, w, diags);
+            }
             // Again only where this world changed a field they read.
             if !svc.change.leaves(&OWN_PORTS_READ) {
                 own_ports(prog, svc.name, svc.value, diags);
@@ -26,6 +42,13 @@ pub fn run(prog: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<
         },
         diags,
     );
+    if !ports_kept {
+        published(w, diags);
+    }
+}
+
+/// E0302, E0305, E0308: host ports and NodePorts of the world's services.
+pub(super) fn published(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     let mut host_ports: IndexMap<(i64, String), (String, Span), rustc_hash::FxBuildHasher> =
         IndexMap::default();
     let mut node_ports: IndexMap<i64, (String, Span), rustc_hash::FxBuildHasher> =
@@ -137,7 +160,7 @@ fn check_port_ref(
 
 /// E0306 for `${svc.port.NAME}` where `svc` has no such port (in a
 /// service's strings, outside `union` blocks).
-fn interpolated_ports(
+pub(super) fn interpolated_ports(
     p: &Program,
     addresses: &[Address],
     w: &Evaluated,

@@ -1,7 +1,7 @@
 //! Service rules: something to run, exclusive fields, `depends_on`,
 //! resources, autoscaling, production image tags.
 
-use super::{graph, per_service, Change, Service};
+use super::{graph, per_service, Across, Change, Service};
 use crate::check::{head_span, key_before};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{Address, Evaluated};
@@ -42,11 +42,27 @@ pub fn run(p: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Dia
 }
 
 /// The rules across the services of a world: cycles and waits in
-/// `depends_on`, container names two services share.
-pub fn across(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
-    depends_on(p, w, diags);
-    container_names(w, diags);
+/// `depends_on`, container names two services share. In an environment,
+/// each runs only where the fields it reads changed (or the base did not
+/// run it).
+pub fn across(
+    p: &Program,
+    w: &Evaluated,
+    base: Option<&Evaluated>,
+    across: &Across,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if !across.leaves(&DEPENDS_ON_READ) {
+        depends_on(p, w, diags);
+    }
+    if !(across.leaves(&["container_name"]) && base.is_some_and(names_containers)) {
+        container_names(w, diags);
+    }
 }
+
+/// The fields of a service [`depends_on`] reads (all it reads, besides
+/// which services there are).
+pub(super) const DEPENDS_ON_READ: [&str; 3] = ["depends_on", "health", "readiness"];
 
 /// A rule on a service's own value alone (and the program, for spans).
 pub(super) type OwnRule = fn(&Program, &str, &Val, &mut Vec<Diagnostic>);
@@ -232,7 +248,7 @@ fn emits(w: &Evaluated, targets: &[&str]) -> bool {
 }
 
 /// E0352: two services of one environment with the same container name.
-fn container_names(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+pub(super) fn container_names(w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     if !names_containers(w) {
         return;
     }
@@ -1361,7 +1377,7 @@ pub fn tag_of(image: &str) -> Option<&str> {
 }
 
 /// E0300 and E0307.
-fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
+pub(super) fn depends_on(p: &Program, w: &Evaluated, diags: &mut Vec<Diagnostic>) {
     // Nodes are the services by position, edges go to those of this world.
     let mut g = graph::Graph::with_capacity(w.services.len());
     for (name, s) in &w.services {

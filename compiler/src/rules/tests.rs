@@ -231,3 +231,175 @@ environment prod {
         ["http", "metrics"]
     );
 }
+
+/// The findings of one rule across services on `w`, as compared here.
+type AcrossRule = fn(&Program, &crate::eval::Evaluated, &mut Vec<Diagnostic>);
+
+fn across_findings(
+    p: &Program,
+    rule: AcrossRule,
+    w: &crate::eval::Evaluated,
+) -> Vec<(Code, Span, String)> {
+    let mut diags = Vec::new();
+    rule(p, w, &mut diags);
+    let mut out: Vec<_> = diags
+        .into_iter()
+        .map(|d| (d.code, d.primary.span, d.message))
+        .collect();
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
+/// A rule across services is skipped in an environment that runs the
+/// base's services and changes none of the fields it lists
+/// ([`Across::leaves`]), so it must read no other field of any service.
+/// Checked on every world of the examples and the diagnostics fixtures:
+/// taking a field it does not list away from every service leaves its
+/// findings as they are.
+#[test]
+fn rules_across_services_read_only_the_fields_they_list() {
+    let interpolated: AcrossRule = |p, w, d| {
+        for strings in &w.strings {
+            ports::interpolated_ports(p, strings.addresses(), w, d);
+        }
+    };
+    let rules: [(&[&str], AcrossRule); 5] = [
+        (&services::DEPENDS_ON_READ, services::depends_on),
+        (&["container_name"], |_, w, d| {
+            services::container_names(w, d)
+        }),
+        (&names::READ, names::collisions),
+        (&["port"], |_, w, d| ports::published(w, d)),
+        (&["port"], interpolated),
+    ];
+    let mut checked = 0;
+    for path in &corpus() {
+        let (c, worlds) = worlds(path);
+        for w in worlds {
+            let keys: indexmap::IndexSet<&str> = w
+                .services
+                .values()
+                .filter_map(|s| s.as_map())
+                .flat_map(|m| m.keys().map(|k| &**k))
+                .filter(|k| *k != Val::UNREAD)
+                .collect();
+            for (fields, rule) in rules {
+                let all = across_findings(&c.program, rule, &w);
+                for key in keys.iter().filter(|k| !fields.contains(k)) {
+                    let mut without = (*w).clone();
+                    for s in without.services.values_mut() {
+                        Arc::make_mut(s).as_map_mut().map(|m| m.shift_remove(key));
+                    }
+                    assert_eq!(
+                        all,
+                        across_findings(&c.program, rule, &without),
+                        "{path}: a rule across services listing {fields:?} reads `{key}`"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 3_000, "only {checked} cases");
+}
+
+/// What the rules skip in an environment they found in the base: on every
+/// stack of the corpus, the findings of each environment checked against
+/// the base, with the base's, are those of the environment checked whole.
+#[test]
+fn skipping_what_the_base_checked_loses_no_finding() {
+    let set = |p: &Program, w: &crate::eval::Evaluated, base: Option<&crate::eval::Evaluated>| {
+        let mut diags = Vec::new();
+        run(p, w, base, &mut diags);
+        diags
+            .into_iter()
+            .map(|d| format!("{:?} {:?} {}", d.code, d.primary.span, d.message))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let mut checked = 0;
+    for path in &corpus() {
+        let (c, worlds) = worlds(path);
+        let Some((base, envs)) = worlds.split_first() else {
+            continue;
+        };
+        let in_base = set(&c.program, base, None);
+        for w in envs {
+            let skipped: Vec<_> = set(&c.program, w, Some(base))
+                .union(&in_base)
+                .cloned()
+                .collect();
+            let whole: Vec<_> = set(&c.program, w, None).union(&in_base).cloned().collect();
+            assert_eq!(skipped, whole, "{path}: environment {:?}", w.env);
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} environments");
+}
+
+/// An environment that changes ports, dependencies, health checks and
+/// volumes of the base's services is checked for what those changes
+/// break, though each service is the base's and in its place.
+#[test]
+fn an_environment_that_changes_what_rules_across_services_read_is_checked() {
+    let text = r#"
+stack s {
+    targets = [compose, k8s]
+}
+service api {
+    image = "acme/api:1"
+    port http {
+        container = 8080
+        host = 8080
+    }
+    health {
+        http = "/healthz"
+        port = main
+    }
+    port main {
+        container = 9000
+    }
+}
+service web {
+    image = "acme/web:1"
+    port http {
+        container = 80
+        host = 8081
+    }
+    depends_on {
+        api = healthy
+    }
+    env {
+        API = "http://${api.host}:${api.port.http}"
+    }
+}
+environment staging {
+    service api {
+        replicas = 2
+    }
+}
+environment prod {
+    service api {
+        port = { http = null }
+        port main {
+            host = 8081
+        }
+        depends_on {
+            web = started
+        }
+    }
+}
+"#;
+    let loader = crate::source::MemoryLoader::new().with("s.stack", text);
+    let c = crate::compile("s.stack", &loader, &crate::EnvSelection::All);
+    let codes: Vec<Code> = c.diagnostics.iter().map(|d| d.code).collect();
+    // In prod only (staging changes what none of these rules reads): `web`
+    // names a port `api` no longer has, both publish host port 8081, and
+    // the two wait for each other.
+    for code in [Code::E0306, Code::E0302, Code::E0300] {
+        assert!(
+            codes.contains(&code),
+            "{code:?} missing: {:#?}",
+            c.diagnostics
+        );
+    }
+}
