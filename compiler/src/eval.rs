@@ -182,7 +182,12 @@ impl Evaluator<'_> {
             pipelines,
         };
         namespace_none_refs(&world, &mut diags);
-        resolve_env_parts(&mut world, false);
+        let resolve = if self.for_rules {
+            Resolve::AllButEnvVars
+        } else {
+            Resolve::InPlace
+        };
+        resolve_env_parts(&mut world, resolve);
         (world, diags)
     }
 
@@ -208,7 +213,7 @@ impl Evaluator<'_> {
             &mut diags,
         );
         let unresolved = world.services.values().cloned().collect();
-        resolve_env_parts(&mut world, true);
+        resolve_env_parts(&mut world, Resolve::Chunked);
         BaseServices {
             services: world.services,
             merged,
@@ -923,11 +928,25 @@ fn stack_namespace_parts(v: &Val, out: &mut Vec<crate::source::Span>) {
     }
 }
 
-/// Replaces `stack.*`, `environment.name` and config parts by text. With
-/// `chunked` (the base, which every environment waits for), the services'
-/// strings are resolved in chunks on the pool, into copies: the base's
-/// values are shared with its unresolved ones anyway. Otherwise in place.
-fn resolve_env_parts(w: &mut Evaluated, chunked: bool) {
+/// How [`resolve_env_parts`] resolves the strings of a world's services.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resolve {
+    /// In chunks on the pool, into copies (the base, which every
+    /// environment waits for: its values are shared with its unresolved
+    /// ones anyway).
+    Chunked,
+    /// In place.
+    InPlace,
+    /// In place, but for the environment variables, in a world for the
+    /// rules alone (see [`Evaluator::for_rules`]): resolving them would
+    /// copy each changed service's `env` map (shared with the base's
+    /// merge) for text no rule reads.
+    AllButEnvVars,
+}
+
+/// Replaces `stack.*`, `environment.name` and config parts by text, as
+/// `how` says.
+fn resolve_env_parts(w: &mut Evaluated, how: Resolve) {
     let env_name = w.env.clone().unwrap_or_default();
     // Stack fields, environment fields and configs may refer to each other;
     // a few passes resolve chains (a cycle leaves an empty string).
@@ -946,7 +965,7 @@ fn resolve_env_parts(w: &mut Evaluated, chunked: bool) {
     let stack = w.stack.clone();
     let configs = w.configs.clone();
     let resolve = resolver(&env_name, &stack, &configs);
-    if chunked {
+    if how == Resolve::Chunked {
         let todo: Vec<_> = w
             .services
             .values()
@@ -973,9 +992,21 @@ fn resolve_env_parts(w: &mut Evaluated, chunked: bool) {
         }
     } else {
         for (v, found) in w.services.values_mut().zip(&w.strings) {
-            if let Some(paths) = &found.env_paths {
+            let Some(paths) = &found.env_paths else {
+                continue;
+            };
+            // The position of `env`, whose strings are left as they are.
+            let left = match how {
+                Resolve::AllButEnvVars => v.as_map().and_then(|m| m.get_index_of("env")),
+                _ => None,
+            };
+            let mut todo = paths
+                .iter()
+                .filter(|p| left.is_none() || p.first().map(|&i| i as usize) != left)
+                .peekable();
+            if todo.peek().is_some() {
                 let v = Arc::make_mut(v);
-                for path in paths.iter() {
+                for path in todo {
                     rewrite_at(v, path, &resolve);
                 }
             }
