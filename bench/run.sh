@@ -35,7 +35,10 @@
 #                 and how much more `all` has to write than k8s/all
 # and prints wall seconds (best of RUNS), CPU seconds of that run (user+sys),
 # peak RSS and the size of what was written, and the ratio of `all` to
-# `k8s/all` CPU (issue 12 asks for at most 3). Emitted files go to EMIT_DIR
+# `k8s/all` CPU (issue 12 asks for at most 3); at the end, the time and
+# memory per service of check and k8s/prod at each size, and how much the
+# largest size's exceed the smallest's (issue 12 asks for about the same:
+# linear). Emitted files go to EMIT_DIR
 # (default: /dev/shm/stackc-bench where /dev/shm exists, else bench/out):
 # creating ~20,000 files on disk costs 0.3 to 4 s of system time from run to
 # run, which would drown the compiler's own time. Figures go into the issue
@@ -60,8 +63,9 @@ FLOOR=$PWD/target/release/examples/write_floor
 PARSE=$PWD/target/release/examples/parse_only
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
-TIME=()
-[ -x /usr/bin/time ] && TIME=(/usr/bin/time -f '%e %U %S %M')
+# Wall, user and system seconds and peak RSS (KB) of a run, to the
+# microsecond (bench/timeit.py; /usr/bin/time rounds wall time to 10 ms).
+TIME=(python3 bench/timeit.py)
 
 # measure LABEL OUTDIR CMD... → one table row: best wall, its cpu, peak RSS, output MB
 measure() {
@@ -69,12 +73,7 @@ measure() {
   local best="" line
   for _ in $(seq "$RUNS"); do
     [ -n "$outdir" ] && rm -rf "$outdir"
-    if [ ${#TIME[@]} -gt 0 ]; then
-      line=$("${TIME[@]}" "${PIN[@]}" "$@" 2>&1 >/dev/null | tail -1)
-    else
-      local s e; s=$(date +%s.%N); "${PIN[@]}" "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-      line="$(python3 -c "print($e-$s)") 0 0 0"
-    fi
+    line=$("${TIME[@]}" "${PIN[@]}" "$@" 2>&1 >/dev/null | tail -1)
     best=$(python3 - "$best" "$line" <<'PY'
 import sys
 best, line = sys.argv[1], sys.argv[2].split()
@@ -88,7 +87,7 @@ PY
   read -r wall user sys rss <<< "$best"
   local mb="-"
   [ -n "$outdir" ] && [ -d "$outdir" ] && mb=$(du -sm "$outdir" | cut -f1)
-  LAST_WALL=$wall LAST_CPU=$(python3 -c "print($user+$sys)")
+  LAST_WALL=$wall LAST_CPU=$(python3 -c "print($user+$sys)") LAST_RSS=$((rss / 1024))
   printf '%-9s %-10s %8.3f %8.2f %9.0f %8s' "$n" "$label" "$wall" "$LAST_CPU" "$((rss / 1024))" "$mb"
 }
 
@@ -97,7 +96,7 @@ PY
 job() {
   local label=$1 outdir=$2; shift 2
   measure "$label" "$outdir" "$BIN" "$@"
-  CUR_WALL=$LAST_WALL CUR_CPU=$LAST_CPU
+  CUR_WALL=$LAST_WALL CUR_CPU=$LAST_CPU CUR_RSS=$LAST_RSS
   if [ -n "${BASELINE:-}" ]; then
     local cur_wall=$LAST_WALL cur_cpu=$LAST_CPU
     measure "$label" "$outdir" "$BASELINE" "$@" >/dev/null
@@ -107,6 +106,8 @@ job() {
   echo
 }
 
+# Wall seconds and peak MB of check and k8s/prod (one core), per size.
+declare -A PER
 printf '%-9s %-10s %8s %8s %9s %8s\n' services job "wall s" "cpu s" "peak MB" "out MB"
 for n in "${SIZES[@]}"; do
   f="$OUT/stack-$n.stack"
@@ -115,6 +116,7 @@ for n in "${SIZES[@]}"; do
   printf '%-9s %-10s %8.3f %8s %9s %8s | %.0f MB/s of %.1f MB source (first, cold: %.0f MB/s)\n' \
     "$n" parse "$ps" - - - "$rate" "$mb" "$cold"
   job check "" check "$f"
+  PER["check $n"]="$CUR_WALL $CUR_RSS"
   if [ ${#PIN[@]} -gt 0 ] && [ "$(nproc)" -ge 2 ]; then
     ONE=("${PIN[@]}")
     PIN=(taskset -c 0,1)
@@ -123,6 +125,7 @@ for n in "${SIZES[@]}"; do
   fi
   job k8s/prod "$EMIT/k8s-prod-$n" emit "$f" --target k8s --env prod --out "$EMIT/k8s-prod-$n"
   k8s_wall=$CUR_WALL
+  PER["k8s/prod $n"]="$CUR_WALL $CUR_RSS"
   "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$EMIT/k8s-prod-$n" >/dev/null 2>&1
   floor=$("${PIN[@]}" "$FLOOR" "$EMIT/k8s-prod-$n" "$EMIT/floor-$n" "$RUNS")
   printf '%-9s %-10s %8.3f %8s %9s %8s | k8s/prod = x%.2f floor\n' "$n" floor "$floor" - - \
@@ -147,6 +150,22 @@ for n in "${SIZES[@]}"; do
     job all/2cpu "$EMIT/all-$n" emit "$f" --target all --out "$EMIT/all-$n"
     PIN=("${ONE[@]}")
   fi
+done
+# Linearity: time and memory per service at each size, and the ratio of
+# the largest size's figures to the smallest's (1.0: linear).
+echo "per service (one core; ratio: ${SIZES[-1]} services to ${SIZES[0]}):"
+for j in check k8s/prod; do
+  python3 - "$j" "${SIZES[@]}" <<PY
+import sys
+job, sizes = sys.argv[1], sys.argv[2:]
+per = {$(for k in "${!PER[@]}"; do printf '"%s": "%s", ' "$k" "${PER[$k]}"; done)}
+rows = []
+for n in sizes:
+    wall, rss = map(float, per[f"{job} {n}"].split())
+    rows.append((int(n), wall / int(n) * 1e6, rss / int(n) * 1024))
+cells = "  ".join(f"{n}: {us:.1f} µs {kb:.1f} KB" for n, us, kb in rows)
+print(f"  {job:9} {cells}  | ratio x{rows[-1][1] / rows[0][1]:.2f} time, x{rows[-1][2] / rows[0][2]:.2f} memory")
+PY
 done
 echo "stage breakdown (${SIZES[-1]} services, k8s/prod, one run):"
 f="$OUT/stack-${SIZES[-1]}.stack"
