@@ -55,7 +55,7 @@ pub fn run(p: &Program, w: &Evaluated, base: Option<&Evaluated>, diags: &mut Vec
     // while the other waits). Findings are taken in the order written.
     type Family<'a> = &'a (dyn Fn(&mut Vec<Diagnostic>) + Sync);
     let families: [Family; 5] = [
-        &|d| services::run(p, w, &services, d),
+        &|d| services::run(p, w, base, &services, &across, d),
         &|d| services::across(p, w, base, &across, d),
         &|d| names::run(p, w, &across, d),
         &|d| ports::run(p, w, &services, &across, d),

@@ -10,36 +10,79 @@ use crate::source::Span;
 use crate::value::{Quantity, Val, ValKind};
 use indexmap::IndexMap;
 
-pub fn run(p: &Program, w: &Evaluated, services: &[Service], diags: &mut Vec<Diagnostic>) {
+pub fn run(
+    p: &Program,
+    w: &Evaluated,
+    base: Option<&Evaluated>,
+    services: &[Service],
+    across: &Across,
+    diags: &mut Vec<Diagnostic>,
+) {
     let compose = emits(w, &["compose"]);
     let containers = names_containers(w);
     let production = is_production(w);
+    // Whether the base ran the rules these flags switch on, and read the
+    // same configs.
+    let base_compose = base.is_some_and(|b| emits(b, &["compose"]));
+    let base_containers = base.is_some_and(names_containers);
+    let configs_kept = base.is_some_and(|b| b.configs == w.configs);
     per_service(
         services,
         |svc, diags| {
             let (name, s) = (&**svc.name, &**svc.value);
+            // A rule that reads the world as well (the other services, the
+            // targets it is written for) runs on a service the environment
+            // shares with the base too, unless neither the fields it reads
+            // of this service (`own`) nor those of the others changed.
+            let kept =
+                |own: &[&str], others: &[&str]| svc.change.leaves(own) && across.leaves(others);
             if !matches!(svc.change, Change::Shared) {
                 own_rules(p, name, s, &svc.change, diags);
+            }
+            if !kept(&INITS_READ, &[]) {
                 inits(p, w, name, s, diags);
             }
-            // These read the world as well (the other services, the
-            // targets it is written for): on a service the environment
-            // shares with the base they may find what the base did not.
-            addresses_in_commands(p, w, s, diags);
-            if containers {
+            if !kept(&COMMANDS_READ.0, &COMMANDS_READ.1) {
+                addresses_in_commands(p, w, s, diags);
+            }
+            if containers && !(base_containers && svc.change.leaves(&CONTAINER_NAME_READ)) {
                 container_name(name, s, diags);
             }
+            // The base is never a production world: no finding to share.
             if production {
                 image_tag(name, s, w, diags);
             }
-            env_from_keys(p, w, s, diags);
-            if compose {
-                unreachable_addresses(w, name, s, svc.strings.addresses(), diags);
+            if !(configs_kept && svc.change.leaves(&ENV_FROM_READ)) {
+                env_from_keys(p, w, s, diags);
+            }
+            let addresses = svc.strings.addresses();
+            let found_in_base = base_compose
+                && kept(&NETWORKS_READ.0, &NETWORKS_READ.1)
+                && svc
+                    .was
+                    .is_some_and(|was| was.strings.addresses() == addresses);
+            if compose && !found_in_base {
+                unreachable_addresses(w, name, s, addresses, diags);
             }
         },
         diags,
     );
 }
+
+/// The fields of a service [`inits`] reads (and which services there are).
+pub(super) const INITS_READ: [&str; 1] = ["init"];
+/// The fields [`addresses_in_commands`] reads of its service, and of the
+/// other services.
+pub(super) const COMMANDS_READ: ([&str; 3], [&str; 1]) =
+    (["command", "args", "init"], ["external"]);
+/// The fields [`container_name`] reads (of its service alone).
+pub(super) const CONTAINER_NAME_READ: [&str; 3] = ["container_name", "replicas", "autoscale"];
+/// The fields [`env_from_keys`] reads of its service (and the configs).
+pub(super) const ENV_FROM_READ: [&str; 1] = ["env_from"];
+/// The fields [`unreachable_addresses`] reads of its service (and the
+/// addresses in its strings), and of the services they name.
+pub(super) const NETWORKS_READ: ([&str; 1], [&str; 4]) =
+    (["network"], ["external", "image", "build", "network"]);
 
 /// The rules across the services of a world: cycles and waits in
 /// `depends_on`, container names two services share. In an environment,
@@ -148,7 +191,7 @@ fn quoted(names: &[&str]) -> String {
 /// Compose network with (named networks separate them), so the host name
 /// does not resolve there. Only where Compose is emitted (the caller
 /// asks): Quadlet and Kubernetes put every service on one network.
-fn unreachable_addresses(
+pub(super) fn unreachable_addresses(
     w: &Evaluated,
     name: &str,
     s: &Val,
@@ -202,7 +245,7 @@ fn unreachable_addresses(
 /// E0351: a fixed container name on a service that runs more than one
 /// container (`replicas` above 1 or `autoscale`), in a world written for a
 /// target that names containers (the caller asks [`names_containers`]).
-fn container_name(name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
+pub(super) fn container_name(name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
     let Some(cn) = s.get("container_name").filter(|v| !v.is_null()) else {
         return;
     };
@@ -300,7 +343,7 @@ pub fn is_env_name(k: &str) -> bool {
 /// E0342: `env_from` exports every key of a config as a variable; a key
 /// that is not a variable name (a file such as `"default.conf"`) would be
 /// one in Compose and in recent Kubernetes.
-fn env_from_keys(p: &Program, w: &Evaluated, s: &Val, diags: &mut Vec<Diagnostic>) {
+pub(super) fn env_from_keys(p: &Program, w: &Evaluated, s: &Val, diags: &mut Vec<Diagnostic>) {
     let Some(list) = s.get("env_from") else {
         return;
     };
@@ -1095,7 +1138,7 @@ fn stateful(p: &Program, s: &Val, diags: &mut Vec<Diagnostic>) {
 /// container named like its service (container names of a pod are unique);
 /// E0360: an init container whose Compose service and Quadlet unit,
 /// `<service>-init-<name>`, is named like another service of the stack.
-fn inits(p: &Program, w: &Evaluated, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
+pub(super) fn inits(p: &Program, w: &Evaluated, name: &str, s: &Val, diags: &mut Vec<Diagnostic>) {
     let Some(inits) = s.get("init").and_then(Val::as_map) else {
         return;
     };
@@ -1176,7 +1219,12 @@ fn tolerations(s: &Val, diags: &mut Vec<Diagnostic>) {
 /// port, the Compose container port, the Helm release prefix): only `env`
 /// renders it per target, and a command reads it from there. An external
 /// service's address is the same everywhere and may be written.
-fn addresses_in_commands(p: &Program, w: &Evaluated, s: &Val, diags: &mut Vec<Diagnostic>) {
+pub(super) fn addresses_in_commands(
+    p: &Program,
+    w: &Evaluated,
+    s: &Val,
+    diags: &mut Vec<Diagnostic>,
+) {
     // An external service has one address everywhere: its `external` host and port.
     let runs_here = |svc: &str| w.services.get(svc).is_none_or(|v| !v.is_set("external"));
     let mut lists: Vec<(String, &Val)> = Vec::new();

@@ -403,3 +403,141 @@ environment prod {
         );
     }
 }
+
+/// A rule on one service that reads the world too.
+type WorldRule = fn(
+    &Program,
+    &crate::eval::Evaluated,
+    &str,
+    &Val,
+    &[crate::eval::Address],
+    &mut Vec<Diagnostic>,
+);
+
+/// The rules on one service that read other services are skipped in an
+/// environment where neither the fields they list of the service nor
+/// those they list of the other services changed, so they must read no
+/// other field of either. Checked on every service of every world of the
+/// examples and the diagnostics fixtures: a field a rule does not list,
+/// taken away from the service (or from every other service), leaves its
+/// findings as they are.
+#[test]
+fn rules_on_a_service_that_read_the_world_read_only_the_fields_they_list() {
+    use services::{COMMANDS_READ, CONTAINER_NAME_READ, ENV_FROM_READ, INITS_READ, NETWORKS_READ};
+    let rules: [(&[&str], &[&str], WorldRule); 5] = [
+        (&INITS_READ, &[], |p, w, n, s, _, d| {
+            services::inits(p, w, n, s, d)
+        }),
+        (&COMMANDS_READ.0, &COMMANDS_READ.1, |p, w, _, s, _, d| {
+            services::addresses_in_commands(p, w, s, d)
+        }),
+        (&CONTAINER_NAME_READ, &[], |_, _, n, s, _, d| {
+            services::container_name(n, s, d)
+        }),
+        (&ENV_FROM_READ, &[], |p, w, _, s, _, d| {
+            services::env_from_keys(p, w, s, d)
+        }),
+        (&NETWORKS_READ.0, &NETWORKS_READ.1, |_, w, n, s, a, d| {
+            services::unreachable_addresses(w, n, s, a, d)
+        }),
+    ];
+    let run = |p: &Program, rule: WorldRule, w: &crate::eval::Evaluated, i: usize, s: &Val| {
+        let (name, _) = w.services.get_index(i).expect("a service");
+        let mut diags = Vec::new();
+        rule(p, w, name, s, w.strings[i].addresses(), &mut diags);
+        diags
+            .into_iter()
+            .map(|d| (d.code, d.primary.span, d.message))
+            .collect::<Vec<_>>()
+    };
+    let mut checked = 0;
+    for path in &corpus() {
+        let (c, worlds) = worlds(path);
+        for w in worlds {
+            let keys: indexmap::IndexSet<&str> = w
+                .services
+                .values()
+                .filter_map(|s| s.as_map())
+                .flat_map(|m| m.keys().map(|k| &**k))
+                .filter(|k| *k != Val::UNREAD)
+                .collect();
+            for (own, others, rule) in rules {
+                // The other services without a field: all of them, as the
+                // rule on a service skips itself among the others.
+                for key in keys.iter().filter(|k| !others.contains(k)) {
+                    let mut without = (*w).clone();
+                    for s in without.services.values_mut() {
+                        Arc::make_mut(s).as_map_mut().map(|m| m.shift_remove(key));
+                    }
+                    for (i, s) in w.services.values().enumerate() {
+                        assert_eq!(
+                            run(&c.program, rule, &w, i, s),
+                            run(&c.program, rule, &without, i, s),
+                            "{path}: a rule listing {others:?} of other services reads `{key}`"
+                        );
+                        checked += 1;
+                    }
+                }
+                // The service itself without a field.
+                for (i, s) in w.services.values().enumerate() {
+                    let Some(m) = s.as_map() else { continue };
+                    for key in m
+                        .keys()
+                        .filter(|k| !own.contains(&&***k) && &***k != Val::UNREAD)
+                    {
+                        let mut without = (**s).clone();
+                        without.as_map_mut().map(|m| m.shift_remove(key));
+                        assert_eq!(
+                            run(&c.program, rule, &w, i, s),
+                            run(&c.program, rule, &w, i, &without),
+                            "{path}: a rule listing {own:?} of its service reads `{key}`"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} cases");
+}
+
+/// The rules on a service that read the world run again in an environment
+/// that is written for another target or changes a config, though the
+/// service is the base's: here `local` alone emits Compose (where `api`
+/// cannot reach `db`) and gives the config `api` exports a file key.
+#[test]
+fn an_environment_with_other_targets_or_configs_is_checked_again() {
+    let text = r#"
+stack shop {
+    namespace = "shop"
+    targets = [k8s]
+}
+config web {
+    LOG_LEVEL = "info"
+}
+service db {
+    image = "postgres:16.4"
+    port pg {
+        container = 5432
+    }
+    network backend {}
+}
+service api {
+    image = "ghcr.io/acme/api:1.4.2"
+    env {
+        DATABASE_URL = "postgres://${db.host}:${db.port.pg}/shop"
+    }
+    env_from = [config.web]
+}
+environment local {
+    targets = [compose]
+    config web {
+        "default.conf" = "server { listen 8080; }"
+    }
+}
+"#;
+    let loader = crate::source::MemoryLoader::new().with("s.stack", text);
+    let c = crate::compile("s.stack", &loader, &crate::EnvSelection::All);
+    let codes: Vec<Code> = c.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::E0353, Code::E0342], "{:#?}", c.diagnostics);
+}
