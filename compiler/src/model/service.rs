@@ -73,13 +73,39 @@ pub struct Service {
     pub networks: super::FxIndexMap<String, Network>,
     /// Where each field that is set was written (for lowering reports).
     #[serde(rename = "__fields")]
-    pub field_spans: super::FxIndexMap<String, Span>,
+    pub field_spans: FieldSpans,
+}
+
+/// Where each field of a service that is set was written, in the order of
+/// its value. The names are the evaluated value's own (shared, not copied:
+/// a model has one of these per service, and only a lowering report reads
+/// one), looked up by a scan of the few dozen a service sets. Serialized as
+/// a map.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldSpans(pub Vec<(crate::value::Key, Span)>);
+
+impl FieldSpans {
+    /// Where `field` was written, if it is set.
+    pub fn get(&self, field: &str) -> Option<Span> {
+        self.0.iter().find(|(k, _)| &**k == field).map(|(_, s)| *s)
+    }
+}
+
+impl Serialize for FieldSpans {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = ser.serialize_map(Some(self.0.len()))?;
+        for (k, span) in &self.0 {
+            map.serialize_entry(&**k, span)?;
+        }
+        map.end()
+    }
 }
 
 impl Service {
     /// Where `field` was written, else the service's span.
     pub fn span_of(&self, field: &str) -> Span {
-        self.field_spans.get(field).copied().unwrap_or(self.span)
+        self.field_spans.get(field).unwrap_or(self.span)
     }
 
     /// Whether the stack runs this service as a container.

@@ -64,11 +64,12 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
 }
 
 /// Where each field of a record was written.
-fn field_spans(
-    v: &Val,
-) -> indexmap::IndexMap<String, crate::source::Span, rustc_hash::FxBuildHasher> {
-    let fields = v.as_map().into_iter().flatten();
-    fields.map(|(k, x)| (k.to_string(), x.span)).collect()
+fn field_spans(v: &Val) -> crate::model::service::FieldSpans {
+    let fields = v
+        .as_map()
+        .into_iter()
+        .flat_map(|m| m.keys().zip(m.values()));
+    crate::model::service::FieldSpans(fields.map(|(k, x)| (k.clone(), x.span)).collect())
 }
 
 impl FromVal for Toleration {
