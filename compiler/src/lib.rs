@@ -147,10 +147,11 @@ pub fn compile_with(
 /// take fresh pages for what the caller's heap already holds. Measured on
 /// two cores, re-checking in one process as the language server does (one
 /// thread / two): 150 services 2.5 / 4–6 ms, 300 services 5.1 / 9–10 ms,
-/// 500 services 8.5–8.9 / 10.1–10.9 ms, 1,000 services 21.2 / 19.7 ms;
+/// 500 services 8.5–8.9 / 10.1–10.9 ms, 1,000 services 21.2 / 19.7 ms.
 /// `stackc check` (a process each) of 300 and 500 services takes as long
-/// either way with 10–15 % less CPU and memory on one thread, of 1,000
-/// services 15 % longer on one thread.
+/// either way, with 10–15 % less CPU and memory on one thread; of 1,000
+/// services as long or up to 15 % longer on one thread, with a third less
+/// CPU and memory; of 2,000 services 15 % longer.
 const CHECK_ALONE_BELOW: usize = 3 * par::MIN_CHUNK;
 
 /// [`compile_with`] once the program is loaded.

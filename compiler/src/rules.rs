@@ -81,6 +81,15 @@ pub(crate) struct Service<'w> {
     was: Option<Was<'w>>,
 }
 
+impl Service<'_> {
+    /// Whether its strings name the addresses its base service's do.
+    fn addresses_as_in_base(&self) -> bool {
+        let addresses = self.strings.addresses();
+        self.was
+            .is_some_and(|was| was.strings.addresses() == addresses)
+    }
+}
+
 /// A service of the base world.
 #[derive(Clone, Copy)]
 pub(crate) struct Was<'w> {

@@ -21,19 +21,14 @@ pub fn run(
 ) {
     // In an environment that changes no service's ports, the ports its
     // addresses name and those published are the base's.
-    let ports_kept = across.leaves(&["port"]);
+    let ports_kept = across.leaves(&PORTS_READ);
     // Each service's own findings first; the ports published across
     // services in one pass after.
     per_service(
         services,
         |svc, diags| {
-            let addresses = svc.strings.addresses();
-            let found_in_base = ports_kept
-                && svc
-                    .was
-                    .is_some_and(|was| was.strings.addresses() == addresses);
-            if !found_in_base {
-                interpolated_ports(prog, addresses, w, diags);
+            if !(ports_kept && svc.addresses_as_in_base()) {
+                interpolated_ports(prog, svc.strings.addresses(), w, diags);
             }
             // Again only where this world changed a field they read.
             if !svc.change.leaves(&OWN_PORTS_READ) {
@@ -46,6 +41,11 @@ pub fn run(
         published(w, diags);
     }
 }
+
+/// The fields of the services [`published`] and [`interpolated_ports`]
+/// read (all they read, besides which services there are and, for the
+/// latter, the addresses in a service's strings).
+pub(super) const PORTS_READ: [&str; 1] = ["port"];
 
 /// E0302, E0305, E0308: host ports and NodePorts of the world's services.
 pub(super) fn published(w: &Evaluated, diags: &mut Vec<Diagnostic>) {

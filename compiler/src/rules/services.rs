@@ -55,14 +55,11 @@ pub fn run(
             if !(configs_kept && svc.change.leaves(&ENV_FROM_READ)) {
                 env_from_keys(p, w, s, diags);
             }
-            let addresses = svc.strings.addresses();
             let found_in_base = base_compose
                 && kept(&NETWORKS_READ.0, &NETWORKS_READ.1)
-                && svc
-                    .was
-                    .is_some_and(|was| was.strings.addresses() == addresses);
+                && svc.addresses_as_in_base();
             if compose && !found_in_base {
-                unreachable_addresses(w, name, s, addresses, diags);
+                unreachable_addresses(w, name, s, svc.strings.addresses(), diags);
             }
         },
         diags,
@@ -98,7 +95,7 @@ pub fn across(
     if !across.leaves(&DEPENDS_ON_READ) {
         depends_on(p, w, diags);
     }
-    if !(across.leaves(&["container_name"]) && base.is_some_and(names_containers)) {
+    if !(across.leaves(&CONTAINER_NAMES_READ) && base.is_some_and(names_containers)) {
         container_names(w, diags);
     }
 }
@@ -106,6 +103,9 @@ pub fn across(
 /// The fields of a service [`depends_on`] reads (all it reads, besides
 /// which services there are).
 pub(super) const DEPENDS_ON_READ: [&str; 3] = ["depends_on", "health", "readiness"];
+/// The field of a service [`container_names`] reads (besides which
+/// services there are, and where containers are named).
+pub(super) const CONTAINER_NAMES_READ: [&str; 1] = ["container_name"];
 
 /// A rule on a service's own value alone (and the program, for spans).
 pub(super) type OwnRule = fn(&Program, &str, &Val, &mut Vec<Diagnostic>);

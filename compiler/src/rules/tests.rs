@@ -265,12 +265,12 @@ fn rules_across_services_read_only_the_fields_they_list() {
     };
     let rules: [(&[&str], AcrossRule); 5] = [
         (&services::DEPENDS_ON_READ, services::depends_on),
-        (&["container_name"], |_, w, d| {
+        (&services::CONTAINER_NAMES_READ, |_, w, d| {
             services::container_names(w, d)
         }),
         (&names::READ, names::collisions),
-        (&["port"], |_, w, d| ports::published(w, d)),
-        (&["port"], interpolated),
+        (&ports::PORTS_READ, |_, w, d| ports::published(w, d)),
+        (&ports::PORTS_READ, interpolated),
     ];
     let mut checked = 0;
     for path in &corpus() {
