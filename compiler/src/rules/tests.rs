@@ -6,6 +6,16 @@ use crate::diagnostics::Code;
 use crate::source::Span;
 use std::path::Path;
 
+/// Findings as compared here: code, primary span and message, sorted.
+fn compared(diags: Vec<Diagnostic>) -> Vec<(Code, Span, String)> {
+    let mut out: Vec<_> = diags
+        .into_iter()
+        .map(|d| (d.code, d.primary.span, d.message))
+        .collect();
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
 /// The findings of `rule` on `s`, as compared here.
 fn findings(
     p: &Program,
@@ -15,10 +25,7 @@ fn findings(
 ) -> Vec<(Code, Span, String)> {
     let mut diags = Vec::new();
     rule(p, name, s, &mut diags);
-    diags
-        .into_iter()
-        .map(|d| (d.code, d.primary.span, d.message))
-        .collect()
+    compared(diags)
 }
 
 /// The stacks of the examples and the diagnostics fixtures.
@@ -103,12 +110,7 @@ fn own_rules_read_only_the_fields_they_list() {
 fn all_findings(p: &Program, w: &crate::eval::Evaluated) -> Vec<(Code, Span, String)> {
     let mut diags = Vec::new();
     run(p, w, None, &mut diags);
-    let mut out: Vec<_> = diags
-        .into_iter()
-        .map(|d| (d.code, d.primary.span, d.message))
-        .collect();
-    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    out
+    compared(diags)
 }
 
 /// A `check` leaves the environment variables of the services an
@@ -242,12 +244,23 @@ fn across_findings(
 ) -> Vec<(Code, Span, String)> {
     let mut diags = Vec::new();
     rule(p, w, &mut diags);
-    let mut out: Vec<_> = diags
-        .into_iter()
-        .map(|d| (d.code, d.primary.span, d.message))
-        .collect();
-    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    out
+    compared(diags)
+}
+
+/// Every field some service of `w` sets.
+fn fields_set(w: &crate::eval::Evaluated) -> indexmap::IndexSet<&str> {
+    let maps = w.services.values().filter_map(|s| s.as_map());
+    let keys = maps.flat_map(|m| m.keys().map(|k| &**k));
+    keys.filter(|k| *k != Val::UNREAD).collect()
+}
+
+/// `w` with field `key` taken from every service.
+fn without_everywhere(w: &crate::eval::Evaluated, key: &str) -> crate::eval::Evaluated {
+    let mut without = w.clone();
+    for s in without.services.values_mut() {
+        Arc::make_mut(s).as_map_mut().map(|m| m.shift_remove(key));
+    }
+    without
 }
 
 /// A rule across services is skipped in an environment that runs the
@@ -276,20 +289,11 @@ fn rules_across_services_read_only_the_fields_they_list() {
     for path in &corpus() {
         let (c, worlds) = worlds(path);
         for w in worlds {
-            let keys: indexmap::IndexSet<&str> = w
-                .services
-                .values()
-                .filter_map(|s| s.as_map())
-                .flat_map(|m| m.keys().map(|k| &**k))
-                .filter(|k| *k != Val::UNREAD)
-                .collect();
+            let keys = fields_set(&w);
             for (fields, rule) in rules {
                 let all = across_findings(&c.program, rule, &w);
                 for key in keys.iter().filter(|k| !fields.contains(k)) {
-                    let mut without = (*w).clone();
-                    for s in without.services.values_mut() {
-                        Arc::make_mut(s).as_map_mut().map(|m| m.shift_remove(key));
-                    }
+                    let without = without_everywhere(&w, key);
                     assert_eq!(
                         all,
                         across_findings(&c.program, rule, &without),
@@ -334,6 +338,17 @@ fn skipping_what_the_base_checked_loses_no_finding() {
         }
     }
     assert!(checked > 20, "only {checked} environments");
+}
+
+/// The codes `stackc check` reports on the stack `text`, and the
+/// diagnostics (for a failing assertion to show).
+fn checked(text: &str) -> (Vec<Code>, Vec<Diagnostic>) {
+    let loader = crate::source::MemoryLoader::new().with("s.stack", text);
+    let c = crate::compile("s.stack", &loader, &crate::EnvSelection::All);
+    (
+        c.diagnostics.iter().map(|d| d.code).collect(),
+        c.diagnostics,
+    )
 }
 
 /// An environment that changes ports, dependencies, health checks and
@@ -389,18 +404,12 @@ environment prod {
     }
 }
 "#;
-    let loader = crate::source::MemoryLoader::new().with("s.stack", text);
-    let c = crate::compile("s.stack", &loader, &crate::EnvSelection::All);
-    let codes: Vec<Code> = c.diagnostics.iter().map(|d| d.code).collect();
+    let (codes, diags) = checked(text);
     // In prod only (staging changes what none of these rules reads): `web`
     // names a port `api` no longer has, both publish host port 8081, and
     // the two wait for each other.
     for code in [Code::E0306, Code::E0302, Code::E0300] {
-        assert!(
-            codes.contains(&code),
-            "{code:?} missing: {:#?}",
-            c.diagnostics
-        );
+        assert!(codes.contains(&code), "{code:?} missing: {diags:#?}");
     }
 }
 
@@ -445,30 +454,18 @@ fn rules_on_a_service_that_read_the_world_read_only_the_fields_they_list() {
         let (name, _) = w.services.get_index(i).expect("a service");
         let mut diags = Vec::new();
         rule(p, w, name, s, w.strings[i].addresses(), &mut diags);
-        diags
-            .into_iter()
-            .map(|d| (d.code, d.primary.span, d.message))
-            .collect::<Vec<_>>()
+        compared(diags)
     };
     let mut checked = 0;
     for path in &corpus() {
         let (c, worlds) = worlds(path);
         for w in worlds {
-            let keys: indexmap::IndexSet<&str> = w
-                .services
-                .values()
-                .filter_map(|s| s.as_map())
-                .flat_map(|m| m.keys().map(|k| &**k))
-                .filter(|k| *k != Val::UNREAD)
-                .collect();
+            let keys = fields_set(&w);
             for (own, others, rule) in rules {
                 // The other services without a field: all of them, as the
                 // rule on a service skips itself among the others.
                 for key in keys.iter().filter(|k| !others.contains(k)) {
-                    let mut without = (*w).clone();
-                    for s in without.services.values_mut() {
-                        Arc::make_mut(s).as_map_mut().map(|m| m.shift_remove(key));
-                    }
+                    let without = without_everywhere(&w, key);
                     for (i, s) in w.services.values().enumerate() {
                         assert_eq!(
                             run(&c.program, rule, &w, i, s),
@@ -536,8 +533,6 @@ environment local {
     }
 }
 "#;
-    let loader = crate::source::MemoryLoader::new().with("s.stack", text);
-    let c = crate::compile("s.stack", &loader, &crate::EnvSelection::All);
-    let codes: Vec<Code> = c.diagnostics.iter().map(|d| d.code).collect();
-    assert_eq!(codes, [Code::E0353, Code::E0342], "{:#?}", c.diagnostics);
+    let (codes, diags) = checked(text);
+    assert_eq!(codes, [Code::E0353, Code::E0342], "{diags:#?}");
 }
