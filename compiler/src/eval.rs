@@ -811,14 +811,20 @@ impl std::fmt::Display for What<'_> {
 /// environment ([`Strings::env_paths`]) is an environment variable (under
 /// its `env` field).
 fn only_env_vars(v: &Val, found: &Strings) -> bool {
-    let Some(env) = v.as_map().and_then(|m| m.get_index_of("env")) else {
+    let Some(env) = env_position(v) else {
         return false;
     };
-    let env = Some(env as u32);
     found
         .env_paths
         .as_ref()
-        .is_some_and(|paths| paths.iter().all(|p| p.first().copied() == env))
+        .is_some_and(|paths| paths.iter().all(|p| p.first() == Some(&env)))
+}
+
+/// The position of a service's `env` entry, where the paths of its
+/// environment variables' strings start.
+fn env_position(service: &Val) -> Option<u32> {
+    let at = service.as_map()?.get_index_of("env")?;
+    u32::try_from(at).ok()
 }
 
 fn runs_in(service: &Val, env: &str) -> bool {
@@ -997,12 +1003,12 @@ fn resolve_env_parts(w: &mut Evaluated, how: Resolve) {
             };
             // The position of `env`, whose strings are left as they are.
             let left = match how {
-                Resolve::AllButEnvVars => v.as_map().and_then(|m| m.get_index_of("env")),
+                Resolve::AllButEnvVars => env_position(v),
                 _ => None,
             };
             let mut todo = paths
                 .iter()
-                .filter(|p| left.is_none() || p.first().map(|&i| i as usize) != left)
+                .filter(|p| left.is_none() || p.first() != left.as_ref())
                 .peekable();
             if todo.peek().is_some() {
                 let v = Arc::make_mut(v);

@@ -315,17 +315,6 @@ impl Compilation {
         (world, diags)
     }
 
-    /// How many threads building the environments' models may use: as
-    /// many as there are for a large stack, one for a small one, where a
-    /// thread costs more than it saves.
-    fn environment_threads(&self) -> usize {
-        if self.program.symbols.services.len() >= par::MIN_CHUNK {
-            usize::MAX
-        } else {
-            1
-        }
-    }
-
     /// Evaluates environment `env` and runs the rules on it (see
     /// [`compile_with`]); keeps the world when `keep`.
     fn check_environment(
@@ -481,9 +470,14 @@ impl Compilation {
             .iter()
             .filter(|e| only.is_none_or(|o| o == e.as_str()))
             .collect();
-        // For a large stack, the environments' models side by side.
-        let envs = par::map_queue(&selected, self.environment_threads(), |e| {
-            self.model_with(Some(e), &summaries, true)
+        // For a large stack, the environments' models side by side; a
+        // small one's on the calling thread, where a thread costs more
+        // than it saves.
+        let small = self.program.symbols.services.len() < par::MIN_CHUNK;
+        let envs = par::alone_if(small, || {
+            par::map_queue(&selected, usize::MAX, |e| {
+                self.model_with(Some(e), &summaries, true)
+            })
         })
         .into_iter()
         .collect::<Result<_, _>>()?;

@@ -3,11 +3,17 @@
 /// A directed graph on nodes `0..n`, each node's successors in the order
 /// they were added (one list for all: a world's services are its nodes,
 /// and most have none or one).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Graph {
     /// Where each node's successors start in `edges`, and the end.
     starts: Vec<u32>,
     edges: Vec<u32>,
+}
+
+impl Default for Graph {
+    fn default() -> Self {
+        Graph::with_capacity(0)
+    }
 }
 
 impl Graph {
@@ -33,14 +39,11 @@ impl Graph {
 
     /// Ends the node being added: the next edge is the next node's.
     pub fn close(&mut self) {
-        if self.starts.is_empty() {
-            self.starts.push(0);
-        }
         self.starts.push(index(self.edges.len()));
     }
 
     fn len(&self) -> usize {
-        self.starts.len().saturating_sub(1)
+        self.starts.len() - 1
     }
 
     fn successors(&self, node: usize) -> &[u32] {
