@@ -482,3 +482,31 @@ environment prod {
     let at = timing[0].start as usize;
     assert!(src[at..].starts_with("20s }"), "{}", &src[at..]);
 }
+
+#[test]
+fn overlay_blocks_reach_their_services_in_any_order() {
+    // The blocks are found by the position of their service, looked for
+    // where the previous block's service was: here in reverse, and one
+    // service (`b`) changed by no block of its own.
+    let source = r#"
+stack s { targets = [k8s] }
+service a { image = "a:1" }
+service b { image = "b:1" }
+service c { image = "c:1" }
+service d { image = "d:1" }
+environment prod {
+  service d { replicas = 4 }
+  service c { replicas = 3 }
+  service a { replicas = 5 }
+}
+"#;
+    let c = compiled(source);
+    assert!(c.diagnostics.is_empty(), "{:?}", codes(&c));
+    let prod = model(&c, Some("prod"));
+    let replicas: Vec<(&str, u32)> = prod
+        .services
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.replicas))
+        .collect();
+    assert_eq!(replicas, [("a", 5), ("b", 1), ("c", 3), ("d", 4)]);
+}

@@ -102,6 +102,19 @@ fn ty_holds(schema: &Schema, ty: &schema::Ty, holds: &[bool]) -> bool {
 /// several of these per environment.
 pub type ByName<V> = IndexMap<String, V, rustc_hash::FxBuildHasher>;
 
+/// The position of `name` in `map`, looked for at `hint` first. The tables
+/// of services (the symbols, the checked values, the template chains, every
+/// world's) list them in the order they are declared, so a service's
+/// position in one is mostly its position in the others; comparing the key
+/// found there costs less, on a large stack, than hashing the name and
+/// following the table into memory the cache no longer holds.
+pub fn position_of<V>(map: &ByName<V>, hint: usize, name: &str) -> Option<usize> {
+    match map.get_index(hint) {
+        Some((k, _)) if k == name => Some(hint),
+        _ => map.get_index_of(name),
+    }
+}
+
 /// An environment's overlay, as written.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
@@ -344,4 +357,21 @@ pub fn key_before(map: &SourceMap, value: Span, key: &str) -> Span {
 
 fn is_word_start(text: &str, at: usize) -> bool {
     !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod position_tests {
+    use super::{position_of, ByName};
+
+    #[test]
+    fn position_of_looks_at_the_hint_then_by_name() {
+        let map: ByName<u8> = [("a", 1), ("b", 2), ("c", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(position_of(&map, 1, "b"), Some(1));
+        assert_eq!(position_of(&map, 0, "c"), Some(2));
+        assert_eq!(position_of(&map, 7, "a"), Some(0));
+        assert_eq!(position_of(&map, 1, "z"), None);
+    }
 }

@@ -238,15 +238,19 @@ impl Evaluator<'_> {
         let mut skipped = Vec::new();
         let mut merged = Vec::new();
         let overlay = env.and_then(|e| self.checked.environments.get(e));
+        // Each service's own block in the overlay, by the service's position.
+        let blocks = overlay.map_or_else(Vec::new, |o| self.blocks_by_position(o));
         // A service's value, or `None` when it does not run here.
-        let one = |name: &String, diags: &mut Vec<Diagnostic>| {
-            let changed = overlay.is_some_and(|o| o.changes(name));
+        let one = |&(i, name): &(usize, &String), diags: &mut Vec<Diagnostic>| {
+            let block = blocks.get(i).copied().flatten();
+            let changed = block.is_some()
+                || overlay.is_some_and(|o| o.defaults.iter().any(|d| d.applies_to(name)));
             let shared = match self.base {
-                Some(b) if !changed => b.services.get_full(name).map(|(i, _, v)| {
+                Some(b) if !changed => crate::check::position_of(&b.services, i, name).map(|at| {
                     // Resolved for the base: shareable where the base's
                     // strings are the environment's too.
-                    let same = env.is_none() || b.strings[i].env_paths.is_none();
-                    (v, same, (&b.unresolved[i], &b.strings[i]))
+                    let same = env.is_none() || b.strings[at].env_paths.is_none();
+                    (&b.services[at], same, (&b.unresolved[at], &b.strings[at]))
                 }),
                 _ => None,
             };
@@ -284,13 +288,13 @@ impl Evaluator<'_> {
                 }
                 // Changed here: evaluated anew (from the base's merge of its
                 // templates and itself, when kept).
-                None => self.service(name, env, diags).map(|(v, kept)| {
+                None => self.service(i, name, block, env, diags).map(|(v, kept)| {
                     let found = strings_of(&v);
                     (kept, Arc::new(v), found)
                 }),
             }
         };
-        let names: Vec<&String> = self.checked.services.keys().collect();
+        let names: Vec<(usize, &String)> = self.checked.services.keys().enumerate().collect();
         // The base's services of a large stack are evaluated in chunks on a
         // thread per CPU (an environment runs beside the others already);
         // findings come back in service order.
@@ -309,7 +313,7 @@ impl Evaluator<'_> {
             diags.extend(found);
             values
         });
-        for (name, v) in names.iter().zip(values) {
+        for ((_, name), v) in names.iter().zip(values) {
             match v {
                 Some((kept, v, found)) => {
                     services.insert((*name).clone(), v);
@@ -389,26 +393,43 @@ impl Evaluator<'_> {
         out
     }
 
-    /// Service `name` in `env` (`None` when it does not run there), and, for
-    /// the base, the merge of its templates and itself to keep for the
-    /// environments that change it ([`BaseServices::merged`]).
+    /// The `service NAME { … }` blocks of overlay `o`, at the positions of
+    /// their services (found in the order written, mostly the services').
+    fn blocks_by_position<'o>(&self, o: &'o crate::check::Overlay) -> Vec<Option<&'o Val>> {
+        let mut at = vec![None; self.checked.services.len()];
+        let mut next = 0;
+        for (name, block) in &o.services {
+            if let Some(i) = crate::check::position_of(&self.checked.services, next, name) {
+                at[i] = Some(block);
+                next = i + 1;
+            }
+        }
+        at
+    }
+
+    /// Service `name` (at position `i` of the checked services) in `env`
+    /// (`None` when it does not run there), with its own block of the
+    /// environment's overlay, if any; and, for the base, the merge of its
+    /// templates and itself to keep for the environments that change it
+    /// ([`BaseServices::merged`]).
     fn service(
         &self,
+        i: usize,
         name: &str,
+        overlay: Option<&Val>,
         env: Option<&str>,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<(Val, Option<Val>)> {
-        let r = self.p.symbols.services[name];
+        let symbols = &self.p.symbols.services;
+        let r = symbols[crate::check::position_of(symbols, i, name).expect("a declared service")];
         let kept = match self.base {
-            Some(b) if env.is_some() => b
-                .services
-                .get_index_of(name)
-                .and_then(|i| b.merged.get(i)?.as_ref()),
+            Some(b) if env.is_some() => crate::check::position_of(&b.services, i, name)
+                .and_then(|at| b.merged.get(at)?.as_ref()),
             _ => None,
         };
         let mut v = match kept {
             Some(m) => m.clone(),
-            None => self.merged(name),
+            None => self.merged(i, name),
         };
         // Whether the value may hold a `null` to prune: only if one of the
         // values merged into it does (a kept merge holds none).
@@ -422,7 +443,6 @@ impl Evaluator<'_> {
             _ => None,
         };
         let env_overlay = env.and_then(|e| self.checked.environments.get(e));
-        let overlay = env_overlay.and_then(|o| o.services.get(name));
         let runs = env.is_none_or(|e| runs_in(&v, e));
         // Environment-wide defaults (`services { … }`), in the order
         // written, under the environment's own `service NAME { … }`.
@@ -480,11 +500,14 @@ impl Evaluator<'_> {
         Some((v, keep))
     }
 
-    /// Service `name`'s templates merged in order, then the service itself.
-    fn merged(&self, name: &str) -> Val {
-        let own = &self.checked.services[name];
+    /// Service `name`'s (at position `i`) templates merged in order, then
+    /// the service itself.
+    fn merged(&self, i: usize, name: &str) -> Val {
+        let own = &self.checked.services[i];
+        let chains = &self.checked.template_chains;
+        let chain = crate::check::position_of(chains, i, name).map(|at| &chains[at]);
         let mut v = Val::map(Map::default(), own.span);
-        for tname in self.checked.template_chains.get(name).into_iter().flatten() {
+        for tname in chain.into_iter().flatten() {
             if let Some(tv) = self.checked.templates.get(tname) {
                 v.merge(tv);
             }

@@ -103,14 +103,11 @@ pub(crate) struct Was<'w> {
 /// `i` is: looked for at `i` first (both worlds list services in the order
 /// they are declared), by name only when another is there.
 fn counterpart<'b>(base: &'b Evaluated, i: usize, name: &str) -> Option<Was<'b>> {
-    let (at, aligned) = match base.services.get_index(i) {
-        Some((n, _)) if n == name => (i, true),
-        _ => (base.services.get_index_of(name)?, false),
-    };
+    let at = crate::check::position_of(&base.services, i, name)?;
     Some(Was {
         value: &base.services[at],
         strings: base.strings.get(at)?,
-        aligned,
+        aligned: at == i,
     })
 }
 
