@@ -28,7 +28,10 @@
 #   floor         writing the k8s/prod output from prebuilt trees
 #                 (compiler/examples/write_floor.rs: the same YAML writer, the
 #                 trees built before the clock starts), and the ratio
-#                 k8s/prod wall / floor wall, the figure issue 12 tracks
+#                 k8s/prod wall / floor wall, the figure issue 12 tracks;
+#                 beside it (parse + floor) / floor: parsing the source and
+#                 writing the output with nothing in between, the least any
+#                 emit of that stack can take against the floor
 #   floor/all     the same floor for the output of `all` (YAML files from
 #                 trees, the rest, such as Helm's templates, from text) and
 #                 for that of k8s/all: what writing the files alone costs,
@@ -128,8 +131,11 @@ for n in "${SIZES[@]}"; do
   PER["k8s/prod $n"]="$CUR_WALL $CUR_RSS"
   "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$EMIT/k8s-prod-$n" >/dev/null 2>&1
   floor=$("${PIN[@]}" "$FLOOR" "$EMIT/k8s-prod-$n" "$EMIT/floor-$n" "$RUNS")
-  printf '%-9s %-10s %8.3f %8s %9s %8s | k8s/prod = x%.2f floor\n' "$n" floor "$floor" - - \
-    "$(du -sm "$EMIT/floor-$n" | cut -f1)" "$(python3 -c "print($k8s_wall/max($floor,1e-9))")"
+  # Parsing the source and writing the output, with nothing between:
+  # what any emit costs at least, against the floor.
+  printf '%-9s %-10s %8.3f %8s %9s %8s | k8s/prod = x%.2f floor; parse + floor = x%.2f floor\n' "$n" floor "$floor" - - \
+    "$(du -sm "$EMIT/floor-$n" | cut -f1)" "$(python3 -c "print($k8s_wall/max($floor,1e-9))")" \
+    "$(python3 -c "print(($ps+$floor)/max($floor,1e-9))")"
   job k8s/all "$EMIT/k8s-$n" emit "$f" --target k8s --out "$EMIT/k8s-$n"
   k8s_cpu=$CUR_CPU
   job all "$EMIT/all-$n" emit "$f" --target all --out "$EMIT/all-$n"
