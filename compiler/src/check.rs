@@ -133,7 +133,12 @@ impl Overlay {
     /// Whether the environment evaluates service `name` anew: a `service
     /// NAME { … }` block or a `services { … }` block applies to it.
     pub fn changes(&self, name: &str) -> bool {
-        self.services.contains_key(name) || self.defaults.iter().any(|d| d.applies_to(name))
+        self.services.contains_key(name) || self.defaults_apply_to(name)
+    }
+
+    /// Whether a `services { … }` block applies to service `name`.
+    pub fn defaults_apply_to(&self, name: &str) -> bool {
+        self.defaults.iter().any(|d| d.applies_to(name))
     }
 }
 

@@ -243,8 +243,8 @@ impl Evaluator<'_> {
         // A service's value, or `None` when it does not run here.
         let one = |&(i, name): &(usize, &String), diags: &mut Vec<Diagnostic>| {
             let block = blocks.get(i).copied().flatten();
-            let changed = block.is_some()
-                || overlay.is_some_and(|o| o.defaults.iter().any(|d| d.applies_to(name)));
+            // `Overlay::changes`, with the block already found.
+            let changed = block.is_some() || overlay.is_some_and(|o| o.defaults_apply_to(name));
             let shared = match self.base {
                 Some(b) if !changed => crate::check::position_of(&b.services, i, name).map(|at| {
                     // Resolved for the base: shareable where the base's
