@@ -645,7 +645,7 @@ fn block_kind(ctx: &mut Ctx, path: &[Key]) -> Ident {
     }
 }
 
-fn key_path_of(ctx: &mut Ctx, p: P) -> Vec<Key> {
+fn key_path_of(ctx: &mut Ctx, p: P) -> KeyPath {
     p.into_inner().map(|k| key_of(ctx, k)).collect()
 }
 

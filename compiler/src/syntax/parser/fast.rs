@@ -329,9 +329,10 @@ impl<'t> Reader<'t> {
     }
 
     /// `key_path`: `key (. key)*`, no blanks between.
-    fn key_path(&self, p: usize) -> Option<(Vec<Key>, usize)> {
+    fn key_path(&self, p: usize) -> Option<(KeyPath, usize)> {
         let (first, mut e) = self.key(p)?;
-        let mut path = vec![first];
+        let mut path = KeyPath::new();
+        path.push(first);
         while self.at(e) == b'.' {
             let Some((k, ke)) = self.key(e + 1) else {
                 break;

@@ -435,12 +435,12 @@ fn value_on_next_line(
 }
 
 /// The key of the entry at `i`, when one can be read.
-fn key_at(ctx: &mut Ctx, i: usize) -> Vec<Key> {
+fn key_at(ctx: &mut Ctx, i: usize) -> KeyPath {
     let Ok(mut pairs) = Grammar::parse(Rule::entry_key, &ctx.text[i..extent(ctx.text, i)]) else {
-        return Vec::new();
+        return KeyPath::new();
     };
     let Some(p) = pairs.next() else {
-        return Vec::new();
+        return KeyPath::new();
     };
     ctx.base = i;
     let (_, rest) = docs_and_rest(ctx, p);
