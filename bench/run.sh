@@ -66,27 +66,13 @@ FLOOR=$PWD/target/release/examples/write_floor
 PARSE=$PWD/target/release/examples/parse_only
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
-# Wall, user and system seconds and peak RSS (KB) of a run, to the
-# microsecond (bench/timeit.py; /usr/bin/time rounds wall time to 10 ms).
-TIME=(python3 bench/timeit.py)
+. bench/lib.sh
 
 # measure LABEL OUTDIR CMD... → one table row: best wall, its cpu, peak RSS, output MB
 measure() {
   local label=$1 outdir=$2; shift 2
-  local best="" line
-  for _ in $(seq "$RUNS"); do
-    [ -n "$outdir" ] && rm -rf "$outdir"
-    line=$("${TIME[@]}" "${PIN[@]}" "$@" 2>&1 >/dev/null | tail -1)
-    best=$(python3 - "$best" "$line" <<'PY'
-import sys
-best, line = sys.argv[1], sys.argv[2].split()
-if not best or float(line[0]) < float(best.split()[0]):
-    print(" ".join(line))
-else:
-    print(best)
-PY
-)
-  done
+  local best
+  best=$(best_run "$outdir" "$@")
   read -r wall user sys rss <<< "$best"
   local mb="-"
   [ -n "$outdir" ] && [ -d "$outdir" ] && mb=$(du -sm "$outdir" | cut -f1)

@@ -33,18 +33,7 @@ trap 'rm -rf "$EMIT"' EXIT
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
 
-# best CMD... → "wall user sys rss_kb" of the run with the least wall time
-best() {
-  local line best=""
-  for _ in $(seq "$RUNS"); do
-    rm -rf "$EMIT/out"
-    line=$(python3 bench/timeit.py "${PIN[@]}" "$@" 2>&1 >/dev/null | tail -1)
-    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if ${line%% *} < ${best%% *} else 1)"; then
-      best=$line
-    fi
-  done
-  echo "$best"
-}
+. bench/lib.sh
 
 printf '%8s %-9s %9s %10s %10s %9s %9s %8s\n' services job "wall s" "wall µs" "user µs" "sys µs" "peak KB" "×first"
 declare -A FIRST
@@ -53,9 +42,9 @@ for n in "${SIZES[@]}"; do
   [ -f "$f" ] || python3 bench/gen.py "$n" > "$f"
   for job in check k8s/prod; do
     if [ "$job" = check ]; then
-      r=$(best "$BIN" check "$f")
+      r=$(best_run "" "$BIN" check "$f")
     else
-      r=$(best "$BIN" emit "$f" --target k8s --env prod --out "$EMIT/out")
+      r=$(best_run "$EMIT/out" "$BIN" emit "$f" --target k8s --env prod --out "$EMIT/out")
     fi
     read -r wall user sys rss <<< "$r"
     per=$(python3 -c "print($wall / $n * 1e6)")
