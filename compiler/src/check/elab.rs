@@ -561,7 +561,7 @@ impl<'p> Elab<'p> {
                 suggest::snake(&key.name).ends_with("_seconds"),
                 value,
             ) {
-                if n.unit.is_none() {
+                if n.unit().is_none() {
                     if let Some(f) = d.fix.as_mut() {
                         f.also.push(crate::diagnostics::Edit {
                             span: n.span,

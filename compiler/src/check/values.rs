@@ -123,13 +123,17 @@ impl Elab<'_> {
             ExprKind::Str(_) => find(&|t| matches!(t, Ty::String | Ty::Cron))
                 .or_else(|| find(&|t| matches!(t, Ty::Enum(_) | Ty::Ref(_)))),
             ExprKind::Number(n) => {
-                let fits = |t: &Ty| match (t, n.unit.as_deref()) {
+                let fits = |t: &Ty| match (t, n.unit()) {
                     (Ty::Quantity(u), Some(s)) => units::quantity(*u, 1.0, Some(s)).is_ok(),
                     _ => false,
                 };
                 let numeric = |t: &Ty| matches!(t, Ty::Int | Ty::Number);
                 let quantity = |t: &Ty| matches!(t, Ty::Quantity(_));
-                let first = if n.unit.is_some() { quantity } else { numeric };
+                let first = if n.unit().is_some() {
+                    quantity
+                } else {
+                    numeric
+                };
                 find(&fits)
                     .or_else(|| find(&first))
                     .or_else(|| find(&|t| numeric(t) || quantity(t)))
@@ -326,7 +330,7 @@ impl Elab<'_> {
             // E0005, already reported by the parser.
             return None;
         }
-        if let Some(u) = &n.unit {
+        if let Some(u) = n.unit() {
             if !units::is_known_suffix(u) {
                 let mut d = Diagnostic::new(Code::E0004, n.span, format!("unknown unit `{u}`"))
                     .label("not a unit");
@@ -344,7 +348,7 @@ impl Elab<'_> {
         }
         let kind = match ty {
             Ty::Int | Ty::Number => {
-                if let Some(u) = &n.unit {
+                if let Some(u) = n.unit() {
                     let d = Diagnostic::new(
                         Code::E0202,
                         n.span,
@@ -374,7 +378,7 @@ impl Elab<'_> {
                     ValKind::Float(n.value)
                 }
             }
-            Ty::Quantity(u) => match units::quantity(*u, n.value, n.unit.as_deref()) {
+            Ty::Quantity(u) => match units::quantity(*u, n.value, n.unit()) {
                 Ok(q) => ValKind::Quantity(q),
                 Err(err) => {
                     self.unit_error(n, *u, err, field);
@@ -417,7 +421,7 @@ impl Elab<'_> {
                     format!(
                         "{what} is {}, but `{}` is not such a unit",
                         Ty::Quantity(u).describe(self.schema),
-                        n.unit.as_deref().unwrap_or("")
+                        n.unit().unwrap_or("")
                     ),
                 )
                 .label("wrong unit");
@@ -568,7 +572,7 @@ fn anonymous_field(ty: Ty, span: Span) -> FieldDef {
 pub fn describe_expr(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Str(_) => "a string".into(),
-        ExprKind::Number(n) if n.unit.is_some() => format!("`{}`", n.text),
+        ExprKind::Number(n) if n.unit().is_some() => format!("`{}`", n.text),
         ExprKind::Number(n) => format!("the number {}", n.text),
         ExprKind::Bool(b) => format!("`{b}`"),
         ExprKind::Null => "`null`".into(),
@@ -581,7 +585,7 @@ pub fn describe_expr(e: &Expr) -> String {
 
 /// Whether a literal does not fit (the parser reports E0005 for it).
 fn overflows(n: &ast::NumberLit) -> bool {
-    let digits = &n.text[..n.text.len() - n.unit.as_ref().map_or(0, String::len)];
+    let digits = &n.text[..n.text.len() - n.unit().map_or(0, str::len)];
     // Up to 18 plain digits fit an i64 (and a finite f64): most literals.
     if (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
         return false;
@@ -596,7 +600,7 @@ fn overflows(n: &ast::NumberLit) -> bool {
 /// (`512m`, `1g`, `512MB`) are binary, Kubernetes' `m` is milli, and
 /// durations are often written with words.
 fn unit_suggestion(u: Unit, n: &ast::NumberLit) -> Option<(String, String)> {
-    let suffix = n.unit.as_deref()?;
+    let suffix = n.unit()?;
     let digits = &n.text[..n.text.len() - suffix.len()];
     let lower = suffix.to_ascii_lowercase();
     let to = match u {

@@ -261,11 +261,20 @@ pub struct NumberLit {
     pub value: f64,
     /// True when written without a fractional part or exponent.
     pub integer: bool,
-    /// The unit suffix as written (`s`, `Mi`, `m`, `%`), if any.
-    pub unit: Option<String>,
-    /// The literal as written.
+    /// The literal as written, its unit suffix included.
     pub text: String,
+    /// How many of the last bytes of `text` are its unit ([`Self::unit`]).
+    pub unit_len: usize,
     pub span: Span,
+}
+
+impl NumberLit {
+    /// The unit suffix as written (`s`, `Mi`, `m`, `%`), if any: the end
+    /// of the text, not a string of its own (a stack has some ten numbers
+    /// per service).
+    pub fn unit(&self) -> Option<&str> {
+        (self.unit_len > 0).then(|| &self.text[self.text.len() - self.unit_len..])
+    }
 }
 
 /// `a.b.c`.

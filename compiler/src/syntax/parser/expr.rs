@@ -71,16 +71,20 @@ pub(super) fn number_lit(
     span: Span,
 ) -> (NumberLit, Option<Diagnostic>) {
     let digits = &text[..text.len() - unit_len];
-    let unit = (unit_len > 0).then(|| text[digits.len()..].to_string());
-    let clean = digits.replace('_', "");
+    // Most literals have no `_` separators: read in place, not copied.
+    let clean: std::borrow::Cow<str> = if digits.contains('_') {
+        digits.replace('_', "").into()
+    } else {
+        digits.into()
+    };
     let integer = !clean.contains(['.', 'e', 'E']);
     let value = clean.parse::<f64>().unwrap_or(f64::NAN);
     let fits = value.is_finite() && !(integer && clean.parse::<i64>().is_err());
     let lit = NumberLit {
         value: if value.is_finite() { value } else { 0.0 },
         integer,
-        unit,
         text: text.to_string(),
+        unit_len,
         span,
     };
     if fits {
