@@ -585,7 +585,7 @@ pub fn describe_expr(e: &Expr) -> String {
 
 /// Whether a literal does not fit (the parser reports E0005 for it).
 fn overflows(n: &ast::NumberLit) -> bool {
-    let digits = &n.text[..n.text.len() - n.unit().map_or(0, str::len)];
+    let digits = n.digits();
     // Up to 18 plain digits fit an i64 (and a finite f64): most literals.
     if (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
         return false;
@@ -601,7 +601,7 @@ fn overflows(n: &ast::NumberLit) -> bool {
 /// durations are often written with words.
 fn unit_suggestion(u: Unit, n: &ast::NumberLit) -> Option<(String, String)> {
     let suffix = n.unit()?;
-    let digits = &n.text[..n.text.len() - suffix.len()];
+    let digits = n.digits();
     let lower = suffix.to_ascii_lowercase();
     let to = match u {
         Unit::Bytes => match lower.as_str() {

@@ -273,7 +273,12 @@ impl NumberLit {
     /// of the text, not a string of its own (a stack has some ten numbers
     /// per service).
     pub fn unit(&self) -> Option<&str> {
-        (self.unit_len > 0).then(|| &self.text[self.text.len() - self.unit_len..])
+        (self.unit_len > 0).then(|| &self.text[self.digits().len()..])
+    }
+
+    /// The text before the unit, as written (`_` separators included).
+    pub fn digits(&self) -> &str {
+        &self.text[..self.text.len() - self.unit_len]
     }
 }
 

@@ -65,10 +65,7 @@ pub fn service(name: &str, v: &Val, cx: &Cx) -> Res<Service> {
 
 /// Where each field of a record was written.
 fn field_spans(v: &Val) -> crate::model::service::FieldSpans {
-    let fields = v
-        .as_map()
-        .into_iter()
-        .flat_map(|m| m.keys().zip(m.values()));
+    let fields = v.as_map().into_iter().flatten();
     crate::model::service::FieldSpans(fields.map(|(k, x)| (k.clone(), x.span)).collect())
 }
 
