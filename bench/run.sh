@@ -32,6 +32,14 @@
 #                 beside it (parse + floor) / floor: parsing the source and
 #                 writing the output with nothing in between, the least any
 #                 emit of that stack can take against the floor
+#   jrsonnet      (where jrsonnet is on PATH, or JRSONNET names it) a peer in
+#                 the same run: jrsonnet rendering the same objects as
+#                 k8s/prod from the Jsonnet counterpart of the stack
+#                 (bench/peer/gen_jsonnet.py), output checked equal to
+#                 stackc's at the first size (bench/peer/same_objects.py);
+#                 and how many times faster and leaner k8s/prod is. Install:
+#                 cargo install jrsonnet --version '>=0.5.0-pre1'
+#                 (crates.io holds only its pre-releases)
 #   floor/all     the same floor for the output of `all` (YAML files from
 #                 trees, the rest, such as Helm's templates, from text) and
 #                 for that of k8s/all: what writing the files alone costs,
@@ -66,6 +74,7 @@ FLOOR=$PWD/target/release/examples/write_floor
 PARSE=$PWD/target/release/examples/parse_only
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
+JRSONNET=${JRSONNET:-$(command -v jrsonnet || true)}
 . bench/lib.sh
 
 # measure LABEL OUTDIR CMD... → one table row: best wall, its cpu, peak RSS, output MB
@@ -113,7 +122,7 @@ for n in "${SIZES[@]}"; do
     PIN=("${ONE[@]}")
   fi
   job k8s/prod "$EMIT/k8s-prod-$n" emit "$f" --target k8s --env prod --out "$EMIT/k8s-prod-$n"
-  k8s_wall=$CUR_WALL
+  k8s_wall=$CUR_WALL k8s_rss=$CUR_RSS
   PER["k8s/prod $n"]="$CUR_WALL $CUR_RSS"
   "${PIN[@]}" "$BIN" emit "$f" --target k8s --env prod --out "$EMIT/k8s-prod-$n" >/dev/null 2>&1
   floor=$("${PIN[@]}" "$FLOOR" "$EMIT/k8s-prod-$n" "$EMIT/floor-$n" "$RUNS")
@@ -122,6 +131,17 @@ for n in "${SIZES[@]}"; do
   printf '%-9s %-10s %8.3f %8s %9s %8s | k8s/prod = x%.2f floor; parse + floor = x%.2f floor\n' "$n" floor "$floor" - - \
     "$(du -sm "$EMIT/floor-$n" | cut -f1)" "$(python3 -c "print($k8s_wall/max($floor,1e-9))")" \
     "$(python3 -c "print(($ps+$floor)/max($floor,1e-9))")"
+  if [ -n "$JRSONNET" ]; then
+    j="$OUT/stack-$n.jsonnet"
+    [ -f "$j" ] || python3 bench/peer/gen_jsonnet.py "$n" > "$j"
+    measure jrsonnet "" "$JRSONNET" -y -f yaml "$j" -o "$EMIT/jsonnet-$n.yaml"
+    printf ' | k8s/prod is x%.1f faster, x%.1f less memory\n' \
+      "$(python3 -c "print($LAST_WALL/max($k8s_wall,1e-9))")" "$(python3 -c "print($LAST_RSS/max($k8s_rss,1))")"
+    if [ "$n" = "${SIZES[0]}" ]; then
+      python3 bench/peer/same_objects.py "$EMIT/k8s-prod-$n/prod.yaml" "$EMIT/jsonnet-$n.yaml" | sed "s/^/$n  jrsonnet: /"
+    fi
+    rm -f "$EMIT/jsonnet-$n.yaml"
+  fi
   job k8s/all "$EMIT/k8s-$n" emit "$f" --target k8s --out "$EMIT/k8s-$n"
   k8s_cpu=$CUR_CPU
   job all "$EMIT/all-$n" emit "$f" --target all --out "$EMIT/all-$n"
