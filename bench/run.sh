@@ -68,7 +68,8 @@ fi
 mkdir -p "$EMIT"
 # tmpfs is memory: the emitted files go when the script ends.
 [ "$EMIT" != "$OUT" ] && [ -z "${EMIT_DIR:-}" ] && trap 'rm -rf "$EMIT"' EXIT
-cargo build --release -q -p stackc --example write_floor --example editor_latency --example parse_only
+# --bins too: with only --example, cargo leaves a stale stackc binary in place.
+cargo build --release -q -p stackc --bins --example write_floor --example editor_latency --example parse_only
 BIN=$PWD/target/release/stackc
 FLOOR=$PWD/target/release/examples/write_floor
 PARSE=$PWD/target/release/examples/parse_only
