@@ -15,9 +15,15 @@ write it by hand: data first, then a library of functions. Unlike stackc,
 it checks nothing (no types, no references, no environments other than the
 one it renders): it is the work of rendering alone.
 
+The stack's shape is bench/shape.py's, as for bench/gen.py.
+
 Usage: gen_jsonnet.py N > stack.jsonnet
 """
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import shape  # noqa: E402
 
 LIB = r'''
 local env = environments.prod;
@@ -195,35 +201,34 @@ def main(n: int) -> None:
     w("local templates = { web: { restart: 'always', security: { user: 1000, read_only_root: true },\n")
     w("  resources: { cpu: ['100m', '500m'], memory: ['128Mi', '512Mi'] } } };\n")
     w('local services = {\n')
-    for i in range(n):
-        name = f"svc-{i:05d}"
-        w(f"  '{name}': {{\n    template: 'web',\n    image: 'acme/{name}:1.0.{i % 7}',\n")
+    for s in shape.services(n):
+        w(f"  '{s.name}': {{\n    template: 'web',\n    image: 'acme/{s.name}:{s.tag}',\n")
         w("    ports: { http: { container: 8080, service: 80 }, metrics: { container: 9100 } },\n")
         w("    env: {\n      LOG_LEVEL: { config: ['app', 'LOG_LEVEL'] },\n      DATABASE_URL: { secret: 'db_url' },\n")
         order = ["'LOG_LEVEL'", "'DATABASE_URL'"]
-        if i > 0:
-            w(f"      UPSTREAM: {{ upstream: 'svc-{i - 1:05d}' }},\n")
+        if s.upstream:
+            w(f"      UPSTREAM: {{ upstream: '{s.upstream}' }},\n")
             order.append("'UPSTREAM'")
         w("      MODE: { environment: true },\n    },\n")
         order.append("'MODE'")
         w(f"    env_order: [{', '.join(order)}],\n")
         w("    health: { http: '/health', interval: 10, timeout: 3, retries: 3 },\n")
-        if i > 0:
-            w(f"    depends_on: {{ 'svc-{i - 1:05d}': 'healthy' }},\n")
-        if i % 10 == 0:
+        if s.upstream:
+            w(f"    depends_on: {{ '{s.upstream}': 'healthy' }},\n")
+        if s.volume:
             w("    volumes: { data: { size: '1Gi', mount: '/data' } },\n")
-        if i % 5 == 0:
+        if s.autoscale:
             w("    autoscale: { min: 2, max: 10, cpu: 70, memory: 80 },\n")
-        if i % 20 == 0:
-            w(f"    ingress: {{ host: '{name}.example.com', tls: true }},\n")
+        if s.ingress:
+            w(f"    ingress: {{ host: '{s.name}.example.com', tls: true }},\n")
         w('  },\n')
     w('};\n')
     w('local environments = {\n')
-    for env, replicas, tag in [("dev", 1, "dev"), ("staging", 2, "1.0.0-rc1"), ("prod", 3, "1.0.0")]:
-        w(f"  {env}: {{ name: '{env}', namespace: 'bench-{env}', services: {{\n")
-        for i in range(0, n, 3):
-            extra = f", replicas: {replicas}" if i % 5 != 0 else ""
-            w(f"    'svc-{i:05d}': {{ tag: '{tag}'{extra} }},\n")
+    for env in shape.ENVIRONMENTS:
+        w(f"  {env.name}: {{ name: '{env.name}', namespace: 'bench-{env.name}', services: {{\n")
+        for name, replicas in shape.changed(n):
+            extra = f", replicas: {env.replicas}" if replicas else ""
+            w(f"    '{name}': {{ tag: '{env.tag}'{extra} }},\n")
         w('  } },\n')
     w('};\n')
     w(LIB)

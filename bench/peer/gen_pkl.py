@@ -11,9 +11,15 @@ in the same run). Pkl checks the data against its classes as it reads
 them, but knows nothing of Kubernetes or of the stack's references, and
 renders the one environment it is asked for.
 
+The stack's shape is bench/shape.py's, as for bench/gen.py.
+
 Usage: gen_pkl.py N > stack.pkl
 """
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import shape  # noqa: E402
 
 HEAD = r'''
 class Port {
@@ -274,31 +280,30 @@ def main(n: int) -> None:
     w(f'// Synthetic stack with {n} services: the Pkl counterpart of bench/gen.py.\n')
     w(HEAD)
     w('local services: Mapping<String, Service> = new {\n')
-    for i in range(n):
-        name = f"svc-{i:05d}"
-        w(f'  ["{name}"] {{\n    template = "web"\n    image = "acme/{name}:1.0.{i % 7}"\n')
+    for s in shape.services(n):
+        w(f'  ["{s.name}"] {{\n    template = "web"\n    image = "acme/{s.name}:{s.tag}"\n')
         w('    ports {\n      ["http"] { container = 8080; service = 80 }\n      ["metrics"] { container = 9100 }\n    }\n')
         w('    env {\n      ["LOG_LEVEL"] { config = Pair("app", "LOG_LEVEL") }\n      ["DATABASE_URL"] { secret = "db_url" }\n')
-        if i > 0:
-            w(f'      ["UPSTREAM"] {{ upstream = "svc-{i - 1:05d}" }}\n')
+        if s.upstream:
+            w(f'      ["UPSTREAM"] {{ upstream = "{s.upstream}" }}\n')
         w('      ["MODE"] { environment = true }\n    }\n')
         w('    health { http = "/health"; interval = 10; timeout = 3; retries = 3 }\n')
-        if i > 0:
-            w(f'    dependsOn {{ ["svc-{i - 1:05d}"] = "healthy" }}\n')
-        if i % 10 == 0:
+        if s.upstream:
+            w(f'    dependsOn {{ ["{s.upstream}"] = "healthy" }}\n')
+        if s.volume:
             w('    volumes { ["data"] { size = "1Gi"; mount = "/data" } }\n')
-        if i % 5 == 0:
+        if s.autoscale:
             w('    autoscale { min = 2; max = 10; cpu = 70; memory = 80 }\n')
-        if i % 20 == 0:
-            w(f'    ingress {{ host = "{name}.example.com"; tls = true }}\n')
+        if s.ingress:
+            w(f'    ingress {{ host = "{s.name}.example.com"; tls = true }}\n')
         w('  }\n')
     w('}\n')
     w('local environments: Mapping<String, Environment> = new {\n')
-    for env, replicas, tag in [("dev", 1, "dev"), ("staging", 2, "1.0.0-rc1"), ("prod", 3, "1.0.0")]:
-        w(f'  ["{env}"] {{\n    name = "{env}"\n    namespace = "bench-{env}"\n    services {{\n')
-        for i in range(0, n, 3):
-            extra = f"; replicas = {replicas}" if i % 5 != 0 else ""
-            w(f'      ["svc-{i:05d}"] {{ tag = "{tag}"{extra} }}\n')
+    for env in shape.ENVIRONMENTS:
+        w(f'  ["{env.name}"] {{\n    name = "{env.name}"\n    namespace = "bench-{env.name}"\n    services {{\n')
+        for name, replicas in shape.changed(n):
+            extra = f"; replicas = {env.replicas}" if replicas else ""
+            w(f'      ["{name}"] {{ tag = "{env.tag}"{extra} }}\n')
         w('    }\n  }\n')
     w('}\n')
     w(LIB)
