@@ -12,8 +12,8 @@ upstream URL read off the previous service's port.
 `bench/run.sh` times `jrsonnet -y` on it beside `stackc emit` (a peer
 measured in the same run). The program is written as a Jsonnet user would
 write it by hand: data first, then a library of functions. Unlike stackc,
-it checks nothing (no types, no references, no environments other than the
-one it renders): it is the work of rendering alone.
+it checks nothing (no types, no references, no rules): it is the work of
+rendering alone.
 
 The stack's shape is bench/shape.py's, as for bench/gen.py.
 
