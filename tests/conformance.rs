@@ -89,6 +89,7 @@ fn written_is_emitted(stack: &StackDir, target: Target, out: &Path) {
     // the output's for the targets whose registry entry asks for it.
     let opts = emit::EmitOptions {
         stack_dir: stackc::cli::relative_path(out, &stack.dir),
+        ..Default::default()
     };
     let backend = emit::backend(target).expect("a backend");
     let expected = emit::run(backend, &models, &opts).files;

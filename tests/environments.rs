@@ -435,6 +435,42 @@ fn models_do_not_depend_on_the_number_of_threads() {
     assert_eq!(one.1, four.1, "the lowerings differ with four threads");
 }
 
+/// `stackc emit` stages each file the moment a backend makes it (the sink
+/// of its output): every backend hands the sink exactly the files it
+/// returns without one, keeps none of them, counts them, and reports the
+/// same lowerings.
+#[test]
+fn backends_stream_the_files_they_would_return() {
+    use stackc::emit::{EmitOptions, FileSink, OutputFile};
+    use std::sync::{Arc, Mutex};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/emit/kustomize/kitchen_sink/stack.stack"
+    );
+    let c = compiled(&std::fs::read_to_string(path).expect("the fixture"));
+    assert!(!c.has_errors(), "{:?}", codes(&c));
+    let models = c.models(None).expect("models");
+    for b in stackc::emit::BACKENDS {
+        let kept = stackc::emit::run(b, &models, &Default::default());
+        let got: Arc<Mutex<Vec<OutputFile>>> = Arc::default();
+        let to = got.clone();
+        let opts = EmitOptions {
+            sink: Some(FileSink::new(move |f| to.lock().expect("sink").push(f))),
+            ..Default::default()
+        };
+        let streamed = stackc::emit::run(b, &models, &opts);
+        let mut got = std::mem::take(&mut *got.lock().expect("sink"));
+        got.sort_by(|x, y| x.path.cmp(&y.path));
+        assert!(streamed.files.is_empty(), "{}: files kept", b.name());
+        assert_eq!(streamed.file_count(), kept.files.len(), "{}", b.name());
+        assert_eq!(got, kept.files, "{}", b.name());
+        assert_eq!(streamed.lowerings, kept.lowerings, "{}", b.name());
+        if ["compose", "k8s", "kustomize", "helm"].contains(&b.name()) {
+            assert!(!got.is_empty(), "{}: no files", b.name());
+        }
+    }
+}
+
 /// In an environment, a rule on a service's own value runs again only when
 /// a field it reads differs from the base: a finding an overlay causes is
 /// reported, one the base has is reported once, and the spans are the

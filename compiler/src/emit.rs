@@ -7,7 +7,8 @@
 //! express exactly, a [`Lowering`] (approximated or dropped) pointing at the
 //! source. Backends read only [`crate::model`] and `emit::{output, yaml}`.
 //!
-//! A backend is `fn(&Models) -> Output`, registered in [`BACKENDS`] with
+//! A backend is `fn(&Models, Output) -> Output` (it fills the output it is
+//! given, which may stream its files as they come), registered in [`BACKENDS`] with
 //! what it reads and how its output is placed; adding one is a new module
 //! and one entry there. The driver (`crate::Compilation::models`) builds
 //! the models; this module never sees the syntax tree or the compilation.
@@ -23,7 +24,7 @@ pub mod systemd;
 pub(crate) mod unitfile;
 pub mod yaml;
 
-pub use output::{Lowering, LoweringKind, Output, OutputFile};
+pub use output::{FileSink, Lowering, LoweringKind, Output, OutputFile};
 
 /// The language's targets (`targets = [...]`); the registry below says
 /// which of them have a backend.
@@ -47,8 +48,10 @@ pub struct Backend {
     /// relative to the output directory (the format resolves them against
     /// the directory its files land in).
     pub rebases_host_paths: bool,
-    /// The backend.
-    pub emit: fn(&Models) -> Output,
+    /// The backend: it writes its files and its report into the output it
+    /// is given (an empty one of its target, which may stream its files:
+    /// [`Output::streaming`]) and returns it.
+    pub emit: fn(&Models, Output) -> Output,
     /// How much work the backend is on a large stack, relative to the
     /// others (0: least): `emit --target all` on several threads starts
     /// the costliest first. Measured on the
@@ -184,6 +187,9 @@ pub struct EmitOptions {
     /// `.stack` file's directory (`/`-separated); `None` or `.`: the same
     /// directory. Read by backends that rebase host paths.
     pub stack_dir: Option<String>,
+    /// Where each file goes as soon as the backend makes it; `None`: into
+    /// the returned output's `files`.
+    pub sink: Option<FileSink>,
 }
 
 /// The models a backend reads.
@@ -266,8 +272,10 @@ fn rebase(prefix: &str, path: &str) -> String {
 }
 
 /// Runs one backend: environments restricted to other targets are left
-/// out, and host paths are rebased when the backend asks for it.
+/// out, host paths are rebased when the backend asks for it, and its files
+/// go to the options' sink when there is one.
 pub fn run(b: &Backend, models: &Models, opts: &EmitOptions) -> Output {
+    let out = Output::streaming(b.target, opts.sink.clone());
     let prefix = opts
         .stack_dir
         .as_deref()
@@ -279,10 +287,11 @@ pub fn run(b: &Backend, models: &Models, opts: &EmitOptions) -> Output {
         Some(prefix) if models.has_host_paths() => {
             let mut rebased = models.clone();
             rebased.rebase_paths(prefix);
-            (b.emit)(&rebased)
+            (b.emit)(&rebased, out)
         }
-        _ => (b.emit)(models),
+        _ => (b.emit)(models, out),
     }
+    .end_streaming()
 }
 
 /// Runs the backend of `target` with default options; a target without a

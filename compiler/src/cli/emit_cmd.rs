@@ -6,6 +6,7 @@ use super::{Deny, EmitArgs, Io, Report, FAILED, OK};
 use crate::diagnostics::{render, Diagnostic};
 use crate::emit::{self, Backend, EmitOptions, LoweringKind, Output};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let mut t = super::Timings::start();
@@ -32,12 +33,12 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
     let c = std::mem::ManuallyDrop::new(c);
     t.lap(io, "model");
     let nested = backends.len() > 1;
-    // Each backend stages its files as it returns, so a target's output is
-    // in memory only until it is written; `--check` compares them all at
-    // the end. Backends run side by side (a thread per CPU, at most
+    // Each backend stages every file as it makes it, so a target's output
+    // is in memory a file at a time; `--check` keeps them all and compares
+    // them at the end. Backends run side by side (a thread per CPU, at most
     // SIDE_BY_SIDE, the longest first); their results are taken in
     // registry order.
-    let mut stager = (!args.check).then(|| write::Stager::new(&args.out));
+    let stager = (!args.check).then(|| Arc::new(write::Stager::new(&args.out)));
     let run_one = |&i: &usize| {
         let b: &Backend = backends[i];
         let dir = if nested {
@@ -45,20 +46,40 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
         } else {
             args.out.clone()
         };
+        let staging = Arc::new(Mutex::new(write::Staging::default()));
+        let sink = stager.as_ref().map(|s| {
+            let (s, staging) = (s.clone(), staging.clone());
+            let prefix = nested.then(|| b.name());
+            emit::FileSink::new(move |mut f| {
+                if let Some(dir) = prefix {
+                    f.path = format!("{dir}/{}", f.path);
+                }
+                let mut staging = staging.lock().unwrap_or_else(|e| e.into_inner());
+                s.stage(&f, &mut staging);
+            })
+        });
         let opts = EmitOptions {
             stack_dir: relative_path(&dir, root.parent().unwrap_or(Path::new("."))),
+            sink,
         };
         let mut o = emit::run(b, &models, &opts);
-        let files = o.take_files(nested.then(|| b.name()));
-        let n = files.len();
+        let n = o.file_count();
         let files = match &stager {
-            Some(s) => Files::Staged(s.stage(&files)),
-            None => Files::Kept(files),
+            Some(_) => {
+                let staging =
+                    std::mem::take(&mut *staging.lock().unwrap_or_else(|e| e.into_inner()));
+                Files::Staged(staging.finish())
+            }
+            None => Files::Kept(o.take_files(nested.then(|| b.name()))),
         };
         (i, o, n, files)
     };
     let mut done = crate::par::map_queue(&start_order(&backends), SIDE_BY_SIDE, run_one);
     done.sort_by_key(|(i, ..)| *i);
+    // Every sink is gone with its backend's run: the stager is ours again.
+    let mut stager = stager.map(|s| {
+        Arc::try_unwrap(s).unwrap_or_else(|_| unreachable!("a sink outlived its backend"))
+    });
     let mut kept: Vec<emit::OutputFile> = Vec::new();
     // Each output with the number of files it wrote.
     let outputs: Vec<(Output, usize)> = done

@@ -97,12 +97,30 @@ pub struct Stager {
     error: Option<String>,
 }
 
-/// What [`Stager::stage`] did for one backend: the paths, in order, up to
-/// the first error, and those it left as they are.
+/// What [`Stager::stage`] did for one backend: the paths, up to the first
+/// error, and those it left as they are.
+#[derive(Default)]
 pub struct Staged {
     paths: Vec<String>,
     unchanged: Vec<String>,
     error: Option<String>,
+}
+
+/// One backend's files being staged ([`Stager::stage`]).
+#[derive(Default)]
+pub struct Staging {
+    staged: Staged,
+    dirs: std::collections::HashSet<PathBuf>,
+}
+
+impl Staging {
+    /// What was staged, the paths in order (a backend makes its files in
+    /// an order of its own; the manifest lists them by path).
+    pub fn finish(self) -> Staged {
+        let mut staged = self.staged;
+        staged.paths.sort();
+        staged
+    }
 }
 
 /// What staging one file did.
@@ -125,31 +143,24 @@ impl Stager {
         }
     }
 
-    /// Stages `files`, stopping at the first error. Directories already
-    /// made are remembered for this call (`--target all` stages 40,000
-    /// files into a few directories: one `create_dir_all` each).
-    pub fn stage(&self, files: &[OutputFile]) -> Staged {
-        let mut staged = Staged {
-            paths: Vec::with_capacity(files.len()),
-            unchanged: Vec::new(),
-            error: None,
-        };
-        let mut dirs = std::collections::HashSet::new();
-        for f in files {
-            match self.stage_one(f, &mut dirs) {
-                Ok(done) => {
-                    if let Stage::Unchanged = done {
-                        staged.unchanged.push(f.path.clone());
-                    }
-                    staged.paths.push(f.path.clone());
-                }
-                Err(e) => {
-                    staged.error = Some(e);
-                    break;
-                }
-            }
+    /// Stages one file of a backend into what `into` holds of it (a file
+    /// at a time, as the backend makes them), unless an earlier file of
+    /// that backend failed. Directories already made are remembered
+    /// (`--target all` stages 40,000 files into a few directories: one
+    /// `create_dir_all` each).
+    pub fn stage(&self, f: &OutputFile, into: &mut Staging) {
+        if into.staged.error.is_some() {
+            return;
         }
-        staged
+        match self.stage_one(f, &mut into.dirs) {
+            Ok(done) => {
+                if let Stage::Unchanged = done {
+                    into.staged.unchanged.push(f.path.clone());
+                }
+                into.staged.paths.push(f.path.clone());
+            }
+            Err(e) => into.staged.error = Some(e),
+        }
     }
 
     /// Takes in what one backend staged: its paths join the manifest, and

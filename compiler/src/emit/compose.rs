@@ -65,14 +65,13 @@ mod values;
 
 use super::output::hash_header;
 use super::yaml::{self, Yaml};
-use super::{Models, Output, Target};
+use super::{Models, Output};
 use crate::model::Model;
 use document::{Built, ServiceDoc};
 use report::Findings;
 
 /// Runs the Compose backend.
-pub fn emit(models: &Models) -> Output {
-    let mut out = Output::new(Target::Compose);
+pub fn emit(models: &Models, mut out: Output) -> Output {
     let mut base_findings = Findings::default();
     let base = document::build(&models.base, &mut base_findings);
     let base_doc = document::assemble(&models.base, &base.all());

@@ -35,7 +35,7 @@ mod steps;
 
 use super::output::hash_header;
 use super::yaml::{self, Yaml};
-use super::{Models, Output, Target};
+use super::{Models, Output};
 use crate::model::pipeline::{
     Input, InputType, Job, Permission, Pipeline, RefFilter, ReleaseEvent, StepKind,
 };
@@ -46,8 +46,7 @@ use indexmap::IndexMap;
 pub const WORKFLOW_DIR: &str = ".github/workflows";
 
 /// Runs the GitHub Actions backend.
-pub fn emit(models: &Models) -> Output {
-    let mut out = Output::new(Target::Github);
+pub fn emit(models: &Models, mut out: Output) -> Output {
     if models.base.pipelines.is_empty() {
         out.note("the stack declares no `pipeline`; no workflow to write");
     }

@@ -72,7 +72,7 @@ pub use values::{service_key, RESERVED_KEYS};
 
 use super::k8s::k8s_name;
 use super::output::Output;
-use super::{Models, Target};
+use super::Models;
 use crate::model::Model;
 
 /// The chart's name: the stack name as a DNS label (`stack` when nothing is left).
@@ -87,8 +87,7 @@ pub fn chart_name(m: &Model) -> String {
     }
 }
 
-pub fn emit(models: &Models) -> Output {
-    let mut out = Output::new(Target::Helm);
+pub fn emit(models: &Models, mut out: Output) -> Output {
     let chart = chart_name(&models.base);
     if chart != models.base.stack.name {
         out.note(format!(

@@ -36,8 +36,7 @@ pub struct Object {
     pub doc: Yaml,
 }
 
-pub fn emit(models: &Models) -> Output {
-    let mut out = Output::new(Target::K8s);
+pub fn emit(models: &Models, mut out: Output) -> Output {
     let multi = !models.envs.is_empty();
     for m in models.env_or_base() {
         let file = if multi {

@@ -103,8 +103,7 @@ const API_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
 /// Lowerings are reported for the environments' objects (as the k8s target
 /// does), the base's only when there are no environments. One
 /// environment's objects are alive at a time.
-pub fn emit(models: &Models) -> Output {
-    let mut out = Output::new(Target::Kustomize);
+pub fn emit(models: &Models, mut out: Output) -> Output {
     let mut base = if models.envs.is_empty() {
         base_objects(&models.base, &mut out)
     } else {

@@ -150,11 +150,34 @@ impl Lowering {
     }
 }
 
+/// Where a backend puts each file the moment it makes it, instead of
+/// keeping it in [`Output::files`]: `stackc emit` stages every file as it
+/// comes (see `cli/write.rs`), so that a target's output is held in memory
+/// one file at a time rather than whole.
+#[derive(Clone)]
+pub struct FileSink(std::sync::Arc<dyn Fn(OutputFile) + Send + Sync>);
+
+impl FileSink {
+    pub fn new(f: impl Fn(OutputFile) + Send + Sync + 'static) -> Self {
+        FileSink(std::sync::Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for FileSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FileSink")
+    }
+}
+
 /// What a backend returns.
 #[derive(Debug, Clone)]
 pub struct Output {
     pub target: Target,
+    /// The files made, unless they went to a sink ([`Output::streaming`]).
     pub files: Vec<OutputFile>,
+    /// Where files go instead, and how many went there.
+    sink: Option<FileSink>,
+    streamed: usize,
     pub lowerings: Vec<Lowering>,
     /// Count of features lowered exactly (for the report's summary).
     pub exact: usize,
@@ -179,9 +202,17 @@ impl indexmap::Equivalent<(LoweringKind, Span, String, String)> for SeenRef<'_> 
 
 impl Output {
     pub fn new(target: Target) -> Self {
+        Output::streaming(target, None)
+    }
+
+    /// An empty output whose files go to `sink` as they are made (into
+    /// `files` when `None`).
+    pub fn streaming(target: Target, sink: Option<FileSink>) -> Self {
         Output {
             target,
             files: Vec::new(),
+            sink,
+            streamed: 0,
             lowerings: Vec::new(),
             exact: 0,
             notes: Vec::new(),
@@ -190,10 +221,28 @@ impl Output {
     }
 
     pub fn file(&mut self, path: impl Into<String>, contents: impl Into<String>) {
-        self.files.push(OutputFile {
+        let file = OutputFile {
             path: path.into(),
             contents: contents.into(),
-        });
+        };
+        match &self.sink {
+            Some(sink) => {
+                self.streamed += 1;
+                (sink.0)(file);
+            }
+            None => self.files.push(file),
+        }
+    }
+
+    /// How many files the backend made (kept or streamed).
+    pub fn file_count(&self) -> usize {
+        self.files.len() + self.streamed
+    }
+
+    /// Lets go of the sink, once the backend is done.
+    pub fn end_streaming(mut self) -> Self {
+        self.sink = None;
+        self
     }
 
     pub fn dropped(
@@ -260,7 +309,10 @@ impl Output {
         self.exact += other.exact;
         self.take_lowerings(other.lowerings);
         self.notes.extend(other.notes);
-        self.files.extend(other.files);
+        self.streamed += other.streamed;
+        for f in other.files {
+            self.file(f.path, f.contents);
+        }
     }
 
     /// Records `lowerings` (entries another `Output` recorded), in order,

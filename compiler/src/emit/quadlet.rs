@@ -56,7 +56,7 @@ mod container;
 
 use super::output::hash_header;
 use super::unitfile::{double_quoted, kind_hint, specifiers};
-use super::{Models, Output, Target};
+use super::{Models, Output};
 use crate::model::{Model, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -104,8 +104,7 @@ impl Cx<'_> {
 }
 
 /// Runs the Quadlet backend.
-pub fn emit(models: &Models) -> Output {
-    let mut out = Output::new(Target::Quadlet);
+pub fn emit(models: &Models, mut out: Output) -> Output {
     let mut exact = BTreeSet::new();
     for m in models.env_or_base() {
         let dir = m.env_name().map_or(String::new(), |e| format!("{e}/"));

@@ -46,7 +46,7 @@ mod unit;
 
 use super::output::hash_header;
 use super::unitfile as quote;
-use super::{Models, Output, Target};
+use super::{Models, Output};
 use crate::model::{Hardening, Model, Service};
 use std::collections::BTreeSet;
 
@@ -72,8 +72,7 @@ impl Cx<'_> {
 }
 
 /// Runs the systemd backend.
-pub fn emit(models: &Models) -> Output {
-    let mut out = Output::new(Target::Systemd);
+pub fn emit(models: &Models, mut out: Output) -> Output {
     let mut exact = BTreeSet::new();
     for m in models.env_or_base() {
         let dir = m.env_name().map_or(String::new(), |e| format!("{e}/"));

@@ -2,7 +2,7 @@
 //! a time must keep from reading every model's objects at once.
 
 use super::*;
-use crate::emit::k8s;
+use crate::emit::Target;
 use crate::source::MemoryLoader;
 
 fn models(text: &str) -> Models {
@@ -88,7 +88,10 @@ fn assert_same_report(helm: &Output, k8s: &Output) {
 #[test]
 fn lowerings_are_reported_as_building_each_model_in_turn() {
     let m = models(ORDER);
-    let (helm, k8s) = (emit(&m), k8s::emit(&m));
+    let (helm, k8s) = (
+        crate::emit::emit(&m, Target::Helm),
+        crate::emit::emit(&m, Target::K8s),
+    );
     assert!(helm.lowerings.iter().any(|l| l.envs.len() > 1));
     assert_same_report(&helm, &k8s);
 }
@@ -97,7 +100,10 @@ fn lowerings_are_reported_as_building_each_model_in_turn() {
 fn without_environments_the_base_is_reported() {
     let text = ORDER.split("environment dev").next().unwrap_or_default();
     let m = models(&text.replace("environments = [prod]", ""));
-    let (helm, k8s) = (emit(&m), k8s::emit(&m));
+    let (helm, k8s) = (
+        crate::emit::emit(&m, Target::Helm),
+        crate::emit::emit(&m, Target::K8s),
+    );
     assert!(!helm.lowerings.is_empty());
     assert_same_report(&helm, &k8s);
 }
@@ -130,7 +136,7 @@ service a-b {
 }
 "#,
     );
-    let out = emit(&m);
+    let out = crate::emit::emit(&m, Target::Helm);
     let values: serde_yaml::Value = serde_yaml::from_str(file(&out, "claims/values.yaml")).unwrap();
     let size = |svc: &str| values[svc]["volumes"][0]["persistence"]["size"].clone();
     assert_eq!(size("a"), serde_yaml::Value::from("1Gi"));
