@@ -52,7 +52,7 @@ pub fn run(args: &EmitArgs, io: &mut Io) -> miette::Result<i32> {
             let prefix = nested.then(|| b.name());
             emit::FileSink::new(move |mut f| {
                 if let Some(dir) = prefix {
-                    f.path = format!("{dir}/{}", f.path);
+                    f.nest(dir);
                 }
                 let mut staging = staging.lock().unwrap_or_else(|e| e.into_inner());
                 s.stage(&f, &mut staging);

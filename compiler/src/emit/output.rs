@@ -92,6 +92,14 @@ pub struct OutputFile {
     pub contents: String,
 }
 
+impl OutputFile {
+    /// Moves the file under `dir/` (for `--target all`, where each target
+    /// has a directory of its own).
+    pub fn nest(&mut self, dir: &str) {
+        self.path = format!("{dir}/{}", self.path);
+    }
+}
+
 /// How a feature lowers to a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LoweringKind {
@@ -362,7 +370,7 @@ impl Output {
 
 fn nest_files(files: &mut [OutputFile], dir: &str) {
     for f in files {
-        f.path = format!("{dir}/{}", f.path);
+        f.nest(dir);
     }
 }
 
